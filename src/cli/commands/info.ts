@@ -1,0 +1,67 @@
+import { isoTime } from "../../clock.ts";
+import { NotFoundError, UsageError } from "../../errors.ts";
+import { validateJobId } from "../../job.ts";
+import type { CommandDefinition } from "../command.ts";
+import { jobToJson, json, relativeTime, runToJson } from "../render.ts";
+
+/** `queuectl info ID`: every field of one job, its runs and their output. */
+export const infoCommand: CommandDefinition = {
+  path: ["info"],
+  summary: "Show one job: every field, its runs, their exit codes and output",
+  usage: ["info ID [--json]"],
+  options: {
+    json: { type: "boolean", description: "print the job object (with its runs) as JSON" },
+  },
+  async run(context, args) {
+    if (args.positionals.length !== 1) {
+      throw new UsageError(`Expected one job id, got ${args.positionals.length}`);
+    }
+    const id = validateJobId(args.positionals[0]);
+    const store = await context.store();
+    const job = await store.jobGet({ id });
+    if (!job) throw new NotFoundError(`No job with id "${id}"`);
+    const runs = await store.jobRuns({ id });
+    if (args.values.json) {
+      return context.stdout(json({ ...jobToJson(job), runs: runs.map(runToJson) }));
+    }
+    const now = context.clock.now();
+    const fields: [string, string][] = [
+      ["id", job.id],
+      ["command", job.command],
+      ["state", job.state],
+      ["attempts", `${job.attempts} of ${job.maxRetries + 1} (max_retries ${job.maxRetries})`],
+      ["timeout", job.timeoutSeconds === null ? "config default" : `${job.timeoutSeconds} s`],
+      ["created", `${isoTime(job.createdAt)} (${relativeTime(job.createdAt, now)})`],
+      ["updated", `${isoTime(job.updatedAt)} (${relativeTime(job.updatedAt, now)})`],
+      [
+        "next run",
+        job.state === "pending" || job.state === "failed"
+          ? `${isoTime(job.runAt)} (${relativeTime(job.runAt, now)})`
+          : "-",
+      ],
+      ["started", isoTime(job.startedAt) ?? "-"],
+      ["finished", isoTime(job.finishedAt) ?? "-"],
+      ["exit code", job.exitCode === null ? "-" : String(job.exitCode)],
+      ["last error", job.lastError ?? "-"],
+      ["worker", job.leaseOwner ?? "-"],
+    ];
+    const width = Math.max(...fields.map(([name]) => name.length));
+    context.stdout(
+      fields.map(([name, value]) => `${name.padEnd(width)}  ${value}`).join("\n") + "\n",
+    );
+    for (const run of runs) {
+      context.stdout(
+        `\n--- attempt ${run.attempt}: ${run.outcome}` +
+          `${run.exitCode === null ? "" : `, exit ${run.exitCode}`}, ${isoTime(run.startedAt)}` +
+          ` (${Math.max(0, run.finishedAt - run.startedAt)} ms) on ${run.workerId ?? "-"}\n`,
+      );
+      if (run.error) context.stdout(`error: ${run.error}\n`);
+      if (run.stdout) context.stdout(`stdout:\n${indent(run.stdout)}`);
+      if (run.stderr) context.stdout(`stderr:\n${indent(run.stderr)}`);
+    }
+  },
+};
+
+function indent(text: string): string {
+  return text.trimEnd().split("\n").map((line) => `  ${line}`).join("\n") + "\n";
+}

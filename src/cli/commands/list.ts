@@ -1,0 +1,57 @@
+import { UsageError } from "../../errors.ts";
+import { JOB_STATES, type JobState } from "../../job.ts";
+import type { CommandDefinition } from "../command.ts";
+import { jobTable, jobToJson, json } from "../render.ts";
+
+/** `queuectl list`: jobs in enqueue order, optionally of some states. */
+export const listCommand: CommandDefinition = {
+  path: ["list"],
+  summary: "List jobs in enqueue order",
+  usage: ["list [--state STATE[,STATE...]] [--limit N] [--json]"],
+  options: {
+    state: {
+      type: "string",
+      valueName: "STATE",
+      description: `only jobs in these states (${JOB_STATES.join(", ")}; comma-separated)`,
+    },
+    limit: { type: "string", valueName: "N", description: "at most N jobs (default 100; 0 = all)" },
+    json: { type: "boolean", description: "print a JSON array of job objects" },
+  },
+  examples: ["queuectl list --state pending", "queuectl list --state failed,dead --json"],
+  async run(context, args) {
+    const states = parseStates(args.values.state as string | undefined);
+    const limit = parseLimit(args.values.limit as string | undefined);
+    const store = await context.store();
+    const jobs = await store.jobList({ states, limit });
+    if (args.values.json) return context.stdout(json(jobs.map(jobToJson)));
+    if (jobs.length === 0) return context.stdout("No jobs.\n");
+    context.stdout(jobTable(jobs, context.clock.now()));
+    if (limit !== 0 && jobs.length === limit) {
+      context.stderr(`(showing the first ${limit}; use --limit N or --limit 0 for more)\n`);
+    }
+  },
+};
+
+/** Parses `--state pending,failed`; every name must be a known state. */
+export function parseStates(text: string | undefined): JobState[] | undefined {
+  if (text === undefined) return undefined;
+  return text.split(",").map((name) => {
+    const state = name.trim().toLowerCase();
+    if (!(JOB_STATES as readonly string[]).includes(state)) {
+      throw new UsageError(
+        `Unknown state ${JSON.stringify(name)}: use one of ${JOB_STATES.join(", ")}`,
+      );
+    }
+    return state as JobState;
+  });
+}
+
+/** Parses `--limit N` (default 100; 0 = no limit). */
+export function parseLimit(text: string | undefined, fallback = 100): number {
+  if (text === undefined) return fallback;
+  const limit = Number(text);
+  if (text.trim() === "" || !Number.isInteger(limit) || limit < 0) {
+    throw new UsageError(`Invalid --limit ${JSON.stringify(text)}: expected an integer ≥ 0`);
+  }
+  return limit;
+}

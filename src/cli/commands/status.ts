@@ -1,0 +1,52 @@
+import { configFromOverrides } from "../../config.ts";
+import { JOB_STATES } from "../../job.ts";
+import { hostId, liveWorkers } from "../../worker/liveness.ts";
+import type { CommandDefinition } from "../command.ts";
+import { json, relativeTime, table, workerToJson } from "../render.ts";
+
+/** `queuectl status`: job counts per state and the live worker processes. */
+export const statusCommand: CommandDefinition = {
+  path: ["status"],
+  summary: "Show how many jobs are in each state, and the live workers",
+  usage: ["status [--json]"],
+  options: {
+    json: {
+      type: "boolean",
+      description: 'print {"jobs":{"pending":n,...},"workers":[...]} for programs',
+    },
+  },
+  async run(context, args) {
+    const store = await context.store();
+    const now = context.clock.now();
+    const config = configFromOverrides(await store.configOverrides());
+    const counts = await store.jobCountByState();
+    const workers = await liveWorkers(await store.workerList(), {
+      host: hostId(context.env),
+      now,
+      config,
+    });
+    if (args.values.json) {
+      context.stdout(json({ jobs: counts, workers: workers.map(workerToJson) }));
+      return;
+    }
+    context.stdout(
+      table(["STATE", "JOBS"], JOB_STATES.map((state) => [state, String(counts[state])])),
+    );
+    context.stdout(`\nWorkers: ${workers.length === 0 ? "none running" : ""}\n`);
+    if (workers.length > 0) {
+      context.stdout(table(
+        ["ID", "PID", "HOST", "SLOTS", "STARTED", "HEARTBEAT", "RUNNING"],
+        workers.map((worker) => [
+          worker.id + (worker.stopRequested ? " (stopping)" : ""),
+          String(worker.pid),
+          worker.host,
+          String(worker.concurrency),
+          relativeTime(worker.startedAt, now),
+          relativeTime(worker.heartbeatAt, now),
+          worker.jobIds.join(", ") || "-",
+        ]),
+      ));
+    }
+    context.stdout(`\nDatabase: ${store.location}\n`);
+  },
+};

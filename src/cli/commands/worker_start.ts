@@ -1,0 +1,122 @@
+import { dirname, join } from "node:path";
+import { QueuectlError, UsageError } from "../../errors.ts";
+import { setupLogging } from "../../log.ts";
+import { hostId } from "../../worker/liveness.ts";
+import { runSupervisor } from "../../worker/supervisor.ts";
+import type { CommandContext, CommandDefinition } from "../command.ts";
+
+/** `queuectl worker start`: run N workers in this process (or detached in the background). */
+export const workerStartCommand: CommandDefinition = {
+  path: ["worker", "start"],
+  summary: "Start a worker process that runs up to N jobs at once",
+  usage: ["worker start [--count N] [--detach] [--log-file PATH]"],
+  description: `
+Runs in the foreground until stopped: Ctrl-C or SIGTERM (or "queuectl worker stop") lets the
+running jobs finish, takes no new ones, and exits 0; a second signal (or "worker stop --now")
+stops at once and puts the running jobs back in the queue. With --detach it starts in the
+background, prints the worker id and returns; its log goes to --log-file (default: worker.log
+beside the database).`,
+  options: {
+    count: {
+      type: "string",
+      short: "c",
+      valueName: "N",
+      description: "jobs run at once (default 1)",
+    },
+    detach: {
+      type: "boolean",
+      short: "d",
+      description: "run in the background and return at once",
+    },
+    "log-file": {
+      type: "string",
+      valueName: "PATH",
+      description: "append the log here instead of stderr",
+    },
+  },
+  examples: ["queuectl worker start --count 3", "queuectl worker start --count 3 --detach"],
+  async run(context, args) {
+    const count = parseCount(args.values.count as string | undefined);
+    const logFile = args.values["log-file"] as string | undefined;
+    if (args.positionals.length > 0) {
+      throw new UsageError(`Unexpected argument "${args.positionals[0]}"`);
+    }
+    if (args.values.detach) return await startDetached(context, count, logFile);
+    // Open the store once here so a bad database fails fast with its own error.
+    await context.store();
+    const logger = await setupLogging({ level: context.logLevel, file: logFile });
+    await runSupervisor({
+      location: context.location,
+      count,
+      host: hostId(context.env),
+      logLevel: context.logLevel,
+      logFile,
+      logger,
+    });
+  },
+};
+
+function parseCount(text: string | undefined): number {
+  if (text === undefined) return 1;
+  const count = Number(text);
+  if (text.trim() === "" || !Number.isInteger(count) || count < 1 || count > 256) {
+    throw new UsageError(
+      `Invalid --count ${JSON.stringify(text)}: expected an integer from 1 to 256`,
+    );
+  }
+  return count;
+}
+
+/** Starts `worker start` again as a background process and waits until it has registered. */
+async function startDetached(
+  context: CommandContext,
+  count: number,
+  logFile: string | undefined,
+): Promise<void> {
+  const store = await context.store();
+  const log = logFile ?? defaultLogFile(context);
+  const args = ["worker", "start", "--count", String(count), "--log-file", log];
+  if (context.dbFlag !== undefined) args.push("--db", context.dbFlag);
+  args.push("--log-level", context.logLevel);
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [...selfInvocation(), ...args],
+    detached: true,
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  let exited = false;
+  child.status.then(() => exited = true);
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline && !exited) {
+    const worker = (await store.workerList()).find((worker) => worker.pid === child.pid);
+    if (worker) {
+      child.unref();
+      context.stdout(`${worker.id}\n`);
+      context.stderr(
+        `Started worker process ${worker.id} (pid ${child.pid}, ${count} worker(s)); log: ${log}\n`,
+      );
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new QueuectlError(
+    `The background worker ${
+      exited ? "exited" : "did not register"
+    } on start: see its log "${log}"`,
+  );
+}
+
+/** How to run this program again: the compiled binary directly, or `deno run` with the script. */
+function selfInvocation(): string[] {
+  const executable = Deno.execPath().split(/[\\/]/).at(-1) ?? "";
+  if (/^deno(\.exe)?$/.test(executable)) return ["run", "-A", Deno.mainModule];
+  return [];
+}
+
+function defaultLogFile(context: CommandContext): string {
+  if (context.location.kind === "sqlite") return join(dirname(context.location.path), "worker.log");
+  const state = context.env("XDG_STATE_HOME") ??
+    join(context.env("HOME") ?? ".", ".local", "state");
+  return join(state, "queuectl", "worker.log");
+}

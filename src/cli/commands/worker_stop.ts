@@ -1,0 +1,80 @@
+import { configFromOverrides } from "../../config.ts";
+import { QueuectlError, UsageError } from "../../errors.ts";
+import { hostId, liveWorkers } from "../../worker/liveness.ts";
+import { isSameProcessAlive } from "../../worker/process_identity.ts";
+import type { CommandDefinition } from "../command.ts";
+
+/** Exit code when the workers are still running at the end of `--timeout`. */
+export const TIMEOUT_EXIT_CODE = 124;
+
+/** `queuectl worker stop`: ask every worker process to stop, and wait until they are gone. */
+export const workerStopCommand: CommandDefinition = {
+  path: ["worker", "stop"],
+  summary: "Stop the running worker processes gracefully and wait until they are gone",
+  usage: ["worker stop [--now] [--timeout SECONDS]"],
+  description: `
+Gracefully: running jobs finish and are recorded, no new job starts. With --now, running jobs
+are terminated (process group SIGTERM, then SIGKILL after kill_grace) and go back to the queue
+without using up an attempt. Exits 124 if workers are still running after --timeout.`,
+  options: {
+    now: { type: "boolean", description: "stop at once; running jobs go back to the queue" },
+    timeout: {
+      type: "string",
+      valueName: "SECONDS",
+      description: "how long to wait for them to exit (default 60; 0 = do not wait)",
+    },
+  },
+  async run(context, args) {
+    const timeoutSeconds = parseSeconds(args.values.timeout as string | undefined, 60);
+    const store = await context.store();
+    const host = hostId(context.env);
+    const config = configFromOverrides(await store.configOverrides());
+    const now = context.clock.now();
+    const workers = await liveWorkers(await store.workerList(), { host, now, config });
+    if (workers.length === 0) {
+      context.stderr("No workers are running\n");
+      return;
+    }
+    const mode = args.values.now ? "now" : "drain";
+    await store.workerRequestStop({ ids: workers.map((worker) => worker.id), mode });
+    for (const worker of workers) {
+      if (worker.host === host && await isSameProcessAlive(worker.pid, worker.pidStartTime)) {
+        Deno.kill(worker.pid, Deno.build.os === "windows" ? "SIGINT" : "SIGTERM");
+      }
+    }
+    context.stderr(
+      `Asked ${workers.length} worker process(es) to stop ${
+        mode === "now" ? "now" : "after their running jobs"
+      }\n`,
+    );
+    if (timeoutSeconds === 0) return;
+    const deadline = Date.now() + timeoutSeconds * 1000;
+    let remaining = workers;
+    while (remaining.length > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const registered = new Set((await store.workerList()).map((worker) => worker.id));
+      remaining = await liveWorkers(
+        remaining.filter((worker) => registered.has(worker.id)),
+        { host, now: context.clock.now(), config },
+      );
+    }
+    if (remaining.length > 0) {
+      throw new QueuectlError(
+        `${remaining.length} worker process(es) still running after ${timeoutSeconds} s: ${
+          remaining.map((worker) => worker.id).join(", ")
+        }`,
+        TIMEOUT_EXIT_CODE,
+      );
+    }
+    context.stdout(`Stopped ${workers.length} worker process(es)\n`);
+  },
+};
+
+function parseSeconds(text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const seconds = Number(text);
+  if (text.trim() === "" || !Number.isFinite(seconds) || seconds < 0) {
+    throw new UsageError(`Invalid --timeout ${JSON.stringify(text)}: expected seconds ≥ 0`);
+  }
+  return seconds;
+}

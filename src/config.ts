@@ -1,0 +1,157 @@
+/**
+ * Settings kept in the store (`queuectl config set KEY VALUE`), with their defaults and checks.
+ * Every duration is in seconds; decimals are allowed where a key says so.
+ *
+ * @module
+ */
+import { UsageError } from "./errors.ts";
+
+/** The settings every worker and command reads. */
+export interface Config {
+  /** Retries after the first run before a job is dead (per-job `max_retries` overrides). */
+  maxRetries: number;
+  /** A failed run waits `backoff_base ^ attempts` seconds before the next. */
+  backoffBase: number;
+  /** The longest wait between runs, in seconds. */
+  maxBackoff: number;
+  /** How often an idle worker looks for due jobs when no wake-up arrives, in seconds. */
+  pollInterval: number;
+  /** How often a worker process proves it is alive and extends its leases, in seconds. */
+  heartbeatInterval: number;
+  /** Heartbeats a lease survives without renewal before its job is rescued. */
+  leaseHeartbeats: number;
+  /** Default per-run time limit in seconds; 0 means none. */
+  jobTimeout: number;
+  /** Seconds between SIGTERM and SIGKILL when a run is stopped. */
+  killGrace: number;
+}
+
+/** What a key is called, its default, what it means and how its value is checked. */
+interface KeyDefinition {
+  field: keyof Config;
+  defaultValue: number;
+  description: string;
+  parse(text: string): number;
+}
+
+function integerAtLeast(min: number, max = Number.MAX_SAFE_INTEGER) {
+  return (text: string) => {
+    const value = Number(text.trim());
+    if (text.trim() === "" || !Number.isInteger(value) || value < min || value > max) {
+      throw new Error(`expected an integer from ${min} to ${max}`);
+    }
+    return value;
+  };
+}
+
+function numberAtLeast(min: number, max: number, exclusiveMin = false) {
+  return (text: string) => {
+    const value = Number(text.trim());
+    const tooSmall = exclusiveMin ? value <= min : value < min;
+    if (text.trim() === "" || !Number.isFinite(value) || tooSmall || value > max) {
+      throw new Error(`expected a number ${exclusiveMin ? "above" : "from"} ${min} to ${max}`);
+    }
+    return value;
+  };
+}
+
+/** The config keys, by their canonical (snake_case) name. */
+export const CONFIG_KEYS: Readonly<Record<string, KeyDefinition>> = {
+  max_retries: {
+    field: "maxRetries",
+    defaultValue: 3,
+    description: "retries after the first run before a job is dead",
+    parse: integerAtLeast(0, 1000),
+  },
+  backoff_base: {
+    field: "backoffBase",
+    defaultValue: 2,
+    description: "a failed run waits backoff_base ^ attempts seconds",
+    parse: numberAtLeast(1, 1000),
+  },
+  max_backoff: {
+    field: "maxBackoff",
+    defaultValue: 3600,
+    description: "the longest wait between runs, in seconds",
+    parse: integerAtLeast(0, 31_536_000),
+  },
+  poll_interval: {
+    field: "pollInterval",
+    defaultValue: 1,
+    description: "seconds an idle worker waits before looking again without a wake-up",
+    parse: numberAtLeast(0.01, 3600),
+  },
+  heartbeat_interval: {
+    field: "heartbeatInterval",
+    defaultValue: 5,
+    description: "seconds between a worker process's heartbeats",
+    parse: numberAtLeast(0.1, 3600),
+  },
+  lease_heartbeats: {
+    field: "leaseHeartbeats",
+    defaultValue: 3,
+    description: "missed heartbeats after which a job's lease expires and it is rescued",
+    parse: integerAtLeast(2, 1000),
+  },
+  job_timeout: {
+    field: "jobTimeout",
+    defaultValue: 0,
+    description: "default time limit of a run in seconds (0 = none)",
+    parse: numberAtLeast(0, 2_592_000),
+  },
+  kill_grace: {
+    field: "killGrace",
+    defaultValue: 5,
+    description: "seconds between SIGTERM and SIGKILL when a run is stopped",
+    parse: numberAtLeast(0, 3600),
+  },
+};
+
+/** Maps `max-retries` and `max_retries` alike to the canonical key, or throws a usage error. */
+export function canonicalConfigKey(key: string): string {
+  const canonical = key.trim().toLowerCase().replaceAll("-", "_");
+  if (!(canonical in CONFIG_KEYS)) {
+    throw new UsageError(
+      `Unknown config key ${JSON.stringify(key)}: known keys are ${
+        Object.keys(CONFIG_KEYS).join(", ")
+      }`,
+    );
+  }
+  return canonical;
+}
+
+/** Checks a value for a key and returns the text to store (normalised, e.g. `" 3"` → `"3"`). */
+export function parseConfigValue(key: string, text: string): string {
+  const canonical = canonicalConfigKey(key);
+  try {
+    return String(CONFIG_KEYS[canonical].parse(text));
+  } catch (error) {
+    throw new UsageError(
+      `Invalid value ${JSON.stringify(text)} for ${canonical}: ${(error as Error).message}`,
+    );
+  }
+}
+
+/** The defaults, as a `Config`. */
+export function defaultConfig(): Config {
+  const config = {} as Config;
+  for (const definition of Object.values(CONFIG_KEYS)) {
+    config[definition.field] = definition.defaultValue;
+  }
+  return config;
+}
+
+/** Builds a `Config` from the stored overrides (canonical key → text); bad rows are ignored. */
+export function configFromOverrides(overrides: Readonly<Record<string, string>>): Config {
+  const config = defaultConfig();
+  for (const [key, text] of Object.entries(overrides)) {
+    const definition = CONFIG_KEYS[key];
+    if (!definition) continue;
+    try {
+      config[definition.field] = definition.parse(text);
+    } catch {
+      // A value written by a newer version that this one cannot read: keep the default.
+    }
+  }
+  return config;
+}

@@ -1,0 +1,199 @@
+/**
+ * The job: its states, its stored shape, the shape a user submits, and validation of the latter.
+ *
+ * @module
+ */
+import { UsageError } from "./errors.ts";
+
+/**
+ * Where a job is in its life. A job is in exactly one state at any time.
+ * - `pending`: waiting to run for the first time (or again after `dlq retry`).
+ * - `processing`: claimed by a worker under a lease; its command is running.
+ * - `completed`: its command exited 0. Final.
+ * - `failed`: its last run failed and it will run again at `runAt` (retries left).
+ * - `dead`: it failed with no retries left; it sits in the dead-letter queue until retried.
+ */
+export type JobState = "pending" | "processing" | "completed" | "failed" | "dead";
+
+/** Every state, in the order people read them. */
+export const JOB_STATES: readonly JobState[] = [
+  "pending",
+  "processing",
+  "completed",
+  "failed",
+  "dead",
+];
+
+/** A job as stored. Times are epoch milliseconds. */
+export interface Job {
+  id: string;
+  command: string;
+  state: JobState;
+  /** Runs started so far; a claim counts one. */
+  attempts: number;
+  /** How many runs after the first one may fail before the job is dead. */
+  maxRetries: number;
+  priority: number;
+  queue: string;
+  /** Seconds before the run is killed; null means the `job_timeout` config applies. */
+  timeoutSeconds: number | null;
+  /** When the job may run next (pending/failed); when it last became due otherwise. */
+  runAt: number;
+  createdAt: number;
+  updatedAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  exitCode: number | null;
+  lastError: string | null;
+  /** The worker process holding the lease while `processing`. */
+  leaseOwner: string | null;
+  /** Grows by one on every claim; a finish must present the token of its claim (fencing). */
+  leaseToken: number;
+  leaseExpiresAt: number | null;
+  /** The process group of the running command, and its leader's start time (to spot reuse). */
+  pgid: number | null;
+  pgidStartTime: string | null;
+}
+
+/** One run of a job, as kept in its history. */
+export interface JobRun {
+  jobId: string;
+  attempt: number;
+  workerId: string | null;
+  startedAt: number;
+  finishedAt: number;
+  /** `completed`, `failed`, `rescued`, `timeout`, `released`. */
+  outcome: string;
+  exitCode: number | null;
+  error: string | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** What a user asks for when enqueueing; everything not given takes its default. */
+export interface JobSpec {
+  id?: string;
+  command: string;
+  maxRetries?: number;
+  timeoutSeconds?: number;
+}
+
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+/** Checks a job id a user typed, for enqueue and for lookups alike. */
+export function validateJobId(id: string): string {
+  if (!ID_PATTERN.test(id)) {
+    throw new UsageError(
+      `Invalid job id ${
+        JSON.stringify(id)
+      }: use 1 to 128 letters, digits, ".", "_", ":" or "-", starting with a letter or digit`,
+    );
+  }
+  return id;
+}
+
+/** Checks a shell command: non-empty, no NUL byte. */
+export function validateCommand(command: unknown, where = "command"): string {
+  if (typeof command !== "string") {
+    throw new UsageError(`Invalid ${where}: expected a string, got ${typeName(command)}`);
+  }
+  if (command.trim() === "") throw new UsageError(`Invalid ${where}: it is empty`);
+  if (command.includes("\0")) throw new UsageError(`Invalid ${where}: it contains a NUL byte`);
+  return command;
+}
+
+/** Checks a retry count: an integer from 0 to 1000. */
+export function validateMaxRetries(value: unknown, where = "max_retries"): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 1000) {
+    throw new UsageError(
+      `Invalid ${where}: expected an integer from 0 to 1000, got ${describeValue(value)}`,
+    );
+  }
+  return value;
+}
+
+/** Checks a timeout in seconds: a number from 0 (no timeout) to 30 days. */
+export function validateTimeout(value: unknown, where = "timeout"): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > 2_592_000) {
+    throw new UsageError(
+      `Invalid ${where}: expected seconds from 0 (none) to 2592000, got ${describeValue(value)}`,
+    );
+  }
+  return value;
+}
+
+/** Fields of the seed's full job object that describe a new job and are accepted, then ignored. */
+const SEED_FIELDS: Record<string, (value: unknown) => boolean> = {
+  state: (value) => value === "pending",
+  attempts: (value) => value === 0,
+  created_at: (value) => typeof value === "string" && !Number.isNaN(Date.parse(value)),
+  updated_at: (value) => typeof value === "string" && !Number.isNaN(Date.parse(value)),
+};
+
+/**
+ * Parses the enqueue JSON document (`{"id":"job1","command":"sleep 2","max_retries":3}`).
+ *
+ * @example
+ * ```ts
+ * import { parseJobSpec } from "./job.ts";
+ * const spec = parseJobSpec('{"id":"job1","command":"sleep 2"}');
+ * console.assert(spec.id === "job1" && spec.command === "sleep 2");
+ * ```
+ */
+export function parseJobSpec(text: string): JobSpec {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`Invalid job JSON: ${(error as Error).message}`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new UsageError(`Invalid job JSON: expected an object, got ${typeName(value)}`);
+  }
+  return jobSpecFromObject(value as Record<string, unknown>);
+}
+
+function jobSpecFromObject(fields: Record<string, unknown>): JobSpec {
+  const spec: JobSpec = { command: validateCommand(fields.command) };
+  for (const [key, value] of Object.entries(fields)) {
+    switch (key) {
+      case "command":
+        break;
+      case "id":
+        if (typeof value !== "string") {
+          throw new UsageError(`Invalid id: expected a string, got ${typeName(value)}`);
+        }
+        spec.id = validateJobId(value);
+        break;
+      case "max_retries":
+        spec.maxRetries = validateMaxRetries(value);
+        break;
+      case "timeout":
+        spec.timeoutSeconds = validateTimeout(value);
+        break;
+      default:
+        if (key in SEED_FIELDS) {
+          if (!SEED_FIELDS[key](value)) {
+            throw new UsageError(
+              `Invalid ${key}: ${
+                describeValue(value)
+              } does not describe a new job (queuectl sets it)`,
+            );
+          }
+          break;
+        }
+        throw new UsageError(`Unknown field ${JSON.stringify(key)} in job JSON`);
+    }
+  }
+  return spec;
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" ? "an object" : `a ${typeof value}`;
+}
+
+function describeValue(value: unknown): string {
+  return JSON.stringify(value) ?? String(value);
+}

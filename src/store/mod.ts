@@ -1,0 +1,46 @@
+/**
+ * The store: the interface, and `openStore`, the only place a backend is chosen.
+ *
+ * @module
+ */
+import { StoreUnavailableError } from "../errors.ts";
+import { resolveStoreLocation, type StoreLocation } from "./location.ts";
+import { type Durability, SqliteStore } from "./sqlite/sqlite_store.ts";
+import type { Store } from "./store.ts";
+
+export type {
+  JobFinish,
+  JobListParams,
+  NewJob,
+  StopMode,
+  Store,
+  WorkerProcess,
+  WorkerProcessWithJobs,
+} from "./store.ts";
+export { resolveStoreLocation, type StoreLocation };
+export type { Durability };
+
+/**
+ * Opens the store at a resolved location, creating and migrating it when needed.
+ *
+ * @example
+ * ```ts
+ * import { openStore } from "./mod.ts";
+ * const store = await openStore({ kind: "sqlite", path: await Deno.makeTempFile() + ".db" });
+ * console.assert((await store.jobCountByState()).pending === 0);
+ * await store.close();
+ * ```
+ */
+export function openStore(
+  location: StoreLocation,
+  options: { durability?: Durability } = {},
+): Promise<Store> {
+  if (location.kind === "postgres") {
+    return Promise.reject(
+      new StoreUnavailableError(
+        "PostgreSQL stores are not supported yet: use a SQLite file path for --db / QUEUECTL_DB",
+      ),
+    );
+  }
+  return SqliteStore.open(location.path, options);
+}

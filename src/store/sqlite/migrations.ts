@@ -1,0 +1,79 @@
+/**
+ * The SQLite schema, as numbered, append-only migrations embedded in code (nothing reads a SQL
+ * file at run time, so the compiled binary carries its schema). `PRAGMA user_version` holds the
+ * number of the last migration applied; `PRAGMA application_id` marks the file as queuectl's.
+ *
+ * @module
+ */
+
+/** "qctl" in ASCII: tells a queuectl database from any other SQLite file. */
+export const APPLICATION_ID = 0x7163746c;
+
+/** Migration N (1-based) is `MIGRATIONS[N - 1]`. Never edit one that has shipped: append. */
+export const MIGRATIONS: readonly string[] = [
+  // 1: jobs with lease fields from day one, their run history, worker processes, config.
+  `
+  CREATE TABLE jobs (
+    -- AUTOINCREMENT: a seq is never reused after deletes, so seq order is enqueue order.
+    seq              INTEGER PRIMARY KEY AUTOINCREMENT,
+    id               TEXT    NOT NULL UNIQUE,
+    command          TEXT    NOT NULL,
+    state            TEXT    NOT NULL
+                     CHECK (state IN ('pending','processing','completed','failed','dead')),
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    max_retries      INTEGER NOT NULL,
+    priority         INTEGER NOT NULL DEFAULT 0,
+    queue            TEXT    NOT NULL DEFAULT 'default',
+    timeout_seconds  REAL,
+    run_at           INTEGER NOT NULL,
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL,
+    started_at       INTEGER,
+    finished_at      INTEGER,
+    exit_code        INTEGER,
+    last_error       TEXT,
+    lease_owner      TEXT,
+    lease_token      INTEGER NOT NULL DEFAULT 0,
+    lease_expires_at INTEGER,
+    pgid             INTEGER,
+    pgid_start_time  TEXT
+  );
+  -- The claim walks this index in order and stops at the first due row.
+  CREATE INDEX jobs_due ON jobs (priority DESC, run_at, seq) WHERE state IN ('pending','failed');
+  CREATE INDEX jobs_state ON jobs (state, seq);
+  CREATE INDEX jobs_leased ON jobs (lease_owner) WHERE state = 'processing';
+  CREATE INDEX jobs_lease_expiry ON jobs (lease_expires_at) WHERE state = 'processing';
+
+  CREATE TABLE job_runs (
+    job_seq     INTEGER NOT NULL REFERENCES jobs (seq) ON DELETE CASCADE,
+    -- The job's lease_token of that run: unique per job even after a DLQ retry resets attempts.
+    run         INTEGER NOT NULL,
+    attempt     INTEGER NOT NULL,
+    worker_id   TEXT,
+    started_at  INTEGER NOT NULL,
+    finished_at INTEGER NOT NULL,
+    outcome     TEXT    NOT NULL,
+    exit_code   INTEGER,
+    error       TEXT,
+    stdout      TEXT    NOT NULL DEFAULT '',
+    stderr      TEXT    NOT NULL DEFAULT '',
+    PRIMARY KEY (job_seq, run)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE workers (
+    id             TEXT    PRIMARY KEY,
+    host           TEXT    NOT NULL,
+    pid            INTEGER NOT NULL,
+    pid_start_time TEXT,
+    concurrency    INTEGER NOT NULL,
+    started_at     INTEGER NOT NULL,
+    heartbeat_at   INTEGER NOT NULL,
+    stop_requested TEXT CHECK (stop_requested IN ('drain','now'))
+  );
+
+  CREATE TABLE config (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+  `,
+];

@@ -1,0 +1,164 @@
+/**
+ * The one interface every backend implements. Each method's contract is documented here, once;
+ * `tests/store/store_contract.ts` checks every implementation against it. Times are epoch
+ * milliseconds passed in by the caller (`now`): no implementation reads the clock.
+ *
+ * @module
+ */
+import type { Job, JobRun, JobState } from "../job.ts";
+
+/** A new job, with every default already resolved by the caller. */
+export interface NewJob {
+  id: string;
+  command: string;
+  maxRetries: number;
+  timeoutSeconds: number | null;
+  runAt: number;
+}
+
+/** A worker process as registered in the store. */
+export interface WorkerProcess {
+  id: string;
+  host: string;
+  pid: number;
+  /** The start time of `pid` as the OS reports it, so a reused pid is not mistaken for this one. */
+  pidStartTime: string | null;
+  /** How many jobs it runs at once. */
+  concurrency: number;
+  startedAt: number;
+  heartbeatAt: number;
+  /** `drain` or `now` once a stop was requested. */
+  stopRequested: StopMode | null;
+}
+
+/** How a worker process is asked to stop: finish running jobs first, or at once. */
+export type StopMode = "drain" | "now";
+
+/** A registered worker process with the jobs it holds leases on. */
+export interface WorkerProcessWithJobs extends WorkerProcess {
+  jobIds: string[];
+}
+
+/** How a run ended, as the worker reports it to `jobFinish`. */
+export interface JobFinish {
+  id: string;
+  leaseToken: number;
+  now: number;
+  /** The state the job moves to; `processing` is not allowed. */
+  state: Exclude<JobState, "processing">;
+  /** When it may run next (for `failed` and `pending`). */
+  runAt?: number;
+  exitCode: number | null;
+  error: string | null;
+  /** Recorded in the run history: `completed`, `failed`, `timeout`, `rescued`, `released`. */
+  outcome: string;
+  stdout: string;
+  stderr: string;
+  /** True when the run must not count as an attempt (released by a stop `--now`). */
+  refundAttempt?: boolean;
+}
+
+/** Filters for `jobList`. */
+export interface JobListParams {
+  states?: JobState[];
+  limit?: number;
+}
+
+/** The queue's storage. Every state change is one short transaction. */
+export interface Store {
+  /** Where the store lives, safe to print (passwords masked). */
+  readonly location: string;
+
+  /** Releases the connection. */
+  close(): Promise<void>;
+
+  /**
+   * Adds jobs, all or none. Throws `ConflictError` naming the first id that exists already,
+   * and then adds nothing. The write is durable (fsync'd) before this resolves.
+   */
+  jobInsert(params: { jobs: NewJob[]; now: number }): Promise<Job[]>;
+
+  /** The job with that id, or undefined. */
+  jobGet(params: { id: string }): Promise<Job | undefined>;
+
+  /** Jobs in enqueue order, optionally only those in `states`, at most `limit` (0 = all). */
+  jobList(params: JobListParams): Promise<Job[]>;
+
+  /** How many jobs are in each state (every state present, zero when none). */
+  jobCountByState(): Promise<Record<JobState, number>>;
+
+  /**
+   * Takes the next due job (`pending` or `failed` with `runAt <= now`; highest priority, then
+   * earliest `runAt`, then enqueue order) and moves it to `processing` under a lease owned by
+   * `workerId` until `now + leaseMs`: `attempts` and `leaseToken` grow by one. Atomic: no two
+   * callers ever get the same job. Undefined when nothing is due.
+   */
+  jobClaim(params: { workerId: string; leaseMs: number; now: number }): Promise<Job | undefined>;
+
+  /**
+   * Records the process group of a claimed job's command. Fenced: false (and no change) unless
+   * the job is still `processing` under `leaseToken`.
+   */
+  jobSetProcess(
+    params: { id: string; leaseToken: number; pgid: number; pgidStartTime: string | null },
+  ): Promise<boolean>;
+
+  /**
+   * Ends a run: moves the job out of `processing` to `state`, clears the lease and appends the run
+   * to its history. Fenced: false (and no change at all) unless the job is still `processing`
+   * under `leaseToken`, i.e. the caller still holds the lease it claimed.
+   */
+  jobFinish(params: JobFinish): Promise<boolean>;
+
+  /**
+   * Extends to `now + leaseMs` the leases `workerId` holds, and returns the ids and tokens it
+   * still holds; a job missing from the answer was lost (rescued) and must not be finished.
+   */
+  leaseExtend(
+    params: { workerId: string; leaseMs: number; now: number },
+  ): Promise<{ id: string; leaseToken: number }[]>;
+
+  /** Jobs in `processing` whose lease expired before `now`, or whose owner is in `owners`. */
+  jobListRescuable(params: { now: number; owners: string[] }): Promise<Job[]>;
+
+  /** Moves dead jobs back to `pending` with `attempts = 0` and returns their ids. */
+  jobRetryDead(params: { ids: string[] | "all"; now: number }): Promise<string[]>;
+
+  /** The run history of a job, oldest first. */
+  jobRuns(params: { id: string }): Promise<JobRun[]>;
+
+  /** Registers (or re-registers) a worker process. */
+  workerRegister(params: WorkerProcess): Promise<void>;
+
+  /**
+   * Records that the worker process is alive at `now`. Returns its stop request, or undefined
+   * when its row is gone (it was deregistered or cleaned up as dead).
+   */
+  workerHeartbeat(
+    params: { id: string; now: number },
+  ): Promise<{ stopRequested: StopMode | null } | undefined>;
+
+  /** Every registered worker process with the ids of the jobs it holds. */
+  workerList(): Promise<WorkerProcessWithJobs[]>;
+
+  /** Asks worker processes to stop; returns the ids that were asked. */
+  workerRequestStop(params: { ids: string[]; mode: StopMode }): Promise<string[]>;
+
+  /** Removes a worker process's row (its jobs must have been finished or rescued first). */
+  workerDeregister(params: { id: string }): Promise<void>;
+
+  /**
+   * Calls `onWork` soon after any process adds work (enqueue, DLQ retry); returns a function that
+   * stops watching. Best effort, for fast pick-up: callers still poll now and then.
+   */
+  workSubscribe(params: { onWork: () => void }): () => void;
+
+  /** The stored config overrides, canonical key → text. */
+  configOverrides(): Promise<Record<string, string>>;
+
+  /** Stores one override (the caller has validated it). */
+  configSet(params: { key: string; value: string }): Promise<void>;
+
+  /** Removes an override so the default applies again; false if there was none. */
+  configUnset(params: { key: string }): Promise<boolean>;
+}

@@ -1,0 +1,209 @@
+/**
+ * One worker slot's work: claim a due job, run its command, record how it ended. `runOnce` does
+ * one job (or nothing); the loop around it lives in the Web Worker.
+ *
+ * @module
+ */
+import type { Clock } from "../clock.ts";
+import type { Config } from "../config.ts";
+import type { Job } from "../job.ts";
+import type { JobFinish, Store } from "../store/mod.ts";
+import { afterFailure } from "./backoff.ts";
+import { jobEnvironment } from "./job_env.ts";
+import { runCommand, type RunResult } from "./run_command.ts";
+
+/** The logging calls the runner makes (a logtape `Logger` fits). */
+export interface RunnerLog {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** Why a running job is stopped from outside. */
+export type StopReason = "shutdown" | "lease-lost";
+
+/** What a `JobRunner` needs. */
+export interface JobRunnerOptions {
+  store: Store;
+  clock: Clock;
+  /** The worker process that owns the leases. */
+  workerId: string;
+  /** The config in force now (it may change while the worker runs). */
+  config: () => Config;
+  log: RunnerLog;
+  env: Record<string, string>;
+  /** Bytes of each output stream kept per run. */
+  outputLimit: number;
+  /** Told when a run starts and ends, so the supervisor can track what runs where. */
+  onRunStart?: (job: Job) => void;
+  onRunEnd?: (job: Job) => void;
+}
+
+/** The lease a claim takes: it survives `lease_heartbeats` missed heartbeats. */
+export function leaseDurationMs(config: Config): number {
+  return Math.round(config.heartbeatInterval * config.leaseHeartbeats * 1000);
+}
+
+/** Claims and runs jobs, one at a time. */
+export class JobRunner {
+  readonly #options: JobRunnerOptions;
+  #current: { job: Job; abort: AbortController } | null = null;
+
+  constructor(options: JobRunnerOptions) {
+    this.#options = options;
+  }
+
+  /** The job running now, if any. */
+  get currentJob(): Job | undefined {
+    return this.#current?.job;
+  }
+
+  /** Stops the running job (if it is `jobId` under `leaseToken`, when given). */
+  stop(reason: StopReason, only?: { jobId: string; leaseToken: number }): void {
+    const current = this.#current;
+    if (!current) return;
+    if (only && (only.jobId !== current.job.id || only.leaseToken !== current.job.leaseToken)) {
+      return;
+    }
+    current.abort.abort(reason);
+  }
+
+  /** Claims one due job and runs it to its end. False when nothing was due. */
+  async runOnce(): Promise<boolean> {
+    const { store, clock, workerId, log } = this.#options;
+    const config = this.#options.config();
+    const job = await store.jobClaim({
+      workerId,
+      leaseMs: leaseDurationMs(config),
+      now: clock.now(),
+    });
+    if (!job) return false;
+    log.info(
+      `Picked job "${job.id}" (attempt ${job.attempts} of ${job.maxRetries + 1}): ${job.command}`,
+    );
+    const abort = new AbortController();
+    this.#current = { job, abort };
+    this.#options.onRunStart?.(job);
+    let result: RunResult;
+    try {
+      result = await this.#run(job, config, abort.signal);
+    } finally {
+      this.#current = null;
+      this.#options.onRunEnd?.(job);
+    }
+    await this.#finish(job, result);
+    return true;
+  }
+
+  #run(job: Job, config: Config, signal: AbortSignal): Promise<RunResult> {
+    const { store, workerId, log } = this.#options;
+    const timeoutSeconds = job.timeoutSeconds ?? config.jobTimeout;
+    return runCommand({
+      command: job.command,
+      env: jobEnvironment(this.#options.env, { jobId: job.id, attempt: job.attempts, workerId }),
+      outputLimit: this.#options.outputLimit,
+      timeoutMs: Math.round(timeoutSeconds * 1000),
+      killGraceMs: Math.round(config.killGrace * 1000),
+      signal,
+      onSpawn: async (pgid, startTime) => {
+        const held = await store.jobSetProcess({
+          id: job.id,
+          leaseToken: job.leaseToken,
+          pgid,
+          pgidStartTime: startTime,
+        });
+        if (!held) {
+          log.warn(`Job "${job.id}" lost its lease before its command started; stopping it`);
+          this.stop("lease-lost", { jobId: job.id, leaseToken: job.leaseToken });
+        }
+      },
+    });
+  }
+
+  async #finish(job: Job, result: RunResult): Promise<void> {
+    const { store, clock, log } = this.#options;
+    const finish = finishFromResult(job, result, clock.now(), this.#options.config());
+    const recorded = await store.jobFinish(finish);
+    if (!recorded) {
+      log.warn(
+        `Job "${job.id}" was fenced off: its lease was lost (another worker rescued it), so this run's result is discarded`,
+      );
+      return;
+    }
+    logFinish(log, job, finish);
+  }
+}
+
+/** Turns a run's result into the job's next state (the policy lives in `afterFailure`). */
+export function finishFromResult(
+  job: Job,
+  result: RunResult,
+  now: number,
+  config: Config,
+): JobFinish {
+  const base = {
+    id: job.id,
+    leaseToken: job.leaseToken,
+    now,
+    exitCode: result.exitCode,
+    stdout: result.stdout,
+    stderr: result.stderr,
+  };
+  if (result.stopReason === "shutdown") {
+    // Stopped by `worker stop --now`: not the job's fault, so the attempt is given back.
+    return {
+      ...base,
+      state: job.attempts - 1 === 0 ? "pending" : "failed",
+      runAt: now,
+      error: "Stopped by a worker shutdown before it finished; it will run again",
+      outcome: "released",
+      refundAttempt: true,
+    };
+  }
+  if (result.exitCode === 0 && result.stopReason === null) {
+    return { ...base, state: "completed", error: null, outcome: "completed" };
+  }
+  const next = afterFailure(job, now, config);
+  return {
+    ...base,
+    state: next.state,
+    runAt: next.runAt,
+    error: failureMessage(result, job.timeoutSeconds ?? config.jobTimeout),
+    outcome: result.stopReason === "timeout" ? "timeout" : "failed",
+  };
+}
+
+function failureMessage(result: RunResult, timeoutSeconds: number): string {
+  if (result.spawnError !== null) return `Cannot start the command: ${result.spawnError}`;
+  if (result.stopReason === "timeout") {
+    return `Timed out after ${timeoutSeconds} s; its process group was killed`;
+  }
+  if (result.stopReason === "lease-lost") return "Stopped: the worker lost the job's lease";
+  const lastLine = result.stderr.trimEnd().split("\n").at(-1)?.slice(0, 300);
+  return `Exited with code ${result.exitCode}${lastLine ? `: ${lastLine}` : ""}`;
+}
+
+function logFinish(log: RunnerLog, job: Job, finish: JobFinish): void {
+  switch (finish.state) {
+    case "completed":
+      log.info(`Completed job "${job.id}"`);
+      return;
+    case "dead":
+      log.error(
+        `Job "${job.id}" is dead after ${job.attempts} attempt(s): ${finish.error} (moved to the DLQ)`,
+      );
+      return;
+    case "failed":
+    case "pending":
+      if (finish.refundAttempt) {
+        log.info(`Released job "${job.id}": the worker is stopping; it will run again`);
+        return;
+      }
+      log.warn(
+        `Job "${job.id}" failed (attempt ${job.attempts} of ${
+          job.maxRetries + 1
+        }): ${finish.error}; retry at ${new Date(finish.runAt ?? finish.now).toISOString()}`,
+      );
+  }
+}

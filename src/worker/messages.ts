@@ -1,0 +1,33 @@
+/** The messages between the supervisor (main thread) and its Web Workers (one per slot). */
+import type { Config } from "../config.ts";
+import type { LogLevel } from "../log.ts";
+import type { StoreLocation } from "../store/mod.ts";
+
+/** Supervisor → slot. */
+export type ToSlot =
+  | {
+    type: "start";
+    location: StoreLocation;
+    workerId: string;
+    slot: number;
+    config: Config;
+    logLevel: LogLevel;
+    logFile?: string;
+  }
+  /** New work may be there: an idle slot looks now. */
+  | { type: "wake" }
+  /** The config changed. */
+  | { type: "config"; config: Config }
+  /** Take no new job; exit after the running one. */
+  | { type: "drain" }
+  /** Stop the running job now (it goes back for retry) and exit. */
+  | { type: "stop-now" }
+  /** This job's lease was lost: stop running it, its result would be fenced off anyway. */
+  | { type: "lease-lost"; jobId: string; leaseToken: number };
+
+/** Slot → supervisor. */
+export type FromSlot =
+  | { type: "run-start"; jobId: string; leaseToken: number }
+  | { type: "run-end"; jobId: string; leaseToken: number }
+  | { type: "exited" }
+  | { type: "failed"; message: string };

@@ -1,0 +1,108 @@
+/**
+ * Brings back jobs whose worker was lost. Two ways to be lost: the owner is on this host and its
+ * process is gone (found at once by pid + start time), or the owner stopped renewing its lease
+ * (any host; found when the lease expires). Before a job runs again, its orphaned process group
+ * is killed if it is still the job's, so a job never runs twice at the same time.
+ *
+ * @module
+ */
+import type { Config } from "../config.ts";
+import type { Job } from "../job.ts";
+import type { Store, WorkerProcessWithJobs } from "../store/mod.ts";
+import { afterFailure } from "./backoff.ts";
+import { leaseDurationMs, type RunnerLog } from "./job_runner.ts";
+import { isSameProcessAlive } from "./process_identity.ts";
+import { terminateGroup } from "./run_command.ts";
+
+/** What the rescuer needs. */
+export interface RescuerOptions {
+  store: Store;
+  /** This host's id: processes of workers registered under it can be checked and killed. */
+  host: string;
+  config: Config;
+  log: RunnerLog;
+}
+
+/** Rescues what is lost as of `now`; returns the ids of the jobs it rescued. */
+export async function rescueOnce(options: RescuerOptions, now: number): Promise<string[]> {
+  const { store, host, log } = options;
+  const workers = await store.workerList();
+  const lostHere = new Set<string>();
+  for (const worker of workers) {
+    if (worker.host === host && !(await isSameProcessAlive(worker.pid, worker.pidStartTime))) {
+      lostHere.add(worker.id);
+    }
+  }
+  const owners = new Map(workers.map((worker) => [worker.id, worker]));
+  const rescued: string[] = [];
+  for (const job of await store.jobListRescuable({ now, owners: [...lostHere] })) {
+    const owner = job.leaseOwner ? owners.get(job.leaseOwner) : undefined;
+    if (owner?.host === host) await killOrphan(job, options.config);
+    const reason = owner && lostHere.has(owner.id)
+      ? `its worker process ${owner.id} (pid ${owner.pid}) is gone`
+      : `its lease expired (worker ${job.leaseOwner} stopped renewing it)`;
+    if (await rescueJob(store, job, now, options.config, reason)) {
+      rescued.push(job.id);
+      log.warn(`Rescued job "${job.id}" from a lost worker: ${reason}`);
+    }
+  }
+  await forgetLostWorkers(store, workers, { lostHere, rescued, now, config: options.config });
+  return rescued;
+}
+
+async function rescueJob(
+  store: Store,
+  job: Job,
+  now: number,
+  config: Config,
+  reason: string,
+): Promise<boolean> {
+  // The lost run counts as an attempt (it was counted at claim); the retry is due at once.
+  const next = afterFailure(job, now, { ...config, immediate: true });
+  return await store.jobFinish({
+    id: job.id,
+    leaseToken: job.leaseToken,
+    now,
+    state: next.state,
+    runAt: next.runAt,
+    exitCode: null,
+    error: `Rescued from a lost worker: ${reason}`,
+    outcome: "rescued",
+    stdout: "",
+    stderr: "",
+  });
+}
+
+/** Kills the job's recorded process group if its leader is still the process that was started. */
+async function killOrphan(job: Job, config: Config): Promise<void> {
+  if (job.pgid === null || job.pgidStartTime === null) return;
+  if (!(await isSameProcessAlive(job.pgid, job.pgidStartTime))) return;
+  await terminateGroup(
+    job.pgid,
+    config.killGrace * 1000,
+    waitUntilGone(job.pgid, job.pgidStartTime),
+  );
+}
+
+async function waitUntilGone(pid: number, startTime: string): Promise<void> {
+  while (await isSameProcessAlive(pid, startTime)) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/**
+ * Removes the rows of workers that are gone: dead processes on this host, and workers anywhere
+ * that have been silent for two lease lengths and hold no job any more.
+ */
+async function forgetLostWorkers(
+  store: Store,
+  workers: WorkerProcessWithJobs[],
+  found: { lostHere: Set<string>; rescued: string[]; now: number; config: Config },
+): Promise<void> {
+  const silentSince = found.now - 2 * leaseDurationMs(found.config);
+  for (const worker of workers) {
+    if (!found.lostHere.has(worker.id) && worker.heartbeatAt >= silentSince) continue;
+    const stillHolds = worker.jobIds.some((id) => !found.rescued.includes(id));
+    if (!stillHolds) await store.workerDeregister({ id: worker.id });
+  }
+}

@@ -1,0 +1,209 @@
+/**
+ * The worker process's main thread: registers the process in the store, starts one Web Worker
+ * per slot, heartbeats (renewing the leases of running jobs), runs the rescuer, relays wake-ups,
+ * and turns SIGTERM/SIGINT or `worker stop` into a drain (first) or an immediate stop (second,
+ * or `--now`).
+ *
+ * @module
+ */
+import { type Clock, systemClock } from "../clock.ts";
+import { type Config, configFromOverrides } from "../config.ts";
+import { errorMessage } from "../errors.ts";
+import type { Logger, LogLevel } from "../log.ts";
+import { openStore, type StopMode, type Store, type StoreLocation } from "../store/mod.ts";
+import { leaseDurationMs, type RunnerLog } from "./job_runner.ts";
+import type { FromSlot, ToSlot } from "./messages.ts";
+import { processStartTime } from "./process_identity.ts";
+import { rescueOnce } from "./rescuer.ts";
+
+/** What a worker process is asked to do. */
+export interface SupervisorOptions {
+  location: StoreLocation;
+  /** How many jobs run at once (one Web Worker each). */
+  count: number;
+  /** This host's id (`QUEUECTL_HOST_ID`, else the hostname). */
+  host: string;
+  logLevel: LogLevel;
+  logFile?: string;
+  logger: (category: string) => Logger;
+  clock?: Clock;
+  /** Called once the process is registered and its slots are starting. */
+  onReady?: (workerId: string) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  running: { jobId: string; leaseToken: number } | null;
+  exited: Promise<void>;
+}
+
+/** Runs the worker process until it is stopped, then returns (exit code 0 is the caller's). */
+export async function runSupervisor(options: SupervisorOptions): Promise<void> {
+  const clock = options.clock ?? systemClock;
+  const log = options.logger("supervisor");
+  const store = await openStore(options.location, { durability: "normal" });
+  let config = configFromOverrides(await store.configOverrides());
+  const workerId = `${options.host}-${Deno.pid}-${randomSuffix()}`;
+  await store.workerRegister({
+    id: workerId,
+    host: options.host,
+    pid: Deno.pid,
+    pidStartTime: await processStartTime(Deno.pid),
+    concurrency: options.count,
+    startedAt: clock.now(),
+    heartbeatAt: clock.now(),
+    stopRequested: null,
+  });
+  log.info(
+    `Worker process ${workerId} started with ${options.count} worker(s) on ${store.location}`,
+  );
+  const runnerLog = asRunnerLog(options.logger("rescuer"));
+  const rescue = () =>
+    rescueOnce({ store, host: options.host, config, log: runnerLog }, clock.now());
+  await rescue();
+
+  const slots = startSlots(options, workerId, config);
+  const broadcast = (message: ToSlot) => slots.forEach((slot) => slot.worker.postMessage(message));
+  let stopping: StopMode | null = null;
+  const stop = (mode: StopMode) => {
+    if (stopping === "now" || stopping === mode) return;
+    stopping = mode;
+    log.info(
+      mode === "drain"
+        ? "Stopping: taking no new jobs, letting running ones finish (signal again to stop at once)"
+        : "Stopping now: running jobs are terminated and will run again",
+    );
+    broadcast({ type: mode === "drain" ? "drain" : "stop-now" });
+  };
+  const onSignal = async () => {
+    if (stopping) return stop("now");
+    // `worker stop --now` records its wish in the store before it signals us.
+    const beat = await store.workerHeartbeat({ id: workerId, now: clock.now() }).catch(() => null);
+    stop(beat?.stopRequested === "now" ? "now" : "drain");
+  };
+  const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGTERM", "SIGINT"];
+  for (const signal of signals) Deno.addSignalListener(signal, onSignal);
+  const unsubscribe = store.workSubscribe({ onWork: () => broadcast({ type: "wake" }) });
+  options.onReady?.(workerId);
+
+  const heartbeat = async () => {
+    try {
+      config = configFromOverrides(await store.configOverrides());
+      broadcast({ type: "config", config });
+      const beat = await heartbeatOnce(store, workerId, slots, config, clock.now());
+      if (beat.stopRequested) stop(beat.stopRequested);
+      if (!beat.registered) await reRegister(store, workerId, options, clock);
+      await rescue();
+    } catch (error) {
+      log.error(`Heartbeat failed: ${errorMessage(error)}`);
+    }
+  };
+  const timer = setInterval(heartbeat, config.heartbeatInterval * 1000);
+  await Promise.all(slots.map((slot) => slot.exited));
+  clearInterval(timer);
+  unsubscribe();
+  for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
+  await store.workerDeregister({ id: workerId });
+  await store.close();
+  log.info(`Worker process ${workerId} stopped`);
+}
+
+function startSlots(options: SupervisorOptions, workerId: string, config: Config): Slot[] {
+  const log = options.logger("supervisor");
+  return Array.from({ length: options.count }, (_, index) => {
+    const worker = new Worker(new URL("./web_worker.ts", import.meta.url).href, {
+      type: "module",
+    });
+    const slot: Slot = { worker, running: null, exited: Promise.resolve() };
+    slot.exited = new Promise((resolve) => {
+      worker.onmessage = (event: MessageEvent<FromSlot>) => {
+        const message = event.data;
+        if (message.type === "run-start") slot.running = message;
+        if (message.type === "run-end") slot.running = null;
+        if (message.type === "failed") {
+          log.error(`Worker ${index + 1} failed: ${message.message}`);
+        }
+        if (message.type === "exited" || message.type === "failed") {
+          worker.terminate();
+          resolve();
+        }
+      };
+      worker.onerror = (event) => {
+        event.preventDefault();
+        log.error(`Worker ${index + 1} crashed: ${event.message}`);
+        worker.terminate();
+        resolve();
+      };
+    });
+    worker.postMessage(
+      {
+        type: "start",
+        location: options.location,
+        workerId,
+        slot: index + 1,
+        config,
+        logLevel: options.logLevel,
+        logFile: options.logFile,
+      } satisfies ToSlot,
+    );
+    return slot;
+  });
+}
+
+/**
+ * Proves the process alive and renews its leases. A job a slot runs whose lease was not renewed
+ * was rescued elsewhere: that slot is told to stop it.
+ */
+async function heartbeatOnce(
+  store: Store,
+  workerId: string,
+  slots: Slot[],
+  config: Config,
+  now: number,
+): Promise<{ stopRequested: StopMode | null; registered: boolean }> {
+  const beat = await store.workerHeartbeat({ id: workerId, now });
+  const held = await store.leaseExtend({ workerId, leaseMs: leaseDurationMs(config), now });
+  const heldTokens = new Set(held.map((lease) => `${lease.id}\n${lease.leaseToken}`));
+  for (const slot of slots) {
+    const running = slot.running;
+    if (running && !heldTokens.has(`${running.jobId}\n${running.leaseToken}`)) {
+      slot.worker.postMessage({ type: "lease-lost", ...running } satisfies ToSlot);
+    }
+  }
+  return { stopRequested: beat?.stopRequested ?? null, registered: beat !== undefined };
+}
+
+/** Registers again after our row was removed (we were silent so long we were taken for dead). */
+async function reRegister(
+  store: Store,
+  workerId: string,
+  options: SupervisorOptions,
+  clock: Clock,
+): Promise<void> {
+  await store.workerRegister({
+    id: workerId,
+    host: options.host,
+    pid: Deno.pid,
+    pidStartTime: await processStartTime(Deno.pid),
+    concurrency: options.count,
+    startedAt: clock.now(),
+    heartbeatAt: clock.now(),
+    stopRequested: null,
+  });
+}
+
+function asRunnerLog(logger: Logger): RunnerLog {
+  return {
+    debug: (text) => logger.debug(text),
+    info: (text) => logger.info(text),
+    warn: (text) => logger.warn(text),
+    error: (text) => logger.error(text),
+  };
+}
+
+function randomSuffix(): string {
+  return crypto.getRandomValues(new Uint8Array(2)).reduce(
+    (text, byte) => text + byte.toString(16).padStart(2, "0"),
+    "",
+  );
+}

@@ -1,0 +1,91 @@
+/// <reference no-default-lib="true" />
+/// <reference lib="deno.worker" />
+/**
+ * A worker slot: a Web Worker with its own store connection that claims and runs one job at a
+ * time. Its supervisor (main thread) tells it when to wake, drain or stop. This module is an entry
+ * point of its own: `deno compile` must be given it with `--include`.
+ *
+ * @module
+ */
+import { systemClock } from "../clock.ts";
+import type { Config } from "../config.ts";
+import { errorMessage } from "../errors.ts";
+import { setupLogging } from "../log.ts";
+import { openStore } from "../store/mod.ts";
+import { IdleWait } from "./idle_wait.ts";
+import { JobRunner } from "./job_runner.ts";
+import type { FromSlot, ToSlot } from "./messages.ts";
+
+/** Bytes of each output stream kept per run. */
+const OUTPUT_LIMIT = 64 * 1024;
+
+let config: Config;
+let mode: "running" | "drain" | "stop-now" = "running";
+let runner: JobRunner | undefined;
+const idle = new IdleWait();
+
+function send(message: FromSlot): void {
+  self.postMessage(message);
+}
+
+self.onmessage = (event: MessageEvent<ToSlot>) => {
+  const message = event.data;
+  switch (message.type) {
+    case "start":
+      config = message.config;
+      run(message).catch((error) => send({ type: "failed", message: errorMessage(error) }));
+      return;
+    case "wake":
+      idle.wake();
+      return;
+    case "config":
+      config = message.config;
+      return;
+    case "drain":
+      if (mode === "running") mode = "drain";
+      idle.wake();
+      return;
+    case "stop-now":
+      mode = "stop-now";
+      runner?.stop("shutdown");
+      idle.wake();
+      return;
+    case "lease-lost":
+      runner?.stop("lease-lost", message);
+      return;
+  }
+};
+
+async function run(start: Extract<ToSlot, { type: "start" }>): Promise<void> {
+  const logger = await setupLogging({ level: start.logLevel, file: start.logFile });
+  const log = logger(`worker.${start.slot}`);
+  const store = await openStore(start.location, { durability: "normal" });
+  runner = new JobRunner({
+    store,
+    clock: systemClock,
+    workerId: start.workerId,
+    config: () => config,
+    log: {
+      debug: (text) => log.debug(text),
+      info: (text) => log.info(text),
+      warn: (text) => log.warn(text),
+      error: (text) => log.error(text),
+    },
+    env: Deno.env.toObject(),
+    outputLimit: OUTPUT_LIMIT,
+    onRunStart: (job) => send({ type: "run-start", jobId: job.id, leaseToken: job.leaseToken }),
+    onRunEnd: (job) => send({ type: "run-end", jobId: job.id, leaseToken: job.leaseToken }),
+  });
+  while (mode === "running") {
+    let ran = false;
+    try {
+      ran = await runner.runOnce();
+    } catch (error) {
+      // The store was unreachable or busy beyond its retries: wait, then try again.
+      log.error(`Cannot take or finish a job: ${errorMessage(error)}`);
+    }
+    if (!ran && mode === "running") await idle.wait(config.pollInterval * 1000);
+  }
+  await store.close();
+  send({ type: "exited" });
+}
