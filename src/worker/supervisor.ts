@@ -8,10 +8,10 @@
  */
 import { type Clock, systemClock } from "../clock.ts";
 import { type Config, configFromOverrides } from "../config.ts";
-import { errorMessage } from "../errors.ts";
+import { errorMessage, QueuectlError } from "../errors.ts";
 import type { Logger, LogLevel } from "../log.ts";
 import { openStore, type StopMode, type Store, type StoreLocation } from "../store/mod.ts";
-import { leaseDurationMs, type RunnerLog } from "./job_runner.ts";
+import { leaseDurationMs } from "./job_runner.ts";
 import type { FromSlot, ToSlot } from "./messages.ts";
 import { processStartTime } from "./process_identity.ts";
 import { rescueOnce } from "./rescuer.ts";
@@ -34,7 +34,8 @@ export interface SupervisorOptions {
 interface Slot {
   worker: Worker;
   running: { jobId: string; leaseToken: number } | null;
-  exited: Promise<void>;
+  /** Resolves when the slot has stopped: true when it ended by failing, not by being told. */
+  exited: Promise<boolean>;
 }
 
 /** Runs the worker process until it is stopped, then returns (exit code 0 is the caller's). */
@@ -44,22 +45,13 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
   const store = await openStore(options.location, { durability: "normal" });
   let config = configFromOverrides(await store.configOverrides());
   const workerId = `${options.host}-${Deno.pid}-${randomSuffix()}`;
-  await store.workerRegister({
-    id: workerId,
-    host: options.host,
-    pid: Deno.pid,
-    pidStartTime: await processStartTime(Deno.pid),
-    concurrency: options.count,
-    startedAt: clock.now(),
-    heartbeatAt: clock.now(),
-    stopRequested: null,
-  });
+  await register(store, workerId, options, clock);
   log.info(
     `Worker process ${workerId} started with ${options.count} worker(s) on ${store.location}`,
   );
-  const runnerLog = asRunnerLog(options.logger("rescuer"));
+  const rescuerLog = options.logger("rescuer");
   const rescue = () =>
-    rescueOnce({ store, host: options.host, config, log: runnerLog }, clock.now());
+    rescueOnce({ store, host: options.host, config, log: rescuerLog }, clock.now());
   await rescue();
 
   const slots = startSlots(options, workerId, config);
@@ -92,20 +84,26 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
       broadcast({ type: "config", config });
       const beat = await heartbeatOnce(store, workerId, slots, config, clock.now());
       if (beat.stopRequested) stop(beat.stopRequested);
-      if (!beat.registered) await reRegister(store, workerId, options, clock);
+      // Silent so long that we were taken for dead and forgotten: register again.
+      if (!beat.registered) await register(store, workerId, options, clock);
       await rescue();
     } catch (error) {
       log.error(`Heartbeat failed: ${errorMessage(error)}`);
     }
   };
   const timer = setInterval(heartbeat, config.heartbeatInterval * 1000);
-  await Promise.all(slots.map((slot) => slot.exited));
+  // A failed slot leaves the others running: fewer jobs at once beats none. Once every slot has
+  // ended, the process exits, with an error if any of them failed.
+  const failures = (await Promise.all(slots.map((slot) => slot.exited))).filter(Boolean).length;
   clearInterval(timer);
   unsubscribe();
   for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
   await store.workerDeregister({ id: workerId });
   await store.close();
   log.info(`Worker process ${workerId} stopped`);
+  if (failures > 0) {
+    throw new QueuectlError(`${failures} of ${options.count} worker(s) failed: see the log above`);
+  }
 }
 
 function startSlots(options: SupervisorOptions, workerId: string, config: Config): Slot[] {
@@ -114,7 +112,7 @@ function startSlots(options: SupervisorOptions, workerId: string, config: Config
     const worker = new Worker(new URL("./web_worker.ts", import.meta.url).href, {
       type: "module",
     });
-    const slot: Slot = { worker, running: null, exited: Promise.resolve() };
+    const slot: Slot = { worker, running: null, exited: Promise.resolve(false) };
     slot.exited = new Promise((resolve) => {
       worker.onmessage = (event: MessageEvent<FromSlot>) => {
         const message = event.data;
@@ -125,14 +123,14 @@ function startSlots(options: SupervisorOptions, workerId: string, config: Config
         }
         if (message.type === "exited" || message.type === "failed") {
           worker.terminate();
-          resolve();
+          resolve(message.type === "failed");
         }
       };
       worker.onerror = (event) => {
         event.preventDefault();
         log.error(`Worker ${index + 1} crashed: ${event.message}`);
         worker.terminate();
-        resolve();
+        resolve(true);
       };
     });
     worker.postMessage(
@@ -173,8 +171,8 @@ async function heartbeatOnce(
   return { stopRequested: beat?.stopRequested ?? null, registered: beat !== undefined };
 }
 
-/** Registers again after our row was removed (we were silent so long we were taken for dead). */
-async function reRegister(
+/** Records this process in the store, so others can see it alive and find its jobs. */
+async function register(
   store: Store,
   workerId: string,
   options: SupervisorOptions,
@@ -190,15 +188,6 @@ async function reRegister(
     heartbeatAt: clock.now(),
     stopRequested: null,
   });
-}
-
-function asRunnerLog(logger: Logger): RunnerLog {
-  return {
-    debug: (text) => logger.debug(text),
-    info: (text) => logger.info(text),
-    warn: (text) => logger.warn(text),
-    error: (text) => logger.error(text),
-  };
 }
 
 function randomSuffix(): string {

@@ -65,12 +65,7 @@ async function run(start: Extract<ToSlot, { type: "start" }>): Promise<void> {
     clock: systemClock,
     workerId: start.workerId,
     config: () => config,
-    log: {
-      debug: (text) => log.debug(text),
-      info: (text) => log.info(text),
-      warn: (text) => log.warn(text),
-      error: (text) => log.error(text),
-    },
+    log,
     env: Deno.env.toObject(),
     outputLimit: OUTPUT_LIMIT,
     onRunStart: (job) => send({ type: "run-start", jobId: job.id, leaseToken: job.leaseToken }),

@@ -32,8 +32,9 @@ export const statusCommand: CommandDefinition = {
     context.stdout(
       table(["STATE", "JOBS"], JOB_STATES.map((state) => [state, String(counts[state])])),
     );
-    context.stdout(`\nWorkers: ${workers.length === 0 ? "none running" : ""}\n`);
-    if (workers.length > 0) {
+    if (workers.length === 0) context.stdout("\nWorkers: none running\n");
+    else {
+      context.stdout("\nWorkers:\n");
       context.stdout(table(
         ["ID", "PID", "HOST", "SLOTS", "STARTED", "HEARTBEAT", "RUNNING"],
         workers.map((worker) => [

@@ -1,8 +1,6 @@
 import { dirname, join } from "node:path";
 import { QueuectlError, UsageError } from "../../errors.ts";
-import { setupLogging } from "../../log.ts";
 import { hostId } from "../../worker/liveness.ts";
-import { runSupervisor } from "../../worker/supervisor.ts";
 import type { CommandContext, CommandDefinition } from "../command.ts";
 
 /** `queuectl worker start`: run N workers in this process (or detached in the background). */
@@ -44,6 +42,9 @@ beside the database).`,
     if (args.values.detach) return await startDetached(context, count, logFile);
     // Open the store once here so a bad database fails fast with its own error.
     await context.store();
+    // Loaded here, not at the top: every other command starts faster without the worker code.
+    const { setupLogging } = await import("../../log.ts");
+    const { runSupervisor } = await import("../../worker/supervisor.ts");
     const logger = await setupLogging({ level: context.logLevel, file: logFile });
     await runSupervisor({
       location: context.location,
