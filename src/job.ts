@@ -94,6 +94,9 @@ export function validateJobId(id: string): string {
 
 /** Checks a shell command: non-empty, no NUL byte. */
 export function validateCommand(command: unknown, where = "command"): string {
+  if (command === undefined) {
+    throw new UsageError(`Missing ${where}: the job needs a "command" string`);
+  }
   if (typeof command !== "string") {
     throw new UsageError(`Invalid ${where}: expected a string, got ${typeName(command)}`);
   }
@@ -190,8 +193,10 @@ function jobSpecFromObject(fields: Record<string, unknown>): JobSpec {
 
 function typeName(value: unknown): string {
   if (value === null) return "null";
+  if (value === undefined) return "nothing";
   if (Array.isArray(value)) return "an array";
-  return typeof value === "object" ? "an object" : `a ${typeof value}`;
+  if (typeof value === "object") return "an object";
+  return typeof value === "number" ? "a number" : `a ${typeof value}`;
 }
 
 function describeValue(value: unknown): string {

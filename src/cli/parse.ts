@@ -61,6 +61,23 @@ export function resolveCommand(args: string[], commands: CommandDefinition[]): R
   return { kind: "group", path, args: rest };
 }
 
+/**
+ * parseArgs reads `-1` as a flag; queuectl has no digit flags, so negative numbers are hidden
+ * behind this prefix while parsing and restored after, and reach the commands' own checks.
+ */
+const NEGATIVE_NUMBER = "\u0000negative:";
+
+function hideNegative(arg: string): string {
+  return /^-\d/.test(arg) ? NEGATIVE_NUMBER + arg : arg;
+}
+
+function restoreNegative<T>(value: T): T {
+  if (typeof value === "string" && value.startsWith(NEGATIVE_NUMBER)) {
+    return value.slice(NEGATIVE_NUMBER.length) as T;
+  }
+  return Array.isArray(value) ? value.map(restoreNegative) as T : value;
+}
+
 /** Parses a command's arguments strictly: unknown options are usage errors. */
 export function parseCommandArgs(command: CommandDefinition, args: string[]): ParsedArgs {
   const options = { ...GLOBAL_OPTIONS, ...command.options };
@@ -68,14 +85,16 @@ export function parseCommandArgs(command: CommandDefinition, args: string[]): Pa
   const before = terminator === -1 ? args : args.slice(0, terminator);
   try {
     const { values, positionals } = parseArgs({
-      args: before,
+      args: before.map(hideNegative),
       options: toParseArgsOptions(options),
       strict: true,
       allowPositionals: true,
     });
     return {
-      values: values as ParsedArgs["values"],
-      positionals,
+      values: Object.fromEntries(
+        Object.entries(values).map(([name, value]) => [name, restoreNegative(value)]),
+      ) as ParsedArgs["values"],
+      positionals: positionals.map(restoreNegative),
       rest: terminator === -1 ? undefined : args.slice(terminator + 1),
     };
   } catch (error) {
@@ -87,14 +106,16 @@ function describeParseError(error: unknown, command: CommandDefinition): string 
   const name = `queuectl ${command.path.join(" ")}`;
   const message = error instanceof Error ? error.message : String(error);
   const code = (error as { code?: string }).code;
-  const flag = message.match(/'(-[^']*)'/)?.[1] ?? message.match(/(--?[\w-]+)/)?.[1] ?? "";
+  // parseArgs quotes the flag as '--name', '-n' or '-n, --name <value>': prefer the long name.
+  const quoted = message.match(/'([^']*)'/)?.[1] ?? "";
+  const flag = quoted.match(/--[\w-]+/)?.[0] ?? quoted.match(/-\w/)?.[0] ?? quoted;
   switch (code) {
     case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
       return `Unknown option "${flag}" for "${name}": see "${name} --help"`;
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
       return message.includes("argument missing")
-        ? `Option "${flag.split(" ")[0]}" needs a value: see "${name} --help"`
-        : `Option "${flag.split(" ")[0]}" takes no value: see "${name} --help"`;
+        ? `Option "${flag}" needs a value: see "${name} --help"`
+        : `Option "${flag}" takes no value: see "${name} --help"`;
     default:
       return `${message.split("\n")[0]} (see "${name} --help")`;
   }

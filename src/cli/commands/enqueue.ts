@@ -19,7 +19,7 @@ export const enqueueCommand: CommandDefinition = {
 A job is a shell command, run as \`sh -c COMMAND\`. Give it as a JSON object (fields: command,
 id, max_retries, timeout) or after "--". After "--", one argument is taken as a shell command
 line as it is; several are quoted one by one, so they reach the program exactly as given.
-A single argument that does not start with "{" is also taken as the command.`,
+A single argument that does not start with "{" or "[" is also taken as the command.`,
   options: {
     id: {
       type: "string",
@@ -61,7 +61,7 @@ function specFromArgs(args: ParsedArgs): JobSpec {
     if (rest.length === 0) throw new UsageError('Missing command after "--"');
     spec = { command: rest.length === 1 ? rest[0] : rest.map(shellQuote).join(" ") };
   } else if (positionals.length === 1) {
-    spec = positionals[0].trimStart().startsWith("{")
+    spec = /^\s*[{[]/.test(positionals[0])
       ? parseJobSpec(positionals[0])
       : { command: positionals[0] };
   } else if (positionals.length === 0) {

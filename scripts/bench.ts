@@ -1,0 +1,111 @@
+/**
+ * `deno task bench [--quick]`: speed measured as ratios against a baseline taken in the same run
+ * (the machines are shared and noisy, so absolute times mean little). Writes a table to stdout
+ * and `bench/results.json`.
+ *
+ * - single enqueue: one `queuectl enqueue` call vs an empty `deno run` (target ≤ 1.5×)
+ * - drain: N `true` jobs through `worker start --count 4` vs `xargs -P4 sh -c true`
+ *   (target ≥ 0.85 of xargs)
+ */
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { systemClock } from "../src/clock.ts";
+import { enqueueJobs } from "../src/enqueue.ts";
+import { openStore } from "../src/store/mod.ts";
+
+const quick = Deno.args.includes("--quick");
+const main = fileURLToPath(new URL("../main.ts", import.meta.url));
+const dir = await Deno.makeTempDir({ prefix: "queuectl-bench-" });
+const results: Record<string, unknown> = {
+  date: new Date().toISOString(),
+  machine: `${Deno.build.os}/${Deno.build.arch}, ${navigator.hardwareConcurrency} cores`,
+  deno: Deno.version.deno,
+  quick,
+};
+
+async function timeCommand(command: string, args: string[], env = {}): Promise<number> {
+  const start = performance.now();
+  const output = await new Deno.Command(command, { args, env, stdout: "null", stderr: "piped" })
+    .output();
+  if (!output.success) {
+    throw new Error(`${command} failed: ${new TextDecoder().decode(output.stderr)}`);
+  }
+  return performance.now() - start;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+async function benchSingleEnqueue(): Promise<void> {
+  const empty = join(dir, "empty.ts");
+  await Deno.writeTextFile(empty, "");
+  const env = { QUEUECTL_DB: join(dir, "enqueue.db") };
+  await timeCommand(Deno.execPath(), ["run", "-A", main, "status"], env); // create + warm up
+  const rounds = quick ? 10 : 30;
+  const baseline: number[] = [];
+  const enqueue: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    baseline.push(await timeCommand(Deno.execPath(), ["run", "-A", empty]));
+    enqueue.push(
+      await timeCommand(Deno.execPath(), ["run", "-A", main, "enqueue", "--", "true"], env),
+    );
+  }
+  results.single_enqueue = {
+    empty_deno_run_ms: median(baseline),
+    enqueue_ms: median(enqueue),
+    ratio: median(enqueue) / median(baseline),
+    target: "≤ 1.5",
+  };
+}
+
+async function benchDrain(): Promise<void> {
+  const jobs = quick ? 500 : 5000;
+  const xargsMs = await timeCommand("sh", [
+    "-c",
+    `seq ${jobs} | xargs -P4 -I{} sh -c true`,
+  ]);
+  const db = join(dir, "drain.db");
+  const store = await openStore({ kind: "sqlite", path: db });
+  await enqueueJobs(store, systemClock, Array.from({ length: jobs }, () => ({ command: "true" })));
+  const start = performance.now();
+  const worker = new Deno.Command(Deno.execPath(), {
+    args: ["run", "-A", main, "worker", "start", "--count", "4", "-q"],
+    env: { QUEUECTL_DB: db },
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  while ((await store.jobCountByState()).completed < jobs) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  const queuectlMs = performance.now() - start;
+  worker.kill("SIGTERM");
+  await worker.status;
+  await store.close();
+  results.drain = {
+    jobs,
+    xargs_ms: xargsMs,
+    queuectl_ms: queuectlMs,
+    jobs_per_second: jobs / (queuectlMs / 1000),
+    ratio_of_xargs_throughput: xargsMs / queuectlMs,
+    target: "≥ 0.85",
+  };
+}
+
+try {
+  await benchSingleEnqueue();
+  await benchDrain();
+} finally {
+  await Deno.remove(dir, { recursive: true });
+}
+
+console.table(
+  Object.fromEntries(
+    Object.entries(results).filter(([, value]) => typeof value === "object"),
+  ),
+);
+const outDir = fileURLToPath(new URL("../bench/", import.meta.url));
+await Deno.mkdir(outDir, { recursive: true });
+await Deno.writeTextFile(join(outDir, "results.json"), JSON.stringify(results, null, 2) + "\n");
+console.log(JSON.stringify(results, null, 2));

@@ -1,0 +1,345 @@
+/**
+ * Bad input, table-driven: every case runs one wrong command line against a database that holds
+ * data (a completed job, a dead one, a pending one, a config override) and checks that queuectl
+ * answers with the documented exit code and one plain line on stderr, prints nothing on stdout,
+ * and changes nothing: not the database, not a file it was pointed at.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { DatabaseSync } from "node:sqlite";
+import { makeSandbox, type Sandbox, snapshotDatabase, waitFor } from "../helpers/cli.ts";
+
+const USAGE = 2;
+const NOT_FOUND = 3;
+const STORE_UNAVAILABLE = 4;
+const CONFLICT = 5;
+
+interface BadInputCase {
+  /** What the user got wrong. */
+  intent: string;
+  /** The command line; may create files in the sandbox first. */
+  args: (sandbox: Sandbox) => string[] | Promise<string[]>;
+  env?: Record<string, string>;
+  code: number;
+  /** What the one line on stderr must say. */
+  message?: RegExp;
+  /** Files (besides the sandbox's database) whose bytes must not change. */
+  files?: (sandbox: Sandbox) => string[];
+}
+
+const enqueue = (json: string) => () => ["enqueue", json];
+
+const CASES: BadInputCase[] = [
+  {
+    intent: "enqueue malformed JSON",
+    args: enqueue('{"command": "echo hi"'),
+    code: USAGE,
+    message: /JSON/,
+  },
+  {
+    intent: "enqueue a JSON array of jobs instead of one job object",
+    args: enqueue('[{"command":"echo hi"}]'),
+    code: USAGE,
+    message: /object/,
+  },
+  {
+    // A single argument that is not JSON is a shell command ("42" may be a program), so this
+    // case uses an object with garbage after it instead.
+    intent: "enqueue a JSON object followed by trailing text",
+    args: enqueue('{"command":"true"} and more'),
+    code: USAGE,
+    message: /JSON/,
+  },
+  {
+    intent: "enqueue a job with no command",
+    args: enqueue('{"id":"nocommand"}'),
+    code: USAGE,
+    message: /command/,
+  },
+  {
+    intent: "enqueue a job whose command is empty",
+    args: enqueue('{"command":"   "}'),
+    code: USAGE,
+    message: /command/,
+  },
+  {
+    intent: "enqueue a job whose command is a number",
+    args: enqueue('{"command":42}'),
+    code: USAGE,
+    message: /command/,
+  },
+  {
+    intent: "max_retries given as a string",
+    args: enqueue('{"command":"true","max_retries":"3"}'),
+    code: USAGE,
+    message: /max_retries/,
+  },
+  {
+    intent: "max_retries negative",
+    args: enqueue('{"command":"true","max_retries":-1}'),
+    code: USAGE,
+    message: /max_retries/,
+  },
+  {
+    intent: "max_retries not an integer",
+    args: enqueue('{"command":"true","max_retries":1.5}'),
+    code: USAGE,
+    message: /max_retries/,
+  },
+  {
+    intent: "a field queuectl does not know",
+    args: enqueue('{"command":"true","priority_level":9}'),
+    code: USAGE,
+    message: /priority_level/,
+  },
+  {
+    intent: "an id that exists already",
+    args: enqueue('{"id":"done","command":"true"}'),
+    code: CONFLICT,
+    message: /done/,
+  },
+  {
+    intent: "an id with characters ids may not have",
+    args: enqueue('{"id":"bad id/../x","command":"true"}'),
+    code: USAGE,
+    message: /id/,
+  },
+  {
+    intent: "info about a job that does not exist",
+    args: () => ["info", "no-such-job"],
+    code: NOT_FOUND,
+    message: /no-such-job/,
+  },
+  {
+    intent: "dlq retry of a job that does not exist",
+    args: () => ["dlq", "retry", "no-such-job"],
+    code: NOT_FOUND,
+    message: /no-such-job/,
+  },
+  {
+    intent: "list with a state that does not exist",
+    args: () => ["list", "--state", "finished"],
+    code: USAGE,
+    message: /finished/,
+  },
+  {
+    intent: "config set of a key that does not exist",
+    args: () => ["config", "set", "nope", "1"],
+    code: USAGE,
+    message: /nope/,
+  },
+  {
+    intent: "config get of a key that does not exist",
+    args: () => ["config", "get", "nope"],
+    code: USAGE,
+    message: /nope/,
+  },
+  {
+    intent: "config set max_retries to a negative number",
+    args: () => ["config", "set", "max_retries", "-1"],
+    code: USAGE,
+    message: /"-1" for max_retries: expected an integer from 0/,
+  },
+  {
+    intent: "config set max_retries to a word",
+    args: () => ["config", "set", "max_retries", "abc"],
+    code: USAGE,
+    message: /max_retries/,
+  },
+  {
+    intent: "config set backoff_base 0 (no backoff at all)",
+    args: () => ["config", "set", "backoff_base", "0"],
+    code: USAGE,
+    message: /backoff_base/,
+  },
+  {
+    intent: "config set poll_interval 0 (a busy loop)",
+    args: () => ["config", "set", "poll_interval", "0"],
+    code: USAGE,
+    message: /poll_interval/,
+  },
+  {
+    intent: "worker start with no worker slots",
+    args: () => ["worker", "start", "--count", "0"],
+    code: USAGE,
+    message: /--count/,
+  },
+  {
+    intent: "worker start with a count that is not a number",
+    args: () => ["worker", "start", "--count", "abc"],
+    code: USAGE,
+    message: /--count/,
+  },
+  {
+    intent: "a flag the command does not have",
+    args: () => ["list", "--bogus"],
+    code: USAGE,
+    message: /--bogus/,
+  },
+  {
+    intent: "a command that does not exist",
+    args: () => ["nonexistent_cmd_xyz"],
+    code: USAGE,
+    message: /nonexistent_cmd_xyz/,
+  },
+  {
+    intent: "a command group without its subcommand",
+    args: () => ["dlq"],
+    code: USAGE,
+    message: /dlq/,
+  },
+  {
+    intent: "dlq retry of a completed job",
+    args: () => ["dlq", "retry", "done"],
+    code: CONFLICT,
+    message: /completed/,
+  },
+  {
+    intent: "dlq retry of a pending job (even next to a dead one)",
+    args: () => ["dlq", "retry", "dead", "waiting"],
+    code: CONFLICT,
+    message: /waiting/,
+  },
+  {
+    intent: "dlq retry with no id",
+    args: () => ["dlq", "retry"],
+    code: USAGE,
+    message: /id/,
+  },
+  {
+    intent: "--db inside a path whose parent is a regular file",
+    args: async (sandbox) => {
+      await Deno.writeTextFile(join(sandbox.dir, "afile"), "just text\n");
+      return ["--db", join(sandbox.dir, "afile", "q.db"), "list"];
+    },
+    code: STORE_UNAVAILABLE,
+    message: /afile/,
+    files: (sandbox) => [join(sandbox.dir, "afile")],
+  },
+  {
+    intent: "--db pointing at a text file",
+    args: async (sandbox) => {
+      await Deno.writeTextFile(join(sandbox.dir, "notes.txt"), "these are my notes\n".repeat(50));
+      return ["--db", join(sandbox.dir, "notes.txt"), "enqueue", '{"command":"true"}'];
+    },
+    code: STORE_UNAVAILABLE,
+    message: /notes\.txt/,
+    files: (sandbox) => [join(sandbox.dir, "notes.txt")],
+  },
+  {
+    intent: "--db pointing at another program's SQLite database",
+    args: (sandbox) => {
+      const path = join(sandbox.dir, "other.db");
+      const db = new DatabaseSync(path);
+      db.exec("CREATE TABLE foo (bar TEXT); INSERT INTO foo VALUES ('keep me')");
+      db.close();
+      return ["--db", path, "enqueue", '{"command":"true"}'];
+    },
+    code: STORE_UNAVAILABLE,
+    message: /other\.db/,
+    files: (sandbox) => [join(sandbox.dir, "other.db")],
+  },
+  {
+    intent: "QUEUECTL_DB set to a PostgreSQL URL",
+    args: () => ["list"],
+    env: { QUEUECTL_DB: "postgres://queuectl:secret@localhost:5432/queuectl" },
+    code: STORE_UNAVAILABLE,
+    message: /not supported yet/,
+  },
+  {
+    intent: "a log level that does not exist",
+    args: () => ["--log-level", "loud", "list"],
+    code: USAGE,
+    message: /loud/,
+  },
+];
+
+/** Builds, once, a database with a completed job, a dead one, a pending one and an override. */
+async function makeTemplate(): Promise<
+  { files: Map<string, Uint8Array>; cleanup(): Promise<void> }
+> {
+  const sandbox = await makeSandbox();
+  try {
+    await sandbox.ok(["config", "set", "poll_interval", "0.1"]);
+    await sandbox.ok(["enqueue", '{"id":"done","command":"echo done"}']);
+    await sandbox.ok(["enqueue", '{"id":"dead","command":"exit 7","max_retries":0}']);
+    const worker = sandbox.spawnWorker();
+    await waitFor("the seed jobs to settle", async () => {
+      const { jobs } = await sandbox.status();
+      return jobs.completed === 1 && jobs.dead === 1;
+    });
+    worker.kill("SIGTERM");
+    assert.equal((await worker.finished()).code, 0);
+    await sandbox.ok(["enqueue", '{"id":"waiting","command":"echo later"}']);
+    await sandbox.ok(["config", "set", "max_retries", "4"]);
+    const files = new Map<string, Uint8Array>();
+    for (const suffix of ["", "-wal"]) {
+      try {
+        files.set(suffix, await Deno.readFile(sandbox.db + suffix));
+      } catch {
+        // No WAL left: it was checkpointed when the last connection closed.
+      }
+    }
+    return { files, cleanup: () => sandbox.cleanup() };
+  } catch (error) {
+    await sandbox.cleanup();
+    throw error;
+  }
+}
+
+async function bytesOf(paths: string[]): Promise<(string | null)[]> {
+  return await Promise.all(paths.map(async (path) => {
+    try {
+      return Array.from(await Deno.readFile(path)).join(",");
+    } catch {
+      return null;
+    }
+  }));
+}
+
+Deno.test("bad input exits with its documented code, one line on stderr, and changes nothing", async (t) => {
+  const template = await makeTemplate();
+  try {
+    for (const badCase of CASES) {
+      await t.step(badCase.intent, async () => {
+        const sandbox = await makeSandbox();
+        try {
+          for (const [suffix, bytes] of template.files) {
+            await Deno.writeFile(sandbox.db + suffix, bytes);
+          }
+          const args = await badCase.args(sandbox);
+          const files = badCase.files?.(sandbox) ?? [];
+          const databaseBefore = snapshotDatabase(sandbox);
+          for (const seeded of ['"state":"completed"', '"state":"dead"', '"key":"max_retries"']) {
+            assert.ok(databaseBefore?.includes(seeded), `the seeded database has ${seeded}`);
+          }
+          const filesBefore = await bytesOf(files);
+
+          const result = await sandbox.run(args, { env: badCase.env });
+          const shown = `queuectl ${
+            args.join(" ")
+          }\n--- stdout\n${result.stdout}--- stderr\n${result.stderr}`;
+
+          assert.equal(result.code, badCase.code, `exit code of ${shown}`);
+          assert.equal(result.stdout, "", `stdout of ${shown}`);
+          assert.ok(result.stderr.endsWith("\n"), `stderr ends with a newline: ${shown}`);
+          const lines = result.stderr.slice(0, -1).split("\n");
+          assert.equal(lines.length, 1, `stderr is one line: ${shown}`);
+          assert.match(lines[0], /^queuectl: \S/, `stderr says who speaks: ${shown}`);
+          assert.doesNotMatch(result.stderr, /^ {4}at /m, `no stack trace: ${shown}`);
+          assert.doesNotMatch(result.stderr, /error: Uncaught/, `no uncaught error: ${shown}`);
+          if (badCase.message) assert.match(lines[0], badCase.message, `message of ${shown}`);
+
+          assert.equal(snapshotDatabase(sandbox), databaseBefore, `database changed by ${shown}`);
+          assert.deepEqual(await bytesOf(files), filesBefore, `a file changed by ${shown}`);
+        } finally {
+          await sandbox.cleanup();
+        }
+      });
+    }
+  } finally {
+    await template.cleanup();
+  }
+});
