@@ -26,9 +26,11 @@ export type { Durability };
  * @example
  * ```ts
  * import { openStore } from "./mod.ts";
- * const store = await openStore({ kind: "sqlite", path: await Deno.makeTempFile() + ".db" });
+ * const dir = await Deno.makeTempDir();
+ * const store = await openStore({ kind: "sqlite", path: `${dir}/queue.db` });
  * console.assert((await store.jobCountByState()).pending === 0);
  * await store.close();
+ * await Deno.remove(dir, { recursive: true });
  * ```
  */
 export function openStore(

@@ -56,6 +56,11 @@ export interface JobFinish {
   stderr: string;
   /** True when the run must not count as an attempt (released by a stop `--now`). */
   refundAttempt?: boolean;
+  /**
+   * For a rescue by lease expiry: applies only if the lease expired before this time, so a job
+   * whose owner renewed its lease after the rescuer looked is left alone.
+   */
+  leaseExpiredBefore?: number;
 }
 
 /** Filters for `jobList`. */

@@ -38,10 +38,11 @@ export async function rescueOnce(options: RescuerOptions, now: number): Promise<
   for (const job of await store.jobListRescuable({ now, owners: [...lostHere] })) {
     const owner = job.leaseOwner ? owners.get(job.leaseOwner) : undefined;
     if (owner?.host === host) await killOrphan(job, options.config);
-    const reason = owner && lostHere.has(owner.id)
+    const ownerGone = owner !== undefined && lostHere.has(owner.id);
+    const reason = ownerGone
       ? `its worker process ${owner.id} (pid ${owner.pid}) is gone`
       : `its lease expired (worker ${job.leaseOwner} stopped renewing it)`;
-    if (await rescueJob(store, job, now, options.config, reason)) {
+    if (await rescueJob(store, job, { now, config: options.config, reason, ownerGone })) {
       rescued.push(job.id);
       log.warn(`Rescued job "${job.id}" from a lost worker: ${reason}`);
     }
@@ -53,15 +54,16 @@ export async function rescueOnce(options: RescuerOptions, now: number): Promise<
 async function rescueJob(
   store: Store,
   job: Job,
-  now: number,
-  config: Config,
-  reason: string,
+  rescue: { now: number; config: Config; reason: string; ownerGone: boolean },
 ): Promise<boolean> {
+  const { now, config, reason } = rescue;
   // The lost run counts as an attempt (it was counted at claim); the retry is due at once.
   const next = afterFailure(job, now, { ...config, immediate: true });
   return await store.jobFinish({
     id: job.id,
     leaseToken: job.leaseToken,
+    // A dead owner cannot renew; a silent one might have since we looked: then leave it be.
+    leaseExpiredBefore: rescue.ownerGone ? undefined : now,
     now,
     state: next.state,
     runAt: next.runAt,

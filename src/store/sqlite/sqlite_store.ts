@@ -89,20 +89,25 @@ export class SqliteStore implements Store {
       new StoreUnavailableError(
         `"${this.location}" is not a queuectl database (${reason}); refusing to change it`,
       );
-    let applicationId: number;
-    try {
-      applicationId = Number(this.#get("PRAGMA application_id")?.application_id);
-    } catch (error) {
-      throw foreign(errorMessage(error));
-    }
-    if (applicationId !== APPLICATION_ID) {
+    const checkOwnership = (locked: boolean) => {
+      const applicationId = Number(this.#get("PRAGMA application_id")?.application_id);
+      if (applicationId === APPLICATION_ID) return;
       if (applicationId !== 0) throw foreign(`its application id is ${applicationId}`);
+      // Unlocked, the two reads may straddle another process's migration: judge tables only
+      // under the lock.
+      if (!locked) return;
       const objects = Number(this.#get("SELECT count(*) AS n FROM sqlite_schema")?.n);
       if (objects > 0) throw foreign("it holds tables of another program");
+    };
+    try {
+      checkOwnership(false);
+    } catch (error) {
+      throw error instanceof StoreUnavailableError ? error : foreign(errorMessage(error));
     }
-    this.#db.exec("PRAGMA journal_mode = WAL");
     await this.#write(() => {
-      // Read again under the write lock: another process may have migrated meanwhile.
+      // Check again under the write lock: another process may have created the schema between
+      // our first look and now, and its tables must not be taken for another program's.
+      checkOwnership(true);
       const version = this.schemaVersion();
       if (version > MIGRATIONS.length) {
         throw new StoreUnavailableError(
@@ -117,6 +122,8 @@ export class SqliteStore implements Store {
         this.#db.exec(`PRAGMA user_version = ${MIGRATIONS.length}`);
       }
     });
+    // Only now that the file is known to be ours (the mode cannot change inside a transaction).
+    this.#db.exec("PRAGMA journal_mode = WAL");
   }
 
   async jobInsert(params: { jobs: NewJob[]; now: number }): Promise<Job[]> {
@@ -230,11 +237,20 @@ export class SqliteStore implements Store {
   }
 
   jobFinish(params: JobFinish): Promise<boolean> {
+    if ((params.state as string) === "processing") {
+      throw new Error("jobFinish() cannot move a job to processing");
+    }
     return this.#write(() => {
       const held = this.#statement(
         `SELECT seq, attempts, lease_owner, started_at FROM jobs
-         WHERE id = ? AND state = 'processing' AND lease_token = ?`,
-      ).get(params.id, params.leaseToken);
+         WHERE id = ? AND state = 'processing' AND lease_token = ?
+           AND (? IS NULL OR lease_expires_at < ?)`,
+      ).get(
+        params.id,
+        params.leaseToken,
+        params.leaseExpiredBefore ?? null,
+        params.leaseExpiredBefore ?? null,
+      );
       if (!held) return false;
       const attempts = Number(held.attempts) - (params.refundAttempt ? 1 : 0);
       const finished = params.state === "pending" ? null : params.now;

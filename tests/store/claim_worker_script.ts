@@ -1,0 +1,102 @@
+/**
+ * A child process for the SQLite race tests (`sqlite_claim_race_test.ts`): it opens the store on
+ * its own connection, prints `ready`, waits for a `go` line on stdin (so every child starts
+ * together), does its part, and prints one JSON line with what it did. Any error exits 1.
+ *
+ * ```
+ * deno run -A claim_worker_script.ts claim  DB_PATH WORKER_ID NOW [UNTIL_COMPLETED]
+ * deno run -A claim_worker_script.ts insert DB_PATH ID_PREFIX COUNT NOW
+ * ```
+ *
+ * `claim` loops claim → finish(completed) and prints `{"claimed":[ids…]}`. It stops when nothing
+ * is due, or, given UNTIL_COMPLETED, once that many jobs are completed in the whole store (while
+ * others are still enqueueing, "nothing due" does not mean done). `insert` enqueues COUNT jobs one
+ * `jobInsert` at a time and prints `{"inserted":[ids…]}`.
+ *
+ * @module
+ */
+import { openStore } from "../../src/store/mod.ts";
+
+/** How long a claimer waits for UNTIL_COMPLETED before it gives up (a safety net, not a timing). */
+const GIVE_UP_MS = 120_000;
+
+async function main(args: string[]): Promise<void> {
+  const [mode, path] = args;
+  if (!path) throw new Error(`usage: claim|insert DB_PATH …, got ${JSON.stringify(args)}`);
+  const store = await openStore(
+    { kind: "sqlite", path },
+    // Claimers behave like worker processes; inserters like `queuectl enqueue`.
+    { durability: mode === "claim" ? "normal" : "full" },
+  );
+  try {
+    console.log("ready");
+    await waitForGo();
+    if (mode === "claim") {
+      const [, , workerId, now, untilCompleted] = args;
+      const claimed: string[] = [];
+      const giveUpAt = Date.now() + GIVE_UP_MS;
+      for (;;) {
+        const job = await store.jobClaim({ workerId, leaseMs: 60_000, now: Number(now) });
+        if (job) {
+          claimed.push(job.id);
+          const finished = await store.jobFinish({
+            id: job.id,
+            leaseToken: job.leaseToken,
+            now: Number(now) + 1,
+            state: "completed",
+            exitCode: 0,
+            error: null,
+            outcome: "completed",
+            stdout: "",
+            stderr: "",
+          });
+          if (!finished) throw new Error(`jobFinish of ${job.id} was fenced off`);
+          continue;
+        }
+        if (untilCompleted === undefined) break;
+        if ((await store.jobCountByState()).completed >= Number(untilCompleted)) break;
+        if (Date.now() > giveUpAt) {
+          throw new Error(`gave up waiting for ${untilCompleted} completed jobs`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 2)); // Poll: inserters are still going.
+      }
+      console.log(JSON.stringify({ claimed }));
+    } else if (mode === "insert") {
+      const [, , prefix, count, now] = args;
+      const inserted: string[] = [];
+      for (let i = 0; i < Number(count); i++) {
+        const id = `${prefix}-${i}`;
+        await store.jobInsert({
+          jobs: [{ id, command: "true", maxRetries: 0, timeoutSeconds: null, runAt: Number(now) }],
+          now: Number(now),
+        });
+        inserted.push(id);
+      }
+      console.log(JSON.stringify({ inserted }));
+    } else {
+      throw new Error(`unknown mode ${JSON.stringify(mode)}`);
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+/** Resolves once a `go` line arrives on stdin. */
+async function waitForGo(): Promise<void> {
+  let text = "";
+  const decoder = new TextDecoder();
+  for await (const chunk of Deno.stdin.readable) {
+    text += decoder.decode(chunk, { stream: true });
+    if (text.split("\n").includes("go")) return;
+  }
+  throw new Error("stdin closed before the go signal");
+}
+
+if (import.meta.main) {
+  try {
+    await main(Deno.args);
+  } catch (error) {
+    console.error(error instanceof Error ? error.stack ?? error.message : String(error));
+    Deno.exit(1);
+  }
+}
