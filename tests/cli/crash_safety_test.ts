@@ -1,0 +1,651 @@
+/**
+ * Crash safety, end to end through the real CLI on a real SQLite file: jobs of a worker killed
+ * with SIGKILL are rescued (by a new worker at start, or by a live sibling on its periodic pass)
+ * and run exactly once more with their orphaned process group killed; a lease held by a frozen
+ * worker on another host expires and only then is rescued, and that worker's late result is
+ * fenced off; time limits kill whole process groups; graceful and immediate stops; many
+ * concurrent enqueuers and workers lose and duplicate nothing; the database and the jobs'
+ * environment keep secrets in.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  makeSandbox,
+  processExists,
+  readOrEmpty,
+  type Sandbox,
+  snapshotDatabase,
+  waitFor,
+  type WorkerHandle,
+} from "../helpers/cli.ts";
+
+type Json = Record<string, unknown>;
+
+/** A started worker whose stderr (its log) is read as it comes, so tests can wait for a line. */
+interface LoggedWorker {
+  handle: WorkerHandle;
+  pid: number;
+  /** Everything the worker has logged so far. */
+  log(): string;
+  /** Resolves when its stderr is closed. */
+  logClosed: Promise<void>;
+}
+
+/** What a test started and must tear down, whatever happens. */
+class Leftovers {
+  readonly workers: LoggedWorker[] = [];
+  /** Process groups of job commands (their leader's pid) that must not outlive the test. */
+  readonly groups = new Set<number>();
+
+  /** Kills the sandbox's workers, then any job process group still alive, then the sandbox. */
+  async cleanUp(sandbox: Sandbox): Promise<void> {
+    for (const worker of this.workers) {
+      // A SIGSTOPped worker would not die of SIGKILL any later, but SIGCONT keeps it tidy.
+      try {
+        worker.handle.kill("SIGCONT");
+      } catch {
+        // Gone.
+      }
+    }
+    await sandbox.cleanup();
+    await Promise.all(this.workers.map((worker) => worker.logClosed));
+    for (const pgid of this.groups) {
+      if ((await groupMembers(pgid)).length > 0) {
+        try {
+          Deno.kill(-pgid, "SIGKILL");
+        } catch {
+          // Gone meanwhile.
+        }
+      }
+    }
+  }
+}
+
+/** Starts `worker start ARGS` and keeps reading its log. */
+function startWorker(
+  sandbox: Sandbox,
+  leftovers: Leftovers,
+  args: string[] = [],
+  env: Record<string, string> = {},
+): LoggedWorker {
+  const handle = sandbox.spawnWorker(args, { env });
+  let text = "";
+  const decoder = new TextDecoder();
+  const logClosed = (async () => {
+    try {
+      for await (const chunk of handle.process.stderr) {
+        text += decoder.decode(chunk, { stream: true });
+      }
+    } catch {
+      // Cancelled.
+    }
+  })();
+  const worker = { handle, pid: handle.pid, log: () => text, logClosed };
+  leftovers.workers.push(worker);
+  return worker;
+}
+
+/** Waits until the worker process is registered and returns its worker id. */
+async function waitUntilRegistered(sandbox: Sandbox, worker: LoggedWorker): Promise<string> {
+  return await waitFor(`worker pid ${worker.pid} to register`, async () => {
+    const status = await sandbox.status();
+    const found = status.workers.find((entry) => entry.pid === worker.pid);
+    return found ? String(found.id) : undefined;
+  });
+}
+
+/** Waits for the worker process to exit (and its log to close); returns its exit code. */
+async function exitOf(worker: LoggedWorker): Promise<number> {
+  const status = await worker.handle.process.status;
+  await worker.logClosed;
+  return status.code;
+}
+
+/** Quotes a path for `sh`. */
+function q(text: string): string {
+  return `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
+async function configure(sandbox: Sandbox, settings: Record<string, string>): Promise<void> {
+  for (const [key, value] of Object.entries(settings)) {
+    await sandbox.ok(["config", "set", key, value]);
+  }
+}
+
+async function enqueue(sandbox: Sandbox, args: string[]): Promise<string> {
+  const id = (await sandbox.ok(["enqueue", ...args])).trim();
+  assert.match(id, /^\S+$/);
+  return id;
+}
+
+function waitForState(sandbox: Sandbox, id: string, state: string, timeoutMs = 20_000) {
+  return waitFor(`job "${id}" to be ${state}`, async () => {
+    const job = await sandbox.info(id);
+    return job.state === state ? job : undefined;
+  }, timeoutMs);
+}
+
+function runsOf(job: Json): Json[] {
+  assert.ok(Array.isArray(job.runs), `info --json has no runs array: ${JSON.stringify(job)}`);
+  return job.runs as Json[];
+}
+
+/** The outcome of every run, oldest first. */
+function outcomes(job: Json): string[] {
+  return runsOf(job).map((run) => String(run.outcome));
+}
+
+function count(text: string, line: string): number {
+  return text.split("\n").filter((entry) => entry === line).length;
+}
+
+/**
+ * The job's row as stored, read directly (read-only): the process group a worker recorded for
+ * its command is not part of any JSON output.
+ */
+function storedJob(sandbox: Sandbox, id: string): Json | undefined {
+  const dump = snapshotDatabase(sandbox);
+  if (dump === null) return undefined;
+  return (JSON.parse(dump).jobs as Json[]).find((job) => job.id === id);
+}
+
+/** Waits until the worker running job `id` has recorded its command's process group. */
+async function waitForProcessGroup(sandbox: Sandbox, id: string): Promise<number> {
+  return Number(
+    await waitFor(`job "${id}" to record its process group`, () => {
+      const job = storedJob(sandbox, id);
+      return job?.state === "processing" ? job.pgid : undefined;
+    }),
+  );
+}
+
+/** The live (not zombie) processes of a process group (Linux: /proc). */
+async function groupMembers(pgid: number): Promise<number[]> {
+  const members: number[] = [];
+  for await (const entry of Deno.readDir("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    let stat: string;
+    try {
+      stat = await Deno.readTextFile(`/proc/${entry.name}/stat`);
+    } catch {
+      continue;
+    }
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (fields[0] !== "Z" && fields[0] !== "X" && Number(fields[2]) === pgid) {
+      members.push(Number(entry.name));
+    }
+  }
+  return members;
+}
+
+/** The pids a job appended to a file, one per run. */
+async function pidsIn(path: string): Promise<number[]> {
+  return (await readOrEmpty(path)).split("\n").filter((line) => line.trim() !== "").map(Number);
+}
+
+Deno.test("a job whose worker is killed with SIGKILL is rescued by the next worker, its orphan killed, and it completes exactly once", async () => {
+  const sandbox = await makeSandbox();
+  const leftovers = new Leftovers();
+  try {
+    await configure(sandbox, { heartbeat_interval: "0.5", kill_grace: "1" });
+    const out = join(sandbox.dir, "out");
+    const pids = join(sandbox.dir, "pids");
+    const id = await enqueue(sandbox, [
+      "--id",
+      "crashy",
+      "--",
+      `echo $$ >> ${q(pids)}; echo start >> ${q(out)}; sleep 5; echo end >> ${q(out)}`,
+    ]);
+    const first = startWorker(sandbox, leftovers);
+    const firstId = await waitUntilRegistered(sandbox, first);
+    await waitFor("the job to start", async () => (await readOrEmpty(out)).includes("start"));
+    const pgid = await waitForProcessGroup(sandbox, id);
+    leftovers.groups.add(pgid);
+    const [orphan] = await pidsIn(pids);
+    assert.equal(orphan, pgid, "the job's shell should lead its own process group");
+
+    first.handle.kill("SIGKILL");
+    const killedAt = Date.now();
+    await first.handle.process.status;
+    assert.ok(await processExists(orphan), "the job's shell should outlive its killed worker");
+
+    const second = startWorker(sandbox, leftovers);
+    const secondSpawnedAt = Date.now();
+    const secondId = await waitUntilRegistered(sandbox, second);
+    const reclaimed = await waitFor("the job to be rescued and claimed again", async () => {
+      const job = await sandbox.info(id);
+      return job.state === "processing" && job.attempts === 2 ? job : undefined;
+    });
+    const claimedAgainAt = Date.parse(String(reclaimed.started_at));
+    assert.deepEqual(outcomes(reclaimed), ["rescued"]);
+    assert.equal(await processExists(orphan), false, "the orphaned shell should be killed first");
+    await waitFor(
+      "the orphan's process group to be gone",
+      async () => (await groupMembers(pgid)).length === 0,
+      3_000,
+    );
+    console.log(
+      `kill -9 → job claimed again: ${claimedAgainAt - killedAt} ms ` +
+        `(new worker spawned → claimed: ${claimedAgainAt - secondSpawnedAt} ms)`,
+    );
+    assert.ok(
+      claimedAgainAt - secondSpawnedAt < 10_000,
+      `the rescue took ${claimedAgainAt - secondSpawnedAt} ms after the new worker was spawned`,
+    );
+
+    const done = await waitForState(sandbox, id, "completed");
+    assert.equal(done.attempts, 2);
+    assert.equal(done.exit_code, 0);
+    const runs = runsOf(done);
+    assert.deepEqual(outcomes(done), ["rescued", "completed"]);
+    assert.equal(runs[0].attempt, 1);
+    assert.equal(runs[0].worker_id, firstId);
+    assert.match(String(runs[0].error), /worker process .* is gone/);
+    assert.equal(runs[1].attempt, 2);
+    assert.equal(runs[1].worker_id, secondId);
+
+    // Longer than the first run could have taken: its "end" never comes.
+    await waitFor("6 s to pass since the kill", () => Date.now() - killedAt > 6_000, 10_000);
+    const text = await readOrEmpty(out);
+    assert.equal(count(text, "start"), 2, text);
+    assert.equal(count(text, "end"), 1, text);
+  } finally {
+    await leftovers.cleanUp(sandbox);
+  }
+});
+
+Deno.test("a running worker rescues the job of a sibling killed with SIGKILL on its periodic pass", async () => {
+  const sandbox = await makeSandbox();
+  const leftovers = new Leftovers();
+  try {
+    await configure(sandbox, { heartbeat_interval: "0.5", kill_grace: "1" });
+    const a = startWorker(sandbox, leftovers, ["--count", "1"]);
+    const b = startWorker(sandbox, leftovers, ["--count", "1"]);
+    const ids = new Map([[a.pid, await waitUntilRegistered(sandbox, a)], [
+      b.pid,
+      await waitUntilRegistered(sandbox, b),
+    ]]);
+    const out = join(sandbox.dir, "out");
+    const id = await enqueue(sandbox, [
+      "--id",
+      "sibling",
+      "--",
+      `echo start >> ${q(out)}; sleep 2; echo end >> ${q(out)}`,
+    ]);
+    const owner = await waitFor("a worker to run the job", async () => {
+      const status = await sandbox.status();
+      return status.workers.find((worker) => (worker.jobs as string[]).includes(id));
+    });
+    const [victim, survivor] = owner.pid === a.pid ? [a, b] : [b, a];
+    leftovers.groups.add(await waitForProcessGroup(sandbox, id));
+
+    victim.handle.kill("SIGKILL");
+    const killedAt = Date.now();
+    await victim.handle.process.status;
+    const done = await waitForState(sandbox, id, "completed", 12_000);
+    console.log(`sibling killed → job completed by the survivor: ${Date.now() - killedAt} ms`);
+
+    assert.deepEqual(outcomes(done), ["rescued", "completed"]);
+    const runs = runsOf(done);
+    assert.equal(runs[0].worker_id, ids.get(victim.pid));
+    assert.equal(runs[1].worker_id, ids.get(survivor.pid));
+    assert.equal(done.attempts, 2);
+    const text = await readOrEmpty(out);
+    assert.equal(count(text, "end"), 1, text);
+    const workers = (await sandbox.status()).workers.map((worker) => worker.pid);
+    assert.deepEqual(workers, [survivor.pid], "the dead worker should be forgotten");
+  } finally {
+    await leftovers.cleanUp(sandbox);
+  }
+});
+
+Deno.test("a frozen worker on another host keeps its job until its lease expires, then loses it, and its late finish is fenced off", async () => {
+  const sandbox = await makeSandbox();
+  const leftovers = new Leftovers();
+  try {
+    // Lease: 0.5 s × 8 = 4 s: room to start the local worker (slow on a loaded machine) and
+    // still watch it leave the job alone before the lease expires.
+    await configure(sandbox, {
+      heartbeat_interval: "0.5",
+      lease_heartbeats: "8",
+      kill_grace: "1",
+    });
+    const out = join(sandbox.dir, "out");
+    const id = await enqueue(sandbox, ["--id", "remote", "--", `sleep 5; echo X >> ${q(out)}`]);
+    const remote = startWorker(sandbox, leftovers, [], { QUEUECTL_HOST_ID: "remote-host" });
+    const remoteId = await waitUntilRegistered(sandbox, remote);
+    assert.match(remoteId, /^remote-host-/);
+    const running = await waitFor("the remote worker to run the job", async () => {
+      const job = await sandbox.info(id);
+      return job.state === "processing" && job.worker_id === remoteId ? job : undefined;
+    });
+    // Freeze it just after a heartbeat renewed the lease, so nearly a whole lease is left.
+    await waitFor("a heartbeat to renew the lease", async () => {
+      const job = await sandbox.info(id);
+      return Date.parse(String(job.lease_expires_at)) >
+        Date.parse(String(running.lease_expires_at));
+    });
+    remote.handle.kill("SIGSTOP");
+    const stoppedAt = Date.now();
+    // Read before any other worker runs: nobody can have rescued the job yet.
+    const frozen = await sandbox.info(id);
+    const expiresAt = Date.parse(String(frozen.lease_expires_at));
+    assert.ok(
+      expiresAt - stoppedAt >= 3_000,
+      `the lease should outlast the freeze by ≥ 3 s, not ${expiresAt - stoppedAt} ms`,
+    );
+    const local = startWorker(sandbox, leftovers);
+    const localId = await waitUntilRegistered(sandbox, local);
+
+    // Before the lease expires, nobody takes the job away.
+    const samples: { before: number; after: number; job: Json }[] = [];
+    await waitFor("the lease to nearly expire", async () => {
+      const before = Date.now();
+      const job = await sandbox.info(id);
+      samples.push({ before, after: Date.now(), job });
+      return Date.now() >= expiresAt - 100;
+    }, 10_000);
+    const beforeExpiry = samples.filter((sample) => sample.after < expiresAt);
+    assert.ok(beforeExpiry.length > 0, "the job should be watched until its lease nearly expires");
+    for (const { job } of beforeExpiry) {
+      assert.equal(
+        job.state,
+        "processing",
+        `rescued before its lease expired: ${JSON.stringify(job)}`,
+      );
+      assert.equal(job.worker_id, remoteId);
+      assert.deepEqual(runsOf(job), []);
+    }
+
+    // After it expires, the local worker rescues the job and runs it to completion.
+    const done = await waitForState(sandbox, id, "completed", 15_000);
+    const runs = runsOf(done);
+    assert.deepEqual(outcomes(done), ["rescued", "completed"]);
+    assert.equal(runs[0].worker_id, remoteId);
+    assert.match(String(runs[0].error), /lease expired/);
+    // Recorded by the rescuer itself: it let the frozen owner keep the job ≥ 1 s (see above).
+    assert.ok(
+      Date.parse(String(runs[0].finished_at)) >= expiresAt,
+      `rescued at ${runs[0].finished_at}, before the lease expired at ${frozen.lease_expires_at}`,
+    );
+    assert.equal(runs[1].worker_id, localId);
+    assert.equal(done.attempts, 2);
+
+    // The remote worker wakes up: its run's result is discarded.
+    remote.handle.kill("SIGCONT");
+    await waitFor(
+      "the remote worker to log that it lost the job",
+      () => /fenced off|lost its lease|lease was lost/.test(remote.log()),
+    );
+    const after = await sandbox.info(id);
+    assert.equal(after.state, "completed");
+    assert.equal(after.attempts, 2);
+    assert.deepEqual(outcomes(after), ["rescued", "completed"]);
+    assert.equal(runsOf(after)[1].worker_id, localId);
+    assert.equal(after.finished_at, done.finished_at);
+  } finally {
+    await leftovers.cleanUp(sandbox);
+  }
+});
+
+Deno.test("a run over its timeout is killed with its whole process group and, with no retries left, the job is dead", async () => {
+  const sandbox = await makeSandbox();
+  const leftovers = new Leftovers();
+  try {
+    await configure(sandbox, { kill_grace: "1" });
+    const childPid = join(sandbox.dir, "child.pid");
+    const id = await enqueue(sandbox, [
+      JSON.stringify({
+        id: "slow",
+        command: `sleep 300 & echo $! > ${q(childPid)}; sleep 300`,
+        timeout: 1,
+        max_retries: 0,
+      }),
+    ]);
+    const startedAt = Date.now();
+    startWorker(sandbox, leftovers);
+    const pgid = await waitForProcessGroup(sandbox, id);
+    leftovers.groups.add(pgid);
+    const dead = await waitForState(sandbox, id, "dead", 10_000);
+    console.log(`timeout 1 s → job dead after ${Date.now() - startedAt} ms (incl. worker start)`);
+    assert.match(String(dead.last_error), /Timed out/);
+    assert.equal(dead.exit_code, 143);
+    assert.equal(dead.attempts, 1);
+    assert.deepEqual(outcomes(dead), ["timeout"]);
+    const [child] = await pidsIn(childPid);
+    assert.ok(child > 0, "the job should have written its background child's pid");
+    assert.equal(await processExists(child), false, "the background child should be killed");
+    assert.deepEqual(await groupMembers(pgid), []);
+  } finally {
+    await leftovers.cleanUp(sandbox);
+  }
+});
+
+Deno.test("the job_timeout config limits jobs without a timeout, and a job's timeout 0 means no limit", async () => {
+  const sandbox = await makeSandbox();
+  const leftovers = new Leftovers();
+  try {
+    await configure(sandbox, { job_timeout: "1", kill_grace: "1" });
+    const limited = await enqueue(sandbox, [
+      JSON.stringify({ id: "limited", command: "sleep 30", max_retries: 0 }),
+    ]);
+    const unlimited = await enqueue(sandbox, [
+      JSON.stringify({ id: "unlimited", command: "sleep 2", timeout: 0, max_retries: 0 }),
+    ]);
+    startWorker(sandbox, leftovers, ["--count", "2"]);
+    leftovers.groups.add(await waitForProcessGroup(sandbox, limited));
+    const dead = await waitForState(sandbox, limited, "dead", 10_000);
+    assert.match(String(dead.last_error), /Timed out after 1 s/);
+    assert.equal(dead.exit_code, 143);
+    const done = await waitForState(sandbox, unlimited, "completed", 10_000);
+    assert.equal(done.exit_code, 0);
+    assert.deepEqual(outcomes(done), ["completed"]);
+  } finally {
+    await leftovers.cleanUp(sandbox);
+  }
+});
+
+Deno.test("worker stop lets the running job finish, starts no queued job, and both exit 0", async () => {
+  const sandbox = await makeSandbox();
+  const leftovers = new Leftovers();
+  try {
+    await configure(sandbox, { kill_grace: "1" });
+    const out = join(sandbox.dir, "out");
+    const running = await enqueue(sandbox, [
+      "--id",
+      "running",
+      "--",
+      `echo start >> ${q(out)}; sleep 3; echo end >> ${q(out)}`,
+    ]);
+    const queued = await enqueue(sandbox, ["--id", "queued", "--", `echo queued >> ${q(out)}`]);
+    const worker = startWorker(sandbox, leftovers, ["--count", "1"]);
+    await waitFor("the first job to start", async () => (await readOrEmpty(out)).includes("start"));
+
+    const stop = await sandbox.run(["worker", "stop"]);
+    assert.equal(stop.code, 0, stop.stderr);
+    assert.match(stop.stdout, /Stopped 1 worker process/);
+    assert.equal(await exitOf(worker), 0, worker.log());
+
+    const done = await sandbox.info(running);
+    assert.equal(done.state, "completed");
+    assert.equal(done.attempts, 1);
+    assert.equal(await readOrEmpty(out), "start\nend\n");
+    const waiting = await sandbox.info(queued);
+    assert.equal(waiting.state, "pending");
+    assert.equal(waiting.attempts, 0);
+    assert.deepEqual(runsOf(waiting), []);
+  } finally {
+    await leftovers.cleanUp(sandbox);
+  }
+});
+
+/** Starts a worker running a `sleep 30` job; returns the worker and the job's process group. */
+async function workerWithLongJob(
+  sandbox: Sandbox,
+  leftovers: Leftovers,
+): Promise<{ worker: LoggedWorker; id: string; pgid: number }> {
+  await configure(sandbox, { kill_grace: "1" });
+  const id = await enqueue(sandbox, ["--id", "long", "--", "sleep 30"]);
+  const worker = startWorker(sandbox, leftovers);
+  const pgid = await waitForProcessGroup(sandbox, id);
+  leftovers.groups.add(pgid);
+  return { worker, id, pgid };
+}
+
+/** Checks the job went back to the queue as if never claimed, its process group killed. */
+async function assertReleased(sandbox: Sandbox, id: string, pgid: number): Promise<void> {
+  const job = await sandbox.info(id);
+  assert.equal(job.state, "pending");
+  assert.equal(job.attempts, 0);
+  assert.equal(job.worker_id, null);
+  assert.deepEqual(outcomes(job), ["released"]);
+  assert.deepEqual(await groupMembers(pgid), [], "the job's process group should be gone");
+}
+
+Deno.test("worker stop --now kills the running job's process group and puts it back without using an attempt", async () => {
+  const sandbox = await makeSandbox();
+  const leftovers = new Leftovers();
+  try {
+    const { worker, id, pgid } = await workerWithLongJob(sandbox, leftovers);
+    const stoppingAt = Date.now();
+    const stop = await sandbox.run(["worker", "stop", "--now"]);
+    assert.equal(stop.code, 0, stop.stderr);
+    assert.equal(await exitOf(worker), 0, worker.log());
+    const took = Date.now() - stoppingAt;
+    console.log(`worker stop --now → worker exited after ${took} ms`);
+    assert.ok(took < 1_000 + 4_000, `the worker took ${took} ms to stop`);
+    await assertReleased(sandbox, id, pgid);
+  } finally {
+    await leftovers.cleanUp(sandbox);
+  }
+});
+
+Deno.test("a second SIGTERM to a draining worker stops it at once and puts its job back", async () => {
+  const sandbox = await makeSandbox();
+  const leftovers = new Leftovers();
+  try {
+    const { worker, id, pgid } = await workerWithLongJob(sandbox, leftovers);
+    worker.handle.kill("SIGTERM");
+    await waitFor("the worker to start draining", () => worker.log().includes("Stopping:"));
+    const stoppingAt = Date.now();
+    worker.handle.kill("SIGTERM");
+    assert.equal(await exitOf(worker), 0, worker.log());
+    const took = Date.now() - stoppingAt;
+    assert.ok(took < 1_000 + 4_000, `the worker took ${took} ms to stop`);
+    await assertReleased(sandbox, id, pgid);
+  } finally {
+    await leftovers.cleanUp(sandbox);
+  }
+});
+
+/** 4 concurrent enqueuers × `perEnqueuer` jobs while 2 worker processes × 4 run them. */
+async function stress(perEnqueuer: number): Promise<void> {
+  const sandbox = await makeSandbox();
+  const leftovers = new Leftovers();
+  try {
+    const out = join(sandbox.dir, "out");
+    const workers = [
+      startWorker(sandbox, leftovers, ["--count", "4"]),
+      startWorker(sandbox, leftovers, ["--count", "4"]),
+    ];
+    for (const worker of workers) await waitUntilRegistered(sandbox, worker);
+    const startedAt = Date.now();
+    const command = `echo "$QUEUECTL_JOB_ID" >> ${q(out)}`;
+    const failures: string[] = [];
+    const expected: string[] = [];
+    await Promise.all([0, 1, 2, 3].map(async (enqueuer) => {
+      for (let index = 0; index < perEnqueuer; index++) {
+        const id = `e${enqueuer}-${index}`;
+        expected.push(id);
+        const result = await sandbox.run(["enqueue", "--id", id, "--", command]);
+        if (result.code !== 0 || result.stderr.includes("database is locked")) {
+          failures.push(`${id}: exit ${result.code}: ${result.stderr.trim()}`);
+        }
+      }
+    }));
+    const enqueuedAt = Date.now();
+    assert.deepEqual(failures, []);
+    const total = 4 * perEnqueuer;
+    await waitFor(`all ${total} jobs to complete`, async () => {
+      const status = await sandbox.status();
+      return status.jobs.completed === total;
+    }, 120_000 + total * 50);
+    console.log(
+      `${total} jobs: enqueued in ${enqueuedAt - startedAt} ms, all completed after ${
+        Date.now() - startedAt
+      } ms`,
+    );
+    const status = await sandbox.status();
+    assert.deepEqual(status.jobs, {
+      pending: 0,
+      processing: 0,
+      completed: total,
+      failed: 0,
+      dead: 0,
+    });
+    const lines = (await readOrEmpty(out)).split("\n").filter((line) => line !== "");
+    assert.equal(lines.length, total, "every job should run exactly once");
+    assert.deepEqual([...lines].sort(), [...expected].sort());
+    for (const worker of workers) {
+      worker.handle.kill("SIGTERM");
+      assert.equal(await exitOf(worker), 0, worker.log());
+      assert.doesNotMatch(worker.log(), /database is locked|Cannot take or finish a job/);
+    }
+  } finally {
+    await leftovers.cleanUp(sandbox);
+  }
+}
+
+Deno.test("4 concurrent enqueuers and 2 worker processes run 1000 jobs exactly once, without lock errors", async () => {
+  await stress(250);
+});
+
+Deno.test({
+  name:
+    "4 concurrent enqueuers and 2 worker processes run 10000 jobs exactly once (QUEUECTL_STRESS_BIG=1)",
+  ignore: Deno.env.get("QUEUECTL_STRESS_BIG") !== "1",
+  fn: () => stress(2_500),
+});
+
+Deno.test("a database queuectl creates is readable by its owner only, in a directory of its own", async () => {
+  const sandbox = await makeSandbox();
+  try {
+    const directory = join(sandbox.dir, "private");
+    const db = join(directory, "queue.db");
+    await sandbox.ok(["enqueue", "--db", db, "--", "true"]);
+    assert.equal((await Deno.stat(directory)).mode! & 0o777, 0o700);
+    assert.equal((await Deno.stat(db)).mode! & 0o777, 0o600);
+    for await (const entry of Deno.readDir(directory)) {
+      const mode = (await Deno.stat(join(directory, entry.name))).mode! & 0o777;
+      assert.equal(mode & 0o077, 0, `${entry.name} has mode ${mode.toString(8)}`);
+    }
+  } finally {
+    await sandbox.cleanup();
+  }
+});
+
+Deno.test("a job's environment holds no QUEUECTL_ variable of the worker, only its own run's", async () => {
+  const sandbox = await makeSandbox();
+  const leftovers = new Leftovers();
+  try {
+    const envFile = join(sandbox.dir, "env");
+    const id = await enqueue(sandbox, ["--id", "envjob", "--", `env > ${q(envFile)}`]);
+    const worker = startWorker(sandbox, leftovers, [], { QUEUECTL_SECRET: "hunter2" });
+    const workerId = await waitUntilRegistered(sandbox, worker);
+    await waitForState(sandbox, id, "completed");
+    const lines = (await readOrEmpty(envFile)).split("\n");
+    const ours = lines.filter((line) => line.startsWith("QUEUECTL_")).sort();
+    assert.deepEqual(ours, [
+      "QUEUECTL_ATTEMPT=1",
+      `QUEUECTL_JOB_ID=${id}`,
+      `QUEUECTL_WORKER_ID=${workerId}`,
+    ]);
+    const text = lines.join("\n");
+    assert.ok(!text.includes(sandbox.db), "the database path leaked into the job's environment");
+    assert.ok(!text.includes("hunter2"), "a QUEUECTL_ variable leaked into the job's environment");
+  } finally {
+    await leftovers.cleanUp(sandbox);
+  }
+});
