@@ -19,7 +19,10 @@ if (import.meta.main) {
     stdout: (text) => writeAll(Deno.stdout, text),
     stderr: (text) => writeAll(Deno.stderr, text),
     isTerminal: Deno.stdout.isTerminal(),
+    stderrIsTerminal: Deno.stderr.isTerminal(),
     env: (name) => Deno.env.get(name),
+    cwd: Deno.cwd(),
+    readStdin: () => new Response(Deno.stdin.readable).text(),
   });
   Deno.exit(code);
 }

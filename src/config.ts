@@ -24,6 +24,10 @@ export interface Config {
   jobTimeout: number;
   /** Seconds between SIGTERM and SIGKILL when a run is stopped. */
   killGrace: number;
+  /** Bytes of each output stream (stdout, stderr) kept per run: the tail. */
+  outputLimit: number;
+  /** Seconds after which workers delete completed and canceled jobs; 0 keeps them. */
+  retention: number;
 }
 
 /** What a key is called, its default, what it means and how its value is checked. */
@@ -104,6 +108,18 @@ export const CONFIG_KEYS: Readonly<Record<string, KeyDefinition>> = {
     defaultValue: 5,
     description: "seconds between SIGTERM and SIGKILL when a run is stopped",
     parse: numberAtLeast(0, 3600),
+  },
+  output_limit: {
+    field: "outputLimit",
+    defaultValue: 1_048_576,
+    description: "bytes of stdout and of stderr kept per run (the tail)",
+    parse: integerAtLeast(1024, 1_073_741_824),
+  },
+  retention: {
+    field: "retention",
+    defaultValue: 0,
+    description: "seconds after which workers delete completed and canceled jobs (0 = keep)",
+    parse: integerAtLeast(0, 3_153_600_000),
   },
 };
 

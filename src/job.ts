@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { parseDuration } from "./duration.ts";
 import { UsageError } from "./errors.ts";
 
 /**
@@ -12,8 +13,12 @@ import { UsageError } from "./errors.ts";
  * - `completed`: its command exited 0. Final.
  * - `failed`: its last run failed and it will run again at `runAt` (retries left).
  * - `dead`: it failed with no retries left; it sits in the dead-letter queue until retried.
+ * - `canceled`: a user canceled it (`queuectl cancel`); it never runs again. Final.
  */
-export type JobState = "pending" | "processing" | "completed" | "failed" | "dead";
+export type JobState = "pending" | "processing" | "completed" | "failed" | "dead" | "canceled";
+
+/** The states a job never leaves by itself. */
+export const FINAL_STATES: readonly JobState[] = ["completed", "dead", "canceled"];
 
 /** Every state, in the order people read them. */
 export const JOB_STATES: readonly JobState[] = [
@@ -22,6 +27,7 @@ export const JOB_STATES: readonly JobState[] = [
   "completed",
   "failed",
   "dead",
+  "canceled",
 ];
 
 /** A job as stored. Times are epoch milliseconds. */
@@ -37,6 +43,14 @@ export interface Job {
   queue: string;
   /** Seconds before the run is killed; null means the `job_timeout` config applies. */
   timeoutSeconds: number | null;
+  /** This job's backoff base; null means the `backoff_base` config applies. */
+  backoffBase: number | null;
+  /** Where the command runs; null means the worker's own directory. */
+  cwd: string | null;
+  /** Variables added to the command's environment. */
+  env: Record<string, string> | null;
+  /** When a user asked to cancel the job while it was running. */
+  cancelRequestedAt: number | null;
   /** When the job may run next (pending/failed); when it last became due otherwise. */
   runAt: number;
   createdAt: number;
@@ -58,16 +72,21 @@ export interface Job {
 /** One run of a job, as kept in its history. */
 export interface JobRun {
   jobId: string;
+  /** The lease token of the run's claim: unique per job, growing with every run. */
+  run: number;
   attempt: number;
   workerId: string | null;
   startedAt: number;
   finishedAt: number;
-  /** `completed`, `failed`, `rescued`, `timeout`, `released`. */
+  /** `completed`, `failed`, `rescued`, `timeout`, `released`, `canceled`. */
   outcome: string;
   exitCode: number | null;
   error: string | null;
-  stdout: string;
-  stderr: string;
+  /** The tail of each stream as kept, and how many bytes the stream had in all. */
+  stdout: Uint8Array;
+  stderr: Uint8Array;
+  stdoutBytes: number;
+  stderrBytes: number;
 }
 
 /** What a user asks for when enqueueing; everything not given takes its default. */
@@ -76,6 +95,98 @@ export interface JobSpec {
   command: string;
   maxRetries?: number;
   timeoutSeconds?: number;
+  priority?: number;
+  queue?: string;
+  /** When to run, as epoch ms (`run_at`); exclusive with `delayMs`. */
+  runAt?: number;
+  /** How long after enqueueing to run (`delay`). */
+  delayMs?: number;
+  backoffBase?: number;
+  cwd?: string;
+  env?: Record<string, string>;
+}
+
+const QUEUE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+
+/** Checks a queue name: 1 to 64 letters, digits, ".", "_", ":" or "-". */
+export function validateQueueName(name: unknown, where = "queue"): string {
+  if (typeof name !== "string" || !QUEUE_PATTERN.test(name)) {
+    throw new UsageError(
+      `Invalid ${where} ${
+        describeValue(name)
+      }: use 1 to 64 letters, digits, ".", "_", ":" or "-", starting with a letter or digit`,
+    );
+  }
+  return name;
+}
+
+/** Checks a priority: an integer from -1000000 to 1000000; higher runs first. */
+export function validatePriority(value: unknown, where = "priority"): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || Math.abs(value) > 1_000_000) {
+    throw new UsageError(
+      `Invalid ${where}: expected an integer from -1000000 to 1000000, got ${describeValue(value)}`,
+    );
+  }
+  return value;
+}
+
+/** Checks a backoff base: a number from 1 to 1000. */
+export function validateBackoffBase(value: unknown, where = "backoff_base"): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 1 || value > 1000) {
+    throw new UsageError(
+      `Invalid ${where}: expected a number from 1 to 1000, got ${describeValue(value)}`,
+    );
+  }
+  return value;
+}
+
+/** Checks a working directory: a non-empty string without NUL. */
+export function validateCwd(value: unknown, where = "cwd"): string {
+  if (typeof value !== "string" || value.trim() === "" || value.includes("\0")) {
+    throw new UsageError(
+      `Invalid ${where}: expected a directory path, got ${describeValue(value)}`,
+    );
+  }
+  return value;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Checks an environment object: names like `FOO_1`, string values, no `QUEUECTL_` names. */
+export function validateEnv(value: unknown, where = "env"): Record<string, string> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new UsageError(`Invalid ${where}: expected an object of strings, got ${typeName(value)}`);
+  }
+  for (const [name, text] of Object.entries(value)) {
+    if (!ENV_NAME.test(name) || name.startsWith("QUEUECTL_")) {
+      throw new UsageError(
+        `Invalid ${where} variable name ${
+          JSON.stringify(name)
+        }: use letters, digits and "_" (QUEUECTL_ names are queuectl's own)`,
+      );
+    }
+    if (typeof text !== "string" || text.includes("\0")) {
+      throw new UsageError(
+        `Invalid ${where} value for ${name}: expected a string, got ${describeValue(text)}`,
+      );
+    }
+  }
+  return value as Record<string, string>;
+}
+
+/** Parses an ISO 8601 time with a date and a time (`2026-12-01T09:00:00Z`) into epoch ms. */
+export function parseRunAt(value: unknown, where = "run_at"): number {
+  const ms = typeof value === "string" && /^\d{4}-\d{2}-\d{2}T/.test(value)
+    ? Date.parse(value)
+    : NaN;
+  if (Number.isNaN(ms)) {
+    throw new UsageError(
+      `Invalid ${where} ${
+        describeValue(value)
+      }: expected an ISO 8601 time like 2026-12-01T09:00:00Z`,
+    );
+  }
+  return ms;
 }
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
@@ -174,6 +285,29 @@ function jobSpecFromObject(fields: Record<string, unknown>): JobSpec {
       case "timeout":
         spec.timeoutSeconds = validateTimeout(value);
         break;
+      case "priority":
+        spec.priority = validatePriority(value);
+        break;
+      case "queue":
+        spec.queue = validateQueueName(value);
+        break;
+      case "run_at":
+        spec.runAt = parseRunAt(value);
+        break;
+      case "delay":
+        spec.delayMs = typeof value === "number" && value >= 0 && Number.isFinite(value)
+          ? Math.round(value * 1000)
+          : parseDuration(typeof value === "string" ? value : JSON.stringify(value), "delay");
+        break;
+      case "backoff_base":
+        spec.backoffBase = validateBackoffBase(value);
+        break;
+      case "cwd":
+        spec.cwd = validateCwd(value);
+        break;
+      case "env":
+        spec.env = validateEnv(value);
+        break;
       default:
         if (key in SEED_FIELDS) {
           if (!SEED_FIELDS[key](value)) {
@@ -187,6 +321,9 @@ function jobSpecFromObject(fields: Record<string, unknown>): JobSpec {
         }
         throw new UsageError(`Unknown field ${JSON.stringify(key)} in job JSON`);
     }
+  }
+  if (spec.runAt !== undefined && spec.delayMs !== undefined) {
+    throw new UsageError('Give "run_at" or "delay", not both');
   }
   return spec;
 }

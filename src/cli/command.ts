@@ -40,6 +40,12 @@ export interface CommandContext {
   /** The raw global `--db` flag, to pass on to a detached child. */
   dbFlag?: string;
   env(name: string): string | undefined;
+  /** The directory the command was run from. */
+  cwd: string;
+  /** Reads all of standard input. */
+  readStdin(): Promise<string>;
+  /** Whether stderr is a terminal (progress lines are for people only). */
+  stderrIsTerminal: boolean;
 }
 
 /** A command: `path` is its words, e.g. `["dlq", "retry"]`. */

@@ -22,6 +22,12 @@ import { listCommand } from "./commands/list.ts";
 import { statusCommand } from "./commands/status.ts";
 import { workerStartCommand } from "./commands/worker_start.ts";
 import { workerStopCommand } from "./commands/worker_stop.ts";
+import { cancelCommand } from "./commands/cancel.ts";
+import { logsCommand } from "./commands/logs.ts";
+import { purgeCommand } from "./commands/purge.ts";
+import { queueListCommand } from "./commands/queue_list.ts";
+import { queueSetConcurrencyCommand } from "./commands/queue_set_concurrency.ts";
+import { waitCommand } from "./commands/wait.ts";
 import { commandHelp, groupHelp } from "./help.ts";
 import { parseCommandArgs, resolveCommand } from "./parse.ts";
 
@@ -33,8 +39,14 @@ export const COMMANDS: CommandDefinition[] = [
   statusCommand,
   listCommand,
   infoCommand,
+  logsCommand,
+  waitCommand,
+  cancelCommand,
   dlqListCommand,
   dlqRetryCommand,
+  queueListCommand,
+  queueSetConcurrencyCommand,
+  purgeCommand,
   configGetCommand,
   configSetCommand,
   configUnsetCommand,
@@ -46,7 +58,10 @@ export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
   isTerminal: boolean;
+  stderrIsTerminal: boolean;
   env(name: string): string | undefined;
+  cwd: string;
+  readStdin(): Promise<string>;
 }
 
 /** Runs one command line and returns the exit code. User mistakes become one line on stderr. */
@@ -93,6 +108,9 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
       logLevel: logLevel(parsed.values),
       dbFlag,
       env: io.env,
+      cwd: io.cwd,
+      readStdin: io.readStdin,
+      stderrIsTerminal: io.stderrIsTerminal,
     };
     return (await command.run(context, parsed)) ?? ExitCode.ok;
   } catch (error) {

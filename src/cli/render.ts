@@ -7,6 +7,7 @@
 import { isoTime } from "../clock.ts";
 import type { Job, JobRun } from "../job.ts";
 import type { WorkerProcessWithJobs } from "../store/mod.ts";
+import { tailText } from "../worker/output_tail.ts";
 
 /** A job as its JSON object. */
 export function jobToJson(job: Job): Record<string, unknown> {
@@ -19,6 +20,9 @@ export function jobToJson(job: Job): Record<string, unknown> {
     priority: job.priority,
     queue: job.queue,
     timeout: job.timeoutSeconds,
+    backoff_base: job.backoffBase,
+    cwd: job.cwd,
+    env: job.env,
     created_at: isoTime(job.createdAt),
     updated_at: isoTime(job.updatedAt),
     run_at: isoTime(job.runAt),
@@ -29,6 +33,7 @@ export function jobToJson(job: Job): Record<string, unknown> {
     last_error: job.lastError,
     worker_id: job.leaseOwner,
     lease_expires_at: isoTime(job.leaseExpiresAt),
+    cancel_requested_at: isoTime(job.cancelRequestedAt),
   };
 }
 
@@ -47,8 +52,10 @@ export function runToJson(run: JobRun): Record<string, unknown> {
     outcome: run.outcome,
     exit_code: run.exitCode,
     error: run.error,
-    stdout: run.stdout,
-    stderr: run.stderr,
+    stdout: tailText(run.stdout, run.stdoutBytes),
+    stderr: tailText(run.stderr, run.stderrBytes),
+    stdout_bytes: run.stdoutBytes,
+    stderr_bytes: run.stderrBytes,
   };
 }
 
@@ -107,10 +114,12 @@ export function shortDuration(ms: number): string {
 /** The job table shared by `list` and `dlq list`. */
 export function jobTable(jobs: Job[], now: number): string {
   return table(
-    ["ID", "STATE", "ATTEMPTS", "NEXT RUN", "UPDATED", "COMMAND"],
+    ["ID", "STATE", "QUEUE", "PRI", "ATTEMPTS", "NEXT RUN", "UPDATED", "COMMAND"],
     jobs.map((job) => [
       job.id,
       job.state,
+      job.queue,
+      String(job.priority),
       `${job.attempts}/${job.maxRetries + 1}`,
       job.state === "pending" || job.state === "failed" ? relativeTime(job.runAt, now) : "-",
       relativeTime(job.updatedAt, now),

@@ -7,6 +7,36 @@
  */
 import type { Job, JobRun, JobState } from "../job.ts";
 
+/** The row `jobInsert` creates for `job`: what every store returns for a new job. */
+export function newJobRow(job: NewJob, now: number): Job {
+  return {
+    id: job.id,
+    command: job.command,
+    maxRetries: job.maxRetries,
+    timeoutSeconds: job.timeoutSeconds,
+    runAt: job.runAt,
+    priority: job.priority,
+    queue: job.queue,
+    backoffBase: job.backoffBase,
+    cwd: job.cwd,
+    env: job.env,
+    state: "pending",
+    attempts: 0,
+    createdAt: now,
+    updatedAt: now,
+    startedAt: null,
+    finishedAt: null,
+    exitCode: null,
+    lastError: null,
+    leaseOwner: null,
+    leaseToken: 0,
+    leaseExpiresAt: null,
+    pgid: null,
+    pgidStartTime: null,
+    cancelRequestedAt: null,
+  };
+}
+
 /** A new job, with every default already resolved by the caller. */
 export interface NewJob {
   id: string;
@@ -14,7 +44,31 @@ export interface NewJob {
   maxRetries: number;
   timeoutSeconds: number | null;
   runAt: number;
+  priority: number;
+  queue: string;
+  backoffBase: number | null;
+  cwd: string | null;
+  env: Record<string, string> | null;
 }
+
+/** A queue with its limit and how many of its jobs are in each state. */
+export interface QueueInfo {
+  name: string;
+  /** Most jobs of this queue running at once, across all workers; null = no limit. */
+  concurrency: number | null;
+  counts: Record<JobState, number>;
+}
+
+/** A piece of a running job's output. */
+export interface OutputChunk {
+  stream: OutputStream;
+  /** Byte offset of `data` within its stream. */
+  offset: number;
+  data: Uint8Array;
+}
+
+/** Which of a command's output streams. */
+export type OutputStream = "stdout" | "stderr";
 
 /** A worker process as registered in the store. */
 export interface WorkerProcess {
@@ -52,8 +106,11 @@ export interface JobFinish {
   error: string | null;
   /** Recorded in the run history: `completed`, `failed`, `timeout`, `rescued`, `released`. */
   outcome: string;
-  stdout: string;
-  stderr: string;
+  /** The kept tail of each stream, and the stream's whole length in bytes. */
+  stdout: Uint8Array;
+  stderr: Uint8Array;
+  stdoutBytes: number;
+  stderrBytes: number;
   /** True when the run must not count as an attempt (released by a stop `--now`). */
   refundAttempt?: boolean;
   /**
@@ -63,9 +120,14 @@ export interface JobFinish {
   leaseExpiredBefore?: number;
 }
 
-/** Filters for `jobList`. */
+/** Filters and order for `jobList`. */
 export interface JobListParams {
   states?: JobState[];
+  queues?: string[];
+  /** Only jobs created at or after this time. */
+  createdSince?: number;
+  /** `enqueue` (default): enqueue order; `run_at`: by next run time, then enqueue order. */
+  order?: "enqueue" | "run_at";
   limit?: number;
 }
 
@@ -86,7 +148,7 @@ export interface Store {
   /** The job with that id, or undefined. */
   jobGet(params: { id: string }): Promise<Job | undefined>;
 
-  /** Jobs in enqueue order, optionally only those in `states`, at most `limit` (0 = all). */
+  /** Jobs matching every filter given, in the order asked for, at most `limit` (0 = all). */
   jobList(params: JobListParams): Promise<Job[]>;
 
   /** How many jobs are in each state (every state present, zero when none). */
@@ -94,11 +156,53 @@ export interface Store {
 
   /**
    * Takes the next due job (`pending` or `failed` with `runAt <= now`; highest priority, then
-   * earliest `runAt`, then enqueue order) and moves it to `processing` under a lease owned by
-   * `workerId` until `now + leaseMs`: `attempts` and `leaseToken` grow by one. Atomic: no two
-   * callers ever get the same job. Undefined when nothing is due.
+   * earliest `runAt`, then enqueue order) of `queues` (all when not given) whose queue is below
+   * its concurrency limit, and moves it to `processing` under a lease owned by `workerId` until
+   * `now + leaseMs`: `attempts` and `leaseToken` grow by one. Atomic: no two callers ever get
+   * the same job, and no limit is ever exceeded. Undefined when nothing can be taken.
    */
-  jobClaim(params: { workerId: string; leaseMs: number; now: number }): Promise<Job | undefined>;
+  jobClaim(
+    params: { workerId: string; leaseMs: number; now: number; queues?: string[] },
+  ): Promise<Job | undefined>;
+
+  /** The earliest `runAt` of a job waiting in `queues` (all when not given), or undefined. */
+  jobNextRunAt(params: { queues?: string[] }): Promise<number | undefined>;
+
+  /**
+   * Cancels jobs: `pending` and `failed` ones become `canceled` at once; `processing` ones get a
+   * cancel request (their worker stops them, and their finish then ends `canceled`); jobs in a
+   * final state are left alone. Returns which ids went which way.
+   */
+  jobCancel(
+    params: { ids: string[]; now: number },
+  ): Promise<{ canceled: string[]; stopping: string[] }>;
+
+  /** The jobs `workerId` runs that a user asked to cancel, with their lease tokens. */
+  jobListCancelRequested(
+    params: { workerId: string },
+  ): Promise<{ id: string; leaseToken: number }[]>;
+
+  /**
+   * Appends output of a running job's current run, keeping only the last `keepBytes` of each
+   * stream. Fenced like `jobFinish`: false and no change unless the lease is held.
+   */
+  jobOutputAppend(
+    params: { id: string; leaseToken: number; chunks: OutputChunk[]; keepBytes: number },
+  ): Promise<boolean>;
+
+  /** Output of run `run` (its lease token) of a running job from `fromOffset` on, per stream. */
+  jobOutputRead(
+    params: { id: string; run: number; from: Record<OutputStream, number> },
+  ): Promise<OutputChunk[]>;
+
+  /** Deletes jobs in `states` (final states only) that finished before `finishedBefore`. */
+  jobPurge(params: { states: JobState[]; finishedBefore: number }): Promise<number>;
+
+  /** Sets (or with null, removes) a queue's concurrency limit. */
+  queueSetConcurrency(params: { name: string; concurrency: number | null }): Promise<void>;
+
+  /** Every queue that has had a job or a limit, by name. */
+  queueList(): Promise<QueueInfo[]>;
 
   /**
    * Records the process group of a claimed job's command. Fenced: false (and no change) unless
@@ -109,9 +213,10 @@ export interface Store {
   ): Promise<boolean>;
 
   /**
-   * Ends a run: moves the job out of `processing` to `state`, clears the lease and appends the run
-   * to its history. Fenced: false (and no change at all) unless the job is still `processing`
-   * under `leaseToken`, i.e. the caller still holds the lease it claimed.
+   * Ends a run: moves the job out of `processing` to `state`, clears the lease, drops the run's
+   * live output and appends the run to its history. A job with a cancel request ends `canceled`
+   * instead, unless the run completed. Fenced: false (and no change at all) unless the job is
+   * still `processing` under `leaseToken`, i.e. the caller still holds the lease it claimed.
    */
   jobFinish(params: JobFinish): Promise<boolean>;
 
@@ -153,8 +258,9 @@ export interface Store {
   workerDeregister(params: { id: string }): Promise<void>;
 
   /**
-   * Calls `onWork` soon after any process adds work (enqueue, DLQ retry); returns a function that
-   * stops watching. Best effort, for fast pick-up: callers still poll now and then.
+   * Calls `onWork` soon after any process adds work (enqueue, DLQ retry), frees a place in a
+   * limited queue, or asks to cancel a running job; returns a function that stops watching.
+   * Best effort, for fast reactions: callers still poll now and then.
    */
   workSubscribe(params: { onWork: () => void }): () => void;
 

@@ -21,7 +21,7 @@ export interface RunnerLog {
 }
 
 /** Why a running job is stopped from outside. */
-export type StopReason = "shutdown" | "lease-lost";
+export type StopReason = "shutdown" | "lease-lost" | "canceled";
 
 /** What a `JobRunner` needs. */
 export interface JobRunnerOptions {
@@ -33,8 +33,8 @@ export interface JobRunnerOptions {
   config: () => Config;
   log: RunnerLog;
   env: Record<string, string>;
-  /** Bytes of each output stream kept per run. */
-  outputLimit: number;
+  /** The queues this worker serves (all when not given). */
+  queues?: string[];
   /** Told when a run starts and ends, so the supervisor can track what runs where. */
   onRunStart?: (job: Job) => void;
   onRunEnd?: (job: Job) => void;
@@ -77,6 +77,7 @@ export class JobRunner {
       workerId,
       leaseMs: leaseDurationMs(config),
       now: clock.now(),
+      queues: this.#options.queues,
     });
     if (!job) return false;
     log.info(
@@ -101,8 +102,20 @@ export class JobRunner {
     const timeoutSeconds = job.timeoutSeconds ?? config.jobTimeout;
     return runCommand({
       command: job.command,
-      env: jobEnvironment(this.#options.env, { jobId: job.id, attempt: job.attempts, workerId }),
-      outputLimit: this.#options.outputLimit,
+      env: {
+        ...jobEnvironment(this.#options.env, { jobId: job.id, attempt: job.attempts, workerId }),
+        ...job.env,
+      },
+      cwd: job.cwd ?? undefined,
+      outputLimit: config.outputLimit,
+      onOutput: async (chunks) => {
+        await store.jobOutputAppend({
+          id: job.id,
+          leaseToken: job.leaseToken,
+          chunks,
+          keepBytes: config.outputLimit,
+        });
+      },
       timeoutMs: Math.round(timeoutSeconds * 1000),
       killGraceMs: Math.round(config.killGrace * 1000),
       signal,
@@ -147,8 +160,10 @@ export function finishFromResult(
     leaseToken: job.leaseToken,
     now,
     exitCode: result.exitCode,
-    stdout: result.stdout,
-    stderr: result.stderr,
+    stdout: result.stdout.tail,
+    stderr: result.stderr.tail,
+    stdoutBytes: result.stdout.total,
+    stderrBytes: result.stderr.total,
   };
   if (result.stopReason === "shutdown") {
     // Stopped by `worker stop --now`: not the job's fault, so the attempt is given back.
@@ -164,7 +179,18 @@ export function finishFromResult(
   if (result.exitCode === 0 && result.stopReason === null) {
     return { ...base, state: "completed", error: null, outcome: "completed" };
   }
-  const next = afterFailure(job, now, config);
+  if (result.stopReason === "canceled") {
+    return {
+      ...base,
+      state: "canceled",
+      error: "Canceled by a user while running",
+      outcome: "canceled",
+    };
+  }
+  const next = afterFailure(job, now, {
+    ...config,
+    backoffBase: job.backoffBase ?? config.backoffBase,
+  });
   return {
     ...base,
     state: next.state,
@@ -180,7 +206,8 @@ function failureMessage(result: RunResult, timeoutSeconds: number): string {
     return `Timed out after ${timeoutSeconds} s; its process group was killed`;
   }
   if (result.stopReason === "lease-lost") return "Stopped: the worker lost the job's lease";
-  const lastLine = result.stderr.trimEnd().split("\n").at(-1)?.slice(0, 300);
+  const stderr = new TextDecoder().decode(result.stderr.tail);
+  const lastLine = stderr.trimEnd().split("\n").at(-1)?.slice(0, 300);
   return `Exited with code ${result.exitCode}${lastLine ? `: ${lastLine}` : ""}`;
 }
 
@@ -188,6 +215,9 @@ function logFinish(log: RunnerLog, job: Job, finish: JobFinish): void {
   switch (finish.state) {
     case "completed":
       log.info(`Completed job "${job.id}"`);
+      return;
+    case "canceled":
+      log.info(`Canceled job "${job.id}" while it ran; its process group was stopped`);
       return;
     case "dead":
       log.error(

@@ -10,6 +10,8 @@ export type ToSlot =
     location: StoreLocation;
     workerId: string;
     slot: number;
+    /** The queues to serve; all when not given. */
+    queues?: string[];
     config: Config;
     logLevel: LogLevel;
     logFile?: string;
@@ -23,7 +25,9 @@ export type ToSlot =
   /** Stop the running job now (it goes back for retry) and exit. */
   | { type: "stop-now" }
   /** This job's lease was lost: stop running it, its result would be fenced off anyway. */
-  | { type: "lease-lost"; jobId: string; leaseToken: number };
+  | { type: "lease-lost"; jobId: string; leaseToken: number }
+  /** A user canceled this running job: stop it. */
+  | { type: "cancel"; jobId: string; leaseToken: number };
 
 /** Slot → supervisor. */
 export type FromSlot =

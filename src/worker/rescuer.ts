@@ -70,8 +70,10 @@ async function rescueJob(
     exitCode: null,
     error: `Rescued from a lost worker: ${reason}`,
     outcome: "rescued",
-    stdout: "",
-    stderr: "",
+    stdout: new Uint8Array(),
+    stderr: new Uint8Array(),
+    stdoutBytes: 0,
+    stderrBytes: 0,
   });
 }
 

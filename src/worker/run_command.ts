@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { OutputChunk } from "../store/mod.ts";
 import { OutputTail } from "./output_tail.ts";
 import { processStartTime } from "./process_identity.ts";
 
@@ -12,6 +13,8 @@ import { processStartTime } from "./process_identity.ts";
 export interface RunCommandOptions {
   command: string;
   env: Record<string, string>;
+  /** Where to run it (default: this process's directory). */
+  cwd?: string;
   /** Bytes of each of stdout and stderr kept (the tail). */
   outputLimit: number;
   /** Stop the run after this many ms (0 = no limit). */
@@ -22,6 +25,15 @@ export interface RunCommandOptions {
   signal?: AbortSignal;
   /** Called once the process group exists, before the command can have done much. */
   onSpawn?: (pgid: number, startTime: string | null) => void | Promise<void>;
+  /** Called every `outputFlushMs` with the output that arrived since (live output). */
+  onOutput?: (chunks: OutputChunk[]) => Promise<void>;
+  outputFlushMs?: number;
+}
+
+/** The kept tail of an output stream and its whole length. */
+export interface CapturedOutput {
+  tail: Uint8Array;
+  total: number;
 }
 
 /** How a run ended. */
@@ -32,9 +44,11 @@ export interface RunResult {
   stopReason: string | null;
   /** Why the command could not start at all. */
   spawnError: string | null;
-  stdout: string;
-  stderr: string;
+  stdout: CapturedOutput;
+  stderr: CapturedOutput;
 }
+
+const NO_OUTPUT: CapturedOutput = { tail: new Uint8Array(), total: 0 };
 
 /** How long to keep reading output after the command exited (background children may hold it). */
 const OUTPUT_DRAIN_MS = 200;
@@ -53,10 +67,18 @@ export async function runCommand(options: RunCommandOptions): Promise<RunResult>
       stderr: "piped",
       clearEnv: true,
       env: options.env,
+      cwd: options.cwd,
     }).spawn();
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return { exitCode: null, stopReason: null, spawnError: message, stdout: "", stderr: "" };
+    const where = options.cwd ? ` (working directory "${options.cwd}")` : "";
+    return {
+      exitCode: null,
+      stopReason: null,
+      spawnError: message + where,
+      stdout: NO_OUTPUT,
+      stderr: NO_OUTPUT,
+    };
   }
   const pgid = child.pid;
   const reading = [pump(child.stdout, stdout), pump(child.stderr, stderr)];
@@ -72,6 +94,10 @@ export async function runCommand(options: RunCommandOptions): Promise<RunResult>
   const timer = options.timeoutMs > 0
     ? setTimeout(() => stop("timeout"), options.timeoutMs)
     : undefined;
+  const flusher = new OutputFlusher({ stdout, stderr }, options.onOutput);
+  const flushTimer = options.onOutput
+    ? setInterval(() => flusher.flush(), options.outputFlushMs ?? 250)
+    : undefined;
   try {
     await options.onSpawn?.(pgid, await processStartTime(pgid));
     const status = await child.status;
@@ -80,12 +106,43 @@ export async function runCommand(options: RunCommandOptions): Promise<RunResult>
       exitCode: status.signal ? 128 + signalNumber(status.signal) : status.code,
       stopReason,
       spawnError: null,
-      stdout: stdout.text(),
-      stderr: stderr.text(),
+      stdout: { tail: stdout.tail(), total: stdout.total },
+      stderr: { tail: stderr.tail(), total: stderr.total },
     };
   } finally {
     clearTimeout(timer);
+    clearInterval(flushTimer);
+    await flusher.idle();
     options.signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+/** Hands new output to `onOutput`, one call at a time (a slow store never sees two at once). */
+class OutputFlusher {
+  #busy: Promise<void> = Promise.resolve();
+  #running = false;
+
+  constructor(
+    readonly streams: { stdout: OutputTail; stderr: OutputTail },
+    readonly onOutput?: (chunks: OutputChunk[]) => Promise<void>,
+  ) {}
+
+  flush(): void {
+    if (this.#running || !this.onOutput) return;
+    const chunks: OutputChunk[] = [];
+    for (const stream of ["stdout", "stderr"] as const) {
+      const fresh = this.streams[stream].takeNew();
+      if (fresh) chunks.push({ stream, ...fresh });
+    }
+    if (chunks.length === 0) return;
+    this.#running = true;
+    this.#busy = this.onOutput(chunks).catch(() => {
+      // Live output is best effort; the tail is recorded with the run at its end.
+    }).finally(() => this.#running = false);
+  }
+
+  idle(): Promise<void> {
+    return this.#busy;
   }
 }
 

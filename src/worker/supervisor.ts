@@ -21,6 +21,8 @@ export interface SupervisorOptions {
   location: StoreLocation;
   /** How many jobs run at once (one Web Worker each). */
   count: number;
+  /** The queues to serve; all when not given. */
+  queues?: string[];
   /** This host's id (`QUEUECTL_HOST_ID`, else the hostname). */
   host: string;
   logLevel: LogLevel;
@@ -75,9 +77,19 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
   };
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGTERM", "SIGINT"];
   for (const signal of signals) Deno.addSignalListener(signal, onSignal);
-  const unsubscribe = store.workSubscribe({ onWork: () => broadcast({ type: "wake" }) });
+  const relayCancels = () =>
+    relayCancelRequests(store, workerId, slots).catch((error) =>
+      log.error(`Cannot look for cancel requests: ${errorMessage(error)}`)
+    );
+  const unsubscribe = store.workSubscribe({
+    onWork: () => {
+      broadcast({ type: "wake" });
+      relayCancels();
+    },
+  });
   options.onReady?.(workerId);
 
+  let lastPurge = 0;
   const heartbeat = async () => {
     try {
       config = configFromOverrides(await store.configOverrides());
@@ -86,16 +98,30 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
       if (beat.stopRequested) stop(beat.stopRequested);
       // Silent so long that we were taken for dead and forgotten: register again.
       if (!beat.registered) await register(store, workerId, options, clock);
+      await relayCancels();
       await rescue();
+      if (config.retention > 0 && clock.now() - lastPurge >= PURGE_EVERY_MS) {
+        lastPurge = clock.now();
+        await purgeExpired(store, config, clock.now(), log);
+      }
     } catch (error) {
       log.error(`Heartbeat failed: ${errorMessage(error)}`);
     }
   };
-  const timer = setInterval(heartbeat, config.heartbeatInterval * 1000);
+  // Scheduled one after another (never overlapping), at the interval in force each time.
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const scheduleHeartbeat = () => {
+    timer = setTimeout(async () => {
+      await heartbeat();
+      if (timer !== undefined) scheduleHeartbeat();
+    }, config.heartbeatInterval * 1000);
+  };
+  scheduleHeartbeat();
   // A failed slot leaves the others running: fewer jobs at once beats none. Once every slot has
   // ended, the process exits, with an error if any of them failed.
   const failures = (await Promise.all(slots.map((slot) => slot.exited))).filter(Boolean).length;
-  clearInterval(timer);
+  clearTimeout(timer);
+  timer = undefined;
   unsubscribe();
   for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
   await store.workerDeregister({ id: workerId });
@@ -139,6 +165,7 @@ function startSlots(options: SupervisorOptions, workerId: string, config: Config
         location: options.location,
         workerId,
         slot: index + 1,
+        queues: options.queues,
         config,
         logLevel: options.logLevel,
         logFile: options.logFile,
@@ -169,6 +196,33 @@ async function heartbeatOnce(
     }
   }
   return { stopRequested: beat?.stopRequested ?? null, registered: beat !== undefined };
+}
+
+/** How often, at most, a worker process applies the `retention` config. */
+const PURGE_EVERY_MS = 60_000;
+
+/** Deletes completed and canceled jobs older than the `retention` config. */
+async function purgeExpired(store: Store, config: Config, now: number, log: Logger) {
+  const purged = await store.jobPurge({
+    states: ["completed", "canceled"],
+    finishedBefore: now - config.retention * 1000,
+  });
+  if (purged > 0) {
+    log.info(`Deleted ${purged} job(s) older than the retention of ${config.retention} s`);
+  }
+}
+
+/** Tells each slot running a job a user canceled to stop it. */
+async function relayCancelRequests(store: Store, workerId: string, slots: Slot[]): Promise<void> {
+  const requests = await store.jobListCancelRequested({ workerId });
+  for (const request of requests) {
+    const slot = slots.find((slot) =>
+      slot.running?.jobId === request.id && slot.running.leaseToken === request.leaseToken
+    );
+    slot?.worker.postMessage(
+      { type: "cancel", jobId: request.id, leaseToken: request.leaseToken } satisfies ToSlot,
+    );
+  }
 }
 
 /** Records this process in the store, so others can see it alive and find its jobs. */

@@ -11,13 +11,10 @@ import { systemClock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import { errorMessage } from "../errors.ts";
 import { setupLogging } from "../log.ts";
-import { openStore } from "../store/mod.ts";
+import { openStore, type Store } from "../store/mod.ts";
 import { IdleWait } from "./idle_wait.ts";
 import { JobRunner } from "./job_runner.ts";
 import type { FromSlot, ToSlot } from "./messages.ts";
-
-/** Bytes of each output stream kept per run. */
-const OUTPUT_LIMIT = 64 * 1024;
 
 let config: Config;
 let mode: "running" | "drain" | "stop-now" = "running";
@@ -53,8 +50,24 @@ self.onmessage = (event: MessageEvent<ToSlot>) => {
     case "lease-lost":
       runner?.stop("lease-lost", message);
       return;
+    case "cancel":
+      runner?.stop("canceled", message);
+      return;
   }
 };
+
+/** Until the next job comes due, but no longer than the poll interval. */
+async function idleTime(store: Store, queues: string[] | undefined): Promise<number> {
+  const poll = config.pollInterval * 1000;
+  try {
+    const next = await store.jobNextRunAt({ queues });
+    const untilDue = next === undefined ? poll : next - Date.now();
+    // A job due already was not claimable (its queue is full): a finish there wakes us.
+    return untilDue > 0 ? Math.min(poll, untilDue) : poll;
+  } catch {
+    return poll;
+  }
+}
 
 async function run(start: Extract<ToSlot, { type: "start" }>): Promise<void> {
   const logger = await setupLogging({ level: start.logLevel, file: start.logFile });
@@ -67,7 +80,7 @@ async function run(start: Extract<ToSlot, { type: "start" }>): Promise<void> {
     config: () => config,
     log,
     env: Deno.env.toObject(),
-    outputLimit: OUTPUT_LIMIT,
+    queues: start.queues,
     onRunStart: (job) => send({ type: "run-start", jobId: job.id, leaseToken: job.leaseToken }),
     onRunEnd: (job) => send({ type: "run-end", jobId: job.id, leaseToken: job.leaseToken }),
   });
@@ -79,7 +92,7 @@ async function run(start: Extract<ToSlot, { type: "start" }>): Promise<void> {
       // The store was unreachable or busy beyond its retries: wait, then try again.
       log.error(`Cannot take or finish a job: ${errorMessage(error)}`);
     }
-    if (!ran && mode === "running") await idle.wait(config.pollInterval * 1000);
+    if (!ran && mode === "running") await idle.wait(await idleTime(store, start.queues));
   }
   await store.close();
   send({ type: "exited" });

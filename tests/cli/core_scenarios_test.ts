@@ -171,6 +171,7 @@ async function assertEachRanOnce(sandbox: Sandbox, file: string, ids: string[]) 
     completed: ids.length,
     failed: 0,
     dead: 0,
+    canceled: 0,
   });
   const jobs = JSON.parse(await sandbox.ok(["list", "--json", "--limit", "0"])) as Json[];
   assert.equal(jobs.length, ids.length);
@@ -331,7 +332,8 @@ Deno.test("status, list and dlq list print the documented JSON shapes, and list 
   try {
     const empty = JSON.parse(await sandbox.ok(["status", "--json"]));
     assert.deepEqual(empty, {
-      jobs: { pending: 0, processing: 0, completed: 0, failed: 0, dead: 0 },
+      // The seed's five states, and "canceled" (job options).
+      jobs: { pending: 0, processing: 0, completed: 0, failed: 0, dead: 0, canceled: 0 },
       workers: [],
     });
 
@@ -345,13 +347,21 @@ Deno.test("status, list and dlq list print the documented JSON shapes, and list 
 
     const status = JSON.parse(await sandbox.ok(["status", "--json"]));
     assert.deepEqual(Object.keys(status).sort(), ["jobs", "workers"]);
-    assert.deepEqual(status.jobs, { pending: 1, processing: 0, completed: 1, failed: 0, dead: 1 });
+    assert.deepEqual(status.jobs, {
+      pending: 1,
+      processing: 0,
+      completed: 1,
+      failed: 0,
+      dead: 1,
+      canceled: 0,
+    });
     assert.deepEqual(Object.keys(status.jobs), [
       "pending",
       "processing",
       "completed",
       "failed",
       "dead",
+      "canceled",
     ]);
     assert.deepEqual(status.workers, []);
 

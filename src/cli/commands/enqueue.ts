@@ -1,30 +1,59 @@
+import { parseDuration } from "../../duration.ts";
 import { enqueueJobs } from "../../enqueue.ts";
-import { UsageError } from "../../errors.ts";
+import { errorMessage, UsageError } from "../../errors.ts";
 import {
   type JobSpec,
   parseJobSpec,
+  parseRunAt,
+  validateBackoffBase,
+  validateCommand,
+  validateCwd,
+  validateEnv,
   validateJobId,
   validateMaxRetries,
+  validatePriority,
+  validateQueueName,
   validateTimeout,
 } from "../../job.ts";
-import type { CommandDefinition, ParsedArgs } from "../command.ts";
+import type { CommandContext, CommandDefinition, ParsedArgs } from "../command.ts";
 import { jobToJson, json } from "../render.ts";
 
-/** `queuectl enqueue`: adds one job and prints its id. */
+/** `queuectl enqueue`: adds one job (or a file of them) and prints the id(s). */
 export const enqueueCommand: CommandDefinition = {
   path: ["enqueue"],
   summary: "Add a job to the queue and print its id",
-  usage: ['enqueue \'{"id":"job1","command":"sleep 2"}\'', "enqueue [options] -- COMMAND [ARG...]"],
+  usage: [
+    'enqueue \'{"id":"job1","command":"sleep 2"}\'',
+    "enqueue [options] -- COMMAND [ARG...]",
+    "enqueue [options] --file jobs.jsonl     (or --file - for stdin)",
+  ],
   description: `
-A job is a shell command, run as \`sh -c COMMAND\`. Give it as a JSON object (fields: command,
-id, max_retries, timeout) or after "--". After "--", one argument is taken as a shell command
-line as it is; several are quoted one by one, so they reach the program exactly as given.
-A single argument that does not start with "{" or "[" is also taken as the command.`,
+A job is a shell command, run as \`sh -c COMMAND\` in the directory it was enqueued from. Give
+it as a JSON object or after "--". After "--", one argument is taken as a shell command line as
+it is; several are quoted one by one, so they reach the program exactly as given. A single
+argument that does not start with "{" or "[" is also taken as the command.
+
+JSON fields: command (required), id, max_retries, timeout (seconds), priority (higher runs
+first), queue, run_at (ISO 8601) or delay ("30s", "5m", or seconds), backoff_base, cwd, env
+(an object of strings). The flags below set the same fields; with --file they are defaults for
+every line. --file adds one JSON job per line, all or none, in one transaction.`,
   options: {
     id: {
       type: "string",
       valueName: "ID",
       description: "the job's id (default: generated, sorts by time)",
+    },
+    priority: { type: "string", valueName: "N", description: "higher runs first (default 0)" },
+    queue: { type: "string", valueName: "NAME", description: 'the queue (default "default")' },
+    delay: {
+      type: "string",
+      valueName: "DURATION",
+      description: "run no sooner than 30s, 5m, 2h…",
+    },
+    "run-at": {
+      type: "string",
+      valueName: "TIME",
+      description: "run no sooner than this ISO time",
     },
     "max-retries": {
       type: "string",
@@ -36,55 +65,149 @@ A single argument that does not start with "{" or "[" is also taken as the comma
       valueName: "SECONDS",
       description: "kill the run after this long (default: config job_timeout; 0 = none)",
     },
+    "backoff-base": {
+      type: "string",
+      valueName: "N",
+      description: "wait N ^ attempts seconds between runs (default: config)",
+    },
+    cwd: { type: "string", valueName: "DIR", description: "run in DIR (default: this directory)" },
+    env: {
+      type: "string",
+      multiple: true,
+      valueName: "NAME=VALUE",
+      description: "add a variable to the job's environment (repeatable)",
+    },
+    file: {
+      type: "string",
+      short: "f",
+      valueName: "PATH",
+      description: "enqueue every JSON line of PATH (- = stdin), all or none",
+    },
     json: { type: "boolean", description: "print the new job as JSON instead of its id" },
   },
   examples: [
     `queuectl enqueue '{"id":"job1","command":"sleep 2"}'`,
     "queuectl enqueue -- ./build.sh --release",
+    "queuectl enqueue --priority 10 --queue deploy --delay 5m -- ./deploy.sh",
     "queuectl enqueue --max-retries 5 --timeout 600 -- 'make test && make deploy'",
+    "queuectl enqueue --file jobs.jsonl",
   ],
   async run(context, args) {
-    const spec = specFromArgs(args);
+    const defaults = specFromFlags(args.values);
+    if (args.values.file !== undefined) return await enqueueFile(context, args, defaults);
+    // Flags are the most specific: they win over the same fields in the JSON.
+    const spec = { ...specFromArgs(args), ...defaults };
+    checkWhen(spec);
     const store = await context.store();
-    const [job] = await enqueueJobs(store, context.clock, [spec]);
+    const [job] = await enqueueJobs(store, context.clock, [spec], { cwd: context.cwd });
     context.stdout(args.values.json ? json(jobToJson(job)) : `${job.id}\n`);
   },
 };
 
+/** The job from the positional arguments: JSON, or a command line. */
 function specFromArgs(args: ParsedArgs): JobSpec {
-  const { positionals, rest, values } = args;
-  let spec: JobSpec;
+  const { positionals, rest } = args;
   if (rest !== undefined) {
     if (positionals.length > 0) {
       throw new UsageError(`Unexpected argument "${positionals[0]}" before "--"`);
     }
     if (rest.length === 0) throw new UsageError('Missing command after "--"');
-    spec = { command: rest.length === 1 ? rest[0] : rest.map(shellQuote).join(" ") };
-  } else if (positionals.length === 1) {
-    spec = /^\s*[{[]/.test(positionals[0])
-      ? parseJobSpec(positionals[0])
-      : { command: positionals[0] };
-  } else if (positionals.length === 0) {
-    throw new UsageError('Missing job: give a JSON object or a command after "--"');
-  } else {
-    throw new UsageError(
-      `Too many arguments: quote the JSON as one argument, or put the command after "--"`,
-    );
+    return {
+      command: validateCommand(rest.length === 1 ? rest[0] : rest.map(shellQuote).join(" ")),
+    };
   }
-  return applyFlags(spec, values);
+  if (positionals.length === 1) {
+    return /^\s*[{[]/.test(positionals[0])
+      ? parseJobSpec(positionals[0])
+      : { command: validateCommand(positionals[0]) };
+  }
+  if (positionals.length === 0) {
+    throw new UsageError('Missing job: give a JSON object, a command after "--", or --file');
+  }
+  throw new UsageError(
+    `Too many arguments: quote the JSON as one argument, or put the command after "--"`,
+  );
 }
 
-function applyFlags(spec: JobSpec, values: ParsedArgs["values"]): JobSpec {
-  const result = { ...spec };
-  if (typeof values.id === "string") result.id = validateJobId(values.id);
-  if (typeof values["max-retries"] === "string") {
-    result.maxRetries = validateMaxRetries(numberFlag(values["max-retries"]), "--max-retries");
+/** Enqueues every line of a JSON-lines file in one transaction. */
+async function enqueueFile(
+  context: CommandContext,
+  args: ParsedArgs,
+  defaults: Partial<JobSpec>,
+): Promise<void> {
+  if (args.positionals.length > 0 || args.rest !== undefined) {
+    throw new UsageError("Give jobs either with --file or as arguments, not both");
   }
-  if (typeof values.timeout === "string") {
-    result.timeoutSeconds = validateTimeout(numberFlag(values.timeout), "--timeout");
+  if (defaults.id !== undefined) throw new UsageError("--id cannot be used with --file");
+  const path = args.values.file as string;
+  let text: string;
+  try {
+    text = path === "-" ? await context.readStdin() : await Deno.readTextFile(path);
+  } catch (error) {
+    throw new UsageError(`Cannot read jobs from "${path}": ${errorMessage(error)}`);
   }
-  if (result.command.trim() === "") throw new UsageError("Invalid command: it is empty");
-  return result;
+  const specs: JobSpec[] = [];
+  const lines = text.split("\n");
+  for (let index = 0; index < lines.length; index++) {
+    if (lines[index].trim() === "") continue;
+    try {
+      const spec = { ...defaults, ...parseJobSpec(lines[index]) };
+      checkWhen(spec);
+      specs.push(spec);
+    } catch (error) {
+      throw new UsageError(`Line ${index + 1} of "${path}": ${errorMessage(error)}`);
+    }
+  }
+  if (specs.length === 0) throw new UsageError(`No jobs in "${path}"`);
+  const store = await context.store();
+  const jobs = await enqueueJobs(store, context.clock, specs, { cwd: context.cwd });
+  context.stdout(
+    args.values.json ? json(jobs.map(jobToJson)) : jobs.map((job) => job.id).join("\n") + "\n",
+  );
+  context.stderr(`Enqueued ${jobs.length} job(s)\n`);
+}
+
+/** The job fields given as flags. */
+function specFromFlags(values: ParsedArgs["values"]): Partial<JobSpec> {
+  const text = (name: string) => values[name] as string | undefined;
+  const spec: Partial<JobSpec> = {};
+  if (text("id") !== undefined) spec.id = validateJobId(text("id")!);
+  if (text("priority") !== undefined) {
+    spec.priority = validatePriority(numberFlag(text("priority")!), "--priority");
+  }
+  if (text("queue") !== undefined) spec.queue = validateQueueName(text("queue"), "--queue");
+  if (text("delay") !== undefined) spec.delayMs = parseDuration(text("delay")!, "--delay");
+  if (text("run-at") !== undefined) spec.runAt = parseRunAt(text("run-at"), "--run-at");
+  if (text("max-retries") !== undefined) {
+    spec.maxRetries = validateMaxRetries(numberFlag(text("max-retries")!), "--max-retries");
+  }
+  if (text("timeout") !== undefined) {
+    spec.timeoutSeconds = validateTimeout(numberFlag(text("timeout")!), "--timeout");
+  }
+  if (text("backoff-base") !== undefined) {
+    spec.backoffBase = validateBackoffBase(numberFlag(text("backoff-base")!), "--backoff-base");
+  }
+  if (text("cwd") !== undefined) spec.cwd = validateCwd(text("cwd"), "--cwd");
+  const env = values.env as string[] | undefined;
+  if (env !== undefined) spec.env = validateEnv(Object.fromEntries(env.map(envPair)), "--env");
+  return spec;
+}
+
+function envPair(text: string): [string, string] {
+  const equals = text.indexOf("=");
+  if (equals <= 0) {
+    throw new UsageError(`Invalid --env ${JSON.stringify(text)}: expected NAME=VALUE`);
+  }
+  return [text.slice(0, equals), text.slice(equals + 1)];
+}
+
+/** `run_at` and `delay` are two ways to say one thing: only one may be given. */
+function checkWhen(spec: JobSpec): void {
+  if (spec.runAt !== undefined && spec.delayMs !== undefined) {
+    throw new UsageError(
+      "Give a run time (run_at, --run-at) or a delay (delay, --delay), not both",
+    );
+  }
 }
 
 function numberFlag(text: string): number | string {

@@ -1,6 +1,7 @@
 import { isoTime } from "../../clock.ts";
 import { NotFoundError, UsageError } from "../../errors.ts";
 import { validateJobId } from "../../job.ts";
+import { tailText } from "../../worker/output_tail.ts";
 import type { CommandDefinition } from "../command.ts";
 import { jobToJson, json, relativeTime, runToJson } from "../render.ts";
 
@@ -28,9 +29,17 @@ export const infoCommand: CommandDefinition = {
     const fields: [string, string][] = [
       ["id", job.id],
       ["command", job.command],
-      ["state", job.state],
+      ["state", job.state + (job.cancelRequestedAt ? " (cancel requested)" : "")],
+      ["queue", job.queue],
+      ["priority", String(job.priority)],
       ["attempts", `${job.attempts} of ${job.maxRetries + 1} (max_retries ${job.maxRetries})`],
       ["timeout", job.timeoutSeconds === null ? "config default" : `${job.timeoutSeconds} s`],
+      ["backoff base", job.backoffBase === null ? "config default" : String(job.backoffBase)],
+      ["directory", job.cwd ?? "the worker's"],
+      [
+        "environment",
+        job.env ? Object.entries(job.env).map(([k, v]) => `${k}=${v}`).join(" ") : "-",
+      ],
       ["created", `${isoTime(job.createdAt)} (${relativeTime(job.createdAt, now)})`],
       ["updated", `${isoTime(job.updatedAt)} (${relativeTime(job.updatedAt, now)})`],
       [
@@ -56,8 +65,12 @@ export const infoCommand: CommandDefinition = {
           ` (${Math.max(0, run.finishedAt - run.startedAt)} ms) on ${run.workerId ?? "-"}\n`,
       );
       if (run.error) context.stdout(`error: ${run.error}\n`);
-      if (run.stdout) context.stdout(`stdout:\n${indent(run.stdout)}`);
-      if (run.stderr) context.stdout(`stderr:\n${indent(run.stderr)}`);
+      if (run.stdoutBytes > 0) {
+        context.stdout(`stdout:\n${indent(tailText(run.stdout, run.stdoutBytes))}`);
+      }
+      if (run.stderrBytes > 0) {
+        context.stdout(`stderr:\n${indent(tailText(run.stderr, run.stderrBytes))}`);
+      }
     }
   },
 };

@@ -1,5 +1,7 @@
 import { UsageError } from "../../errors.ts";
-import { JOB_STATES, type JobState } from "../../job.ts";
+import { parseDuration } from "../../duration.ts";
+import { JOB_STATES, type JobState, parseRunAt } from "../../job.ts";
+import { parseQueues } from "./worker_start.ts";
 import type { CommandDefinition } from "../command.ts";
 import { jobTable, jobToJson, json } from "../render.ts";
 
@@ -7,22 +9,48 @@ import { jobTable, jobToJson, json } from "../render.ts";
 export const listCommand: CommandDefinition = {
   path: ["list"],
   summary: "List jobs in enqueue order",
-  usage: ["list [--state STATE[,STATE...]] [--limit N] [--json]"],
+  usage: [
+    "list [--state STATES] [--queue NAMES] [--since DURATION|TIME] [--sort created|next-run]",
+    "     [--limit N] [--json]",
+  ],
   options: {
     state: {
       type: "string",
       valueName: "STATE",
       description: `only jobs in these states (${JOB_STATES.join(", ")}; comma-separated)`,
     },
+    queue: {
+      type: "string",
+      valueName: "NAMES",
+      description: "only jobs of these queues (comma-separated)",
+    },
+    since: {
+      type: "string",
+      valueName: "WHEN",
+      description: "only jobs created since then: a duration ago (1h, 2d) or an ISO time",
+    },
+    sort: {
+      type: "string",
+      valueName: "ORDER",
+      description: "created (enqueue order, default) or next-run (when they run next)",
+    },
     limit: { type: "string", valueName: "N", description: "at most N jobs (default 100; 0 = all)" },
     json: { type: "boolean", description: "print a JSON array of job objects" },
   },
-  examples: ["queuectl list --state pending", "queuectl list --state failed,dead --json"],
+  examples: [
+    "queuectl list --state pending",
+    "queuectl list --state failed,dead --json",
+    "queuectl list --queue deploy --since 1h --sort next-run",
+  ],
   async run(context, args) {
     const states = parseStates(args.values.state as string | undefined);
     const limit = parseLimit(args.values.limit as string | undefined);
+    const queues = parseQueues(args.values.queue as string | undefined);
+    const since = args.values.since as string | undefined;
+    const createdSince = since === undefined ? undefined : parseSince(since, context.clock.now());
+    const order = parseSort(args.values.sort as string | undefined);
     const store = await context.store();
-    const jobs = await store.jobList({ states, limit });
+    const jobs = await store.jobList({ states, limit, queues, createdSince, order });
     if (args.values.json) return context.stdout(json(jobs.map(jobToJson)));
     if (jobs.length === 0) return context.stdout("No jobs.\n");
     context.stdout(jobTable(jobs, context.clock.now()));
@@ -44,6 +72,18 @@ export function parseStates(text: string | undefined): JobState[] | undefined {
     }
     return state as JobState;
   });
+}
+
+function parseSince(text: string, now: number): number {
+  return /^\d{4}-\d{2}-\d{2}T/.test(text)
+    ? parseRunAt(text, "--since")
+    : now - parseDuration(text, "--since");
+}
+
+function parseSort(text: string | undefined): "enqueue" | "run_at" {
+  if (text === undefined || text === "created") return "enqueue";
+  if (text === "next-run") return "run_at";
+  throw new UsageError(`Invalid --sort ${JSON.stringify(text)}: use created or next-run`);
 }
 
 /** Parses `--limit N` (default 100; 0 = no limit). */

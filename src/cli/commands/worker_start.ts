@@ -1,5 +1,6 @@
 import { dirname, join } from "node:path";
 import { QueuectlError, UsageError } from "../../errors.ts";
+import { validateQueueName } from "../../job.ts";
 import { hostId } from "../../worker/liveness.ts";
 import type { CommandContext, CommandDefinition } from "../command.ts";
 
@@ -7,7 +8,7 @@ import type { CommandContext, CommandDefinition } from "../command.ts";
 export const workerStartCommand: CommandDefinition = {
   path: ["worker", "start"],
   summary: "Start a worker process that runs up to N jobs at once",
-  usage: ["worker start [--count N] [--detach] [--log-file PATH]"],
+  usage: ["worker start [--count N] [--queue NAME[,NAME...]] [--detach] [--log-file PATH]"],
   description: `
 Runs in the foreground until stopped: Ctrl-C or SIGTERM (or "queuectl worker stop") lets the
 running jobs finish, takes no new ones, and exits 0; a second signal (or "worker stop --now")
@@ -35,11 +36,12 @@ beside the database).`,
   examples: ["queuectl worker start --count 3", "queuectl worker start --count 3 --detach"],
   async run(context, args) {
     const count = parseCount(args.values.count as string | undefined);
+    const queues = parseQueues(args.values.queue as string | undefined);
     const logFile = args.values["log-file"] as string | undefined;
     if (args.positionals.length > 0) {
       throw new UsageError(`Unexpected argument "${args.positionals[0]}"`);
     }
-    if (args.values.detach) return await startDetached(context, count, logFile);
+    if (args.values.detach) return await startDetached(context, { count, queues, logFile });
     // Open the store once here so a bad database fails fast with its own error.
     await context.store();
     // Loaded here, not at the top: every other command starts faster without the worker code.
@@ -49,6 +51,7 @@ beside the database).`,
     await runSupervisor({
       location: context.location,
       count,
+      queues,
       host: hostId(context.env),
       logLevel: context.logLevel,
       logFile,
@@ -56,6 +59,12 @@ beside the database).`,
     });
   },
 };
+
+/** Parses `--queue a,b`; undefined (all queues) when not given. */
+export function parseQueues(text: string | undefined, flag = "--queue"): string[] | undefined {
+  if (text === undefined) return undefined;
+  return text.split(",").map((name) => validateQueueName(name.trim(), flag));
+}
 
 function parseCount(text: string | undefined): number {
   if (text === undefined) return 1;
@@ -71,12 +80,13 @@ function parseCount(text: string | undefined): number {
 /** Starts `worker start` again as a background process and waits until it has registered. */
 async function startDetached(
   context: CommandContext,
-  count: number,
-  logFile: string | undefined,
+  options: { count: number; queues?: string[]; logFile?: string },
 ): Promise<void> {
+  const { count, queues } = options;
   const store = await context.store();
-  const log = logFile ?? defaultLogFile(context);
+  const log = options.logFile ?? defaultLogFile(context);
   const args = ["worker", "start", "--count", String(count), "--log-file", log];
+  if (queues) args.push("--queue", queues.join(","));
   if (context.dbFlag !== undefined) args.push("--db", context.dbFlag);
   args.push("--log-level", context.logLevel);
   const child = new Deno.Command(Deno.execPath(), {

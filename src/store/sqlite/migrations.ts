@@ -11,7 +11,8 @@ export const APPLICATION_ID = 0x7163746c;
 
 /** Migration N (1-based) is `MIGRATIONS[N - 1]`. Never edit one that has shipped: append. */
 export const MIGRATIONS: readonly string[] = [
-  // 1: jobs with lease fields from day one, their run history, worker processes, config.
+  // 1: jobs with lease fields from day one, their run history and live output, queues, worker
+  // processes, config.
   `
   CREATE TABLE jobs (
     -- AUTOINCREMENT: a seq is never reused after deletes, so seq order is enqueue order.
@@ -19,12 +20,15 @@ export const MIGRATIONS: readonly string[] = [
     id               TEXT    NOT NULL UNIQUE,
     command          TEXT    NOT NULL,
     state            TEXT    NOT NULL
-                     CHECK (state IN ('pending','processing','completed','failed','dead')),
+                     CHECK (state IN ('pending','processing','completed','failed','dead','canceled')),
     attempts         INTEGER NOT NULL DEFAULT 0,
     max_retries      INTEGER NOT NULL,
     priority         INTEGER NOT NULL DEFAULT 0,
     queue            TEXT    NOT NULL DEFAULT 'default',
     timeout_seconds  REAL,
+    backoff_base     REAL,
+    cwd              TEXT,
+    env              TEXT,    -- JSON object of extra environment variables
     run_at           INTEGER NOT NULL,
     created_at       INTEGER NOT NULL,
     updated_at       INTEGER NOT NULL,
@@ -36,11 +40,15 @@ export const MIGRATIONS: readonly string[] = [
     lease_token      INTEGER NOT NULL DEFAULT 0,
     lease_expires_at INTEGER,
     pgid             INTEGER,
-    pgid_start_time  TEXT
+    pgid_start_time  TEXT,
+    cancel_requested_at INTEGER
   );
-  -- The claim walks this index in order and stops at the first due row.
-  CREATE INDEX jobs_due ON jobs (priority DESC, run_at, seq) WHERE state IN ('pending','failed');
+  -- The claim walks this index, per queue, and stops at the first due row.
+  CREATE INDEX jobs_due ON jobs (queue, priority DESC, run_at, seq)
+    WHERE state IN ('pending','failed');
+  CREATE INDEX jobs_running ON jobs (queue) WHERE state = 'processing';
   CREATE INDEX jobs_state ON jobs (state, seq);
+  CREATE INDEX jobs_finished ON jobs (state, finished_at) WHERE state IN ('completed','dead','canceled');
   CREATE INDEX jobs_leased ON jobs (lease_owner) WHERE state = 'processing';
   CREATE INDEX jobs_lease_expiry ON jobs (lease_expires_at) WHERE state = 'processing';
 
@@ -55,9 +63,29 @@ export const MIGRATIONS: readonly string[] = [
     outcome     TEXT    NOT NULL,
     exit_code   INTEGER,
     error       TEXT,
-    stdout      TEXT    NOT NULL DEFAULT '',
-    stderr      TEXT    NOT NULL DEFAULT '',
+    -- The tail of each stream, and how many bytes the stream had in all.
+    stdout      BLOB    NOT NULL DEFAULT x'',
+    stderr      BLOB    NOT NULL DEFAULT x'',
+    stdout_bytes INTEGER NOT NULL DEFAULT 0,
+    stderr_bytes INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (job_seq, run)
+  ) WITHOUT ROWID;
+
+  -- Output of runs in progress, appended as it comes (for logs --follow); trimmed to the tail,
+  -- and removed when the run ends (its tail moves to job_runs).
+  CREATE TABLE job_output (
+    job_seq INTEGER NOT NULL REFERENCES jobs (seq) ON DELETE CASCADE,
+    run     INTEGER NOT NULL,
+    stream  TEXT    NOT NULL CHECK (stream IN ('stdout','stderr')),
+    offset  INTEGER NOT NULL,  -- byte offset of data within the stream
+    data    BLOB    NOT NULL,
+    PRIMARY KEY (job_seq, run, stream, offset)
+  ) WITHOUT ROWID;
+
+  -- Every queue that has had a job, with its concurrency limit across all workers (NULL: none).
+  CREATE TABLE queues (
+    name        TEXT PRIMARY KEY,
+    concurrency INTEGER
   ) WITHOUT ROWID;
 
   CREATE TABLE workers (

@@ -10,16 +10,20 @@
  */
 import { DatabaseSync, type SQLInputValue, type StatementSync } from "node:sqlite";
 import { ConflictError, errorMessage, StoreUnavailableError } from "../../errors.ts";
-import { type Job, JOB_STATES, type JobRun, type JobState } from "../../job.ts";
+import { FINAL_STATES, type Job, JOB_STATES, type JobRun, type JobState } from "../../job.ts";
 import type {
   JobFinish,
   JobListParams,
   NewJob,
+  OutputChunk,
+  OutputStream,
+  QueueInfo,
   StopMode,
   Store,
   WorkerProcess,
   WorkerProcessWithJobs,
 } from "../store.ts";
+import { newJobRow } from "../store.ts";
 import { APPLICATION_ID, MIGRATIONS } from "./migrations.ts";
 import { prepareFile } from "./prepare_file.ts";
 
@@ -41,6 +45,9 @@ export interface SqliteOpenOptions {
 type Row = Record<string, SQLInputValue>;
 
 const BUSY_RETRIES = 20;
+
+/** Rows per INSERT statement in a batch (12 values each, far below SQLite's variable limit). */
+const INSERT_ROWS = 100;
 
 /** A `Store` on one SQLite file. */
 export class SqliteStore implements Store {
@@ -127,30 +134,64 @@ export class SqliteStore implements Store {
   }
 
   async jobInsert(params: { jobs: NewJob[]; now: number }): Promise<Job[]> {
-    const jobs = await this.#write(() => {
-      const exists = this.#statement("SELECT 1 FROM jobs WHERE id = ?");
-      const insert = this.#statement(
-        `INSERT INTO jobs (id, command, state, max_retries, timeout_seconds, run_at, created_at, updated_at)
-         VALUES (?, ?, 'pending', ?, ?, ?, ?, ?) RETURNING *`,
-      );
-      return params.jobs.map((job) => {
-        if (exists.get(job.id)) {
-          throw new ConflictError(`Cannot enqueue job "${job.id}": a job with that id exists`);
-        }
-        const row = insert.get(
-          job.id,
-          job.command,
-          job.maxRetries,
-          job.timeoutSeconds,
-          job.runAt,
-          params.now,
-          params.now,
-        );
-        return jobFromRow(row as Row);
-      });
+    await this.#write(() => {
+      for (let start = 0; start < params.jobs.length; start += INSERT_ROWS) {
+        this.#insertRows(params.jobs.slice(start, start + INSERT_ROWS), params.now);
+      }
+      const addQueue = this.#statement("INSERT OR IGNORE INTO queues (name) VALUES (?)");
+      for (const queue of new Set(params.jobs.map((job) => job.queue))) addQueue.run(queue);
     });
     this.#announceWork();
-    return jobs;
+    return params.jobs.map((job) => newJobRow(job, params.now));
+  }
+
+  /**
+   * One multi-row INSERT (a batch runs ~2× faster than row by row) without RETURNING (which
+   * makes it ~6× slower; the new rows are known: `newJobRow`).
+   */
+  #insertRows(jobs: NewJob[], now: number): void {
+    const row = "(?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    const insert = this.#statement(
+      `INSERT INTO jobs (id, command, state, max_retries, timeout_seconds, run_at, priority,
+         queue, backoff_base, cwd, env, created_at, updated_at)
+       VALUES ${Array(jobs.length).fill(row).join(", ")}`,
+    );
+    const values: SQLInputValue[] = [];
+    for (const job of jobs) {
+      values.push(
+        job.id,
+        job.command,
+        job.maxRetries,
+        job.timeoutSeconds,
+        job.runAt,
+        job.priority,
+        job.queue,
+        job.backoffBase,
+        job.cwd,
+        job.env ? JSON.stringify(job.env) : null,
+        now,
+        now,
+      );
+    }
+    try {
+      insert.run(...values);
+    } catch (error) {
+      if (!/UNIQUE constraint failed: jobs\.id/.test(errorMessage(error))) throw error;
+      throw new ConflictError(
+        `Cannot enqueue job "${this.#duplicateId(jobs)}": a job with that id exists`,
+      );
+    }
+  }
+
+  /** The first id of `jobs` that is stored already or repeats an earlier one of `jobs`. */
+  #duplicateId(jobs: NewJob[]): string {
+    const stored = this.#statement("SELECT 1 FROM jobs WHERE id = ?");
+    const seen = new Set<string>();
+    for (const job of jobs) {
+      if (seen.has(job.id) || stored.get(job.id)) return job.id;
+      seen.add(job.id);
+    }
+    return jobs[0].id;
   }
 
   workSubscribe(params: { onWork: () => void }): () => void {
@@ -191,10 +232,19 @@ export class SqliteStore implements Store {
 
   jobList(params: JobListParams): Promise<Job[]> {
     const states = params.states?.length ? params.states : JOB_STATES;
+    const order = params.order === "run_at" ? "run_at, seq" : "seq";
     const rows = this.#statement(
       `SELECT * FROM jobs WHERE state IN (SELECT value FROM json_each(?))
-       ORDER BY seq LIMIT ?`,
-    ).all(JSON.stringify(states), params.limit ? params.limit : -1);
+         AND (? IS NULL OR queue IN (SELECT value FROM json_each(?)))
+         AND created_at >= ?
+       ORDER BY ${order} LIMIT ?`,
+    ).all(
+      JSON.stringify(states),
+      params.queues ? 1 : null,
+      JSON.stringify(params.queues ?? []),
+      params.createdSince ?? 0,
+      params.limit ? params.limit : -1,
+    );
     return Promise.resolve(rows.map((row) => jobFromRow(row as Row)));
   }
 
@@ -209,20 +259,172 @@ export class SqliteStore implements Store {
   }
 
   jobClaim(
-    params: { workerId: string; leaseMs: number; now: number },
+    params: { workerId: string; leaseMs: number; now: number; queues?: string[] },
   ): Promise<Job | undefined> {
     return this.#write(() => {
+      // Per open queue (served, and below its limit), its best due job by the index; then the
+      // best of those. O(queues × log jobs), however many jobs wait in full queues.
       const row = this.#statement(
-        `UPDATE jobs SET state = 'processing', attempts = attempts + 1,
+        `WITH open_queues AS (
+           SELECT name FROM queues q
+           WHERE (? IS NULL OR name IN (SELECT value FROM json_each(?)))
+             AND (concurrency IS NULL OR concurrency >
+                  (SELECT count(*) FROM jobs r WHERE r.queue = q.name AND r.state = 'processing'))
+         ), heads AS (
+           SELECT (SELECT seq FROM jobs j
+                   WHERE j.queue = o.name AND j.state IN ('pending','failed') AND j.run_at <= ?
+                   ORDER BY j.priority DESC, j.run_at, j.seq LIMIT 1) AS seq
+           FROM open_queues o
+         )
+         UPDATE jobs SET state = 'processing', attempts = attempts + 1,
            lease_owner = ?, lease_token = lease_token + 1, lease_expires_at = ?,
            started_at = ?, finished_at = NULL, updated_at = ?, pgid = NULL, pgid_start_time = NULL
-         WHERE seq = (
-           SELECT seq FROM jobs WHERE state IN ('pending','failed') AND run_at <= ?
-           ORDER BY priority DESC, run_at, seq LIMIT 1)
+         WHERE seq = (SELECT j.seq FROM heads h JOIN jobs j ON j.seq = h.seq
+                      ORDER BY j.priority DESC, j.run_at, j.seq LIMIT 1)
          RETURNING *`,
-      ).get(params.workerId, params.now + params.leaseMs, params.now, params.now, params.now);
+      ).get(
+        params.queues ? 1 : null,
+        JSON.stringify(params.queues ?? []),
+        params.now,
+        params.workerId,
+        params.now + params.leaseMs,
+        params.now,
+        params.now,
+      );
       return row ? jobFromRow(row as Row) : undefined;
     });
+  }
+
+  jobNextRunAt(params: { queues?: string[] }): Promise<number | undefined> {
+    const row = this.#statement(
+      `SELECT min(run_at) AS next FROM jobs WHERE state IN ('pending','failed')
+         AND (? IS NULL OR queue IN (SELECT value FROM json_each(?)))`,
+    ).get(params.queues ? 1 : null, JSON.stringify(params.queues ?? []));
+    return Promise.resolve(numberOrNull(row?.next) ?? undefined);
+  }
+
+  async jobCancel(
+    params: { ids: string[]; now: number },
+  ): Promise<{ canceled: string[]; stopping: string[] }> {
+    const result = await this.#write(() => {
+      const ids = JSON.stringify(params.ids);
+      const canceled = this.#statement(
+        `UPDATE jobs SET state = 'canceled', finished_at = ?, updated_at = ?,
+           last_error = 'Canceled by a user'
+         WHERE id IN (SELECT value FROM json_each(?)) AND state IN ('pending','failed')
+         RETURNING id`,
+      ).all(params.now, params.now, ids).map((row) => String(row.id));
+      const stopping = this.#statement(
+        `UPDATE jobs SET cancel_requested_at = coalesce(cancel_requested_at, ?), updated_at = ?
+         WHERE id IN (SELECT value FROM json_each(?)) AND state = 'processing'
+         RETURNING id`,
+      ).all(params.now, params.now, ids).map((row) => String(row.id));
+      return { canceled, stopping };
+    });
+    // Wakes the workers, which look for cancel requests on every wake-up.
+    if (result.stopping.length > 0) this.#announceWork();
+    return result;
+  }
+
+  jobListCancelRequested(
+    params: { workerId: string },
+  ): Promise<{ id: string; leaseToken: number }[]> {
+    const rows = this.#statement(
+      `SELECT id, lease_token FROM jobs
+       WHERE lease_owner = ? AND state = 'processing' AND cancel_requested_at IS NOT NULL`,
+    ).all(params.workerId);
+    return Promise.resolve(
+      rows.map((row) => ({ id: String(row.id), leaseToken: Number(row.lease_token) })),
+    );
+  }
+
+  jobOutputAppend(
+    params: { id: string; leaseToken: number; chunks: OutputChunk[]; keepBytes: number },
+  ): Promise<boolean> {
+    return this.#write(() => {
+      const held = this.#statement(
+        "SELECT seq FROM jobs WHERE id = ? AND state = 'processing' AND lease_token = ?",
+      ).get(params.id, params.leaseToken);
+      if (!held) return false;
+      const insert = this.#statement(
+        `INSERT OR REPLACE INTO job_output (job_seq, run, stream, offset, data)
+         VALUES (?, ?, ?, ?, ?)`,
+      );
+      // Drop chunks that lie wholly before the last keepBytes of their stream.
+      const trim = this.#statement(
+        `DELETE FROM job_output WHERE job_seq = ? AND run = ? AND stream = ?
+           AND offset + length(data) <= ?`,
+      );
+      const ends: Partial<Record<OutputStream, number>> = {};
+      for (const chunk of params.chunks) {
+        insert.run(held.seq, params.leaseToken, chunk.stream, chunk.offset, chunk.data);
+        ends[chunk.stream] = Math.max(ends[chunk.stream] ?? 0, chunk.offset + chunk.data.length);
+      }
+      for (const [stream, end] of Object.entries(ends)) {
+        trim.run(held.seq, params.leaseToken, stream, end - params.keepBytes);
+      }
+      return true;
+    });
+  }
+
+  jobOutputRead(
+    params: { id: string; run: number; from: Record<OutputStream, number> },
+  ): Promise<OutputChunk[]> {
+    const rows = this.#statement(
+      `SELECT stream, offset, data FROM job_output
+       WHERE job_seq = (SELECT seq FROM jobs WHERE id = ?) AND run = ?
+         AND ((stream = 'stdout' AND offset + length(data) > ?)
+           OR (stream = 'stderr' AND offset + length(data) > ?))
+       ORDER BY stream, offset`,
+    ).all(params.id, params.run, params.from.stdout, params.from.stderr);
+    return Promise.resolve(rows.map((row) => ({
+      stream: row.stream as OutputStream,
+      offset: Number(row.offset),
+      data: row.data as Uint8Array,
+    })));
+  }
+
+  jobPurge(params: { states: JobState[]; finishedBefore: number }): Promise<number> {
+    const finals = params.states.filter((state) => FINAL_STATES.includes(state));
+    return this.#write(() =>
+      Number(
+        this.#statement(
+          `DELETE FROM jobs WHERE state IN (SELECT value FROM json_each(?)) AND finished_at < ?`,
+        ).run(JSON.stringify(finals), params.finishedBefore).changes,
+      )
+    );
+  }
+
+  async queueSetConcurrency(params: { name: string; concurrency: number | null }): Promise<void> {
+    await this.#write(() => {
+      this.#statement(
+        `INSERT INTO queues (name, concurrency) VALUES (?, ?)
+         ON CONFLICT (name) DO UPDATE SET concurrency = excluded.concurrency`,
+      ).run(params.name, params.concurrency);
+    });
+    // A raised limit may let waiting jobs run now.
+    this.#announceWork();
+  }
+
+  queueList(): Promise<QueueInfo[]> {
+    const queues = this.#statement("SELECT name, concurrency FROM queues ORDER BY name").all();
+    const counts = this.#statement(
+      "SELECT queue, state, count(*) AS n FROM jobs GROUP BY queue, state",
+    ).all();
+    return Promise.resolve(queues.map((queue) => {
+      const byState = Object.fromEntries(JOB_STATES.map((state) => [state, 0])) as Record<
+        JobState,
+        number
+      >;
+      for (const row of counts) {
+        if (row.queue === queue.name) byState[row.state as JobState] = Number(row.n);
+      }
+      return {
+        name: String(queue.name),
+        concurrency: numberOrNull(queue.concurrency),
+        counts: byState,
+      };
+    }));
   }
 
   jobSetProcess(
@@ -236,13 +438,15 @@ export class SqliteStore implements Store {
     );
   }
 
-  jobFinish(params: JobFinish): Promise<boolean> {
+  async jobFinish(params: JobFinish): Promise<boolean> {
     if ((params.state as string) === "processing") {
       throw new Error("jobFinish() cannot move a job to processing");
     }
-    return this.#write(() => {
+    const finished = await this.#write(() => {
       const held = this.#statement(
-        `SELECT seq, attempts, lease_owner, started_at FROM jobs
+        `SELECT seq, attempts, lease_owner, started_at, cancel_requested_at,
+           (SELECT concurrency FROM queues WHERE name = jobs.queue) AS queue_limit
+         FROM jobs
          WHERE id = ? AND state = 'processing' AND lease_token = ?
            AND (? IS NULL OR lease_expires_at < ?)`,
       ).get(
@@ -251,28 +455,32 @@ export class SqliteStore implements Store {
         params.leaseExpiredBefore ?? null,
         params.leaseExpiredBefore ?? null,
       );
-      if (!held) return false;
-      const attempts = Number(held.attempts) - (params.refundAttempt ? 1 : 0);
-      const finished = params.state === "pending" ? null : params.now;
+      if (!held) return undefined;
+      const canceled = held.cancel_requested_at !== null && params.state !== "completed";
+      const state = canceled ? "canceled" : params.state;
       this.#statement(
         `UPDATE jobs SET state = ?, run_at = coalesce(?, run_at), exit_code = ?,
            last_error = ?, attempts = ?, finished_at = ?, updated_at = ?,
+           cancel_requested_at = CASE WHEN ? THEN cancel_requested_at END,
            lease_owner = NULL, lease_expires_at = NULL, pgid = NULL, pgid_start_time = NULL
          WHERE seq = ?`,
       ).run(
-        params.state,
+        state,
         params.runAt ?? null,
         params.exitCode,
-        params.error,
-        attempts,
-        finished,
+        canceled ? "Canceled by a user while running" : params.error,
+        Number(held.attempts) - (params.refundAttempt && !canceled ? 1 : 0),
+        state === "pending" ? null : params.now,
         params.now,
+        canceled ? 1 : 0,
         held.seq,
       );
+      this.#statement("DELETE FROM job_output WHERE job_seq = ? AND run = ?")
+        .run(held.seq, params.leaseToken);
       this.#statement(
         `INSERT INTO job_runs (job_seq, run, attempt, worker_id, started_at, finished_at, outcome,
-           exit_code, error, stdout, stderr)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           exit_code, error, stdout, stderr, stdout_bytes, stderr_bytes)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
         held.seq,
         params.leaseToken,
@@ -280,14 +488,19 @@ export class SqliteStore implements Store {
         held.lease_owner,
         held.started_at ?? params.now,
         params.now,
-        params.outcome,
+        canceled ? "canceled" : params.outcome,
         params.exitCode,
         params.error,
         params.stdout,
         params.stderr,
+        params.stdoutBytes,
+        params.stderrBytes,
       );
-      return true;
+      return { limitedQueue: held.queue_limit !== null };
     });
+    // A place in a limited queue came free: waiting workers of every process may take it.
+    if (finished?.limitedQueue) this.#announceWork();
+    return finished !== undefined;
   }
 
   leaseExtend(
@@ -496,6 +709,10 @@ function jobFromRow(row: Row): Job {
     priority: Number(row.priority),
     queue: String(row.queue),
     timeoutSeconds: numberOrNull(row.timeout_seconds),
+    backoffBase: numberOrNull(row.backoff_base),
+    cwd: stringOrNull(row.cwd),
+    env: row.env === null || row.env === undefined ? null : JSON.parse(String(row.env)),
+    cancelRequestedAt: numberOrNull(row.cancel_requested_at),
     runAt: Number(row.run_at),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
@@ -511,9 +728,14 @@ function jobFromRow(row: Row): Job {
   };
 }
 
+function blob(value: SQLInputValue | undefined): Uint8Array {
+  return value instanceof Uint8Array ? value : new TextEncoder().encode(String(value ?? ""));
+}
+
 function runFromRow(row: Row): JobRun {
   return {
     jobId: String(row.job_id),
+    run: Number(row.run),
     attempt: Number(row.attempt),
     workerId: stringOrNull(row.worker_id),
     startedAt: Number(row.started_at),
@@ -521,8 +743,10 @@ function runFromRow(row: Row): JobRun {
     outcome: String(row.outcome),
     exitCode: numberOrNull(row.exit_code),
     error: stringOrNull(row.error),
-    stdout: String(row.stdout ?? ""),
-    stderr: String(row.stderr ?? ""),
+    stdout: blob(row.stdout),
+    stderr: blob(row.stderr),
+    stdoutBytes: Number(row.stdout_bytes),
+    stderrBytes: Number(row.stderr_bytes),
   };
 }
 

@@ -1,0 +1,49 @@
+import { configFromOverrides } from "../../config.ts";
+import { ConflictError, NotFoundError, UsageError } from "../../errors.ts";
+import { FINAL_STATES, type Job, validateJobId } from "../../job.ts";
+import type { CommandDefinition } from "../command.ts";
+
+/** `queuectl cancel ID...`: waiting jobs are canceled at once, running ones are stopped. */
+export const cancelCommand: CommandDefinition = {
+  path: ["cancel"],
+  summary: "Cancel jobs: waiting ones at once, running ones by stopping their process group",
+  usage: ["cancel ID..."],
+  description: `
+A canceled job never runs again ("canceled" is a final state). A running job's process group gets
+SIGTERM, then SIGKILL after kill_grace; cancel waits for that and says how each job ended. Every
+id must exist and not be finished already, or nothing is canceled.`,
+  options: {},
+  async run(context, args) {
+    if (args.positionals.length === 0) throw new UsageError("Missing job id: give one or more ids");
+    const ids = [...new Set(args.positionals.map(validateJobId))];
+    const store = await context.store();
+    for (const id of ids) {
+      const job = await store.jobGet({ id });
+      if (!job) throw new NotFoundError(`No job with id "${id}"`);
+      if (FINAL_STATES.includes(job.state)) {
+        throw new ConflictError(`Cannot cancel job "${id}": it is ${job.state} already`);
+      }
+    }
+    const { canceled, stopping } = await store.jobCancel({ ids, now: context.clock.now() });
+    for (const id of canceled) context.stdout(`${id} canceled\n`);
+    if (stopping.length === 0) return;
+    const config = configFromOverrides(await store.configOverrides());
+    const deadline = Date.now() + (config.killGrace + 10) * 1000;
+    const pending = new Map<string, Job | undefined>(stopping.map((id) => [id, undefined]));
+    while (pending.size > 0 && Date.now() < deadline) {
+      for (const id of pending.keys()) {
+        const job = await store.jobGet({ id });
+        if (job && job.state !== "processing") {
+          context.stdout(
+            `${id} ${job.state === "canceled" ? "canceled (stopped while running)" : job.state}\n`,
+          );
+          pending.delete(id);
+        }
+      }
+      if (pending.size > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    for (const id of pending.keys()) {
+      context.stdout(`${id} stopping (its worker will stop it and mark it canceled)\n`);
+    }
+  },
+};
