@@ -122,7 +122,9 @@ export interface JobFinish {
 
 /** Filters and order for `jobList`. */
 export interface JobListParams {
+  /** Only jobs in these states; all states when not given or empty. */
   states?: JobState[];
+  /** Only jobs of these queues; all queues when not given (an empty list matches none). */
   queues?: string[];
   /** Only jobs created at or after this time. */
   createdSince?: number;
@@ -156,7 +158,8 @@ export interface Store {
 
   /**
    * Takes the next due job (`pending` or `failed` with `runAt <= now`; highest priority, then
-   * earliest `runAt`, then enqueue order) of `queues` (all when not given) whose queue is below
+   * earliest `runAt`, then enqueue order) of `queues` (all when not given; none when empty)
+   * whose queue is below
    * its concurrency limit, and moves it to `processing` under a lease owned by `workerId` until
    * `now + leaseMs`: `attempts` and `leaseToken` grow by one. Atomic: no two callers ever get
    * the same job, and no limit is ever exceeded. Undefined when nothing can be taken.

@@ -4,14 +4,16 @@
  * together), does its part, and prints one JSON line with what it did. Any error exits 1.
  *
  * ```
- * deno run -A claim_worker_script.ts claim  DB_PATH WORKER_ID NOW [UNTIL_COMPLETED]
+ * deno run -A claim_worker_script.ts claim  DB_PATH WORKER_ID NOW [UNTIL_COMPLETED [QUEUE]]
  * deno run -A claim_worker_script.ts insert DB_PATH ID_PREFIX COUNT NOW
  * ```
  *
  * `claim` loops claim → finish(completed) and prints `{"claimed":[ids…]}`. It stops when nothing
  * is due, or, given UNTIL_COMPLETED, once that many jobs are completed in the whole store (while
- * others are still enqueueing, "nothing due" does not mean done). `insert` enqueues COUNT jobs one
- * `jobInsert` at a time and prints `{"inserted":[ids…]}`.
+ * others are still enqueueing, "nothing due" does not mean done). Given QUEUE too, after each claim
+ * of a job of QUEUE it counts the jobs of QUEUE processing in the store, and adds the most it saw
+ * as `"mostRunning"` (to check a concurrency limit). `insert` enqueues COUNT jobs one `jobInsert`
+ * at a time and prints `{"inserted":[ids…]}`.
  *
  * @module
  */
@@ -32,13 +34,18 @@ async function main(args: string[]): Promise<void> {
     console.log("ready");
     await waitForGo();
     if (mode === "claim") {
-      const [, , workerId, now, untilCompleted] = args;
+      const [, , workerId, now, untilCompleted, queue] = args;
       const claimed: string[] = [];
+      let mostRunning = 0;
       const giveUpAt = Date.now() + GIVE_UP_MS;
       for (;;) {
         const job = await store.jobClaim({ workerId, leaseMs: 60_000, now: Number(now) });
         if (job) {
           claimed.push(job.id);
+          if (queue !== undefined && job.queue === queue) {
+            const running = await store.jobList({ states: ["processing"], queues: [queue] });
+            mostRunning = Math.max(mostRunning, running.length);
+          }
           const finished = await store.jobFinish({
             id: job.id,
             leaseToken: job.leaseToken,
@@ -47,8 +54,10 @@ async function main(args: string[]): Promise<void> {
             exitCode: 0,
             error: null,
             outcome: "completed",
-            stdout: "",
-            stderr: "",
+            stdout: new Uint8Array(),
+            stderr: new Uint8Array(),
+            stdoutBytes: 0,
+            stderrBytes: 0,
           });
           if (!finished) throw new Error(`jobFinish of ${job.id} was fenced off`);
           continue;
@@ -60,14 +69,25 @@ async function main(args: string[]): Promise<void> {
         }
         await new Promise((resolve) => setTimeout(resolve, 2)); // Poll: inserters are still going.
       }
-      console.log(JSON.stringify({ claimed }));
+      console.log(JSON.stringify(queue === undefined ? { claimed } : { claimed, mostRunning }));
     } else if (mode === "insert") {
       const [, , prefix, count, now] = args;
       const inserted: string[] = [];
       for (let i = 0; i < Number(count); i++) {
         const id = `${prefix}-${i}`;
         await store.jobInsert({
-          jobs: [{ id, command: "true", maxRetries: 0, timeoutSeconds: null, runAt: Number(now) }],
+          jobs: [{
+            id,
+            command: "true",
+            maxRetries: 0,
+            timeoutSeconds: null,
+            runAt: Number(now),
+            priority: 0,
+            queue: "default",
+            backoffBase: null,
+            cwd: null,
+            env: null,
+          }],
           now: Number(now),
         });
         inserted.push(id);

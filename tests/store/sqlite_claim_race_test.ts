@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ManualClock } from "../../src/clock.ts";
-import { openStore, type Store } from "../../src/store/mod.ts";
+import { type NewJob, openStore, type Store } from "../../src/store/mod.ts";
 
 const SCRIPT = fileURLToPath(new URL("./claim_worker_script.ts", import.meta.url));
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
@@ -19,13 +19,7 @@ Deno.test("sqlite: jobClaim() by 4 processes at once claims each of 2000 jobs ex
   await withDatabase(async (path, store) => {
     const all = Array.from({ length: 2000 }, (_, i) => `job-${String(i).padStart(4, "0")}`);
     await store.jobInsert({
-      jobs: all.map((id) => ({
-        id,
-        command: "true",
-        maxRetries: 0,
-        timeoutSeconds: null,
-        runAt: T0,
-      })),
+      jobs: all.map((id) => newJob(id)),
       now: T0,
     });
 
@@ -75,7 +69,64 @@ Deno.test("sqlite: jobClaim() by 2 processes while 4 processes enqueue completes
   });
 });
 
+Deno.test("sqlite: jobClaim() by 4 processes at once never runs more of a queue than its concurrency limit", async () => {
+  await withDatabase(async (path, store) => {
+    const LIMIT = 2;
+    await store.queueSetConcurrency({ name: "deploy", concurrency: LIMIT });
+    const deploy = Array.from({ length: 300 }, (_, i) => `deploy-${String(i).padStart(3, "0")}`);
+    const mail = Array.from({ length: 300 }, (_, i) => `mail-${String(i).padStart(3, "0")}`);
+    await store.jobInsert({
+      jobs: [
+        ...deploy.map((id) => newJob(id, { queue: "deploy" })),
+        ...mail.map((id) => newJob(id, { queue: "mail" })),
+      ],
+      now: T0,
+    });
+    const total = deploy.length + mail.length;
+
+    const claimers = Array.from(
+      { length: 4 },
+      (_, i) =>
+        spawnScript(["claim", path, `claimer-${i}`, String(T0 + 1), String(total), "deploy"]),
+    );
+    const results = await releaseTogether(claimers);
+
+    const outputs = results.map((result, i) => {
+      assertCleanExit(result, `claimer-${i}`);
+      return result.output as { claimed: string[]; mostRunning: number };
+    });
+    const claimedBy = outputs.map((output) => output.claimed);
+    assertEachClaimedOnce(claimedBy, [...deploy, ...mail]);
+    const mostRunning = outputs.map((output) => output.mostRunning);
+    assert.ok(
+      mostRunning.every((most) => most <= LIMIT),
+      `more than ${LIMIT} deploy jobs processing at once: ${mostRunning}`,
+    );
+    assert.ok(
+      claimedBy.filter((claimed) => claimed.some((id) => id.startsWith("deploy-"))).length >= 2,
+      `the claimers did not overlap on deploy: ${claimedBy.map((claimed) => claimed.length)}`,
+    );
+    await assertAllCompletedOnce(store, claimedBy, total);
+  });
+});
+
 // -----------------------------------------------------------------------------------------------
+
+function newJob(id: string, overrides: Partial<NewJob> = {}): NewJob {
+  return {
+    id,
+    command: "true",
+    maxRetries: 0,
+    timeoutSeconds: null,
+    runAt: T0,
+    priority: 0,
+    queue: "default",
+    backoffBase: null,
+    cwd: null,
+    env: null,
+    ...overrides,
+  };
+}
 
 interface ScriptResult {
   code: number;
@@ -180,6 +231,7 @@ async function assertAllCompletedOnce(
     completed: total,
     failed: 0,
     dead: 0,
+    canceled: 0,
   });
   for (const [i, claimed] of claimedBy.entries()) {
     for (const id of claimed) {
