@@ -1,0 +1,158 @@
+/** A job's life under a lease: claim, process, finish, renew, rescue. */
+import type { Job } from "../../job.ts";
+import type { JobFinish } from "../store.ts";
+import type { SqliteConnection } from "./connection.ts";
+import { jobFromRow, numberOrNull, type Row } from "./rows.ts";
+
+export function jobClaim(
+  conn: SqliteConnection,
+  params: { workerId: string; leaseMs: number; now: number; queues?: string[] },
+): Promise<Job | undefined> {
+  return conn.write(() => {
+    // Per open queue (served, and below its limit), its best due job by the index; then the
+    // best of those. O(queues × log jobs), however many jobs wait in full queues.
+    const row = conn.statement(
+      `WITH open_queues AS (
+         SELECT name FROM queues q
+         WHERE (? IS NULL OR name IN (SELECT value FROM json_each(?)))
+           AND (concurrency IS NULL OR concurrency >
+                (SELECT count(*) FROM jobs r WHERE r.queue = q.name AND r.state = 'processing'))
+       ), heads AS (
+         SELECT (SELECT seq FROM jobs j
+                 WHERE j.queue = o.name AND j.state IN ('pending','failed') AND j.run_at <= ?
+                 ORDER BY j.priority DESC, j.run_at, j.seq LIMIT 1) AS seq
+         FROM open_queues o
+       )
+       UPDATE jobs SET state = 'processing', attempts = attempts + 1,
+         lease_owner = ?, lease_token = lease_token + 1, lease_expires_at = ?,
+         started_at = ?, finished_at = NULL, updated_at = ?, pgid = NULL, pgid_start_time = NULL
+       WHERE seq = (SELECT j.seq FROM heads h JOIN jobs j ON j.seq = h.seq
+                    ORDER BY j.priority DESC, j.run_at, j.seq LIMIT 1)
+       RETURNING *`,
+    ).get(
+      params.queues ? 1 : null,
+      JSON.stringify(params.queues ?? []),
+      params.now,
+      params.workerId,
+      params.now + params.leaseMs,
+      params.now,
+      params.now,
+    );
+    return row ? jobFromRow(row as Row) : undefined;
+  });
+}
+
+export function jobNextRunAt(
+  conn: SqliteConnection,
+  params: { queues?: string[] },
+): Promise<number | undefined> {
+  const row = conn.statement(
+    `SELECT min(run_at) AS next FROM jobs WHERE state IN ('pending','failed')
+       AND (? IS NULL OR queue IN (SELECT value FROM json_each(?)))`,
+  ).get(params.queues ? 1 : null, JSON.stringify(params.queues ?? []));
+  return Promise.resolve(numberOrNull(row?.next) ?? undefined);
+}
+
+export function jobSetProcess(
+  conn: SqliteConnection,
+  params: { id: string; leaseToken: number; pgid: number; pgidStartTime: string | null },
+): Promise<boolean> {
+  return conn.write(() =>
+    conn.statement(
+      `UPDATE jobs SET pgid = ?, pgid_start_time = ?
+       WHERE id = ? AND state = 'processing' AND lease_token = ?`,
+    ).run(params.pgid, params.pgidStartTime, params.id, params.leaseToken).changes === 1
+  );
+}
+
+export async function jobFinish(conn: SqliteConnection, params: JobFinish): Promise<boolean> {
+  if ((params.state as string) === "processing") {
+    throw new Error("jobFinish() cannot move a job to processing");
+  }
+  const finished = await conn.write(() => {
+    const held = conn.statement(
+      `SELECT seq, attempts, lease_owner, started_at, cancel_requested_at,
+         (SELECT concurrency FROM queues WHERE name = jobs.queue) AS queue_limit
+       FROM jobs
+       WHERE id = ? AND state = 'processing' AND lease_token = ?
+         AND (? IS NULL OR lease_expires_at < ?)`,
+    ).get(
+      params.id,
+      params.leaseToken,
+      params.leaseExpiredBefore ?? null,
+      params.leaseExpiredBefore ?? null,
+    );
+    if (!held) return undefined;
+    const canceled = held.cancel_requested_at !== null && params.state !== "completed";
+    const state = canceled ? "canceled" : params.state;
+    conn.statement(
+      `UPDATE jobs SET state = ?, run_at = coalesce(?, run_at), exit_code = ?,
+         last_error = ?, attempts = ?, finished_at = ?, updated_at = ?,
+         cancel_requested_at = CASE WHEN ? THEN cancel_requested_at END,
+         lease_owner = NULL, lease_expires_at = NULL, pgid = NULL, pgid_start_time = NULL
+       WHERE seq = ?`,
+    ).run(
+      state,
+      params.runAt ?? null,
+      params.exitCode,
+      canceled ? "Canceled by a user while running" : params.error,
+      Number(held.attempts) - (params.refundAttempt && !canceled ? 1 : 0),
+      state === "pending" ? null : params.now,
+      params.now,
+      canceled ? 1 : 0,
+      held.seq,
+    );
+    conn.statement("DELETE FROM job_output WHERE job_seq = ? AND run = ?")
+      .run(held.seq, params.leaseToken);
+    conn.statement(
+      `INSERT INTO job_runs (job_seq, run, attempt, worker_id, started_at, finished_at, outcome,
+         exit_code, error, stdout, stderr, stdout_bytes, stderr_bytes)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      held.seq,
+      params.leaseToken,
+      Number(held.attempts),
+      held.lease_owner,
+      held.started_at ?? params.now,
+      params.now,
+      canceled ? "canceled" : params.outcome,
+      params.exitCode,
+      params.error,
+      params.stdout,
+      params.stderr,
+      params.stdoutBytes,
+      params.stderrBytes,
+    );
+    return { limitedQueue: held.queue_limit !== null };
+  });
+  // A place in a limited queue came free: waiting workers of every process may take it.
+  if (finished?.limitedQueue) conn.announceWork();
+  return finished !== undefined;
+}
+
+export function leaseExtend(
+  conn: SqliteConnection,
+  params: { workerId: string; leaseMs: number; now: number },
+): Promise<{ id: string; leaseToken: number }[]> {
+  return conn.write(() =>
+    conn.statement(
+      `UPDATE jobs SET lease_expires_at = ?
+       WHERE lease_owner = ? AND state = 'processing' RETURNING id, lease_token`,
+    ).all(params.now + params.leaseMs, params.workerId).map((row) => ({
+      id: String(row.id),
+      leaseToken: Number(row.lease_token),
+    }))
+  );
+}
+
+export function jobListRescuable(
+  conn: SqliteConnection,
+  params: { now: number; owners: string[] },
+): Promise<Job[]> {
+  const rows = conn.statement(
+    `SELECT * FROM jobs WHERE state = 'processing'
+       AND (lease_expires_at < ? OR lease_owner IN (SELECT value FROM json_each(?)))
+     ORDER BY seq`,
+  ).all(params.now, JSON.stringify(params.owners));
+  return Promise.resolve(rows.map((row) => jobFromRow(row as Row)));
+}

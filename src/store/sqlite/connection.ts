@@ -1,0 +1,129 @@
+/**
+ * One SQLite connection with what every query needs: a prepared-statement cache, short
+ * `BEGIN IMMEDIATE` write transactions retried when the database is busy, and the wake-up file.
+ *
+ * @module
+ */
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { errorMessage, StoreUnavailableError } from "../../errors.ts";
+import type { Row } from "./rows.ts";
+
+const BUSY_RETRIES = 20;
+
+/** A connection to one database file. */
+export class SqliteConnection {
+  readonly path: string;
+  readonly db: DatabaseSync;
+  readonly #statements = new Map<string, StatementSync>();
+
+  constructor(path: string, db: DatabaseSync) {
+    this.path = path;
+    this.db = db;
+  }
+
+  /** The prepared statement for `sql`, prepared once per connection. */
+  statement(sql: string): StatementSync {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /** The first row of a one-off query (pragmas), not cached. */
+  get(sql: string): Row | undefined {
+    return this.db.prepare(sql).get() as Row | undefined;
+  }
+
+  /**
+   * Runs `body` in one `BEGIN IMMEDIATE` transaction: it takes the write lock up front, so it
+   * never has to upgrade a read snapshot (which fails with SQLITE_BUSY_SNAPSHOT, untouched by
+   * the busy timeout). SQLITE_BUSY past the busy timeout is retried with jitter.
+   */
+  async write<T>(body: () => T): Promise<T> {
+    for (let attempt = 1;; attempt++) {
+      try {
+        return this.#transaction(body);
+      } catch (error) {
+        if (!isBusy(error) || attempt >= BUSY_RETRIES) throw this.#unavailable(error);
+        // Jittered, growing pause so racing writers do not retry in lockstep.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
+      }
+    }
+  }
+
+  #transaction<T>(body: () => T): T {
+    this.db.exec("BEGIN IMMEDIATE");
+    try {
+      const result = body();
+      this.db.exec("COMMIT");
+      return result;
+    } catch (error) {
+      if (this.db.isTransaction) this.db.exec("ROLLBACK");
+      throw error;
+    }
+  }
+
+  #unavailable(error: unknown): unknown {
+    if (isBusy(error)) {
+      return new StoreUnavailableError(
+        `The database "${this.path}" stayed locked by another process: ${errorMessage(error)}`,
+      );
+    }
+    return error;
+  }
+
+  /**
+   * Tells watching workers that there is something to look at. Called after the commit, so a
+   * woken worker always sees the change. Best effort: workers poll as well.
+   */
+  announceWork(): void {
+    try {
+      touchWakeFile(this.#wakePath);
+    } catch {
+      // Workers poll as well.
+    }
+  }
+
+  /** Calls `onWork` after every `announceWork` by any process; returns a function to stop. */
+  watchWork(onWork: () => void): () => void {
+    let watcher: Deno.FsWatcher;
+    try {
+      touchWakeFile(this.#wakePath);
+      watcher = Deno.watchFs(this.#wakePath, { recursive: false });
+    } catch {
+      return () => {}; // No file watching here: the caller's polling still finds the work.
+    }
+    (async () => {
+      try {
+        for await (const _event of watcher) onWork();
+      } catch {
+        // Closed.
+      }
+    })();
+    return () => watcher.close();
+  }
+
+  /**
+   * A file beside the database that `announceWork` writes a byte to. A separate file, not the
+   * -wal, so workers are not woken by each other's ordinary writes.
+   */
+  get #wakePath(): string {
+    return `${this.path}-wake`;
+  }
+}
+
+function touchWakeFile(path: string): void {
+  const file = Deno.openSync(path, { write: true, create: true, mode: 0o600 });
+  try {
+    file.writeSync(new Uint8Array([1]));
+  } finally {
+    file.close();
+  }
+}
+
+function isBusy(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : "";
+  return /database is locked|database is busy|SQLITE_BUSY/i.test(message);
+}

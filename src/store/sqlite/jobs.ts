@@ -1,0 +1,115 @@
+/** Reading, listing, retrying, canceling and purging jobs. */
+import { FINAL_STATES, type Job, JOB_STATES, type JobRun, type JobState } from "../../job.ts";
+import type { JobListParams } from "../store.ts";
+import type { SqliteConnection } from "./connection.ts";
+import { jobFromRow, type Row, runFromRow } from "./rows.ts";
+
+export function jobGet(conn: SqliteConnection, params: { id: string }): Promise<Job | undefined> {
+  const row = conn.statement("SELECT * FROM jobs WHERE id = ?").get(params.id);
+  return Promise.resolve(row ? jobFromRow(row as Row) : undefined);
+}
+
+export function jobList(conn: SqliteConnection, params: JobListParams): Promise<Job[]> {
+  const states = params.states?.length ? params.states : JOB_STATES;
+  const order = params.order === "run_at" ? "run_at, seq" : "seq";
+  const rows = conn.statement(
+    `SELECT * FROM jobs WHERE state IN (SELECT value FROM json_each(?))
+       AND (? IS NULL OR queue IN (SELECT value FROM json_each(?)))
+       AND created_at >= ?
+     ORDER BY ${order} LIMIT ?`,
+  ).all(
+    JSON.stringify(states),
+    params.queues ? 1 : null,
+    JSON.stringify(params.queues ?? []),
+    params.createdSince ?? 0,
+    params.limit ? params.limit : -1,
+  );
+  return Promise.resolve(rows.map((row) => jobFromRow(row as Row)));
+}
+
+export function jobCountByState(conn: SqliteConnection): Promise<Record<JobState, number>> {
+  const counts = Object.fromEntries(JOB_STATES.map((state) => [state, 0])) as Record<
+    JobState,
+    number
+  >;
+  const rows = conn.statement("SELECT state, count(*) AS n FROM jobs GROUP BY state").all();
+  for (const row of rows) counts[row.state as JobState] = Number(row.n);
+  return Promise.resolve(counts);
+}
+
+export async function jobRetryDead(
+  conn: SqliteConnection,
+  params: { ids: string[] | "all"; now: number },
+): Promise<string[]> {
+  const ids = await conn.write(() => {
+    const all = params.ids === "all";
+    return conn.statement(
+      `UPDATE jobs SET state = 'pending', attempts = 0, run_at = ?, updated_at = ?,
+         finished_at = NULL
+       WHERE state = 'dead' AND (? OR id IN (SELECT value FROM json_each(?)))
+       RETURNING id`,
+    ).all(params.now, params.now, all ? 1 : 0, JSON.stringify(all ? [] : params.ids))
+      .map((row) => String(row.id));
+  });
+  if (ids.length > 0) conn.announceWork();
+  return ids;
+}
+
+export function jobRuns(conn: SqliteConnection, params: { id: string }): Promise<JobRun[]> {
+  const rows = conn.statement(
+    `SELECT jobs.id AS job_id, job_runs.* FROM job_runs JOIN jobs ON jobs.seq = job_runs.job_seq
+     WHERE jobs.id = ? ORDER BY run`,
+  ).all(params.id);
+  return Promise.resolve(rows.map((row) => runFromRow(row as Row)));
+}
+
+export function jobPurge(
+  conn: SqliteConnection,
+  params: { states: JobState[]; finishedBefore: number },
+): Promise<number> {
+  const finals = params.states.filter((state) => FINAL_STATES.includes(state));
+  return conn.write(() =>
+    Number(
+      conn.statement(
+        `DELETE FROM jobs WHERE state IN (SELECT value FROM json_each(?)) AND finished_at < ?`,
+      ).run(JSON.stringify(finals), params.finishedBefore).changes,
+    )
+  );
+}
+
+export async function jobCancel(
+  conn: SqliteConnection,
+  params: { ids: string[]; now: number },
+): Promise<{ canceled: string[]; stopping: string[] }> {
+  const result = await conn.write(() => {
+    const ids = JSON.stringify(params.ids);
+    const canceled = conn.statement(
+      `UPDATE jobs SET state = 'canceled', finished_at = ?, updated_at = ?,
+         last_error = 'Canceled by a user'
+       WHERE id IN (SELECT value FROM json_each(?)) AND state IN ('pending','failed')
+       RETURNING id`,
+    ).all(params.now, params.now, ids).map((row) => String(row.id));
+    const stopping = conn.statement(
+      `UPDATE jobs SET cancel_requested_at = coalesce(cancel_requested_at, ?), updated_at = ?
+       WHERE id IN (SELECT value FROM json_each(?)) AND state = 'processing'
+       RETURNING id`,
+    ).all(params.now, params.now, ids).map((row) => String(row.id));
+    return { canceled, stopping };
+  });
+  // Wakes the workers, which look for cancel requests on every wake-up.
+  if (result.stopping.length > 0) conn.announceWork();
+  return result;
+}
+
+export function jobListCancelRequested(
+  conn: SqliteConnection,
+  params: { workerId: string },
+): Promise<{ id: string; leaseToken: number }[]> {
+  const rows = conn.statement(
+    `SELECT id, lease_token FROM jobs
+     WHERE lease_owner = ? AND state = 'processing' AND cancel_requested_at IS NOT NULL`,
+  ).all(params.workerId);
+  return Promise.resolve(
+    rows.map((row) => ({ id: String(row.id), leaseToken: Number(row.lease_token) })),
+  );
+}

@@ -1,0 +1,79 @@
+/** Turning SQLite rows into the store's types. */
+import type { SQLInputValue } from "node:sqlite";
+import type { Job, JobRun, JobState } from "../../job.ts";
+import type { StopMode, WorkerProcess } from "../store.ts";
+
+/** A row as node:sqlite returns it. */
+export type Row = Record<string, SQLInputValue>;
+
+export function numberOrNull(value: SQLInputValue | undefined): number | null {
+  return value === null || value === undefined ? null : Number(value);
+}
+
+export function stringOrNull(value: SQLInputValue | undefined): string | null {
+  return value === null || value === undefined ? null : String(value);
+}
+
+export function jobFromRow(row: Row): Job {
+  return {
+    id: String(row.id),
+    command: String(row.command),
+    state: row.state as JobState,
+    attempts: Number(row.attempts),
+    maxRetries: Number(row.max_retries),
+    priority: Number(row.priority),
+    queue: String(row.queue),
+    timeoutSeconds: numberOrNull(row.timeout_seconds),
+    backoffBase: numberOrNull(row.backoff_base),
+    cwd: stringOrNull(row.cwd),
+    env: row.env === null || row.env === undefined ? null : JSON.parse(String(row.env)),
+    cancelRequestedAt: numberOrNull(row.cancel_requested_at),
+    runAt: Number(row.run_at),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    startedAt: numberOrNull(row.started_at),
+    finishedAt: numberOrNull(row.finished_at),
+    exitCode: numberOrNull(row.exit_code),
+    lastError: stringOrNull(row.last_error),
+    leaseOwner: stringOrNull(row.lease_owner),
+    leaseToken: Number(row.lease_token),
+    leaseExpiresAt: numberOrNull(row.lease_expires_at),
+    pgid: numberOrNull(row.pgid),
+    pgidStartTime: stringOrNull(row.pgid_start_time),
+  };
+}
+
+export function blob(value: SQLInputValue | undefined): Uint8Array {
+  return value instanceof Uint8Array ? value : new TextEncoder().encode(String(value ?? ""));
+}
+
+export function runFromRow(row: Row): JobRun {
+  return {
+    jobId: String(row.job_id),
+    run: Number(row.run),
+    attempt: Number(row.attempt),
+    workerId: stringOrNull(row.worker_id),
+    startedAt: Number(row.started_at),
+    finishedAt: Number(row.finished_at),
+    outcome: String(row.outcome),
+    exitCode: numberOrNull(row.exit_code),
+    error: stringOrNull(row.error),
+    stdout: blob(row.stdout),
+    stderr: blob(row.stderr),
+    stdoutBytes: Number(row.stdout_bytes),
+    stderrBytes: Number(row.stderr_bytes),
+  };
+}
+
+export function workerFromRow(row: Row): WorkerProcess {
+  return {
+    id: String(row.id),
+    host: String(row.host),
+    pid: Number(row.pid),
+    pidStartTime: stringOrNull(row.pid_start_time),
+    concurrency: Number(row.concurrency),
+    startedAt: Number(row.started_at),
+    heartbeatAt: Number(row.heartbeat_at),
+    stopRequested: (row.stop_requested ?? null) as StopMode | null,
+  };
+}

@@ -1,0 +1,62 @@
+/** Config overrides and queue limits. */
+import { JOB_STATES, type JobState } from "../../job.ts";
+import type { QueueInfo } from "../store.ts";
+import type { SqliteConnection } from "./connection.ts";
+import { numberOrNull } from "./rows.ts";
+
+export function configOverrides(conn: SqliteConnection): Promise<Record<string, string>> {
+  const rows = conn.statement("SELECT key, value FROM config ORDER BY key").all();
+  return Promise.resolve(Object.fromEntries(rows.map((row) => [row.key, String(row.value)])));
+}
+
+export function configSet(
+  conn: SqliteConnection,
+  params: { key: string; value: string },
+): Promise<void> {
+  return conn.write(() => {
+    conn.statement(
+      "INSERT INTO config (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    ).run(params.key, params.value);
+  });
+}
+
+export function configUnset(conn: SqliteConnection, params: { key: string }): Promise<boolean> {
+  return conn.write(() =>
+    conn.statement("DELETE FROM config WHERE key = ?").run(params.key).changes === 1
+  );
+}
+
+export async function queueSetConcurrency(
+  conn: SqliteConnection,
+  params: { name: string; concurrency: number | null },
+): Promise<void> {
+  await conn.write(() => {
+    conn.statement(
+      `INSERT INTO queues (name, concurrency) VALUES (?, ?)
+       ON CONFLICT (name) DO UPDATE SET concurrency = excluded.concurrency`,
+    ).run(params.name, params.concurrency);
+  });
+  // A raised limit may let waiting jobs run now.
+  conn.announceWork();
+}
+
+export function queueList(conn: SqliteConnection): Promise<QueueInfo[]> {
+  const queues = conn.statement("SELECT name, concurrency FROM queues ORDER BY name").all();
+  const counts = conn.statement(
+    "SELECT queue, state, count(*) AS n FROM jobs GROUP BY queue, state",
+  ).all();
+  return Promise.resolve(queues.map((queue) => {
+    const byState = Object.fromEntries(JOB_STATES.map((state) => [state, 0])) as Record<
+      JobState,
+      number
+    >;
+    for (const row of counts) {
+      if (row.queue === queue.name) byState[row.state as JobState] = Number(row.n);
+    }
+    return {
+      name: String(queue.name),
+      concurrency: numberOrNull(queue.concurrency),
+      counts: byState,
+    };
+  }));
+}
