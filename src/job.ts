@@ -174,19 +174,34 @@ export function validateEnv(value: unknown, where = "env"): Record<string, strin
   return value as Record<string, string>;
 }
 
-/** Parses an ISO 8601 time with a date and a time (`2026-12-01T09:00:00Z`) into epoch ms. */
+const ISO_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
+
+/**
+ * Parses an ISO 8601 time with a date, a time and a zone (`2026-12-01T09:00:00Z`,
+ * `2026-12-01T10:00+01:00`) into epoch ms. The zone is required (a bare time would depend on the
+ * machine's zone), and impossible dates (February 30) are refused, not rolled over.
+ */
 export function parseRunAt(value: unknown, where = "run_at"): number {
-  const ms = typeof value === "string" && /^\d{4}-\d{2}-\d{2}T/.test(value)
-    ? Date.parse(value)
-    : NaN;
-  if (Number.isNaN(ms)) {
-    throw new UsageError(
+  const parts = typeof value === "string" ? ISO_TIME.exec(value) : null;
+  const invalid = () =>
+    new UsageError(
       `Invalid ${where} ${
         describeValue(value)
-      }: expected an ISO 8601 time like 2026-12-01T09:00:00Z`,
+      }: expected an ISO 8601 time with a zone, like 2026-12-01T09:00:00Z`,
     );
+  if (!parts) throw invalid();
+  const [year, month, day, hour, minute, second] = parts.slice(1, 7).map((part) =>
+    Number(part ?? 0)
+  );
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (
+    month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 ||
+    second > 59
+  ) {
+    throw invalid();
   }
-  return ms;
+  return Date.parse(value as string);
 }
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;

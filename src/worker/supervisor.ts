@@ -90,6 +90,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
   options.onReady?.(workerId);
 
   let lastPurge = 0;
+  let lastRetention = config.retention;
   const heartbeat = async () => {
     try {
       config = configFromOverrides(await store.configOverrides());
@@ -100,7 +101,10 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
       if (!beat.registered) await register(store, workerId, options, clock);
       await relayCancels();
       await rescue();
-      if (config.retention > 0 && clock.now() - lastPurge >= PURGE_EVERY_MS) {
+      // Once a minute, and at once when the setting changes (so trying it out shows it works).
+      const retentionChanged = config.retention !== lastRetention;
+      lastRetention = config.retention;
+      if (config.retention > 0 && (retentionChanged || clock.now() - lastPurge >= PURGE_EVERY_MS)) {
         lastPurge = clock.now();
         await purgeExpired(store, config, clock.now(), log);
       }

@@ -151,7 +151,12 @@ async function enqueueFile(
   for (let index = 0; index < lines.length; index++) {
     if (lines[index].trim() === "") continue;
     try {
-      const spec = { ...defaults, ...parseJobSpec(lines[index]) };
+      const line = parseJobSpec(lines[index]);
+      // A line's own run_at or delay replaces the default time, whichever way either is given.
+      const when = line.runAt !== undefined || line.delayMs !== undefined
+        ? { runAt: undefined, delayMs: undefined }
+        : {};
+      const spec = { ...defaults, ...when, ...line };
       checkWhen(spec);
       specs.push(spec);
     } catch (error) {

@@ -109,7 +109,7 @@ async function follow(store: Store, job: Job, print: Print): Promise<void> {
     if (offset > printed[stream]) {
       print(
         stream,
-        new TextEncoder().encode(`\n[queuectl: ${offset - printed[stream]} bytes skipped]\n`),
+        new TextEncoder().encode(`[queuectl: ${offset - printed[stream]} bytes skipped]\n`),
       );
       printed[stream] = offset;
     }

@@ -22,6 +22,11 @@ beside the database).`,
       valueName: "N",
       description: "jobs run at once (default 1)",
     },
+    queue: {
+      type: "string",
+      valueName: "NAMES",
+      description: "serve only these queues (comma-separated; default: all)",
+    },
     detach: {
       type: "boolean",
       short: "d",
@@ -33,7 +38,11 @@ beside the database).`,
       description: "append the log here instead of stderr",
     },
   },
-  examples: ["queuectl worker start --count 3", "queuectl worker start --count 3 --detach"],
+  examples: [
+    "queuectl worker start --count 3",
+    "queuectl worker start --count 3 --detach",
+    "queuectl worker start --queue deploy,build",
+  ],
   async run(context, args) {
     const count = parseCount(args.values.count as string | undefined);
     const queues = parseQueues(args.values.queue as string | undefined);

@@ -1,0 +1,408 @@
+/**
+ * Bad input to the job-option commands and flags, table-driven like `bad_input_test.ts`: every
+ * case runs one wrong command line against a database that holds data (a completed job, a dead
+ * one, a pending one, a config override) and checks that queuectl answers with the documented
+ * exit code and one plain line on stderr, prints nothing on stdout, and changes nothing.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { makeSandbox, type Sandbox, snapshotDatabase, waitFor } from "../helpers/cli.ts";
+
+const USAGE = 2;
+const NOT_FOUND = 3;
+
+interface BadInputCase {
+  /** What the user got wrong. */
+  intent: string;
+  /** The command line; may create files in the sandbox first. */
+  args: (sandbox: Sandbox) => string[] | Promise<string[]>;
+  code: number;
+  /** What the one line on stderr must say. */
+  message?: RegExp;
+  /** Files (besides the sandbox's database) whose bytes must not change. */
+  files?: (sandbox: Sandbox) => string[];
+}
+
+/** `enqueue ARGS... -- true`: a good job with a bad flag. */
+const enqueueWith = (...args: string[]) => () => ["enqueue", ...args, "--", "true"];
+const enqueueJson = (job: Record<string, unknown>) => () => ["enqueue", JSON.stringify(job)];
+
+/** Writes a good one-job JSON-lines file into the sandbox and returns its path. */
+async function jobsFile(sandbox: Sandbox): Promise<string> {
+  const path = join(sandbox.dir, "jobs.jsonl");
+  await Deno.writeTextFile(path, '{"command":"echo from file"}\n');
+  return path;
+}
+
+const CASES: BadInputCase[] = [
+  {
+    intent: "enqueue --priority that is not an integer",
+    args: enqueueWith("--priority", "1.5"),
+    code: USAGE,
+    message: /--priority.*1\.5/,
+  },
+  {
+    intent: "enqueue --priority that is a word",
+    args: enqueueWith("--priority", "abc"),
+    code: USAGE,
+    message: /--priority.*abc/,
+  },
+  {
+    intent: "enqueue --priority beyond its range",
+    args: enqueueWith("--priority", "2000000"),
+    code: USAGE,
+    message: /--priority/,
+  },
+  {
+    intent: "enqueue --queue with a space in the name",
+    args: enqueueWith("--queue", "bad name"),
+    code: USAGE,
+    message: /--queue "bad name"/,
+  },
+  {
+    intent: "enqueue --delay that is not a duration",
+    args: enqueueWith("--delay", "soon"),
+    code: USAGE,
+    message: /--delay "soon"/,
+  },
+  {
+    intent: "enqueue --run-at that is not an ISO time",
+    args: enqueueWith("--run-at", "tomorrow"),
+    code: USAGE,
+    message: /--run-at "tomorrow"/,
+  },
+  {
+    intent: "enqueue --run-at of a day that does not exist (30 February)",
+    args: enqueueWith("--run-at", "2030-02-30T09:00:00Z"),
+    code: USAGE,
+    message: /--run-at "2030-02-30T09:00:00Z"/,
+  },
+  {
+    intent: "enqueue JSON with both run_at and delay",
+    args: enqueueJson({ command: "true", run_at: "2030-01-01T00:00:00Z", delay: "5m" }),
+    code: USAGE,
+    message: /run_at.*delay.*not both/,
+  },
+  {
+    intent: "enqueue --run-at and --delay together",
+    args: enqueueWith("--run-at", "2030-01-01T00:00:00Z", "--delay", "5m"),
+    code: USAGE,
+    message: /not both/,
+  },
+  {
+    intent: "enqueue JSON with a delay that is negative",
+    args: enqueueJson({ command: "true", delay: -5 }),
+    code: USAGE,
+    message: /delay/,
+  },
+  {
+    intent: "enqueue JSON env with a variable name starting with a digit",
+    args: enqueueJson({ command: "x", env: { "1BAD": "v" } }),
+    code: USAGE,
+    message: /"1BAD"/,
+  },
+  {
+    intent: "enqueue JSON env with a value that is not a string",
+    args: enqueueJson({ command: "x", env: { GOOD: 1 } }),
+    code: USAGE,
+    message: /env value for GOOD/,
+  },
+  {
+    intent: "enqueue JSON env that is an array",
+    args: enqueueJson({ command: "x", env: ["A=1"] }),
+    code: USAGE,
+    message: /env/,
+  },
+  {
+    intent: "enqueue --env setting one of queuectl's own variables",
+    args: enqueueWith("--env", "QUEUECTL_DB=/tmp/other.db"),
+    code: USAGE,
+    message: /QUEUECTL_DB/,
+  },
+  {
+    intent: "enqueue --env without NAME=VALUE",
+    args: enqueueWith("--env", "NOEQUALS"),
+    code: USAGE,
+    message: /--env "NOEQUALS"/,
+  },
+  {
+    intent: "enqueue --backoff-base 0",
+    args: enqueueWith("--backoff-base", "0"),
+    code: USAGE,
+    message: /--backoff-base/,
+  },
+  {
+    intent: "enqueue JSON backoff_base as a string",
+    args: enqueueJson({ command: "true", backoff_base: "2" }),
+    code: USAGE,
+    message: /backoff_base/,
+  },
+  {
+    intent: "enqueue --cwd that is empty",
+    args: enqueueWith("--cwd", ""),
+    code: USAGE,
+    message: /--cwd/,
+  },
+  {
+    intent: "enqueue JSON priority as a string",
+    args: enqueueJson({ command: "true", priority: "high" }),
+    code: USAGE,
+    message: /priority/,
+  },
+  {
+    intent: "queue set-concurrency to 0",
+    args: () => ["queue", "set-concurrency", "q", "0"],
+    code: USAGE,
+    message: /"0"/,
+  },
+  {
+    intent: "queue set-concurrency to a word",
+    args: () => ["queue", "set-concurrency", "q", "abc"],
+    code: USAGE,
+    message: /"abc"/,
+  },
+  {
+    intent: "queue set-concurrency without a limit",
+    args: () => ["queue", "set-concurrency", "q"],
+    code: USAGE,
+  },
+  {
+    intent: "queue set-concurrency of a queue name with a space",
+    args: () => ["queue", "set-concurrency", "bad name", "1"],
+    code: USAGE,
+    message: /"bad name"/,
+  },
+  {
+    intent: "logs of a job that does not exist",
+    args: () => ["logs", "no-such-job"],
+    code: NOT_FOUND,
+    message: /no-such-job/,
+  },
+  {
+    intent: "logs with both --stdout and --stderr",
+    args: () => ["logs", "done", "--stdout", "--stderr"],
+    code: USAGE,
+    message: /--stdout.*--stderr/,
+  },
+  {
+    intent: "logs --attempt 0",
+    args: () => ["logs", "done", "--attempt", "0"],
+    code: USAGE,
+    message: /--attempt "0"/,
+  },
+  {
+    intent: "logs --follow of an earlier attempt",
+    args: () => ["logs", "done", "--attempt", "1", "--follow"],
+    code: USAGE,
+    message: /--follow/,
+  },
+  {
+    intent: "wait with no id",
+    args: () => ["wait"],
+    code: USAGE,
+    message: /id/,
+  },
+  {
+    intent: "wait with a timeout that is not a duration",
+    args: () => ["wait", "done", "--timeout", "soon"],
+    code: USAGE,
+    message: /--timeout "soon"/,
+  },
+  {
+    intent: "cancel with no id",
+    args: () => ["cancel"],
+    code: USAGE,
+    message: /id/,
+  },
+  {
+    intent: "cancel of a job that does not exist",
+    args: () => ["cancel", "waiting", "no-such-job"],
+    code: NOT_FOUND,
+    message: /no-such-job/,
+  },
+  {
+    intent: "purge without --older-than",
+    args: () => ["purge"],
+    code: USAGE,
+    message: /--older-than/,
+  },
+  {
+    intent: "purge of pending jobs",
+    args: () => ["purge", "--state", "pending", "--older-than", "1d"],
+    code: USAGE,
+    message: /pending/,
+  },
+  {
+    intent: "purge --older-than that is not a duration",
+    args: () => ["purge", "--older-than", "old"],
+    code: USAGE,
+    message: /--older-than "old"/,
+  },
+  {
+    intent: "list --sort by something unknown",
+    args: () => ["list", "--sort", "weird"],
+    code: USAGE,
+    message: /--sort "weird"/,
+  },
+  {
+    intent: "list --since a word",
+    args: () => ["list", "--since", "yesterday"],
+    code: USAGE,
+    message: /--since "yesterday"/,
+  },
+  {
+    intent: "list --queue with a space in the name",
+    args: () => ["list", "--queue", "a b"],
+    code: USAGE,
+    message: /"a b"/,
+  },
+  {
+    intent: "config set output_limit below 1024 bytes",
+    args: () => ["config", "set", "output_limit", "10"],
+    code: USAGE,
+    message: /"10" for output_limit/,
+  },
+  {
+    intent: "config set retention negative",
+    args: () => ["config", "set", "retention", "-1"],
+    code: USAGE,
+    message: /"-1" for retention/,
+  },
+  {
+    intent: "enqueue --file that does not exist",
+    args: () => ["enqueue", "--file", "/nonexistent/jobs.jsonl"],
+    code: USAGE,
+    message: /\/nonexistent\/jobs\.jsonl/,
+  },
+  {
+    intent: "enqueue --file with --id (one id for many jobs)",
+    args: async (sandbox) => ["enqueue", "--file", await jobsFile(sandbox), "--id", "x"],
+    code: USAGE,
+    message: /--id/,
+    files: (sandbox) => [join(sandbox.dir, "jobs.jsonl")],
+  },
+  {
+    intent: "enqueue --file and a job argument both",
+    args: async (sandbox) => ["enqueue", "--file", await jobsFile(sandbox), "--", "true"],
+    code: USAGE,
+    message: /--file/,
+    files: (sandbox) => [join(sandbox.dir, "jobs.jsonl")],
+  },
+  {
+    intent: "enqueue --file of an empty file",
+    args: async (sandbox) => {
+      const path = join(sandbox.dir, "empty.jsonl");
+      await Deno.writeTextFile(path, "\n\n");
+      return ["enqueue", "--file", path];
+    },
+    code: USAGE,
+    message: /No jobs/,
+  },
+  {
+    intent: "enqueue --file - with a bad second line on stdin",
+    args: () => ["enqueue", "--file", "-"],
+    code: USAGE,
+    message: /Line 2/,
+  },
+  {
+    intent: "worker start --queue with a space in the name",
+    args: () => ["worker", "start", "--queue", "a b"],
+    code: USAGE,
+    message: /--queue "a b"/,
+  },
+];
+
+/** What `enqueue --file -` reads in the case that needs stdin. */
+const STDIN: Record<string, string> = {
+  "enqueue --file - with a bad second line on stdin": '{"command":"true"}\n{"command":}\n',
+};
+
+/** Builds, once, a database with a completed job, a dead one, a pending one and an override. */
+async function makeTemplate(): Promise<
+  { files: Map<string, Uint8Array>; cleanup(): Promise<void> }
+> {
+  const sandbox = await makeSandbox();
+  try {
+    await sandbox.ok(["config", "set", "poll_interval", "0.1"]);
+    await sandbox.ok(["enqueue", '{"id":"done","command":"echo done"}']);
+    await sandbox.ok(["enqueue", '{"id":"dead","command":"exit 7","max_retries":0}']);
+    const worker = sandbox.spawnWorker();
+    await waitFor("the seed jobs to settle", async () => {
+      const { jobs } = await sandbox.status();
+      return jobs.completed === 1 && jobs.dead === 1;
+    });
+    worker.kill("SIGTERM");
+    assert.equal((await worker.finished()).code, 0);
+    await sandbox.ok(["enqueue", '{"id":"waiting","command":"echo later","queue":"q"}']);
+    await sandbox.ok(["config", "set", "max_retries", "4"]);
+    const files = new Map<string, Uint8Array>();
+    for (const suffix of ["", "-wal"]) {
+      try {
+        files.set(suffix, await Deno.readFile(sandbox.db + suffix));
+      } catch {
+        // No WAL left: it was checkpointed when the last connection closed.
+      }
+    }
+    return { files, cleanup: () => sandbox.cleanup() };
+  } catch (error) {
+    await sandbox.cleanup();
+    throw error;
+  }
+}
+
+async function bytesOf(paths: string[]): Promise<(string | null)[]> {
+  return await Promise.all(paths.map(async (path) => {
+    try {
+      return Array.from(await Deno.readFile(path)).join(",");
+    } catch {
+      return null;
+    }
+  }));
+}
+
+Deno.test("bad job-option input exits with its documented code, one line on stderr, and changes nothing", async (t) => {
+  const template = await makeTemplate();
+  try {
+    for (const badCase of CASES) {
+      await t.step(badCase.intent, async () => {
+        const sandbox = await makeSandbox();
+        try {
+          for (const [suffix, bytes] of template.files) {
+            await Deno.writeFile(sandbox.db + suffix, bytes);
+          }
+          const args = await badCase.args(sandbox);
+          const files = badCase.files?.(sandbox) ?? [];
+          const databaseBefore = snapshotDatabase(sandbox);
+          for (const seeded of ['"state":"completed"', '"state":"dead"', '"key":"max_retries"']) {
+            assert.ok(databaseBefore?.includes(seeded), `the seeded database has ${seeded}`);
+          }
+          const filesBefore = await bytesOf(files);
+
+          const result = await sandbox.run(args, { stdin: STDIN[badCase.intent] });
+          const shown = `queuectl ${
+            args.map((arg) => JSON.stringify(arg)).join(" ")
+          }\n--- stdout\n${result.stdout}--- stderr\n${result.stderr}`;
+
+          assert.equal(result.code, badCase.code, `exit code of ${shown}`);
+          assert.equal(result.stdout, "", `stdout of ${shown}`);
+          assert.ok(result.stderr.endsWith("\n"), `stderr ends with a newline: ${shown}`);
+          const lines = result.stderr.slice(0, -1).split("\n");
+          assert.equal(lines.length, 1, `stderr is one line: ${shown}`);
+          assert.match(lines[0], /^queuectl: \S/, `stderr says who speaks: ${shown}`);
+          assert.doesNotMatch(result.stderr, /^ {4}at /m, `no stack trace: ${shown}`);
+          assert.doesNotMatch(result.stderr, /error: Uncaught/, `no uncaught error: ${shown}`);
+          if (badCase.message) assert.match(lines[0], badCase.message, `message of ${shown}`);
+
+          assert.equal(snapshotDatabase(sandbox), databaseBefore, `database changed by ${shown}`);
+          assert.deepEqual(await bytesOf(files), filesBefore, `a file changed by ${shown}`);
+        } finally {
+          await sandbox.cleanup();
+        }
+      });
+    }
+  } finally {
+    await template.cleanup();
+  }
+});
