@@ -1,56 +1,91 @@
 /**
- * Enqueueing, the one path every entry point (CLI, and later the library client) goes through:
- * defaults from the stored config, generated ids, one all-or-nothing insert.
+ * Enqueueing, the one path every entry point (CLI, scheduler, later the library client) goes
+ * through: defaults from the stored config, generated ids, a cycle check of `after`, and one
+ * all-or-nothing insert.
  *
  * @module
  */
 import { resolve } from "node:path";
 import type { Clock } from "./clock.ts";
-import { configFromOverrides } from "./config.ts";
+import { type Config, configFromOverrides } from "./config.ts";
+import { UsageError } from "./errors.ts";
 import { generateJobId } from "./ids.ts";
-import type { Job, JobSpec } from "./job.ts";
-import type { Store } from "./store/mod.ts";
+import type { JobSpec } from "./job.ts";
+import type { JobInsertResult, NewJob, Store } from "./store/mod.ts";
 
 /** Where the jobs are enqueued from: relative `cwd`s resolve against `cwd`. */
 export interface EnqueueOrigin {
   cwd: string;
 }
 
+/** The queue of jobs that name none. */
+export const DEFAULT_QUEUE = "default";
+
 /**
- * Adds the jobs, all or none; throws `ConflictError` for an id that exists. A job runs in the
- * directory it was enqueued from unless it names another (as pueue and task-spooler do).
+ * Adds the jobs, all or none (see `Store.jobInsert` for unique keys and parents). A job runs in
+ * the directory it was enqueued from unless it names another (as pueue and task-spooler do).
  */
 export async function enqueueJobs(
   store: Store,
   clock: Clock,
   specs: JobSpec[],
   origin: EnqueueOrigin = { cwd: Deno.cwd() },
-): Promise<Job[]> {
+): Promise<JobInsertResult[]> {
   const config = configFromOverrides(await store.configOverrides());
   const now = clock.now();
-  // Batches repeat a handful of directories: resolve each once.
-  const directories = new Map<string | undefined, string>();
-  const directory = (cwd: string | undefined) => {
-    let resolved = directories.get(cwd);
-    if (resolved === undefined) directories.set(cwd, resolved = resolve(origin.cwd, cwd ?? "."));
-    return resolved;
-  };
-  return await store.jobInsert({
-    now,
-    jobs: specs.map((spec) => ({
-      id: spec.id ?? generateJobId(now),
-      command: spec.command,
-      maxRetries: spec.maxRetries ?? config.maxRetries,
-      timeoutSeconds: spec.timeoutSeconds ?? null,
-      runAt: spec.runAt ?? now + (spec.delayMs ?? 0),
-      priority: spec.priority ?? 0,
-      queue: spec.queue ?? DEFAULT_QUEUE,
-      backoffBase: spec.backoffBase ?? null,
-      cwd: directory(spec.cwd),
-      env: spec.env ?? null,
-    })),
-  });
+  const directory = directoryResolver(origin);
+  const jobs = specs.map((spec) => newJobFromSpec(spec, { now, config, directory }));
+  checkForCycles(jobs);
+  return await store.jobInsert({ now, jobs });
 }
 
-/** The queue of jobs that name none. */
-export const DEFAULT_QUEUE = "default";
+/** The row to insert for a spec, every default resolved. */
+export function newJobFromSpec(
+  spec: JobSpec,
+  context: { now: number; config: Config; directory: (cwd: string | undefined) => string },
+): NewJob {
+  const { now, config } = context;
+  return {
+    id: spec.id ?? generateJobId(now),
+    command: spec.command,
+    maxRetries: spec.maxRetries ?? config.maxRetries,
+    timeoutSeconds: spec.timeoutSeconds ?? null,
+    runAt: spec.runAt ?? now + (spec.delayMs ?? 0),
+    priority: spec.priority ?? 0,
+    queue: spec.queue ?? DEFAULT_QUEUE,
+    backoffBase: spec.backoffBase ?? null,
+    cwd: context.directory(spec.cwd),
+    env: spec.env ?? null,
+    after: spec.after ?? [],
+    uniqueKey: spec.uniqueKey ?? null,
+  };
+}
+
+/** Resolves job directories against the origin, each distinct one once (batches repeat them). */
+export function directoryResolver(origin: EnqueueOrigin): (cwd: string | undefined) => string {
+  const resolved = new Map<string | undefined, string>();
+  return (cwd) => {
+    let directory = resolved.get(cwd);
+    if (directory === undefined) resolved.set(cwd, directory = resolve(origin.cwd, cwd ?? "."));
+    return directory;
+  };
+}
+
+/**
+ * Refuses a batch whose `after` lists go round in a circle (stored jobs cannot wait on new
+ * ones, so a cycle can only lie within the batch).
+ */
+export function checkForCycles(jobs: Pick<NewJob, "id" | "after">[]): void {
+  const byId = new Map(jobs.filter((job) => job.after.length > 0).map((job) => [job.id, job]));
+  const done = new Set<string>();
+  const visit = (id: string, path: string[]): void => {
+    if (path.includes(id)) {
+      const cycle = [...path.slice(path.indexOf(id)), id].map((step) => `"${step}"`);
+      throw new UsageError(`Jobs wait on each other in a circle: ${cycle.join(" → ")}`);
+    }
+    if (done.has(id)) return;
+    for (const parent of byId.get(id)?.after ?? []) visit(parent, [...path, id]);
+    done.add(id);
+  };
+  for (const id of byId.keys()) visit(id, []);
+}

@@ -8,20 +8,30 @@ import { UsageError } from "./errors.ts";
 
 /**
  * Where a job is in its life. A job is in exactly one state at any time.
+ * - `blocked`: waiting for its parents (`after`) to complete; then it becomes `pending`.
  * - `pending`: waiting to run for the first time (or again after `dlq retry`).
  * - `processing`: claimed by a worker under a lease; its command is running.
  * - `completed`: its command exited 0. Final.
  * - `failed`: its last run failed and it will run again at `runAt` (retries left).
  * - `dead`: it failed with no retries left; it sits in the dead-letter queue until retried.
- * - `canceled`: a user canceled it (`queuectl cancel`); it never runs again. Final.
+ * - `canceled`: a user canceled it (`queuectl cancel`), or a parent it waited for ended dead or
+ *   canceled; it never runs again. Final.
  */
-export type JobState = "pending" | "processing" | "completed" | "failed" | "dead" | "canceled";
+export type JobState =
+  | "blocked"
+  | "pending"
+  | "processing"
+  | "completed"
+  | "failed"
+  | "dead"
+  | "canceled";
 
 /** The states a job never leaves by itself. */
 export const FINAL_STATES: readonly JobState[] = ["completed", "dead", "canceled"];
 
 /** Every state, in the order people read them. */
 export const JOB_STATES: readonly JobState[] = [
+  "blocked",
   "pending",
   "processing",
   "completed",
@@ -51,6 +61,8 @@ export interface Job {
   env: Record<string, string> | null;
   /** When a user asked to cancel the job while it was running. */
   cancelRequestedAt: number | null;
+  /** While a job with this key is unfinished, enqueueing another with it adds nothing. */
+  uniqueKey: string | null;
   /** When the job may run next (pending/failed); when it last became due otherwise. */
   runAt: number;
   createdAt: number;
@@ -104,6 +116,9 @@ export interface JobSpec {
   backoffBase?: number;
   cwd?: string;
   env?: Record<string, string>;
+  /** Ids of jobs that must complete before this one runs. */
+  after?: string[];
+  uniqueKey?: string;
 }
 
 const QUEUE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
@@ -145,6 +160,25 @@ export function validateCwd(value: unknown, where = "cwd"): string {
   if (typeof value !== "string" || value.trim() === "" || value.includes("\0")) {
     throw new UsageError(
       `Invalid ${where}: expected a directory path, got ${describeValue(value)}`,
+    );
+  }
+  return value;
+}
+
+/** Checks a list of parent ids: an array of valid ids (a single id string is taken as one). */
+export function validateAfter(value: unknown, where = "after"): string[] {
+  const ids = typeof value === "string" ? [value] : value;
+  if (!Array.isArray(ids) || ids.some((id) => typeof id !== "string")) {
+    throw new UsageError(`Invalid ${where}: expected an array of job ids, got ${typeName(value)}`);
+  }
+  return [...new Set(ids.map((id) => validateJobId(id)))];
+}
+
+/** Checks a unique key: 1 to 256 characters, no NUL. */
+export function validateUniqueKey(value: unknown, where = "unique_key"): string {
+  if (typeof value !== "string" || value === "" || value.length > 256 || value.includes("\0")) {
+    throw new UsageError(
+      `Invalid ${where} ${describeValue(value)}: expected a string of 1 to 256 characters`,
     );
   }
   return value;
@@ -322,6 +356,12 @@ function jobSpecFromObject(fields: Record<string, unknown>): JobSpec {
         break;
       case "env":
         spec.env = validateEnv(value);
+        break;
+      case "after":
+        spec.after = validateAfter(value);
+        break;
+      case "unique_key":
+        spec.uniqueKey = validateUniqueKey(value);
         break;
       default:
         if (key in SEED_FIELDS) {

@@ -28,6 +28,10 @@ import { purgeCommand } from "./commands/purge.ts";
 import { queueListCommand } from "./commands/queue_list.ts";
 import { queueSetConcurrencyCommand } from "./commands/queue_set_concurrency.ts";
 import { waitCommand } from "./commands/wait.ts";
+import { scheduleAddCommand } from "./commands/schedule_add.ts";
+import { scheduleListCommand } from "./commands/schedule_list.ts";
+import { schedulePauseCommand, scheduleResumeCommand } from "./commands/schedule_pause.ts";
+import { scheduleRemoveCommand } from "./commands/schedule_remove.ts";
 import { commandHelp, groupHelp } from "./help.ts";
 import { parseCommandArgs, resolveCommand } from "./parse.ts";
 
@@ -47,6 +51,11 @@ export const COMMANDS: CommandDefinition[] = [
   queueListCommand,
   queueSetConcurrencyCommand,
   purgeCommand,
+  scheduleAddCommand,
+  scheduleListCommand,
+  scheduleRemoveCommand,
+  schedulePauseCommand,
+  scheduleResumeCommand,
   configGetCommand,
   configSetCommand,
   configUnsetCommand,

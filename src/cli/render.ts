@@ -34,6 +34,7 @@ export function jobToJson(job: Job): Record<string, unknown> {
     worker_id: job.leaseOwner,
     lease_expires_at: isoTime(job.leaseExpiresAt),
     cancel_requested_at: isoTime(job.cancelRequestedAt),
+    unique_key: job.uniqueKey,
   };
 }
 
@@ -111,8 +112,10 @@ export function shortDuration(ms: number): string {
   return `${Math.round(seconds / 86_400)}d`;
 }
 
-/** The job table shared by `list` and `dlq list`. */
-export function jobTable(jobs: Job[], now: number): string {
+/**
+ * The job table shared by `list` and `dlq list`; `waitsOn` gives blocked jobs' NEXT RUN text.
+ */
+export function jobTable(jobs: Job[], now: number, waitsOn = new Map<string, string>()): string {
   return table(
     ["ID", "STATE", "QUEUE", "PRI", "ATTEMPTS", "NEXT RUN", "UPDATED", "COMMAND"],
     jobs.map((job) => [
@@ -121,7 +124,8 @@ export function jobTable(jobs: Job[], now: number): string {
       job.queue,
       String(job.priority),
       `${job.attempts}/${job.maxRetries + 1}`,
-      job.state === "pending" || job.state === "failed" ? relativeTime(job.runAt, now) : "-",
+      waitsOn.get(job.id) ??
+        (job.state === "pending" || job.state === "failed" ? relativeTime(job.runAt, now) : "-"),
       relativeTime(job.updatedAt, now),
       job.command,
     ]),

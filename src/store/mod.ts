@@ -9,12 +9,17 @@ import { type Durability, SqliteStore } from "./sqlite/sqlite_store.ts";
 import type { Store } from "./store.ts";
 
 export type {
+  JobDependencies,
   JobFinish,
+  JobInsertResult,
   JobListParams,
+  MissedPolicy,
   NewJob,
   OutputChunk,
   OutputStream,
   QueueInfo,
+  Schedule,
+  ScheduledJob,
   StopMode,
   Store,
   WorkerProcess,

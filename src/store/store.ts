@@ -8,7 +8,7 @@
 import type { Job, JobRun, JobState } from "../job.ts";
 
 /** The row `jobInsert` creates for `job`: what every store returns for a new job. */
-export function newJobRow(job: NewJob, now: number): Job {
+export function newJobRow(job: NewJob, now: number, state: "pending" | "blocked"): Job {
   return {
     id: job.id,
     command: job.command,
@@ -20,7 +20,8 @@ export function newJobRow(job: NewJob, now: number): Job {
     backoffBase: job.backoffBase,
     cwd: job.cwd,
     env: job.env,
-    state: "pending",
+    uniqueKey: job.uniqueKey,
+    state,
     attempts: 0,
     createdAt: now,
     updatedAt: now,
@@ -49,6 +50,52 @@ export interface NewJob {
   backoffBase: number | null;
   cwd: string | null;
   env: Record<string, string> | null;
+  /** Ids of jobs (stored, or earlier or later in the same batch) that must complete first. */
+  after: string[];
+  uniqueKey: string | null;
+}
+
+/** What `jobInsert` did with one new job. */
+export interface JobInsertResult {
+  /** The new job, or the unfinished job that holds its unique key already. */
+  job: Job;
+  /** True when nothing was added because `job` held the unique key already. */
+  existing: boolean;
+}
+
+/** A job's place in the dependency graph. */
+export interface JobDependencies {
+  parents: { id: string; state: JobState }[];
+  children: { id: string; state: JobState }[];
+}
+
+/** When a schedule that could not run on time (no worker was up) runs. */
+export type MissedPolicy = "run-once" | "skip";
+
+/** What each run of a schedule enqueues. */
+export interface ScheduledJob {
+  command: string;
+  queue?: string;
+  priority?: number;
+  timeoutSeconds?: number;
+  maxRetries?: number;
+  cwd?: string;
+  env?: Record<string, string>;
+}
+
+/** A cron schedule. */
+export interface Schedule {
+  name: string;
+  cron: string;
+  /** IANA time zone the cron expression is read in. */
+  timezone: string;
+  job: ScheduledJob;
+  missed: MissedPolicy;
+  paused: boolean;
+  /** The next time it fires; null when paused or when the expression has no future time. */
+  nextRunAt: number | null;
+  lastRunAt: number | null;
+  createdAt: number;
 }
 
 /** A queue with its limit and how many of its jobs are in each state. */
@@ -142,10 +189,18 @@ export interface Store {
   close(): Promise<void>;
 
   /**
-   * Adds jobs, all or none. Throws `ConflictError` naming the first id that exists already,
-   * and then adds nothing. The write is durable (fsync'd) before this resolves.
+   * Adds jobs, all or none, in one transaction; the write is durable (fsync'd) before this
+   * resolves. A job with `after` is `blocked` until every parent completed (`pending` at once if
+   * they all have). A job whose `uniqueKey` is held by an unfinished job (blocked, pending,
+   * processing, failed; or an earlier job of the batch) is not added: that job is returned in
+   * its place with `existing: true`. Throws, adding nothing: `ConflictError` when an id exists
+   * already or a parent is dead or canceled; `NotFoundError` when a parent does not exist. The
+   * caller has checked the batch for cycles.
    */
-  jobInsert(params: { jobs: NewJob[]; now: number }): Promise<Job[]>;
+  jobInsert(params: { jobs: NewJob[]; now: number }): Promise<JobInsertResult[]>;
+
+  /** The parents and children of a job (empty lists for an unknown id). */
+  jobDependencies(params: { id: string }): Promise<JobDependencies>;
 
   /** The job with that id, or undefined. */
   jobGet(params: { id: string }): Promise<Job | undefined>;
@@ -172,9 +227,10 @@ export interface Store {
   jobNextRunAt(params: { queues?: string[] }): Promise<number | undefined>;
 
   /**
-   * Cancels jobs: `pending` and `failed` ones become `canceled` at once; `processing` ones get a
-   * cancel request (their worker stops them, and their finish then ends `canceled`); jobs in a
-   * final state are left alone. Returns which ids went which way.
+   * Cancels jobs: `blocked`, `pending` and `failed` ones become `canceled` at once; `processing`
+   * ones get a cancel request (their worker stops them, and their finish then ends `canceled`);
+   * jobs in a final state are left alone. Returns which ids went which way. Jobs waiting on a
+   * canceled job are canceled with it (see `jobFinish`).
    */
   jobCancel(
     params: { ids: string[]; now: number },
@@ -207,6 +263,38 @@ export interface Store {
   /** Every queue that has had a job or a limit, by name. */
   queueList(): Promise<QueueInfo[]>;
 
+  /** Adds a schedule; `ConflictError` when the name is taken. */
+  scheduleAdd(params: { schedule: Schedule }): Promise<void>;
+
+  /** Every schedule, by name. */
+  scheduleList(): Promise<Schedule[]>;
+
+  /** Removes a schedule (its jobs stay); false when there was none. */
+  scheduleRemove(params: { name: string }): Promise<boolean>;
+
+  /** Pauses or resumes a schedule, setting its next run time; false when there is none. */
+  scheduleSetPaused(
+    params: { name: string; paused: boolean; nextRunAt: number | null },
+  ): Promise<boolean>;
+
+  /** The schedules not paused whose `nextRunAt <= now`. */
+  scheduleListDue(params: { now: number }): Promise<Schedule[]>;
+
+  /**
+   * Fires a due schedule, once: only if its `nextRunAt` is still `expectedNextRunAt` (else
+   * another process fired it: undefined), moves it to `nextRunAt` and inserts `job` (if any) in
+   * the same transaction. Returns the id of the job added (null when `job` is null).
+   */
+  scheduleFire(
+    params: {
+      name: string;
+      expectedNextRunAt: number;
+      nextRunAt: number | null;
+      job: NewJob | null;
+      now: number;
+    },
+  ): Promise<{ jobId: string | null } | undefined>;
+
   /**
    * Records the process group of a claimed job's command. Fenced: false (and no change) unless
    * the job is still `processing` under `leaseToken`.
@@ -218,8 +306,11 @@ export interface Store {
   /**
    * Ends a run: moves the job out of `processing` to `state`, clears the lease, drops the run's
    * live output and appends the run to its history. A job with a cancel request ends `canceled`
-   * instead, unless the run completed. Fenced: false (and no change at all) unless the job is
-   * still `processing` under `leaseToken`, i.e. the caller still holds the lease it claimed.
+   * instead, unless the run completed. In the same transaction, its children follow: when it
+   * completed, each child whose parents have all completed becomes `pending`; when it ended dead
+   * or canceled, every job waiting on it (transitively) becomes `canceled` with a reason naming
+   * it. Fenced: false (and no change at all) unless the job is still `processing` under
+   * `leaseToken`, i.e. the caller still holds the lease it claimed.
    */
   jobFinish(params: JobFinish): Promise<boolean>;
 

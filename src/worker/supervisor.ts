@@ -112,6 +112,26 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
       log.error(`Heartbeat failed: ${errorMessage(error)}`);
     }
   };
+  // Cron schedules: every process tries; the store lets one win each scheduled time.
+  const { runSchedulerOnce } = await import("../schedule/scheduler.ts");
+  let schedulerTimer: ReturnType<typeof setTimeout> | undefined;
+  const scheduleTick = () => {
+    schedulerTimer = setTimeout(async () => {
+      try {
+        for (const fired of await runSchedulerOnce(store, clock.now(), config)) {
+          log.info(
+            fired.jobId
+              ? `Schedule "${fired.name}" enqueued job "${fired.jobId}"`
+              : `Schedule "${fired.name}" skipped runs missed while no worker was up`,
+          );
+        }
+      } catch (error) {
+        log.error(`Scheduler failed: ${errorMessage(error)}`);
+      }
+      if (schedulerTimer !== undefined) scheduleTick();
+    }, SCHEDULER_TICK_MS);
+  };
+  scheduleTick();
   // Scheduled one after another (never overlapping), at the interval in force each time.
   let timer: ReturnType<typeof setTimeout> | undefined;
   const scheduleHeartbeat = () => {
@@ -126,6 +146,8 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
   const failures = (await Promise.all(slots.map((slot) => slot.exited))).filter(Boolean).length;
   clearTimeout(timer);
   timer = undefined;
+  clearTimeout(schedulerTimer);
+  schedulerTimer = undefined;
   unsubscribe();
   for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
   await store.workerDeregister({ id: workerId });
@@ -201,6 +223,9 @@ async function heartbeatOnce(
   }
   return { stopRequested: beat?.stopRequested ?? null, registered: beat !== undefined };
 }
+
+/** How often a worker process looks for due cron schedules. */
+const SCHEDULER_TICK_MS = 500;
 
 /** How often, at most, a worker process applies the `retention` config. */
 const PURGE_EVERY_MS = 60_000;

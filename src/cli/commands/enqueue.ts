@@ -5,6 +5,7 @@ import {
   type JobSpec,
   parseJobSpec,
   parseRunAt,
+  validateAfter,
   validateBackoffBase,
   validateCommand,
   validateCwd,
@@ -14,7 +15,9 @@ import {
   validatePriority,
   validateQueueName,
   validateTimeout,
+  validateUniqueKey,
 } from "../../job.ts";
+import type { JobInsertResult } from "../../store/mod.ts";
 import type { CommandContext, CommandDefinition, ParsedArgs } from "../command.ts";
 import { jobToJson, json } from "../render.ts";
 
@@ -35,8 +38,13 @@ argument that does not start with "{" or "[" is also taken as the command.
 
 JSON fields: command (required), id, max_retries, timeout (seconds), priority (higher runs
 first), queue, run_at (ISO 8601) or delay ("30s", "5m", or seconds), backoff_base, cwd, env
-(an object of strings). The flags below set the same fields; with --file they are defaults for
-every line. --file adds one JSON job per line, all or none, in one transaction.`,
+(an object of strings), after (ids of jobs that must complete first), unique_key. The flags
+below set the same fields; with --file they are defaults for every line. --file adds one JSON
+job per line, all or none, in one transaction.
+
+A job with "after" waits (state blocked) until all those jobs completed; if one ends dead or
+canceled, it is canceled too. A job whose unique key is held by an unfinished job is not added:
+enqueue prints that job's id instead, exits 0, and says so on stderr.`,
   options: {
     id: {
       type: "string",
@@ -71,6 +79,16 @@ every line. --file adds one JSON job per line, all or none, in one transaction.`
       description: "wait N ^ attempts seconds between runs (default: config)",
     },
     cwd: { type: "string", valueName: "DIR", description: "run in DIR (default: this directory)" },
+    after: {
+      type: "string",
+      valueName: "IDS",
+      description: "run only after these jobs completed (comma-separated)",
+    },
+    unique: {
+      type: "string",
+      valueName: "KEY",
+      description: "add nothing if an unfinished job has this key (prints its id)",
+    },
     env: {
       type: "string",
       multiple: true,
@@ -91,6 +109,8 @@ every line. --file adds one JSON job per line, all or none, in one transaction.`
     "queuectl enqueue --priority 10 --queue deploy --delay 5m -- ./deploy.sh",
     "queuectl enqueue --max-retries 5 --timeout 600 -- 'make test && make deploy'",
     "queuectl enqueue --file jobs.jsonl",
+    "queuectl enqueue --id test --after build -- make test",
+    "queuectl enqueue --unique nightly-report -- ./report.sh",
   ],
   async run(context, args) {
     const defaults = specFromFlags(args.values);
@@ -99,8 +119,9 @@ every line. --file adds one JSON job per line, all or none, in one transaction.`
     const spec = { ...specFromArgs(args), ...defaults };
     checkWhen(spec);
     const store = await context.store();
-    const [job] = await enqueueJobs(store, context.clock, [spec], { cwd: context.cwd });
-    context.stdout(args.values.json ? json(jobToJson(job)) : `${job.id}\n`);
+    const [result] = await enqueueJobs(store, context.clock, [spec], { cwd: context.cwd });
+    reportExisting(context, [result]);
+    context.stdout(args.values.json ? json(jobToJson(result.job)) : `${result.job.id}\n`);
   },
 };
 
@@ -165,11 +186,28 @@ async function enqueueFile(
   }
   if (specs.length === 0) throw new UsageError(`No jobs in "${path}"`);
   const store = await context.store();
-  const jobs = await enqueueJobs(store, context.clock, specs, { cwd: context.cwd });
+  const results = await enqueueJobs(store, context.clock, specs, { cwd: context.cwd });
   context.stdout(
-    args.values.json ? json(jobs.map(jobToJson)) : jobs.map((job) => job.id).join("\n") + "\n",
+    args.values.json
+      ? json(results.map((result) => jobToJson(result.job)))
+      : results.map((result) => result.job.id).join("\n") + "\n",
   );
-  context.stderr(`Enqueued ${jobs.length} job(s)\n`);
+  reportExisting(context, results);
+  const added = results.filter((result) => !result.existing).length;
+  context.stderr(`Enqueued ${added} job(s)\n`);
+}
+
+/** Says which jobs were not added because an unfinished job held their unique key. */
+function reportExisting(context: CommandContext, results: JobInsertResult[]): void {
+  const existing = results.filter((result) => result.existing);
+  for (const { job } of existing.slice(0, 10)) {
+    context.stderr(
+      `Job "${job.id}" (${job.state}) holds unique key ${
+        JSON.stringify(job.uniqueKey)
+      }: not added again\n`,
+    );
+  }
+  if (existing.length > 10) context.stderr(`… and ${existing.length - 10} more not added\n`);
 }
 
 /** The job fields given as flags. */
@@ -193,6 +231,10 @@ function specFromFlags(values: ParsedArgs["values"]): Partial<JobSpec> {
     spec.backoffBase = validateBackoffBase(numberFlag(text("backoff-base")!), "--backoff-base");
   }
   if (text("cwd") !== undefined) spec.cwd = validateCwd(text("cwd"), "--cwd");
+  if (text("after") !== undefined) {
+    spec.after = validateAfter(text("after")!.split(",").map((id) => id.trim()), "--after");
+  }
+  if (text("unique") !== undefined) spec.uniqueKey = validateUniqueKey(text("unique"), "--unique");
   const env = values.env as string[] | undefined;
   if (env !== undefined) spec.env = validateEnv(Object.fromEntries(env.map(envPair)), "--env");
   return spec;

@@ -22,9 +22,18 @@ export const infoCommand: CommandDefinition = {
     const job = await store.jobGet({ id });
     if (!job) throw new NotFoundError(`No job with id "${id}"`);
     const runs = await store.jobRuns({ id });
+    const { parents, children } = await store.jobDependencies({ id });
     if (args.values.json) {
-      return context.stdout(json({ ...jobToJson(job), runs: runs.map(runToJson) }));
+      return context.stdout(json({
+        ...jobToJson(job),
+        after: parents.map((parent) => parent.id),
+        parents,
+        children,
+        runs: runs.map(runToJson),
+      }));
     }
+    const family = (jobs: { id: string; state: string }[]) =>
+      jobs.length === 0 ? "-" : jobs.map((other) => `${other.id} (${other.state})`).join(", ");
     const now = context.clock.now();
     const fields: [string, string][] = [
       ["id", job.id],
@@ -53,6 +62,9 @@ export const infoCommand: CommandDefinition = {
       ["exit code", job.exitCode === null ? "-" : String(job.exitCode)],
       ["last error", job.lastError ?? "-"],
       ["worker", job.leaseOwner ?? "-"],
+      ["after", family(parents)],
+      ["children", family(children)],
+      ["unique key", job.uniqueKey ?? "-"],
     ];
     const width = Math.max(...fields.map(([name]) => name.length));
     context.stdout(

@@ -53,7 +53,14 @@ export const listCommand: CommandDefinition = {
     const jobs = await store.jobList({ states, limit, queues, createdSince, order });
     if (args.values.json) return context.stdout(json(jobs.map(jobToJson)));
     if (jobs.length === 0) return context.stdout("No jobs.\n");
-    context.stdout(jobTable(jobs, context.clock.now()));
+    // What blocked jobs wait on: their parents that have not completed yet.
+    const waitsOn = new Map<string, string>();
+    for (const job of jobs.filter((job) => job.state === "blocked")) {
+      const { parents } = await store.jobDependencies({ id: job.id });
+      const open = parents.filter((parent) => parent.state !== "completed");
+      waitsOn.set(job.id, `after ${open.map((parent) => parent.id).join(",")}`);
+    }
+    context.stdout(jobTable(jobs, context.clock.now(), waitsOn));
     if (limit !== 0 && jobs.length === limit) {
       context.stderr(`(showing the first ${limit}; use --limit N or --limit 0 for more)\n`);
     }

@@ -2,6 +2,7 @@
 import type { Job } from "../../job.ts";
 import type { JobFinish } from "../store.ts";
 import type { SqliteConnection } from "./connection.ts";
+import { settleChildren } from "./dependencies.ts";
 import { jobFromRow, numberOrNull, type Row } from "./rows.ts";
 
 export function jobClaim(
@@ -123,10 +124,15 @@ export async function jobFinish(conn: SqliteConnection, params: JobFinish): Prom
       params.stdoutBytes,
       params.stderrBytes,
     );
-    return { limitedQueue: held.queue_limit !== null };
+    const { released } = settleChildren(
+      conn,
+      { seq: Number(held.seq), id: params.id, state },
+      params.now,
+    );
+    return { wakeWorkers: held.queue_limit !== null || released > 0 };
   });
-  // A place in a limited queue came free: waiting workers of every process may take it.
-  if (finished?.limitedQueue) conn.announceWork();
+  // A place in a limited queue came free, or children became pending: wake every process.
+  if (finished?.wakeWorkers) conn.announceWork();
   return finished !== undefined;
 }
 

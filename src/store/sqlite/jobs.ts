@@ -2,6 +2,7 @@
 import { FINAL_STATES, type Job, JOB_STATES, type JobRun, type JobState } from "../../job.ts";
 import type { JobListParams } from "../store.ts";
 import type { SqliteConnection } from "./connection.ts";
+import { cancelDescendants } from "./dependencies.ts";
 import { jobFromRow, type Row, runFromRow } from "./rows.ts";
 
 export function jobGet(conn: SqliteConnection, params: { id: string }): Promise<Job | undefined> {
@@ -47,6 +48,10 @@ export async function jobRetryDead(
       `UPDATE jobs SET state = 'pending', attempts = 0, run_at = ?, updated_at = ?,
          finished_at = NULL
        WHERE state = 'dead' AND (? OR id IN (SELECT value FROM json_each(?)))
+         -- A newer unfinished job holds its unique key: it stays dead.
+         AND (unique_key IS NULL OR NOT EXISTS (
+           SELECT 1 FROM jobs o WHERE o.unique_key = jobs.unique_key
+             AND o.state IN ('blocked','pending','processing','failed')))
        RETURNING id`,
     ).all(params.now, params.now, all ? 1 : 0, JSON.stringify(all ? [] : params.ids))
       .map((row) => String(row.id));
@@ -83,18 +88,25 @@ export async function jobCancel(
 ): Promise<{ canceled: string[]; stopping: string[] }> {
   const result = await conn.write(() => {
     const ids = JSON.stringify(params.ids);
-    const canceled = conn.statement(
+    const canceledRows = conn.statement(
       `UPDATE jobs SET state = 'canceled', finished_at = ?, updated_at = ?,
          last_error = 'Canceled by a user'
-       WHERE id IN (SELECT value FROM json_each(?)) AND state IN ('pending','failed')
-       RETURNING id`,
-    ).all(params.now, params.now, ids).map((row) => String(row.id));
+       WHERE id IN (SELECT value FROM json_each(?)) AND state IN ('blocked','pending','failed')
+       RETURNING seq, id`,
+    ).all(params.now, params.now, ids);
+    for (const row of canceledRows) {
+      cancelDescendants(
+        conn,
+        { seq: Number(row.seq), id: String(row.id), state: "canceled" },
+        params.now,
+      );
+    }
     const stopping = conn.statement(
       `UPDATE jobs SET cancel_requested_at = coalesce(cancel_requested_at, ?), updated_at = ?
        WHERE id IN (SELECT value FROM json_each(?)) AND state = 'processing'
        RETURNING id`,
     ).all(params.now, params.now, ids).map((row) => String(row.id));
-    return { canceled, stopping };
+    return { canceled: canceledRows.map((row) => String(row.id)), stopping };
   });
   // Wakes the workers, which look for cancel requests on every wake-up.
   if (result.stopping.length > 0) conn.announceWork();

@@ -20,7 +20,7 @@ export const MIGRATIONS: readonly string[] = [
     id               TEXT    NOT NULL UNIQUE,
     command          TEXT    NOT NULL,
     state            TEXT    NOT NULL
-                     CHECK (state IN ('pending','processing','completed','failed','dead','canceled')),
+                     CHECK (state IN ('blocked','pending','processing','completed','failed','dead','canceled')),
     attempts         INTEGER NOT NULL DEFAULT 0,
     max_retries      INTEGER NOT NULL,
     priority         INTEGER NOT NULL DEFAULT 0,
@@ -41,8 +41,12 @@ export const MIGRATIONS: readonly string[] = [
     lease_expires_at INTEGER,
     pgid             INTEGER,
     pgid_start_time  TEXT,
-    cancel_requested_at INTEGER
+    cancel_requested_at INTEGER,
+    unique_key       TEXT
   );
+  -- At most one unfinished job per unique key.
+  CREATE UNIQUE INDEX jobs_unique_key ON jobs (unique_key)
+    WHERE unique_key IS NOT NULL AND state IN ('blocked','pending','processing','failed');
   -- The claim walks this index, per queue, and stops at the first due row.
   CREATE INDEX jobs_due ON jobs (queue, priority DESC, run_at, seq)
     WHERE state IN ('pending','failed');
@@ -80,6 +84,28 @@ export const MIGRATIONS: readonly string[] = [
     offset  INTEGER NOT NULL,  -- byte offset of data within the stream
     data    BLOB    NOT NULL,
     PRIMARY KEY (job_seq, run, stream, offset)
+  ) WITHOUT ROWID;
+
+  -- A child runs only after all its parents completed.
+  CREATE TABLE job_dependencies (
+    child_seq  INTEGER NOT NULL REFERENCES jobs (seq) ON DELETE CASCADE,
+    parent_seq INTEGER NOT NULL REFERENCES jobs (seq) ON DELETE CASCADE,
+    PRIMARY KEY (child_seq, parent_seq)
+  ) WITHOUT ROWID;
+  CREATE INDEX job_dependencies_parent ON job_dependencies (parent_seq);
+
+  -- Cron schedules; next_run_at is also the compare-and-set token that makes one process win
+  -- each scheduled time.
+  CREATE TABLE schedules (
+    name        TEXT    PRIMARY KEY,
+    cron        TEXT    NOT NULL,
+    timezone    TEXT    NOT NULL,
+    job         TEXT    NOT NULL,  -- JSON: command and job options of each run
+    missed      TEXT    NOT NULL CHECK (missed IN ('run-once','skip')),
+    paused      INTEGER NOT NULL DEFAULT 0,
+    next_run_at INTEGER,
+    last_run_at INTEGER,
+    created_at  INTEGER NOT NULL
   ) WITHOUT ROWID;
 
   -- Every queue that has had a job, with its concurrency limit across all workers (NULL: none).

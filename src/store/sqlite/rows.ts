@@ -1,7 +1,7 @@
 /** Turning SQLite rows into the store's types. */
 import type { SQLInputValue } from "node:sqlite";
 import type { Job, JobRun, JobState } from "../../job.ts";
-import type { StopMode, WorkerProcess } from "../store.ts";
+import type { MissedPolicy, Schedule, StopMode, WorkerProcess } from "../store.ts";
 
 /** A row as node:sqlite returns it. */
 export type Row = Record<string, SQLInputValue>;
@@ -28,6 +28,7 @@ export function jobFromRow(row: Row): Job {
     cwd: stringOrNull(row.cwd),
     env: row.env === null || row.env === undefined ? null : JSON.parse(String(row.env)),
     cancelRequestedAt: numberOrNull(row.cancel_requested_at),
+    uniqueKey: stringOrNull(row.unique_key),
     runAt: Number(row.run_at),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
@@ -62,6 +63,20 @@ export function runFromRow(row: Row): JobRun {
     stderr: blob(row.stderr),
     stdoutBytes: Number(row.stdout_bytes),
     stderrBytes: Number(row.stderr_bytes),
+  };
+}
+
+export function scheduleFromRow(row: Row): Schedule {
+  return {
+    name: String(row.name),
+    cron: String(row.cron),
+    timezone: String(row.timezone),
+    job: JSON.parse(String(row.job)),
+    missed: row.missed as MissedPolicy,
+    paused: Number(row.paused) === 1,
+    nextRunAt: numberOrNull(row.next_run_at),
+    lastRunAt: numberOrNull(row.last_run_at),
+    createdAt: Number(row.created_at),
   };
 }
 

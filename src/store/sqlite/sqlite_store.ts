@@ -12,12 +12,15 @@ import { DatabaseSync } from "node:sqlite";
 import { errorMessage, StoreUnavailableError } from "../../errors.ts";
 import type { Job, JobRun, JobState } from "../../job.ts";
 import type {
+  JobDependencies,
   JobFinish,
+  JobInsertResult,
   JobListParams,
   NewJob,
   OutputChunk,
   OutputStream,
   QueueInfo,
+  Schedule,
   StopMode,
   Store,
   WorkerProcess,
@@ -26,9 +29,11 @@ import type {
 import * as claims from "./claims.ts";
 import { SqliteConnection } from "./connection.ts";
 import { jobInsert } from "./job_insert.ts";
+import * as dependencies from "./dependencies.ts";
 import * as jobs from "./jobs.ts";
 import { APPLICATION_ID, MIGRATIONS } from "./migrations.ts";
 import * as output from "./output.ts";
+import * as schedules from "./schedules.ts";
 import * as settings from "./settings.ts";
 import * as workers from "./workers.ts";
 import { prepareFile } from "./prepare_file.ts";
@@ -130,8 +135,11 @@ export class SqliteStore implements Store {
     this.#connection.db.exec("PRAGMA journal_mode = WAL");
   }
 
-  jobInsert(params: { jobs: NewJob[]; now: number }): Promise<Job[]> {
+  jobInsert(params: { jobs: NewJob[]; now: number }): Promise<JobInsertResult[]> {
     return jobInsert(this.#connection, params);
+  }
+  jobDependencies(params: { id: string }): Promise<JobDependencies> {
+    return dependencies.jobDependencies(this.#connection, params);
   }
   jobGet(params: { id: string }): Promise<Job | undefined> {
     return jobs.jobGet(this.#connection, params);
@@ -229,5 +237,33 @@ export class SqliteStore implements Store {
   }
   queueList(): Promise<QueueInfo[]> {
     return settings.queueList(this.#connection);
+  }
+  scheduleAdd(params: { schedule: Schedule }): Promise<void> {
+    return schedules.scheduleAdd(this.#connection, params);
+  }
+  scheduleList(): Promise<Schedule[]> {
+    return schedules.scheduleList(this.#connection);
+  }
+  scheduleRemove(params: { name: string }): Promise<boolean> {
+    return schedules.scheduleRemove(this.#connection, params);
+  }
+  scheduleSetPaused(
+    params: { name: string; paused: boolean; nextRunAt: number | null },
+  ): Promise<boolean> {
+    return schedules.scheduleSetPaused(this.#connection, params);
+  }
+  scheduleListDue(params: { now: number }): Promise<Schedule[]> {
+    return schedules.scheduleListDue(this.#connection, params);
+  }
+  scheduleFire(
+    params: {
+      name: string;
+      expectedNextRunAt: number;
+      nextRunAt: number | null;
+      job: NewJob | null;
+      now: number;
+    },
+  ): Promise<{ jobId: string | null } | undefined> {
+    return schedules.scheduleFire(this.#connection, params);
   }
 }

@@ -1,0 +1,95 @@
+/**
+ * The scheduler: turns due cron schedules into jobs. Every worker process runs `runOnce` now
+ * and then; the store makes each (schedule, time) fire once however many processes race for it
+ * (`scheduleFire` is a compare-and-set on the schedule's next run time, in the same transaction
+ * as the job's insert).
+ *
+ * @module
+ */
+import type { Config } from "../config.ts";
+import { directoryResolver, newJobFromSpec } from "../enqueue.ts";
+import type { Schedule, Store } from "../store/mod.ts";
+import { parseCron } from "./cron.ts";
+
+/** What happened to one due schedule in a pass. */
+export interface FireResult {
+  name: string;
+  /** The scheduled time of the job enqueued, or null when missed runs were skipped. */
+  firedFor: number | null;
+  jobId: string | null;
+  nextRunAt: number | null;
+}
+
+/** Runs late by more than this count as missed (no worker was up), not merely late. */
+export const MISSED_AFTER_MS = 60_000;
+
+/** Enqueues one job for every due schedule that this pass wins; returns what it fired. */
+export async function runSchedulerOnce(
+  store: Store,
+  now: number,
+  config: Config,
+): Promise<FireResult[]> {
+  const results: FireResult[] = [];
+  for (const schedule of await store.scheduleListDue({ now })) {
+    const plan = planFire(schedule, now);
+    const job = plan.firedFor === null ? null : scheduledJob(schedule, plan.firedFor, now, config);
+    const won = await store.scheduleFire({
+      name: schedule.name,
+      expectedNextRunAt: schedule.nextRunAt!,
+      nextRunAt: plan.nextRunAt,
+      job,
+      now,
+    });
+    if (won) results.push({ name: schedule.name, ...plan, jobId: won.jobId });
+  }
+  return results;
+}
+
+/**
+ * The job of one scheduled time. Its id names the schedule and the time (`backup-20261124T0000`),
+ * so a run is easy to find, and a second insert of the same time could never pass unnoticed.
+ */
+function scheduledJob(schedule: Schedule, firedFor: number, now: number, config: Config) {
+  const stamp = new Date(firedFor).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  const { command, queue, priority, timeoutSeconds, maxRetries, cwd, env } = schedule.job;
+  return newJobFromSpec(
+    {
+      id: `${schedule.name}-${stamp}`,
+      command,
+      queue,
+      priority,
+      timeoutSeconds,
+      maxRetries,
+      cwd,
+      env,
+    },
+    { now, config, directory: directoryResolver({ cwd: cwd ?? "/" }) },
+  );
+}
+
+/**
+ * The policy: a schedule due within `MISSED_AFTER_MS` fires for its due time, and its next run
+ * is the scheduled time after that (so a slow pass loses no time). One due longer ago missed
+ * runs while no worker was up: with `missed = "run-once"` it fires once, for the latest missed
+ * time; with `"skip"` it fires nothing. Either way its next run is the first after `now`.
+ */
+export function planFire(
+  schedule: Pick<Schedule, "cron" | "timezone" | "missed" | "nextRunAt">,
+  now: number,
+): { firedFor: number | null; nextRunAt: number | null } {
+  const cron = parseCron(schedule.cron, schedule.timezone, true);
+  const due = schedule.nextRunAt!;
+  // Merely late (a slow pass): fire for this time, and the next pass catches up the next one.
+  if (now - due <= MISSED_AFTER_MS) {
+    return { firedFor: due, nextRunAt: cron.nextRunAfter(due) ?? null };
+  }
+  const nextRunAt = cron.nextRunAfter(now) ?? null;
+  if (schedule.missed === "skip") return { firedFor: null, nextRunAt };
+  // The latest scheduled time not after now: walk forward from the missed one.
+  let latest = due;
+  for (let next = cron.nextRunAfter(due); next !== undefined && next <= now;) {
+    latest = next;
+    next = cron.nextRunAfter(next);
+  }
+  return { firedFor: latest, nextRunAt };
+}
