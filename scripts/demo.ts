@@ -32,6 +32,15 @@ await queuectl("enqueue", '{"id":"slow","command":"sleep 1; echo slept"}');
 await queuectl("enqueue", '{"id":"flaky","command":"exit 3","max_retries":2}');
 await queuectl("enqueue", "--", "sh", "-c", "echo args reach the program: $0 $1", "one", "two");
 await queuectl("enqueue", "nonexistent_cmd_xyz");
+await queuectl(
+  "enqueue",
+  "--id",
+  "report",
+  "--after",
+  "hello,slow",
+  "--",
+  "echo both parents are done",
+);
 await queuectl("list");
 await queuectl("worker", "start", "--count", "3", "--detach");
 
@@ -48,7 +57,7 @@ for (;;) {
 }
 
 await queuectl("status");
-await queuectl("info", "hello");
+await queuectl("info", "report");
 await queuectl("dlq", "list");
 await queuectl("info", "flaky");
 await queuectl("worker", "stop");

@@ -29,15 +29,16 @@ export type JobState =
 /** The states a job never leaves by itself. */
 export const FINAL_STATES: readonly JobState[] = ["completed", "dead", "canceled"];
 
-/** Every state, in the order people read them. */
+/** Every state, in the order `status` shows them. */
 export const JOB_STATES: readonly JobState[] = [
-  "blocked",
+  // The seed's five first, in its order (status --json keys follow this order).
   "pending",
   "processing",
   "completed",
   "failed",
   "dead",
   "canceled",
+  "blocked",
 ];
 
 /** A job as stored. Times are epoch milliseconds. */

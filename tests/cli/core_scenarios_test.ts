@@ -172,6 +172,7 @@ async function assertEachRanOnce(sandbox: Sandbox, file: string, ids: string[]) 
     failed: 0,
     dead: 0,
     canceled: 0,
+    blocked: 0,
   });
   const jobs = JSON.parse(await sandbox.ok(["list", "--json", "--limit", "0"])) as Json[];
   assert.equal(jobs.length, ids.length);
@@ -332,8 +333,16 @@ Deno.test("status, list and dlq list print the documented JSON shapes, and list 
   try {
     const empty = JSON.parse(await sandbox.ok(["status", "--json"]));
     assert.deepEqual(empty, {
-      // The seed's five states, and "canceled" (job options).
-      jobs: { pending: 0, processing: 0, completed: 0, failed: 0, dead: 0, canceled: 0 },
+      // The seed's five states, then "canceled" (job options) and "blocked" (workflows).
+      jobs: {
+        pending: 0,
+        processing: 0,
+        completed: 0,
+        failed: 0,
+        dead: 0,
+        canceled: 0,
+        blocked: 0,
+      },
       workers: [],
     });
 
@@ -354,6 +363,7 @@ Deno.test("status, list and dlq list print the documented JSON shapes, and list 
       failed: 0,
       dead: 1,
       canceled: 0,
+      blocked: 0,
     });
     assert.deepEqual(Object.keys(status.jobs), [
       "pending",
@@ -362,6 +372,7 @@ Deno.test("status, list and dlq list print the documented JSON shapes, and list 
       "failed",
       "dead",
       "canceled",
+      "blocked",
     ]);
     assert.deepEqual(status.workers, []);
 

@@ -585,6 +585,7 @@ async function stress(perEnqueuer: number): Promise<void> {
       failed: 0,
       dead: 0,
       canceled: 0,
+      blocked: 0,
     });
     const lines = (await readOrEmpty(out)).split("\n").filter((line) => line !== "");
     assert.equal(lines.length, total, "every job should run exactly once");
