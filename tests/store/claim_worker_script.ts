@@ -6,6 +6,7 @@
  * ```
  * deno run -A claim_worker_script.ts claim  DB_PATH WORKER_ID NOW [UNTIL_COMPLETED [QUEUE]]
  * deno run -A claim_worker_script.ts insert DB_PATH ID_PREFIX COUNT NOW
+ * deno run -A claim_worker_script.ts fire   DB_PATH SCHEDULE WORKER_ID START ROUNDS
  * ```
  *
  * `claim` loops claim → finish(completed) and prints `{"claimed":[ids…]}`. It stops when nothing
@@ -13,7 +14,10 @@
  * others are still enqueueing, "nothing due" does not mean done). Given QUEUE too, after each claim
  * of a job of QUEUE it counts the jobs of QUEUE processing in the store, and adds the most it saw
  * as `"mostRunning"` (to check a concurrency limit). `insert` enqueues COUNT jobs one `jobInsert`
- * at a time and prints `{"inserted":[ids…]}`.
+ * at a time and prints `{"inserted":[ids…]}`. `fire` acts like the scheduler of a worker
+ * process: while SCHEDULE is due at START + ROUNDS × 1000, it fires it for its `nextRunAt`
+ * (round r = (nextRunAt − START) / 1000), moving it 1000 ms on, with a job `SCHEDULE-r-WORKER_ID`;
+ * it prints `{"fired":[ids of the jobs it added…],"lost":N}` (N fires another process won).
  *
  * @module
  */
@@ -24,7 +28,7 @@ const GIVE_UP_MS = 120_000;
 
 async function main(args: string[]): Promise<void> {
   const [mode, path] = args;
-  if (!path) throw new Error(`usage: claim|insert DB_PATH …, got ${JSON.stringify(args)}`);
+  if (!path) throw new Error(`usage: claim|insert|fire DB_PATH …, got ${JSON.stringify(args)}`);
   const store = await openStore(
     { kind: "sqlite", path },
     // Claimers behave like worker processes; inserters like `queuectl enqueue`.
@@ -87,12 +91,49 @@ async function main(args: string[]): Promise<void> {
             backoffBase: null,
             cwd: null,
             env: null,
+            after: [],
+            uniqueKey: null,
           }],
           now: Number(now),
         });
         inserted.push(id);
       }
       console.log(JSON.stringify({ inserted }));
+    } else if (mode === "fire") {
+      const [, , name, workerId, start, rounds] = args;
+      const fired: string[] = [];
+      let lost = 0;
+      const last = Number(start) + Number(rounds) * 1000;
+      for (;;) {
+        const schedule = (await store.scheduleListDue({ now: last }))
+          .find((due) => due.name === name);
+        if (!schedule) break;
+        const due = schedule.nextRunAt!;
+        const round = (due - Number(start)) / 1000;
+        const won = await store.scheduleFire({
+          name,
+          expectedNextRunAt: due,
+          nextRunAt: due + 1000,
+          job: {
+            id: `${name}-${round}-${workerId}`,
+            command: "true",
+            maxRetries: 0,
+            timeoutSeconds: null,
+            runAt: due,
+            priority: 0,
+            queue: "default",
+            backoffBase: null,
+            cwd: null,
+            env: null,
+            after: [],
+            uniqueKey: null,
+          },
+          now: due,
+        });
+        if (won?.jobId) fired.push(won.jobId);
+        else lost++;
+      }
+      console.log(JSON.stringify({ fired, lost }));
     } else {
       throw new Error(`unknown mode ${JSON.stringify(mode)}`);
     }

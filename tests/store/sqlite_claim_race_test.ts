@@ -110,6 +110,54 @@ Deno.test("sqlite: jobClaim() by 4 processes at once never runs more of a queue 
   });
 });
 
+Deno.test("sqlite: scheduleFire() by 4 processes at once fires each of 200 scheduled times exactly once", async () => {
+  await withDatabase(async (path, store) => {
+    const ROUNDS = 200;
+    await store.scheduleAdd({
+      schedule: {
+        name: "tick",
+        cron: "* * * * *",
+        timezone: "UTC",
+        job: { command: "true" },
+        missed: "run-once",
+        paused: false,
+        nextRunAt: T0 + 1000,
+        lastRunAt: null,
+        createdAt: T0,
+      },
+    });
+
+    const firers = Array.from(
+      { length: 4 },
+      (_, i) => spawnScript(["fire", path, "tick", `firer-${i}`, String(T0), String(ROUNDS)]),
+    );
+    const results = await releaseTogether(firers);
+
+    const outputs = results.map((result, i) => {
+      assertCleanExit(result, `firer-${i}`);
+      return result.output as { fired: string[]; lost: number };
+    });
+    const firedBy = outputs.map((output) => output.fired);
+    const fired = firedBy.flat();
+    const rounds = fired.map((id) => Number(id.split("-")[1])).sort((a, b) => a - b);
+    assert.deepEqual(
+      rounds,
+      Array.from({ length: ROUNDS }, (_, i) => i + 1),
+      "each scheduled time fired exactly once",
+    );
+    assert.ok(
+      firedBy.filter((won) => won.length > 0).length >= 2 &&
+        outputs.some((output) => output.lost > 0),
+      `the firers did not race: won ${firedBy.map((won) => won.length)}, lost ${
+        outputs.map((output) => output.lost)
+      }`,
+    );
+    const stored = await store.jobList({});
+    assert.deepEqual(stored.map((job) => job.id).sort(), [...fired].sort());
+    assert.equal((await store.scheduleList())[0].nextRunAt, T0 + (ROUNDS + 1) * 1000);
+  });
+});
+
 // -----------------------------------------------------------------------------------------------
 
 function newJob(id: string, overrides: Partial<NewJob> = {}): NewJob {
@@ -124,6 +172,8 @@ function newJob(id: string, overrides: Partial<NewJob> = {}): NewJob {
     backoffBase: null,
     cwd: null,
     env: null,
+    after: [],
+    uniqueKey: null,
     ...overrides,
   };
 }
@@ -226,6 +276,7 @@ async function assertAllCompletedOnce(
   total: number,
 ): Promise<void> {
   assert.deepEqual(await store.jobCountByState(), {
+    blocked: 0,
     pending: 0,
     processing: 0,
     completed: total,

@@ -11,13 +11,16 @@
  */
 import { cancelContract } from "./contract/cancel.ts";
 import { claimsContract } from "./contract/claims.ts";
+import { dependenciesContract } from "./contract/dependencies.ts";
 import { finishContract } from "./contract/finish.ts";
 import type { StoreFixture } from "./contract/harness.ts";
 import { jobsContract } from "./contract/jobs.ts";
 import { leasesContract } from "./contract/leases.ts";
 import { outputContract } from "./contract/output.ts";
 import { queuesContract } from "./contract/queues.ts";
+import { schedulesContract } from "./contract/schedules.ts";
 import { subscribeContract } from "./contract/subscribe.ts";
+import { uniqueContract } from "./contract/unique.ts";
 import { workersContract } from "./contract/workers.ts";
 
 export type { StoreFixture };
@@ -44,4 +47,7 @@ export function storeContract(name: string, makeStore: () => Promise<StoreFixtur
   leasesContract(test);
   workersContract(test);
   subscribeContract(test);
+  dependenciesContract(test);
+  uniqueContract(test);
+  schedulesContract(test);
 }

@@ -50,11 +50,21 @@ export function insertInTransaction(
     fresh.push(job);
     return { added: job, repeat: false };
   });
-  const blocked = blockedJobs(conn, fresh);
-  for (let start = 0; start < fresh.length; start += INSERT_ROWS) {
-    insertRows(conn, fresh.slice(start, start + INSERT_ROWS), now, blocked);
+  // A parent in the batch that was not added (its key is held) means the job holding the key.
+  const holderOf = new Map<string, string>();
+  plan.forEach((entry, index) => {
+    const holder = "stored" in entry ? entry.stored.id : entry.repeat ? entry.added.id : undefined;
+    if (holder !== undefined) holderOf.set(jobs[index].id, holder);
+  });
+  const toAdd = holderOf.size === 0 ? fresh : fresh.map((job) => ({
+    ...job,
+    after: job.after.map((parent) => holderOf.get(parent) ?? parent),
+  }));
+  const blocked = blockedJobs(conn, toAdd);
+  for (let start = 0; start < toAdd.length; start += INSERT_ROWS) {
+    insertRows(conn, toAdd.slice(start, start + INSERT_ROWS), now, blocked);
   }
-  insertDependencies(conn, fresh);
+  insertDependencies(conn, toAdd);
   const addQueue = conn.statement("INSERT OR IGNORE INTO queues (name) VALUES (?)");
   for (const queue of new Set(fresh.map((job) => job.queue))) addQueue.run(queue);
   return plan.map((entry) =>

@@ -44,17 +44,28 @@ export async function jobRetryDead(
 ): Promise<string[]> {
   const ids = await conn.write(() => {
     const all = params.ids === "all";
-    return conn.statement(
+    const candidates = conn.statement(
+      `SELECT seq, id, unique_key FROM jobs
+       WHERE state = 'dead' AND (? OR id IN (SELECT value FROM json_each(?)))
+       ORDER BY seq DESC`,
+    ).all(all ? 1 : 0, JSON.stringify(all ? [] : params.ids));
+    const keyTaken = conn.statement(
+      "SELECT 1 FROM jobs WHERE unique_key = ? AND state IN ('blocked','pending','processing','failed')",
+    );
+    const retry = conn.statement(
       `UPDATE jobs SET state = 'pending', attempts = 0, run_at = ?, updated_at = ?,
          finished_at = NULL
-       WHERE state = 'dead' AND (? OR id IN (SELECT value FROM json_each(?)))
-         -- A newer unfinished job holds its unique key: it stays dead.
-         AND (unique_key IS NULL OR NOT EXISTS (
-           SELECT 1 FROM jobs o WHERE o.unique_key = jobs.unique_key
-             AND o.state IN ('blocked','pending','processing','failed')))
-       RETURNING id`,
-    ).all(params.now, params.now, all ? 1 : 0, JSON.stringify(all ? [] : params.ids))
-      .map((row) => String(row.id));
+       WHERE seq = ?`,
+    );
+    const retried: string[] = [];
+    // Newest first: of several dead jobs sharing a unique key, the newest comes back and holds
+    // it; the others stay dead, as does one whose key a newer unfinished job holds.
+    for (const job of candidates) {
+      if (job.unique_key !== null && keyTaken.get(job.unique_key)) continue;
+      retry.run(params.now, params.now, job.seq);
+      retried.push(String(job.id));
+    }
+    return retried.reverse();
   });
   if (ids.length > 0) conn.announceWork();
   return ids;

@@ -277,6 +277,7 @@ export function claimsContract(test: ContractTest): void {
     assert.equal(flat.length, all.length, "every job claimed once in total");
     assert.deepEqual([...flat].sort(), all);
     assert.deepEqual(await store.jobCountByState(), {
+      blocked: 0,
       pending: 0,
       processing: 0,
       completed: all.length,

@@ -9,12 +9,14 @@ import { ManualClock } from "../../../src/clock.ts";
 import type { Job, JobRun, JobState } from "../../../src/job.ts";
 import type {
   JobFinish,
+  JobInsertResult,
   NewJob,
   OutputChunk,
   OutputStream,
   Store,
   WorkerProcess,
 } from "../../../src/store/mod.ts";
+import { newJobRow } from "../../../src/store/store.ts";
 
 /** What a backend's test file hands to `storeContract`: a fresh, empty store per test. */
 export interface StoreFixture {
@@ -48,6 +50,8 @@ export function newJob(id: string, overrides: Partial<NewJob> = {}): NewJob {
     backoffBase: null,
     cwd: null,
     env: null,
+    after: [],
+    uniqueKey: null,
     ...overrides,
   };
 }
@@ -76,6 +80,32 @@ export async function claim(
   const job = await store.jobClaim({ workerId, leaseMs: LEASE_MS, now, queues });
   assert.ok(job, `${workerId} expected to claim a job at T0+${now - T0}`);
   return job;
+}
+
+/** Claims the next due job, failing the test unless it is `id`. */
+export async function claimId(store: Store, id: string, now: number): Promise<Job> {
+  const job = await claim(store, `worker-of-${id}`, now);
+  assert.equal(job.id, id, `expected to claim ${id} at T0+${now - T0}`);
+  return job;
+}
+
+/** What `jobInsert` answers for a job it added at `now`: the new row, in `state`. */
+export function added(
+  job: NewJob,
+  now: number,
+  state: "pending" | "blocked" = "pending",
+): JobInsertResult {
+  return { job: newJobRow(job, now, state), existing: false };
+}
+
+/** The state of each job of `jobIds` (undefined for a job that is not stored), by id. */
+export async function statesOf(
+  store: Store,
+  jobIds: string[],
+): Promise<Record<string, JobState | undefined>> {
+  const states: Record<string, JobState | undefined> = {};
+  for (const id of jobIds) states[id] = (await store.jobGet({ id }))?.state;
+  return states;
 }
 
 /** Claims until nothing is due and returns the ids in claim order. */
@@ -216,6 +246,7 @@ export async function seedEveryState(store: Store): Promise<void> {
 /** Counts per state: `counts` given, every other state zero. */
 export function stateCounts(counts: Partial<Record<JobState, number>>): Record<JobState, number> {
   return {
+    blocked: 0,
     pending: 0,
     processing: 0,
     completed: 0,

@@ -24,13 +24,15 @@ export function jobsContract(test: ContractTest): void {
   // jobInsert / jobGet
 
   test("jobInsert() returns the new jobs with their defaults, as jobGet() reads them", async ({ store }) => {
-    const inserted = await store.jobInsert({
+    const results = await store.jobInsert({
       jobs: [
         newJob("a", { maxRetries: 5, timeoutSeconds: 2.5, runAt: T0 + 500 }),
         newJob("b", { command: "echo 'two words' && exit 3" }),
       ],
       now: T0,
     });
+    assert.deepEqual(results.map((result) => result.existing), [false, false]);
+    const inserted = results.map((result) => result.job);
     assert.deepEqual(inserted.map((job) => job.id), ["a", "b"]);
     const [a, b] = inserted;
     assert.equal(a.command, "echo a");
@@ -46,6 +48,7 @@ export function jobsContract(test: ContractTest): void {
     assert.equal(a.backoffBase, null);
     assert.equal(a.cwd, null);
     assert.equal(a.env, null);
+    assert.equal(a.uniqueKey, null);
     assert.equal(a.cancelRequestedAt, null);
     assert.equal(a.leaseOwner, null);
     assert.equal(a.leaseExpiresAt, null);
@@ -66,7 +69,7 @@ export function jobsContract(test: ContractTest): void {
 
   test("jobInsert() stores priority, queue, backoffBase, cwd and env, and jobGet() reads them back", async ({ store }) => {
     const env = { FOO: "bar", EMPTY: "", SPACED: 'two words; $(not run) "quoted" ✓' };
-    const inserted = await store.jobInsert({
+    const results = await store.jobInsert({
       jobs: [
         newJob("full", {
           priority: 10,
@@ -81,6 +84,8 @@ export function jobsContract(test: ContractTest): void {
       ],
       now: T0,
     });
+    assert.deepEqual(results.map((result) => result.existing), [false, false, false, false]);
+    const inserted = results.map((result) => result.job);
     const [full, low, emptyEnv, plain] = inserted;
     assert.equal(full.priority, 10);
     assert.equal(full.queue, "deploy");
@@ -137,7 +142,8 @@ export function jobsContract(test: ContractTest): void {
       jobs: [newJob("fresh-1"), newJob("fresh-2")],
       now: T0 + 2,
     });
-    assert.deepEqual(ids(retried), ["fresh-1", "fresh-2"]);
+    assert.deepEqual(ids(retried.map((result) => result.job)), ["fresh-1", "fresh-2"]);
+    assert.deepEqual(retried.map((result) => result.existing), [false, false]);
     assert.deepEqual(ids(await store.jobList({})), ["taken-1", "taken-2", "fresh-1", "fresh-2"]);
   });
 
@@ -189,10 +195,12 @@ export function jobsContract(test: ContractTest): void {
     );
     assert.equal((await store.jobList({})).length, 2);
 
-    const inserted = await store.jobInsert({
+    const results = await store.jobInsert({
       jobs: batch.map((id, i) => newJob(id, { priority: i % 7, queue: `q${i % 3}` })),
       now: T0 + 2,
     });
+    assert.ok(results.every((result) => !result.existing), "every job was added");
+    const inserted = results.map((result) => result.job);
     assert.deepEqual(ids(inserted), batch);
     assert.deepEqual(ids(await store.jobList({})), ["taken-a", "taken-b", ...batch]);
     for (const i of [0, 99, 100, 101, 199, 200, 249]) {
@@ -405,6 +413,7 @@ export function jobsContract(test: ContractTest): void {
       now: T0,
     });
     assert.deepEqual(await store.jobCountByState(), {
+      blocked: 0,
       pending: 3,
       processing: 0,
       completed: 0,
@@ -415,6 +424,7 @@ export function jobsContract(test: ContractTest): void {
 
     await seedEveryState(store);
     assert.deepEqual(await store.jobCountByState(), {
+      blocked: 0,
       pending: 5,
       processing: 1,
       completed: 1,
@@ -424,6 +434,7 @@ export function jobsContract(test: ContractTest): void {
     });
     await store.jobCancel({ ids: ["p1", "p2", "processing-1"], now: T0 + 10 });
     assert.deepEqual(await store.jobCountByState(), {
+      blocked: 0,
       pending: 3,
       processing: 1,
       completed: 1,
@@ -500,7 +511,11 @@ export function jobsContract(test: ContractTest): void {
       0,
     );
     // A purged id is free again.
-    const [again] = await store.jobInsert({ jobs: [newJob("completed-1")], now: T0 + 2000 });
+    const [{ job: again, existing }] = await store.jobInsert({
+      jobs: [newJob("completed-1")],
+      now: T0 + 2000,
+    });
+    assert.equal(existing, false);
     assert.equal(again.state, "pending");
     assert.equal(again.attempts, 0);
     assert.deepEqual(await store.jobRuns({ id: "completed-1" }), []);

@@ -223,6 +223,7 @@ export function leasesContract(test: ContractTest): void {
     }
     assert.deepEqual(await Promise.all(others.map((id) => snapshot(store, id))), before);
     assert.deepEqual(await store.jobCountByState(), {
+      blocked: 0,
       pending: 4,
       processing: 1,
       completed: 1,
