@@ -170,9 +170,16 @@ export function validateCwd(value: unknown, where = "cwd"): string {
 export function validateAfter(value: unknown, where = "after"): string[] {
   const ids = typeof value === "string" ? [value] : value;
   if (!Array.isArray(ids) || ids.some((id) => typeof id !== "string")) {
-    throw new UsageError(`Invalid ${where}: expected an array of job ids, got ${typeName(value)}`);
+    throw new UsageError(
+      `Invalid ${where}: expected an array of job id strings, got ${describeValue(value)}`,
+    );
   }
-  return [...new Set(ids.map((id) => validateJobId(id)))];
+  for (const id of ids) {
+    if (!ID_PATTERN.test(id)) {
+      throw new UsageError(`Invalid ${where}: ${JSON.stringify(id)} is not a job id`);
+    }
+  }
+  return [...new Set(ids as string[])];
 }
 
 /** Checks a unique key: 1 to 256 characters, no NUL. */

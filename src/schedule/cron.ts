@@ -48,9 +48,10 @@ export function parseCron(
       }`,
     );
   }
+  const zone = canonicalTimezone(timezone);
   let cron: Cron;
   try {
-    cron = new Cron(nickname ? trimmed.toLowerCase() : trimmed, { timezone, paused: true });
+    cron = new Cron(nickname ? trimmed.toLowerCase() : trimmed, { timezone: zone, paused: true });
     cron.nextRun(new Date());
   } catch (error) {
     const message = (error as Error).message;
@@ -69,9 +70,26 @@ export function parseCron(
   }
   return {
     expression: trimmed,
-    timezone,
+    timezone: zone,
     nextRunAfter: (after) => cron.nextRun(new Date(after))?.getTime(),
   };
+}
+
+/**
+ * The standard spelling of an IANA zone (`europe/berlin` → `Europe/Berlin`). An empty name is
+ * refused: croner would read it as the machine's local zone, which differs between hosts.
+ */
+function canonicalTimezone(timezone: string): string {
+  try {
+    if (timezone.trim() === "") throw new Error("empty");
+    return new Intl.DateTimeFormat("en-US", { timeZone: timezone }).resolvedOptions().timeZone;
+  } catch {
+    throw new UsageError(
+      `Invalid time zone ${
+        JSON.stringify(timezone)
+      }: use an IANA name such as UTC or Europe/Berlin`,
+    );
+  }
 }
 
 function secondsAllowed(): boolean {

@@ -8,7 +8,9 @@
  */
 import type { Config } from "../config.ts";
 import { directoryResolver, newJobFromSpec } from "../enqueue.ts";
-import type { Schedule, Store } from "../store/mod.ts";
+import { ConflictError } from "../errors.ts";
+import { generateJobId } from "../ids.ts";
+import type { NewJob, Schedule, Store } from "../store/mod.ts";
 import { parseCron } from "./cron.ts";
 
 /** What happened to one due schedule in a pass. */
@@ -33,13 +35,23 @@ export async function runSchedulerOnce(
   for (const schedule of await store.scheduleListDue({ now })) {
     const plan = planFire(schedule, now);
     const job = plan.firedFor === null ? null : scheduledJob(schedule, plan.firedFor, now, config);
-    const won = await store.scheduleFire({
-      name: schedule.name,
-      expectedNextRunAt: schedule.nextRunAt!,
-      nextRunAt: plan.nextRunAt,
-      job,
-      now,
-    });
+    const fire = (job: NewJob | null) =>
+      store.scheduleFire({
+        name: schedule.name,
+        expectedNextRunAt: schedule.nextRunAt!,
+        nextRunAt: plan.nextRunAt,
+        job,
+        now,
+      });
+    let won: { jobId: string | null } | undefined;
+    try {
+      won = await fire(job);
+    } catch (error) {
+      // Someone took the time's id for a job of their own: fire under a suffixed id rather
+      // than stall the schedule.
+      if (!(error instanceof ConflictError) || !job) throw error;
+      won = await fire({ ...job, id: `${job.id}-${generateJobId(now).slice(-6)}` });
+    }
     if (won) results.push({ name: schedule.name, ...plan, jobId: won.jobId });
   }
   return results;

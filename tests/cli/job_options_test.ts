@@ -1146,6 +1146,7 @@ Deno.test("queue list --json shows each queue's limit and job counts", async () 
       failed: 0,
       dead: 0,
       canceled,
+      blocked: 0,
     });
     assert.deepEqual(JSON.parse(await sandbox.ok(["queue", "list", "--json"])), [
       { name: "default", concurrency: null, jobs: counts(1) },
@@ -1207,6 +1208,10 @@ Deno.test("info --json and info show every option a job was enqueued with", asyn
       worker_id: null,
       lease_expires_at: null,
       cancel_requested_at: null,
+      unique_key: null,
+      after: [],
+      parents: [],
+      children: [],
       runs: [],
     });
 

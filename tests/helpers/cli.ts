@@ -213,7 +213,11 @@ export function snapshotDatabase(sandbox: Sandbox): string | null {
       schema: db.prepare("PRAGMA user_version").get(),
     };
     for (const table of tables) {
-      dump[table] = db.prepare(`SELECT * FROM "${table}" ORDER BY 1, 2`).all();
+      const rows = db.prepare(`SELECT * FROM "${table}" ORDER BY 1, 2`).all();
+      // A running worker's heartbeat moves on its own: it is liveness, not data a command changed.
+      dump[table] = table === "workers"
+        ? rows.map(({ heartbeat_at: _heartbeat, ...row }) => row)
+        : rows;
     }
     return JSON.stringify(dump);
   } finally {

@@ -1,7 +1,21 @@
 import { configFromOverrides } from "../../config.ts";
 import { ConflictError, NotFoundError, UsageError } from "../../errors.ts";
 import { FINAL_STATES, type Job, validateJobId } from "../../job.ts";
-import type { CommandDefinition } from "../command.ts";
+import type { Store } from "../../store/mod.ts";
+import type { CommandContext, CommandDefinition } from "../command.ts";
+
+/** Names the jobs that waited on `id` and were canceled with it. */
+async function reportCanceledChildren(store: Store, id: string, context: CommandContext) {
+  const { children } = await store.jobDependencies({ id });
+  const canceled = children.filter((child) => child.state === "canceled");
+  if (canceled.length > 0) {
+    context.stderr(
+      `  and ${canceled.length} job(s) waiting on it: ${
+        canceled.map((child) => child.id).join(", ")
+      }\n`,
+    );
+  }
+}
 
 /** `queuectl cancel ID...`: waiting jobs are canceled at once, running ones are stopped. */
 export const cancelCommand: CommandDefinition = {
@@ -25,7 +39,10 @@ id must exist and not be finished already, or nothing is canceled.`,
       }
     }
     const { canceled, stopping } = await store.jobCancel({ ids, now: context.clock.now() });
-    for (const id of canceled) context.stdout(`${id} canceled\n`);
+    for (const id of canceled) {
+      context.stdout(`${id} canceled\n`);
+      await reportCanceledChildren(store, id, context);
+    }
     if (stopping.length === 0) return;
     const config = configFromOverrides(await store.configOverrides());
     const deadline = Date.now() + (config.killGrace + 10) * 1000;

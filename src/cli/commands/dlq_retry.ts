@@ -33,6 +33,9 @@ export const dlqRetryCommand: CommandDefinition = {
     const retried = await store.jobRetryDead({ ids: all ? "all" : ids, now: context.clock.now() });
     if (all && retried.length === 0) return context.stdout("The dead-letter queue is empty.\n");
     context.stdout(retried.map((id) => `${id}\n`).join(""));
+    for (const id of ids.filter((id) => !retried.includes(id))) {
+      context.stderr(`Job "${id}" stays dead: a newer unfinished job holds its unique key\n`);
+    }
     context.stderr(`Moved ${retried.length} job(s) back to pending\n`);
   },
 };

@@ -83,6 +83,13 @@ Runs missed while no worker was up run once when a worker starts (--missed skip:
     const cron = parseCron(args.positionals[1], (args.values.tz as string | undefined) ?? "UTC");
     const now = context.clock.now();
     const nextRunAt = cron.nextRunAfter(now) ?? null;
+    if (nextRunAt === null) {
+      throw new UsageError(
+        `Invalid cron expression ${
+          JSON.stringify(cron.expression)
+        }: it matches no date from now on`,
+      );
+    }
     await (await context.store()).scheduleAdd({
       schedule: {
         name,
