@@ -318,6 +318,11 @@ export function parseJobSpec(text: string): JobSpec {
   } catch (error) {
     throw new UsageError(`Invalid job JSON: ${(error as Error).message}`);
   }
+  return jobSpecFromValue(value);
+}
+
+/** Checks an already parsed JSON value as a job spec (batches parse many lines at once). */
+export function jobSpecFromValue(value: unknown): JobSpec {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new UsageError(`Invalid job JSON: expected an object, got ${typeName(value)}`);
   }

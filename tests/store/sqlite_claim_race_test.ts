@@ -145,9 +145,10 @@ Deno.test("sqlite: scheduleFire() by 4 processes at once fires each of 200 sched
       Array.from({ length: ROUNDS }, (_, i) => i + 1),
       "each scheduled time fired exactly once",
     );
+    // They raced when some firer lost a compare-and-set to another (on a loaded machine one
+    // process may still win every time).
     assert.ok(
-      firedBy.filter((won) => won.length > 0).length >= 2 &&
-        outputs.some((output) => output.lost > 0),
+      outputs.some((output) => output.lost > 0),
       `the firers did not race: won ${firedBy.map((won) => won.length)}, lost ${
         outputs.map((output) => output.lost)
       }`,
