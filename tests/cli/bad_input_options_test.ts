@@ -6,24 +6,9 @@
  *
  * @module
  */
-import assert from "node:assert/strict";
 import { join } from "node:path";
-import { makeSandbox, type Sandbox, snapshotDatabase, waitFor } from "../helpers/cli.ts";
-
-const USAGE = 2;
-const NOT_FOUND = 3;
-
-interface BadInputCase {
-  /** What the user got wrong. */
-  intent: string;
-  /** The command line; may create files in the sandbox first. */
-  args: (sandbox: Sandbox) => string[] | Promise<string[]>;
-  code: number;
-  /** What the one line on stderr must say. */
-  message?: RegExp;
-  /** Files (besides the sandbox's database) whose bytes must not change. */
-  files?: (sandbox: Sandbox) => string[];
-}
+import { type BadInputCase, badInputTest, NOT_FOUND, USAGE } from "../helpers/bad_input.ts";
+import type { Sandbox } from "../helpers/cli.ts";
 
 /** `enqueue ARGS... -- true`: a good job with a bad flag. */
 const enqueueWith = (...args: string[]) => () => ["enqueue", ...args, "--", "true"];
@@ -303,6 +288,7 @@ const CASES: BadInputCase[] = [
   {
     intent: "enqueue --file - with a bad second line on stdin",
     args: () => ["enqueue", "--file", "-"],
+    stdin: '{"command":"true"}\n{"command":}\n',
     code: USAGE,
     message: /Line 2/,
   },
@@ -314,95 +300,7 @@ const CASES: BadInputCase[] = [
   },
 ];
 
-/** What `enqueue --file -` reads in the case that needs stdin. */
-const STDIN: Record<string, string> = {
-  "enqueue --file - with a bad second line on stdin": '{"command":"true"}\n{"command":}\n',
-};
-
-/** Builds, once, a database with a completed job, a dead one, a pending one and an override. */
-async function makeTemplate(): Promise<
-  { files: Map<string, Uint8Array>; cleanup(): Promise<void> }
-> {
-  const sandbox = await makeSandbox();
-  try {
-    await sandbox.ok(["config", "set", "poll_interval", "0.1"]);
-    await sandbox.ok(["enqueue", '{"id":"done","command":"echo done"}']);
-    await sandbox.ok(["enqueue", '{"id":"dead","command":"exit 7","max_retries":0}']);
-    const worker = sandbox.spawnWorker();
-    await waitFor("the seed jobs to settle", async () => {
-      const { jobs } = await sandbox.status();
-      return jobs.completed === 1 && jobs.dead === 1;
-    });
-    worker.kill("SIGTERM");
-    assert.equal((await worker.finished()).code, 0);
-    await sandbox.ok(["enqueue", '{"id":"waiting","command":"echo later","queue":"q"}']);
-    await sandbox.ok(["config", "set", "max_retries", "4"]);
-    const files = new Map<string, Uint8Array>();
-    for (const suffix of ["", "-wal"]) {
-      try {
-        files.set(suffix, await Deno.readFile(sandbox.db + suffix));
-      } catch {
-        // No WAL left: it was checkpointed when the last connection closed.
-      }
-    }
-    return { files, cleanup: () => sandbox.cleanup() };
-  } catch (error) {
-    await sandbox.cleanup();
-    throw error;
-  }
-}
-
-async function bytesOf(paths: string[]): Promise<(string | null)[]> {
-  return await Promise.all(paths.map(async (path) => {
-    try {
-      return Array.from(await Deno.readFile(path)).join(",");
-    } catch {
-      return null;
-    }
-  }));
-}
-
-Deno.test("bad job-option input exits with its documented code, one line on stderr, and changes nothing", async (t) => {
-  const template = await makeTemplate();
-  try {
-    for (const badCase of CASES) {
-      await t.step(badCase.intent, async () => {
-        const sandbox = await makeSandbox();
-        try {
-          for (const [suffix, bytes] of template.files) {
-            await Deno.writeFile(sandbox.db + suffix, bytes);
-          }
-          const args = await badCase.args(sandbox);
-          const files = badCase.files?.(sandbox) ?? [];
-          const databaseBefore = snapshotDatabase(sandbox);
-          for (const seeded of ['"state":"completed"', '"state":"dead"', '"key":"max_retries"']) {
-            assert.ok(databaseBefore?.includes(seeded), `the seeded database has ${seeded}`);
-          }
-          const filesBefore = await bytesOf(files);
-
-          const result = await sandbox.run(args, { stdin: STDIN[badCase.intent] });
-          const shown = `queuectl ${
-            args.map((arg) => JSON.stringify(arg)).join(" ")
-          }\n--- stdout\n${result.stdout}--- stderr\n${result.stderr}`;
-
-          assert.equal(result.code, badCase.code, `exit code of ${shown}`);
-          assert.equal(result.stdout, "", `stdout of ${shown}`);
-          assert.ok(result.stderr.endsWith("\n"), `stderr ends with a newline: ${shown}`);
-          const lines = result.stderr.slice(0, -1).split("\n");
-          assert.equal(lines.length, 1, `stderr is one line: ${shown}`);
-          assert.match(lines[0], /^queuectl: \S/, `stderr says who speaks: ${shown}`);
-          assert.doesNotMatch(result.stderr, /^ {4}at /m, `no stack trace: ${shown}`);
-          assert.doesNotMatch(result.stderr, /error: Uncaught/, `no uncaught error: ${shown}`);
-          if (badCase.message) assert.match(lines[0], badCase.message, `message of ${shown}`);
-
-          assert.equal(snapshotDatabase(sandbox), databaseBefore, `database changed by ${shown}`);
-          assert.deepEqual(await bytesOf(files), filesBefore, `a file changed by ${shown}`);
-        } finally {
-          await sandbox.cleanup();
-        }
-      });
-    }
-  } finally {
-    await template.cleanup();
-  }
-});
+badInputTest(
+  "bad job-option input exits with its documented code, one line on stderr, and changes nothing",
+  CASES,
+);

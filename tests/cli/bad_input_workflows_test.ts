@@ -6,24 +6,15 @@
  *
  * @module
  */
-import assert from "node:assert/strict";
 import { join } from "node:path";
-import { makeSandbox, type Sandbox, snapshotDatabase, waitFor } from "../helpers/cli.ts";
-
-const USAGE = 2;
-const NOT_FOUND = 3;
-const CONFLICT = 5;
-
-interface BadInputCase {
-  /** What the user got wrong. */
-  intent: string;
-  /** The command line; may create files in the sandbox first. */
-  args: (sandbox: Sandbox) => string[] | Promise<string[]>;
-  env?: Record<string, string>;
-  code: number;
-  /** What the one line on stderr must say. */
-  message?: RegExp;
-}
+import {
+  type BadInputCase,
+  badInputTest,
+  CONFLICT,
+  NOT_FOUND,
+  USAGE,
+} from "../helpers/bad_input.ts";
+import type { Sandbox } from "../helpers/cli.ts";
 
 const enqueue = (json: Record<string, unknown>) => () => ["enqueue", JSON.stringify(json)];
 const scheduleAdd = (...args: string[]) => () => ["schedule", "add", ...args];
@@ -271,26 +262,9 @@ const CASES: BadInputCase[] = [
   },
 ];
 
-/**
- * Builds, once, a database with a completed job, a dead one, a waiting one, a canceled one, a
- * blocked one that holds a unique key, and a schedule.
- */
-async function makeTemplate(): Promise<
-  { files: Map<string, Uint8Array>; cleanup(): Promise<void> }
-> {
-  const sandbox = await makeSandbox();
-  try {
-    await sandbox.ok(["config", "set", "poll_interval", "0.1"]);
-    await sandbox.ok(["enqueue", '{"id":"done","command":"echo done"}']);
-    await sandbox.ok(["enqueue", '{"id":"dead","command":"exit 7","max_retries":0}']);
-    const worker = sandbox.spawnWorker();
-    await waitFor("the seed jobs to settle", async () => {
-      const { jobs } = await sandbox.status();
-      return jobs.completed === 1 && jobs.dead === 1;
-    });
-    worker.kill("SIGTERM");
-    assert.equal((await worker.finished()).code, 0);
-    await sandbox.ok(["enqueue", "--id", "waiting", "--", "echo later"]);
+/** Seeded on top of the common data: a canceled job, a blocked one holding a key, a schedule. */
+const WORKFLOW_SEED = {
+  async seed(sandbox: Sandbox) {
     await sandbox.ok(["enqueue", "--id", "dropped", "--", "true"]);
     await sandbox.ok(["cancel", "dropped"]);
     await sandbox.ok([
@@ -305,68 +279,12 @@ async function makeTemplate(): Promise<
       "true",
     ]);
     await sandbox.ok(["schedule", "add", "nightly", "0 3 * * *", "--", "./nightly.sh"]);
-    const files = new Map<string, Uint8Array>();
-    for (const suffix of ["", "-wal"]) {
-      try {
-        files.set(suffix, await Deno.readFile(sandbox.db + suffix));
-      } catch {
-        // No WAL left: it was checkpointed when the last connection closed.
-      }
-    }
-    return { files, cleanup: () => sandbox.cleanup() };
-  } catch (error) {
-    await sandbox.cleanup();
-    throw error;
-  }
-}
+  },
+  markers: ['"state":"canceled"', '"state":"blocked"', '"unique_key":"k"', '"name":"nightly"'],
+};
 
-Deno.test("bad workflow and schedule input exits with its documented code, one line on stderr, and changes nothing", async (t) => {
-  const template = await makeTemplate();
-  try {
-    for (const badCase of CASES) {
-      await t.step(badCase.intent, async () => {
-        const sandbox = await makeSandbox();
-        try {
-          for (const [suffix, bytes] of template.files) {
-            await Deno.writeFile(sandbox.db + suffix, bytes);
-          }
-          const args = await badCase.args(sandbox);
-          const databaseBefore = snapshotDatabase(sandbox);
-          for (
-            const seeded of [
-              '"state":"completed"',
-              '"state":"dead"',
-              '"state":"canceled"',
-              '"state":"blocked"',
-              '"unique_key":"k"',
-              '"name":"nightly"',
-            ]
-          ) {
-            assert.ok(databaseBefore?.includes(seeded), `the seeded database has ${seeded}`);
-          }
-
-          const result = await sandbox.run(args, { env: badCase.env });
-          const shown = `queuectl ${
-            args.map((arg) => JSON.stringify(arg)).join(" ")
-          }\n--- stdout\n${result.stdout}--- stderr\n${result.stderr}`;
-
-          assert.equal(result.code, badCase.code, `exit code of ${shown}`);
-          assert.equal(result.stdout, "", `stdout of ${shown}`);
-          assert.ok(result.stderr.endsWith("\n"), `stderr ends with a newline: ${shown}`);
-          const lines = result.stderr.slice(0, -1).split("\n");
-          assert.equal(lines.length, 1, `stderr is one line: ${shown}`);
-          assert.match(lines[0], /^queuectl: \S/, `stderr says who speaks: ${shown}`);
-          assert.doesNotMatch(result.stderr, /^ {4}at /m, `no stack trace: ${shown}`);
-          assert.doesNotMatch(result.stderr, /error: Uncaught/, `no uncaught error: ${shown}`);
-          if (badCase.message) assert.match(lines[0], badCase.message, `message of ${shown}`);
-
-          assert.equal(snapshotDatabase(sandbox), databaseBefore, `database changed by ${shown}`);
-        } finally {
-          await sandbox.cleanup();
-        }
-      });
-    }
-  } finally {
-    await template.cleanup();
-  }
-});
+badInputTest(
+  "bad workflow and schedule input exits with its documented code, one line on stderr, and changes nothing",
+  CASES,
+  WORKFLOW_SEED,
+);

@@ -1,0 +1,135 @@
+/**
+ * Bad input, table-driven: every case runs one wrong command line against a database that holds
+ * data (a completed job, a dead one, a pending one, a config override, and whatever a suite
+ * seeds on top) and checks that queuectl answers with the documented exit code and one plain line
+ * on stderr, prints nothing on stdout, and changes nothing: not the database, not a file it was
+ * pointed at.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { makeSandbox, type Sandbox, snapshotDatabase, waitFor } from "./cli.ts";
+
+export const USAGE = 2;
+export const NOT_FOUND = 3;
+export const STORE_UNAVAILABLE = 4;
+export const CONFLICT = 5;
+
+/** One wrong command line and how queuectl must answer it. */
+export interface BadInputCase {
+  /** What the user got wrong. */
+  intent: string;
+  /** The command line; may create files in the sandbox first. */
+  args: (sandbox: Sandbox) => string[] | Promise<string[]>;
+  env?: Record<string, string>;
+  /** What the command reads on stdin, if anything. */
+  stdin?: string;
+  code: number;
+  /** What the one line on stderr must say. */
+  message?: RegExp;
+  /** Files (besides the sandbox's database) whose bytes must not change. */
+  files?: (sandbox: Sandbox) => string[];
+}
+
+/** What a suite seeds on top of the common data, and the snapshot text that proves it there. */
+export interface ExtraSeed {
+  seed(sandbox: Sandbox): Promise<void>;
+  markers: string[];
+}
+
+const COMMON_MARKERS = ['"state":"completed"', '"state":"dead"', '"key":"max_retries"'];
+
+/** Registers one test with a step per case. */
+export function badInputTest(name: string, cases: BadInputCase[], extra?: ExtraSeed): void {
+  Deno.test(name, async (t) => {
+    const template = await makeTemplate(extra);
+    try {
+      for (const badCase of cases) {
+        await t.step(badCase.intent, () => checkCase(badCase, template.files, extra));
+      }
+    } finally {
+      await template.cleanup();
+    }
+  });
+}
+
+async function checkCase(
+  badCase: BadInputCase,
+  templateFiles: Map<string, Uint8Array>,
+  extra: ExtraSeed | undefined,
+): Promise<void> {
+  const sandbox = await makeSandbox();
+  try {
+    for (const [suffix, bytes] of templateFiles) await Deno.writeFile(sandbox.db + suffix, bytes);
+    const args = await badCase.args(sandbox);
+    const files = badCase.files?.(sandbox) ?? [];
+    const databaseBefore = snapshotDatabase(sandbox);
+    for (const seeded of [...COMMON_MARKERS, ...extra?.markers ?? []]) {
+      assert.ok(databaseBefore?.includes(seeded), `the seeded database has ${seeded}`);
+    }
+    const filesBefore = await bytesOf(files);
+
+    const result = await sandbox.run(args, { env: badCase.env, stdin: badCase.stdin });
+    const shown = `queuectl ${
+      args.map((arg) => JSON.stringify(arg)).join(" ")
+    }\n--- stdout\n${result.stdout}--- stderr\n${result.stderr}`;
+
+    assert.equal(result.code, badCase.code, `exit code of ${shown}`);
+    assert.equal(result.stdout, "", `stdout of ${shown}`);
+    assert.ok(result.stderr.endsWith("\n"), `stderr ends with a newline: ${shown}`);
+    const lines = result.stderr.slice(0, -1).split("\n");
+    assert.equal(lines.length, 1, `stderr is one line: ${shown}`);
+    assert.match(lines[0], /^queuectl: \S/, `stderr says who speaks: ${shown}`);
+    assert.doesNotMatch(result.stderr, /^ {4}at /m, `no stack trace: ${shown}`);
+    assert.doesNotMatch(result.stderr, /error: Uncaught/, `no uncaught error: ${shown}`);
+    if (badCase.message) assert.match(lines[0], badCase.message, `stderr of ${shown}`);
+    assert.equal(snapshotDatabase(sandbox), databaseBefore, `the database changed: ${shown}`);
+    assert.deepEqual(await bytesOf(files), filesBefore, `a file changed by ${shown}`);
+  } finally {
+    await sandbox.cleanup();
+  }
+}
+
+/** Builds, once, the seeded database that every case starts from (copied byte for byte). */
+async function makeTemplate(extra: ExtraSeed | undefined): Promise<
+  { files: Map<string, Uint8Array>; cleanup(): Promise<void> }
+> {
+  const sandbox = await makeSandbox();
+  try {
+    await sandbox.ok(["config", "set", "poll_interval", "0.1"]);
+    await sandbox.ok(["enqueue", '{"id":"done","command":"echo done"}']);
+    await sandbox.ok(["enqueue", '{"id":"dead","command":"exit 7","max_retries":0}']);
+    const worker = sandbox.spawnWorker();
+    await waitFor("the seed jobs to settle", async () => {
+      const { jobs } = await sandbox.status();
+      return jobs.completed === 1 && jobs.dead === 1;
+    });
+    worker.kill("SIGTERM");
+    assert.equal((await worker.finished()).code, 0);
+    await sandbox.ok(["enqueue", '{"id":"waiting","command":"echo later","queue":"q"}']);
+    await sandbox.ok(["config", "set", "max_retries", "4"]);
+    await extra?.seed(sandbox);
+    const files = new Map<string, Uint8Array>();
+    for (const suffix of ["", "-wal"]) {
+      try {
+        files.set(suffix, await Deno.readFile(sandbox.db + suffix));
+      } catch {
+        // No WAL left: it was checkpointed when the last connection closed.
+      }
+    }
+    return { files, cleanup: () => sandbox.cleanup() };
+  } catch (error) {
+    await sandbox.cleanup();
+    throw error;
+  }
+}
+
+async function bytesOf(paths: string[]): Promise<(string | null)[]> {
+  return await Promise.all(paths.map(async (path) => {
+    try {
+      return Array.from(await Deno.readFile(path)).join(",");
+    } catch {
+      return null;
+    }
+  }));
+}
