@@ -6,12 +6,16 @@
  * @module
  */
 
-/** The start time of `pid`, or null when it is gone or this OS does not tell (non-Linux). */
-export async function processStartTime(pid: number): Promise<string | null> {
+/**
+ * The start time of `pid`, or null when it is gone or this OS does not tell (non-Linux). Read
+ * synchronously: /proc answers from memory in ~0.1 ms, where the async read costs ~10× that in
+ * thread-pool hand-offs, on every job's start.
+ */
+export function processStartTime(pid: number): Promise<string | null> {
   try {
-    return parseStartTime(await Deno.readTextFile(`/proc/${pid}/stat`));
+    return Promise.resolve(parseStartTime(Deno.readTextFileSync(`/proc/${pid}/stat`)));
   } catch {
-    return null;
+    return Promise.resolve(null);
   }
 }
 
