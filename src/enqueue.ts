@@ -10,7 +10,7 @@ import type { Clock } from "./clock.ts";
 import { type Config, configFromOverrides } from "./config.ts";
 import { UsageError } from "./errors.ts";
 import { generateJobId } from "./ids.ts";
-import type { JobSpec } from "./job.ts";
+import type { JobSpec } from "./job_spec.ts";
 import type { JobInsertResult, NewJob, Store } from "./store/mod.ts";
 
 /** Where the jobs are enqueued from: relative `cwd`s resolve against `cwd`. */

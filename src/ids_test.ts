@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { generateJobId } from "./ids.ts";
-import { validateJobId } from "./job.ts";
+import { validateJobId } from "./job_spec.ts";
 
 Deno.test("generateJobId() sorts by creation time, within and across milliseconds", () => {
   const ids = [

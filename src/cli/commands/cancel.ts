@@ -1,6 +1,7 @@
 import { configFromOverrides } from "../../config.ts";
 import { ConflictError, NotFoundError, UsageError } from "../../errors.ts";
-import { FINAL_STATES, type Job, validateJobId } from "../../job.ts";
+import { FINAL_STATES, type Job } from "../../job.ts";
+import { validateJobId } from "../../job_spec.ts";
 import type { Store } from "../../store/mod.ts";
 import type { CommandContext, CommandDefinition } from "../command.ts";
 

@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError, UsageError } from "../../errors.ts";
-import { validateJobId } from "../../job.ts";
+import { validateJobId } from "../../job_spec.ts";
 import type { CommandDefinition } from "../command.ts";
 
 /** `queuectl dlq retry`: dead jobs back to pending, attempts reset. */

@@ -17,7 +17,7 @@ import {
   validateQueueName,
   validateTimeout,
   validateUniqueKey,
-} from "../../job.ts";
+} from "../../job_spec.ts";
 import type { JobInsertResult } from "../../store/mod.ts";
 import type { CommandContext, CommandDefinition, ParsedArgs } from "../command.ts";
 import { jobToJson, json } from "../render.ts";

@@ -1,6 +1,6 @@
 import { isoTime } from "../../clock.ts";
 import { NotFoundError, UsageError } from "../../errors.ts";
-import { validateJobId } from "../../job.ts";
+import { validateJobId } from "../../job_spec.ts";
 import { tailText } from "../../worker/output_tail.ts";
 import type { CommandDefinition } from "../command.ts";
 import { jobToJson, json, relativeTime, runToJson } from "../render.ts";

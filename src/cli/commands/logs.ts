@@ -1,5 +1,6 @@
 import { NotFoundError, UsageError } from "../../errors.ts";
-import { type Job, type JobRun, validateJobId } from "../../job.ts";
+import { type Job, type JobRun } from "../../job.ts";
+import { validateJobId } from "../../job_spec.ts";
 import type { OutputStream, Store } from "../../store/mod.ts";
 import type { CommandContext, CommandDefinition } from "../command.ts";
 

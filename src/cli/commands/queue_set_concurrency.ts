@@ -1,5 +1,5 @@
 import { UsageError } from "../../errors.ts";
-import { validateQueueName } from "../../job.ts";
+import { validateQueueName } from "../../job_spec.ts";
 import type { CommandDefinition } from "../command.ts";
 
 /** `queuectl queue set-concurrency NAME N`: the most jobs of a queue running at once. */

@@ -8,7 +8,7 @@ import {
   validatePriority,
   validateQueueName,
   validateTimeout,
-} from "../../job.ts";
+} from "../../job_spec.ts";
 import type { MissedPolicy, ScheduledJob } from "../../store/mod.ts";
 import type { CommandDefinition, ParsedArgs } from "../command.ts";
 import { shellQuote } from "./enqueue.ts";

@@ -1,6 +1,7 @@
 import { parseDuration } from "../../duration.ts";
 import { NotFoundError, QueuectlError, UsageError } from "../../errors.ts";
-import { FINAL_STATES, type JobState, validateJobId } from "../../job.ts";
+import { FINAL_STATES, type JobState } from "../../job.ts";
+import { validateJobId } from "../../job_spec.ts";
 import type { CommandDefinition } from "../command.ts";
 import { shortDuration } from "../render.ts";
 

@@ -1,6 +1,6 @@
 import { dirname, join } from "node:path";
 import { QueuectlError, UsageError } from "../../errors.ts";
-import { validateQueueName } from "../../job.ts";
+import { validateQueueName } from "../../job_spec.ts";
 import { hostId } from "../../worker/liveness.ts";
 import type { CommandContext, CommandDefinition } from "../command.ts";
 

@@ -1,0 +1,314 @@
+/**
+ * What a user submits when enqueueing (`JobSpec`), and the checks of every field, shared by the
+ * JSON form, the flags and the schedules. Errors are usage errors that quote the bad value.
+ *
+ * @module
+ */
+import { parseDuration } from "./duration.ts";
+import { UsageError } from "./errors.ts";
+
+/** What a user asks for when enqueueing; everything not given takes its default. */
+export interface JobSpec {
+  id?: string;
+  command: string;
+  maxRetries?: number;
+  timeoutSeconds?: number;
+  priority?: number;
+  queue?: string;
+  /** When to run, as epoch ms (`run_at`); exclusive with `delayMs`. */
+  runAt?: number;
+  /** How long after enqueueing to run (`delay`). */
+  delayMs?: number;
+  backoffBase?: number;
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Ids of jobs that must complete before this one runs. */
+  after?: string[];
+  uniqueKey?: string;
+}
+
+const QUEUE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
+
+/** Checks a queue name: 1 to 64 letters, digits, ".", "_", ":" or "-". */
+export function validateQueueName(name: unknown, where = "queue"): string {
+  if (typeof name !== "string" || !QUEUE_PATTERN.test(name)) {
+    throw new UsageError(
+      `Invalid ${where} ${
+        describeValue(name)
+      }: use 1 to 64 letters, digits, ".", "_", ":" or "-", starting with a letter or digit`,
+    );
+  }
+  return name;
+}
+
+/** Checks a priority: an integer from -1000000 to 1000000; higher runs first. */
+export function validatePriority(value: unknown, where = "priority"): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || Math.abs(value) > 1_000_000) {
+    throw new UsageError(
+      `Invalid ${where}: expected an integer from -1000000 to 1000000, got ${describeValue(value)}`,
+    );
+  }
+  return value;
+}
+
+/** Checks a backoff base: a number from 1 to 1000. */
+export function validateBackoffBase(value: unknown, where = "backoff_base"): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 1 || value > 1000) {
+    throw new UsageError(
+      `Invalid ${where}: expected a number from 1 to 1000, got ${describeValue(value)}`,
+    );
+  }
+  return value;
+}
+
+/** Checks a working directory: a non-empty string without NUL. */
+export function validateCwd(value: unknown, where = "cwd"): string {
+  if (typeof value !== "string" || value.trim() === "" || value.includes("\0")) {
+    throw new UsageError(
+      `Invalid ${where}: expected a directory path, got ${describeValue(value)}`,
+    );
+  }
+  return value;
+}
+
+/** Checks a list of parent ids: an array of valid ids (a single id string is taken as one). */
+export function validateAfter(value: unknown, where = "after"): string[] {
+  const ids = typeof value === "string" ? [value] : value;
+  if (!Array.isArray(ids) || ids.some((id) => typeof id !== "string")) {
+    throw new UsageError(
+      `Invalid ${where}: expected an array of job id strings, got ${describeValue(value)}`,
+    );
+  }
+  for (const id of ids) {
+    if (!ID_PATTERN.test(id)) {
+      throw new UsageError(`Invalid ${where}: ${JSON.stringify(id)} is not a job id`);
+    }
+  }
+  return [...new Set(ids as string[])];
+}
+
+/** Checks a unique key: 1 to 256 characters, no NUL. */
+export function validateUniqueKey(value: unknown, where = "unique_key"): string {
+  if (typeof value !== "string" || value === "" || value.length > 256 || value.includes("\0")) {
+    throw new UsageError(
+      `Invalid ${where} ${describeValue(value)}: expected a string of 1 to 256 characters`,
+    );
+  }
+  return value;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Checks an environment object: names like `FOO_1`, string values, no `QUEUECTL_` names. */
+export function validateEnv(value: unknown, where = "env"): Record<string, string> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new UsageError(`Invalid ${where}: expected an object of strings, got ${typeName(value)}`);
+  }
+  for (const [name, text] of Object.entries(value)) {
+    if (!ENV_NAME.test(name) || name.startsWith("QUEUECTL_")) {
+      throw new UsageError(
+        `Invalid ${where} variable name ${
+          JSON.stringify(name)
+        }: use letters, digits and "_" (QUEUECTL_ names are queuectl's own)`,
+      );
+    }
+    if (typeof text !== "string" || text.includes("\0")) {
+      throw new UsageError(
+        `Invalid ${where} value for ${name}: expected a string, got ${describeValue(text)}`,
+      );
+    }
+  }
+  return value as Record<string, string>;
+}
+
+const ISO_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
+
+/**
+ * Parses an ISO 8601 time with a date, a time and a zone (`2026-12-01T09:00:00Z`,
+ * `2026-12-01T10:00+01:00`) into epoch ms. The zone is required (a bare time would depend on the
+ * machine's zone), and impossible dates (February 30) are refused, not rolled over.
+ */
+export function parseRunAt(value: unknown, where = "run_at"): number {
+  const parts = typeof value === "string" ? ISO_TIME.exec(value) : null;
+  const invalid = () =>
+    new UsageError(
+      `Invalid ${where} ${
+        describeValue(value)
+      }: expected an ISO 8601 time with a zone, like 2026-12-01T09:00:00Z`,
+    );
+  if (!parts) throw invalid();
+  const [year, month, day, hour, minute, second] = parts.slice(1, 7).map((part) =>
+    Number(part ?? 0)
+  );
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (
+    month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 ||
+    second > 59
+  ) {
+    throw invalid();
+  }
+  return Date.parse(value as string);
+}
+
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+/** Checks a job id a user typed, for enqueue and for lookups alike. */
+export function validateJobId(id: string): string {
+  if (!ID_PATTERN.test(id)) {
+    throw new UsageError(
+      `Invalid job id ${
+        JSON.stringify(id)
+      }: use 1 to 128 letters, digits, ".", "_", ":" or "-", starting with a letter or digit`,
+    );
+  }
+  return id;
+}
+
+/** Checks a shell command: non-empty, no NUL byte. */
+export function validateCommand(command: unknown, where = "command"): string {
+  if (command === undefined) {
+    throw new UsageError(`Missing ${where}: the job needs a "command" string`);
+  }
+  if (typeof command !== "string") {
+    throw new UsageError(`Invalid ${where}: expected a string, got ${typeName(command)}`);
+  }
+  if (command.trim() === "") throw new UsageError(`Invalid ${where}: it is empty`);
+  if (command.includes("\0")) throw new UsageError(`Invalid ${where}: it contains a NUL byte`);
+  return command;
+}
+
+/** Checks a retry count: an integer from 0 to 1000. */
+export function validateMaxRetries(value: unknown, where = "max_retries"): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 1000) {
+    throw new UsageError(
+      `Invalid ${where}: expected an integer from 0 to 1000, got ${describeValue(value)}`,
+    );
+  }
+  return value;
+}
+
+/** Checks a timeout in seconds: a number from 0 (no timeout) to 30 days. */
+export function validateTimeout(value: unknown, where = "timeout"): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > 2_592_000) {
+    throw new UsageError(
+      `Invalid ${where}: expected seconds from 0 (none) to 2592000, got ${describeValue(value)}`,
+    );
+  }
+  return value;
+}
+
+/** Fields of the seed's full job object that describe a new job and are accepted, then ignored. */
+const SEED_FIELDS: Record<string, (value: unknown) => boolean> = {
+  state: (value) => value === "pending",
+  attempts: (value) => value === 0,
+  created_at: (value) => typeof value === "string" && !Number.isNaN(Date.parse(value)),
+  updated_at: (value) => typeof value === "string" && !Number.isNaN(Date.parse(value)),
+};
+
+/**
+ * Parses the enqueue JSON document (`{"id":"job1","command":"sleep 2","max_retries":3}`).
+ *
+ * @example
+ * ```ts
+ * import { parseJobSpec } from "./job_spec.ts";
+ * const spec = parseJobSpec('{"id":"job1","command":"sleep 2"}');
+ * console.assert(spec.id === "job1" && spec.command === "sleep 2");
+ * ```
+ */
+export function parseJobSpec(text: string): JobSpec {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`Invalid job JSON: ${(error as Error).message}`);
+  }
+  return jobSpecFromValue(value);
+}
+
+/** Checks an already parsed JSON value as a job spec (batches parse many lines at once). */
+export function jobSpecFromValue(value: unknown): JobSpec {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new UsageError(`Invalid job JSON: expected an object, got ${typeName(value)}`);
+  }
+  return jobSpecFromObject(value as Record<string, unknown>);
+}
+
+function jobSpecFromObject(fields: Record<string, unknown>): JobSpec {
+  const spec: JobSpec = { command: validateCommand(fields.command) };
+  for (const [key, value] of Object.entries(fields)) {
+    switch (key) {
+      case "command":
+        break;
+      case "id":
+        if (typeof value !== "string") {
+          throw new UsageError(`Invalid id: expected a string, got ${typeName(value)}`);
+        }
+        spec.id = validateJobId(value);
+        break;
+      case "max_retries":
+        spec.maxRetries = validateMaxRetries(value);
+        break;
+      case "timeout":
+        spec.timeoutSeconds = validateTimeout(value);
+        break;
+      case "priority":
+        spec.priority = validatePriority(value);
+        break;
+      case "queue":
+        spec.queue = validateQueueName(value);
+        break;
+      case "run_at":
+        spec.runAt = parseRunAt(value);
+        break;
+      case "delay":
+        spec.delayMs = typeof value === "number" && value >= 0 && Number.isFinite(value)
+          ? Math.round(value * 1000)
+          : parseDuration(typeof value === "string" ? value : JSON.stringify(value), "delay");
+        break;
+      case "backoff_base":
+        spec.backoffBase = validateBackoffBase(value);
+        break;
+      case "cwd":
+        spec.cwd = validateCwd(value);
+        break;
+      case "env":
+        spec.env = validateEnv(value);
+        break;
+      case "after":
+        spec.after = validateAfter(value);
+        break;
+      case "unique_key":
+        spec.uniqueKey = validateUniqueKey(value);
+        break;
+      default:
+        if (key in SEED_FIELDS) {
+          if (!SEED_FIELDS[key](value)) {
+            throw new UsageError(
+              `Invalid ${key}: ${
+                describeValue(value)
+              } does not describe a new job (queuectl sets it)`,
+            );
+          }
+          break;
+        }
+        throw new UsageError(`Unknown field ${JSON.stringify(key)} in job JSON`);
+    }
+  }
+  if (spec.runAt !== undefined && spec.delayMs !== undefined) {
+    throw new UsageError('Give "run_at" or "delay", not both');
+  }
+  return spec;
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return "null";
+  if (value === undefined) return "nothing";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "object") return "an object";
+  return typeof value === "number" ? "a number" : `a ${typeof value}`;
+}
+
+function describeValue(value: unknown): string {
+  return JSON.stringify(value) ?? String(value);
+}
