@@ -11,6 +11,7 @@ const RANDOM_SPACE = 32 ** RANDOM_CHARS;
 
 let lastTime = -1;
 let lastRandom = 0;
+let lastTimeText = "";
 
 /**
  * A new, time-sortable job id.
@@ -30,8 +31,10 @@ export function generateJobId(now: number): string {
     lastTime = Math.max(now, lastTime);
     // Leave headroom so that counting up within the millisecond rarely overflows.
     lastRandom = Math.floor(Math.random() * (RANDOM_SPACE / 2));
+    // A batch shares one millisecond: encode its time once.
+    lastTimeText = encode(lastTime, 10);
   }
-  return encode(lastTime, 10) + encode(lastRandom, RANDOM_CHARS);
+  return lastTimeText + encode(lastRandom, RANDOM_CHARS);
 }
 
 function encode(value: number, length: number): string {

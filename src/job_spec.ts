@@ -236,7 +236,8 @@ export function jobSpecFromValue(value: unknown): JobSpec {
 
 function jobSpecFromObject(fields: Record<string, unknown>): JobSpec {
   const spec: JobSpec = { command: validateCommand(fields.command) };
-  for (const [key, value] of Object.entries(fields)) {
+  for (const key in fields) {
+    const value = fields[key];
     switch (key) {
       case "command":
         break;

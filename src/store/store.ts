@@ -57,8 +57,10 @@ export interface NewJob {
 
 /** What `jobInsert` did with one new job. */
 export interface JobInsertResult {
+  /** `job.id`, readable without building the whole row. */
+  id: string;
   /** The new job, or the unfinished job that holds its unique key already. */
-  job: Job;
+  readonly job: Job;
   /** True when nothing was added because `job` held the unique key already. */
   existing: boolean;
 }

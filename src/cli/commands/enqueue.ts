@@ -175,7 +175,7 @@ async function enqueueFile(
   context.stdout(
     args.values.json
       ? json(results.map((result) => jobToJson(result.job)))
-      : results.map((result) => result.job.id).join("\n") + "\n",
+      : results.map((result) => result.id).join("\n") + "\n",
   );
   reportExisting(context, results);
   const added = results.filter((result) => !result.existing).length;
@@ -201,8 +201,11 @@ function reportExisting(context: CommandContext, results: JobInsertResult[]): vo
  * one by one, to name the bad line.
  */
 function parseJobLines(text: string, path: string, defaults: Partial<JobSpec>): JobSpec[] {
-  const numbered = text.split("\n").map((line, index) => ({ line, number: index + 1 }))
-    .filter(({ line }) => line.trim() !== "");
+  const all = text.split("\n");
+  const numbered: { line: string; number: number }[] = [];
+  for (let index = 0; index < all.length; index++) {
+    if (all[index].trim() !== "") numbered.push({ line: all[index], number: index + 1 });
+  }
   let values: unknown[] | undefined;
   try {
     values = JSON.parse(`[${numbered.map(({ line }) => line).join(",")}]`);

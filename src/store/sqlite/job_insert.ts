@@ -67,12 +67,20 @@ export function insertInTransaction(
   insertDependencies(conn, toAdd);
   const addQueue = conn.statement("INSERT OR IGNORE INTO queues (name) VALUES (?)");
   for (const queue of new Set(fresh.map((job) => job.queue))) addQueue.run(queue);
-  return plan.map((entry) =>
-    "stored" in entry ? { job: entry.stored, existing: true } : {
-      job: newJobRow(entry.added, now, blocked.has(entry.added.id) ? "blocked" : "pending"),
-      existing: entry.repeat,
-    }
-  );
+  return plan.map((entry) => {
+    if ("stored" in entry) return { id: entry.stored.id, job: entry.stored, existing: true };
+    // The row is built only when asked for: a 100k-line batch that prints only ids never
+    // builds 100k rows.
+    const { added, repeat } = entry;
+    let row: Job | undefined;
+    return {
+      id: added.id,
+      existing: repeat,
+      get job() {
+        return row ??= newJobRow(added, now, blocked.has(added.id) ? "blocked" : "pending");
+      },
+    };
+  });
 }
 
 /** The ids of new jobs that must wait: a parent (stored or new) has not completed. */

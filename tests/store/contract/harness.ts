@@ -95,7 +95,7 @@ export function added(
   now: number,
   state: "pending" | "blocked" = "pending",
 ): JobInsertResult {
-  return { job: newJobRow(job, now, state), existing: false };
+  return { id: job.id, job: newJobRow(job, now, state), existing: false };
 }
 
 /** The state of each job of `jobIds` (undefined for a job that is not stored), by id. */

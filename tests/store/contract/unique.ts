@@ -67,10 +67,10 @@ export function uniqueContract(test: ContractTest): void {
       now: T0 + 2,
     });
     assert.deepEqual(results, [
-      { job: held[0], existing: true },
-      { job: held[1], existing: true },
-      { job: held[2], existing: true },
-      { job: held[3], existing: true },
+      { id: held[0]!.id, job: held[0], existing: true },
+      { id: held[1]!.id, job: held[1], existing: true },
+      { id: held[2]!.id, job: held[2], existing: true },
+      { id: held[3]!.id, job: held[3], existing: true },
       added(fresh, T0 + 2),
       added(keyless, T0 + 2),
     ]);
@@ -138,7 +138,7 @@ export function uniqueContract(test: ContractTest): void {
         ],
         now: T0 + 20,
       }),
-      stored.map((job) => ({ job, existing: true })),
+      stored.map((job) => ({ id: job!.id, job, existing: true })),
     );
     assert.deepEqual(ids(await store.jobList({})), [...finished, ...again.map((job) => job.id)]);
   });
@@ -160,9 +160,9 @@ export function uniqueContract(test: ContractTest): void {
     const firstRow = newJobRow(first, T0, "blocked");
     assert.deepEqual(results, [
       added(first, T0, "blocked"),
-      { job: firstRow, existing: true },
+      { id: firstRow.id, job: firstRow, existing: true },
       added(parent, T0),
-      { job: firstRow, existing: true },
+      { id: firstRow.id, job: firstRow, existing: true },
       added(otherKey, T0),
     ]);
     assert.deepEqual(await store.jobGet({ id: "first" }), firstRow);
@@ -232,7 +232,7 @@ export function uniqueContract(test: ContractTest): void {
     assert.equal(retried?.attempts, 0);
     assert.deepEqual(
       await store.jobInsert({ jobs: [newJob("latest", { uniqueKey: "nightly" })], now: T0 + 9 }),
-      [{ job: retried, existing: true }],
+      [{ id: retried.id, job: retried, existing: true }],
     );
     assert.equal(await store.jobGet({ id: "latest" }), undefined);
   });
