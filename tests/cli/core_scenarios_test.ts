@@ -16,18 +16,9 @@ import {
   waitFor,
   type WorkerHandle,
 } from "../helpers/cli.ts";
+import { enqueue, type Json } from "../helpers/jobs.ts";
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
-
-type Json = Record<string, unknown>;
-
-/** Enqueues one job given as JSON (or as `--` arguments) and returns the printed id. */
-async function enqueue(sandbox: Sandbox, args: string[]): Promise<string> {
-  const stdout = await sandbox.ok(["enqueue", ...args]);
-  const id = stdout.trim();
-  assert.match(id, /^\S+$/, `enqueue should print one id, printed ${JSON.stringify(stdout)}`);
-  return id;
-}
 
 /** Waits until the job is in `state` and returns its `info --json` object. */
 function waitForState(sandbox: Sandbox, id: string, state: string, timeoutMs = 20_000) {

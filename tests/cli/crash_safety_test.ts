@@ -20,6 +20,7 @@ import {
   waitFor,
   type WorkerHandle,
 } from "../helpers/cli.ts";
+import { configure, enqueue, q, runsOf } from "../helpers/jobs.ts";
 
 type Json = Record<string, unknown>;
 
@@ -103,33 +104,11 @@ async function exitOf(worker: LoggedWorker): Promise<number> {
   return status.code;
 }
 
-/** Quotes a path for `sh`. */
-function q(text: string): string {
-  return `'${text.replaceAll("'", `'\\''`)}'`;
-}
-
-async function configure(sandbox: Sandbox, settings: Record<string, string>): Promise<void> {
-  for (const [key, value] of Object.entries(settings)) {
-    await sandbox.ok(["config", "set", key, value]);
-  }
-}
-
-async function enqueue(sandbox: Sandbox, args: string[]): Promise<string> {
-  const id = (await sandbox.ok(["enqueue", ...args])).trim();
-  assert.match(id, /^\S+$/);
-  return id;
-}
-
 function waitForState(sandbox: Sandbox, id: string, state: string, timeoutMs = 20_000) {
   return waitFor(`job "${id}" to be ${state}`, async () => {
     const job = await sandbox.info(id);
     return job.state === state ? job : undefined;
   }, timeoutMs);
-}
-
-function runsOf(job: Json): Json[] {
-  assert.ok(Array.isArray(job.runs), `info --json has no runs array: ${JSON.stringify(job)}`);
-  return job.runs as Json[];
 }
 
 /** The outcome of every run, oldest first. */

@@ -106,7 +106,7 @@ export async function runCli(
 ): Promise<CliResult> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN, ...args],
-    env: baseEnv(env),
+    env: cliEnvironment(env),
     clearEnv: true,
     stdin: stdin === undefined ? "null" : "piped",
     stdout: "piped",
@@ -129,7 +129,7 @@ export async function runCli(
 function spawnCli(args: string[], env: Record<string, string>): WorkerHandle {
   const process = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN, ...args],
-    env: baseEnv(env),
+    env: cliEnvironment(env),
     clearEnv: true,
     stdin: "null",
     stdout: "piped",
@@ -149,7 +149,8 @@ function spawnCli(args: string[], env: Record<string, string>): WorkerHandle {
   };
 }
 
-function baseEnv(env: Record<string, string>): Record<string, string> {
+/** The environment a CLI call of the tests gets: PATH, HOME and Deno's own, then `env`. */
+export function cliEnvironment(env: Record<string, string>): Record<string, string> {
   const inherited: Record<string, string> = {};
   for (const name of ["PATH", "HOME", "DENO_DIR", "TMPDIR"]) {
     const value = Deno.env.get(name);

@@ -1,0 +1,109 @@
+/**
+ * Helpers for end-to-end job tests, on top of `cli.ts`: enqueue and wait for states, start and
+ * stop worker processes whose logs are read as they come, and small assertions.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { type CliResult, type Sandbox, waitFor, type WorkerHandle } from "./cli.ts";
+
+/** A JSON object as the CLI prints it. */
+export type Json = Record<string, unknown>;
+
+/** An ISO 8601 UTC time with milliseconds, as queuectl prints every time. */
+export const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** Quotes a path for `sh`. */
+export function q(text: string): string {
+  return `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
+export async function configure(sandbox: Sandbox, settings: Record<string, string>): Promise<void> {
+  for (const [key, value] of Object.entries(settings)) {
+    await sandbox.ok(["config", "set", key, value]);
+  }
+}
+
+/** Enqueues one job and returns the printed id. */
+export async function enqueue(sandbox: Sandbox, args: string[]): Promise<string> {
+  const stdout = await sandbox.ok(["enqueue", ...args]);
+  const id = stdout.trim();
+  assert.match(id, /^\S+$/, `enqueue should print one id, printed ${JSON.stringify(stdout)}`);
+  return id;
+}
+
+/** Waits until the job is in `state` and returns its `info --json` object. */
+export function waitForState(sandbox: Sandbox, id: string, state: string, timeoutMs = 30_000) {
+  return waitFor(`job "${id}" to be ${state}`, async () => {
+    const job = await sandbox.info(id);
+    return job.state === state ? job : undefined;
+  }, timeoutMs);
+}
+
+export function runsOf(job: Json): Json[] {
+  assert.ok(Array.isArray(job.runs), `info --json has no runs array: ${JSON.stringify(job)}`);
+  return job.runs as Json[];
+}
+
+export function ms(value: unknown): number {
+  assert.match(String(value), ISO_UTC);
+  return Date.parse(String(value));
+}
+
+/** Asserts that a CLI call ended as expected, showing everything it printed when it did not. */
+export function assertExit(result: CliResult, code: number, what: string): void {
+  assert.equal(
+    result.code,
+    code,
+    `${what} exited ${result.code}, expected ${code}\n--- stdout\n${result.stdout}--- stderr\n${result.stderr}`,
+  );
+}
+
+/** A worker process whose log (stderr) is read as it comes, so its pipe never fills. */
+export interface RunningWorker {
+  handle: WorkerHandle;
+  log(): string;
+  /** Resolves with the exit code once the process has exited and its output is read. */
+  exited: Promise<number>;
+}
+
+/** Starts `worker start ARGS` and waits until it has registered; fails if it exits first. */
+export async function startWorker(sandbox: Sandbox, args: string[] = []): Promise<RunningWorker> {
+  const handle = sandbox.spawnWorker(args);
+  let text = "";
+  const decoder = new TextDecoder();
+  const drained = Promise.all([
+    (async () => {
+      for await (const chunk of handle.process.stderr) {
+        text += decoder.decode(chunk, { stream: true });
+      }
+    })().catch(() => {}),
+    handle.process.stdout.pipeTo(new WritableStream()).catch(() => {}),
+  ]);
+  let code: number | undefined;
+  const exited = handle.process.status.then(async (status) => {
+    await drained;
+    code = status.code;
+    return status.code;
+  });
+  const outcome = await waitFor(`worker start ${args.join(" ")} to register`, async () => {
+    if (code !== undefined) return { exited: code };
+    const { workers } = await sandbox.status();
+    return workers.some((worker) => worker.pid === handle.pid) ? { exited: null } : undefined;
+  }, 30_000);
+  if (outcome.exited !== null) {
+    throw new Error(
+      `queuectl worker start ${
+        args.join(" ")
+      } exited ${outcome.exited} before it registered:\n${text}`,
+    );
+  }
+  return { handle, log: () => text, exited };
+}
+
+/** SIGTERMs a worker process and checks that it exits 0. */
+export async function stopWorker(worker: RunningWorker): Promise<void> {
+  worker.handle.kill("SIGTERM");
+  const code = await worker.exited;
+  assert.equal(code, 0, `worker exited ${code}:\n${worker.log()}`);
+}
