@@ -10,7 +10,6 @@ import {
   validateBackoffBase,
   validateCommand,
   validateCwd,
-  validateEnv,
   validateJobId,
   validateMaxRetries,
   validatePriority,
@@ -20,6 +19,7 @@ import {
 } from "../../job_spec.ts";
 import type { JobInsertResult } from "../../store/mod.ts";
 import type { CommandContext, CommandDefinition, ParsedArgs } from "../command.ts";
+import { commandFromRest, envFlag, numberFlag } from "../flags.ts";
 import { jobToJson, json } from "../render.ts";
 
 /** `queuectl enqueue`: adds one job (or a file of them) and prints the id(s). */
@@ -133,10 +133,7 @@ function specFromArgs(args: ParsedArgs): JobSpec {
     if (positionals.length > 0) {
       throw new UsageError(`Unexpected argument "${positionals[0]}" before "--"`);
     }
-    if (rest.length === 0) throw new UsageError('Missing command after "--"');
-    return {
-      command: validateCommand(rest.length === 1 ? rest[0] : rest.map(shellQuote).join(" ")),
-    };
+    return { command: commandFromRest(rest) };
   }
   if (positionals.length === 1) {
     return /^\s*[{[]/.test(positionals[0])
@@ -258,16 +255,8 @@ function specFromFlags(values: ParsedArgs["values"]): Partial<JobSpec> {
   }
   if (text("unique") !== undefined) spec.uniqueKey = validateUniqueKey(text("unique"), "--unique");
   const env = values.env as string[] | undefined;
-  if (env !== undefined) spec.env = validateEnv(Object.fromEntries(env.map(envPair)), "--env");
+  if (env !== undefined) spec.env = envFlag(env);
   return spec;
-}
-
-function envPair(text: string): [string, string] {
-  const equals = text.indexOf("=");
-  if (equals <= 0) {
-    throw new UsageError(`Invalid --env ${JSON.stringify(text)}: expected NAME=VALUE`);
-  }
-  return [text.slice(0, equals), text.slice(equals + 1)];
 }
 
 /** `run_at` and `delay` are two ways to say one thing: only one may be given. */
@@ -277,14 +266,4 @@ function checkWhen(spec: JobSpec): void {
       "Give a run time (run_at, --run-at) or a delay (delay, --delay), not both",
     );
   }
-}
-
-function numberFlag(text: string): number | string {
-  return text.trim() !== "" && Number.isFinite(Number(text)) ? Number(text) : text;
-}
-
-/** Quotes one argument for `sh` unless it is plainly safe. */
-export function shellQuote(arg: string): string {
-  if (/^[A-Za-z0-9_\-+=/.,:@%^]+$/.test(arg)) return arg;
-  return `'${arg.replaceAll("'", `'\\''`)}'`;
 }

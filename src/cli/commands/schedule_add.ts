@@ -1,9 +1,7 @@
 import { isoTime } from "../../clock.ts";
 import { UsageError } from "../../errors.ts";
 import {
-  validateCommand,
   validateCwd,
-  validateEnv,
   validateMaxRetries,
   validatePriority,
   validateQueueName,
@@ -11,7 +9,7 @@ import {
 } from "../../job_spec.ts";
 import type { MissedPolicy, ScheduledJob } from "../../store/mod.ts";
 import type { CommandDefinition, ParsedArgs } from "../command.ts";
-import { shellQuote } from "./enqueue.ts";
+import { commandFromRest, envFlag, numberFlag } from "../flags.ts";
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
 
@@ -72,7 +70,7 @@ Runs missed while no worker was up run once when a worker starts (--missed skip:
       );
     }
     const name = validateScheduleName(args.positionals[0]);
-    if (!args.rest || args.rest.length === 0) throw new UsageError('Missing command after "--"');
+    if (!args.rest) throw new UsageError('Missing command after "--"');
     const job = scheduledJob(args, context.cwd);
     const missed = (args.values.missed as string | undefined) ?? "run-once";
     if (missed !== "run-once" && missed !== "skip") {
@@ -110,12 +108,9 @@ Runs missed while no worker was up run once when a worker starts (--missed skip:
 function scheduledJob(args: ParsedArgs, cwd: string): ScheduledJob {
   const rest = args.rest!;
   const text = (name: string) => args.values[name] as string | undefined;
-  const number = (name: string) => {
-    const value = text(name)!;
-    return value.trim() !== "" && Number.isFinite(Number(value)) ? Number(value) : value;
-  };
+  const number = (name: string) => numberFlag(text(name)!);
   const job: ScheduledJob = {
-    command: validateCommand(rest.length === 1 ? rest[0] : rest.map(shellQuote).join(" ")),
+    command: commandFromRest(rest),
     cwd: text("cwd") === undefined ? cwd : validateCwd(text("cwd"), "--cwd"),
   };
   if (text("queue") !== undefined) job.queue = validateQueueName(text("queue"), "--queue");
@@ -129,17 +124,6 @@ function scheduledJob(args: ParsedArgs, cwd: string): ScheduledJob {
     job.maxRetries = validateMaxRetries(number("max-retries"), "--max-retries");
   }
   const env = args.values.env as string[] | undefined;
-  if (env !== undefined) {
-    job.env = validateEnv(
-      Object.fromEntries(env.map((pair) => {
-        const equals = pair.indexOf("=");
-        if (equals <= 0) {
-          throw new UsageError(`Invalid --env ${JSON.stringify(pair)}: expected NAME=VALUE`);
-        }
-        return [pair.slice(0, equals), pair.slice(equals + 1)];
-      })),
-      "--env",
-    );
-  }
+  if (env !== undefined) job.env = envFlag(env);
   return job;
 }
