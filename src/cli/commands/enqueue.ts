@@ -199,34 +199,44 @@ function reportExisting(context: CommandContext, results: JobInsertResult[]): vo
  */
 function parseJobLines(text: string, path: string, defaults: Partial<JobSpec>): JobSpec[] {
   const all = text.split("\n");
-  const numbered: { line: string; number: number }[] = [];
+  // Blank lines are skipped; `numbers[i]` is the line number of the i-th job.
+  const lines: string[] = [];
+  const numbers: number[] = [];
   for (let index = 0; index < all.length; index++) {
-    if (all[index].trim() !== "") numbered.push({ line: all[index], number: index + 1 });
+    if (all[index].trim() === "") continue;
+    lines.push(all[index]);
+    numbers.push(index + 1);
   }
   let values: unknown[] | undefined;
   try {
-    values = JSON.parse(`[${numbered.map(({ line }) => line).join(",")}]`);
+    values = JSON.parse(`[${lines.join(",")}]`);
     // A line holding two values ("{…},{…}") would shift every later line: parse one by one.
-    if (values!.length !== numbered.length) values = undefined;
+    if (values!.length !== lines.length) values = undefined;
   } catch {
     values = undefined;
   }
   const hasDefaults = Object.keys(defaults).length > 0;
-  return numbered.map(({ line, number }, index) => {
+  const specs: JobSpec[] = new Array(lines.length);
+  for (let index = 0; index < lines.length; index++) {
     try {
-      const own = values ? jobSpecFromValue(values[index]) : parseJobSpec(line);
-      if (!hasDefaults) return own;
-      // A line's own run_at or delay replaces the default time, whichever way either is given.
-      const when = own.runAt !== undefined || own.delayMs !== undefined
-        ? { runAt: undefined, delayMs: undefined }
-        : {};
-      const spec = { ...defaults, ...when, ...own };
-      checkWhen(spec);
-      return spec;
+      const own = values ? jobSpecFromValue(values[index]) : parseJobSpec(lines[index]);
+      specs[index] = hasDefaults ? withDefaults(own, defaults) : own;
     } catch (error) {
-      throw new UsageError(`Line ${number} of "${path}": ${errorMessage(error)}`);
+      throw new UsageError(`Line ${numbers[index]} of "${path}": ${errorMessage(error)}`);
     }
-  });
+  }
+  return specs;
+}
+
+/** A line's spec over the flags' defaults. */
+function withDefaults(own: JobSpec, defaults: Partial<JobSpec>): JobSpec {
+  // A line's own run_at or delay replaces the default time, whichever way either is given.
+  const when = own.runAt !== undefined || own.delayMs !== undefined
+    ? { runAt: undefined, delayMs: undefined }
+    : {};
+  const spec = { ...defaults, ...when, ...own };
+  checkWhen(spec);
+  return spec;
 }
 
 /** The job fields given as flags. */

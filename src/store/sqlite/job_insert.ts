@@ -32,14 +32,39 @@ export function insertInTransaction(
   jobs: NewJob[],
   now: number,
 ): JobInsertResult[] {
-  // Unique keys first: a job whose key is held (stored, or by an earlier job of the batch) is
-  // answered with the holder and not added.
+  const plan = jobs.some((job) => job.uniqueKey !== null) ? planUniqueKeys(conn, jobs) : undefined;
+  const toAdd = plan?.toAdd ?? jobs;
+  const blocked = blockedJobs(conn, toAdd);
+  for (let start = 0; start < toAdd.length; start += INSERT_ROWS) {
+    insertRows(conn, toAdd.slice(start, start + INSERT_ROWS), now, blocked);
+  }
+  insertDependencies(conn, toAdd);
+  const addQueue = conn.statement("INSERT OR IGNORE INTO queues (name) VALUES (?)");
+  for (const queue of new Set(toAdd.map((job) => job.queue))) addQueue.run(queue);
+  if (!plan) return jobs.map((job) => addedJob(job, false, now, blocked.has(job.id)));
+  return plan.entries.map((entry) => {
+    if ("stored" in entry) return { id: entry.stored.id, job: entry.stored, existing: true };
+    return addedJob(entry.added, entry.repeat, now, blocked.has(entry.added.id));
+  });
+}
+
+/** What to do with each job of a batch that uses unique keys. */
+type PlanEntry = { stored: Job } | { added: NewJob; repeat: boolean };
+
+/**
+ * Resolves unique keys: a job whose key is held (stored, or by an earlier job of the batch) is
+ * answered with the holder and not added; a job waiting on such a job waits on the holder.
+ */
+function planUniqueKeys(
+  conn: SqliteConnection,
+  jobs: NewJob[],
+): { entries: PlanEntry[]; toAdd: NewJob[] } {
   const holder = conn.statement(
     `SELECT * FROM jobs WHERE unique_key = ? AND state IN ${UNFINISHED}`,
   );
   const firstWithKey = new Map<string, NewJob>();
   const fresh: NewJob[] = [];
-  const plan = jobs.map((job): { stored: Job } | { added: NewJob; repeat: boolean } => {
+  const entries = jobs.map((job): PlanEntry => {
     if (job.uniqueKey !== null) {
       const stored = holder.get(job.uniqueKey) as Row | undefined;
       if (stored) return { stored: jobFromRow(stored) };
@@ -50,9 +75,8 @@ export function insertInTransaction(
     fresh.push(job);
     return { added: job, repeat: false };
   });
-  // A parent in the batch that was not added (its key is held) means the job holding the key.
   const holderOf = new Map<string, string>();
-  plan.forEach((entry, index) => {
+  entries.forEach((entry, index) => {
     const holder = "stored" in entry ? entry.stored.id : entry.repeat ? entry.added.id : undefined;
     if (holder !== undefined) holderOf.set(jobs[index].id, holder);
   });
@@ -60,27 +84,27 @@ export function insertInTransaction(
     ...job,
     after: job.after.map((parent) => holderOf.get(parent) ?? parent),
   }));
-  const blocked = blockedJobs(conn, toAdd);
-  for (let start = 0; start < toAdd.length; start += INSERT_ROWS) {
-    insertRows(conn, toAdd.slice(start, start + INSERT_ROWS), now, blocked);
-  }
-  insertDependencies(conn, toAdd);
-  const addQueue = conn.statement("INSERT OR IGNORE INTO queues (name) VALUES (?)");
-  for (const queue of new Set(fresh.map((job) => job.queue))) addQueue.run(queue);
-  return plan.map((entry) => {
-    if ("stored" in entry) return { id: entry.stored.id, job: entry.stored, existing: true };
-    // The row is built only when asked for: a 100k-line batch that prints only ids never
-    // builds 100k rows.
-    const { added, repeat } = entry;
-    let row: Job | undefined;
-    return {
-      id: added.id,
-      existing: repeat,
-      get job() {
-        return row ??= newJobRow(added, now, blocked.has(added.id) ? "blocked" : "pending");
-      },
-    };
-  });
+  return { entries, toAdd };
+}
+
+/**
+ * The result for a job the insert added (or a repeat of one): its row is built only when asked
+ * for, so a 100k-line batch that prints only ids never builds 100k rows.
+ */
+function addedJob(
+  added: NewJob,
+  existing: boolean,
+  now: number,
+  blocked: boolean,
+): JobInsertResult {
+  let row: Job | undefined;
+  return {
+    id: added.id,
+    existing,
+    get job() {
+      return row ??= newJobRow(added, now, blocked ? "blocked" : "pending");
+    },
+  };
 }
 
 /** The ids of new jobs that must wait: a parent (stored or new) has not completed. */

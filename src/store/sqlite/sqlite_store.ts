@@ -76,6 +76,9 @@ export class SqliteStore implements Store {
       await store.#migrate();
       db.exec(`PRAGMA synchronous = ${options.durability === "normal" ? "NORMAL" : "FULL"}`);
       db.exec("PRAGMA foreign_keys = ON");
+      // 64 MiB of page cache (the default is 2 MiB): a large batch no longer spills pages to the
+      // WAL in the middle of its transaction. Only pages touched are allocated.
+      db.exec("PRAGMA cache_size = -65536");
     } catch (error) {
       db.close();
       throw error;
