@@ -190,6 +190,9 @@ export interface Store {
   /** Releases the connection. */
   close(): Promise<void>;
 
+  /** How many schema migrations the store has applied (opening a store applies them all). */
+  schemaVersion(): Promise<number>;
+
   /**
    * Adds jobs, all or none, in one transaction; the write is durable (fsync'd) before this
    * resolves. A job with `after` is `blocked` until every parent completed (`pending` at once if

@@ -92,7 +92,11 @@ export class SqliteStore implements Store {
   }
 
   /** The schema version (number of migrations applied). */
-  schemaVersion(): number {
+  schemaVersion(): Promise<number> {
+    return Promise.resolve(this.#userVersion());
+  }
+
+  #userVersion(): number {
     return Number(this.#connection.get("PRAGMA user_version")?.user_version ?? 0);
   }
 
@@ -120,7 +124,7 @@ export class SqliteStore implements Store {
       // Check again under the write lock: another process may have created the schema between
       // our first look and now, and its tables must not be taken for another program's.
       checkOwnership(true);
-      const version = this.schemaVersion();
+      const version = this.#userVersion();
       if (version > MIGRATIONS.length) {
         throw new StoreUnavailableError(
           `"${this.location}" has schema version ${version}, newer than this queuectl knows (${MIGRATIONS.length}); upgrade queuectl`,

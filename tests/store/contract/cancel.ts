@@ -180,7 +180,8 @@ export function cancelContract(test: ContractTest): void {
   test("jobFinish() of a job with a cancel request ends it canceled, as failed, pending, dead or rescued, with a 'canceled' run", async ({ store }) => {
     const names = ["as-failed", "as-pending", "as-dead", "as-rescued"];
     await store.jobInsert({ jobs: names.map((id) => newJob(id, { maxRetries: 3 })), now: T0 });
-    const jobs = await Promise.all(names.map(() => claim(store, "w1", T0)));
+    const jobs = [];
+    for (const _ of names) jobs.push(await claim(store, "w1", T0));
     assert.deepEqual(jobs.map((job) => job.id), names);
     const result = await store.jobCancel({ ids: names, now: T0 + 5 });
     assert.deepEqual([...result.stopping].sort(), [...names].sort());

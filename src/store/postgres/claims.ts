@@ -1,0 +1,81 @@
+/** A job's life under a lease: claim, process, finish, renew, rescue. */
+import type { Job } from "../../job.ts";
+import type { JobFinish } from "../store.ts";
+import type { PgConnection } from "./connection.ts";
+import { jobFromRow } from "./rows.ts";
+
+export async function jobClaim(
+  conn: PgConnection,
+  params: { workerId: string; leaseMs: number; now: number; queues?: string[] },
+): Promise<Job | undefined> {
+  // One round trip: the function locks limited queues, then takes the best due head.
+  const [row] = await conn.run((sql) =>
+    sql`SELECT * FROM claim_job(${params.workerId}, ${params.leaseMs}::bigint,
+      ${params.now}::bigint, ${params.queues ?? null}::text[])`
+  );
+  return row ? jobFromRow(row) : undefined;
+}
+
+export async function jobNextRunAt(
+  conn: PgConnection,
+  params: { queues?: string[] },
+): Promise<number | undefined> {
+  const [row] = await conn.run((sql) =>
+    sql`SELECT min(run_at) AS next FROM jobs WHERE state IN ('pending','failed')
+      AND (${params.queues ?? null}::text[] IS NULL OR queue = ANY (${
+      params.queues ?? null
+    }::text[]))`
+  );
+  return row?.next === null || row?.next === undefined ? undefined : Number(row.next);
+}
+
+export async function jobSetProcess(
+  conn: PgConnection,
+  params: { id: string; leaseToken: number; pgid: number; pgidStartTime: string | null },
+): Promise<boolean> {
+  const result = await conn.run((sql) =>
+    sql`UPDATE jobs SET pgid = ${params.pgid}, pgid_start_time = ${params.pgidStartTime}
+      WHERE id = ${params.id} AND state = 'processing' AND lease_token = ${params.leaseToken}::bigint`
+  );
+  return result.count === 1;
+}
+
+export async function jobFinish(conn: PgConnection, params: JobFinish): Promise<boolean> {
+  if ((params.state as string) === "processing") {
+    throw new Error("jobFinish() cannot move a job to processing");
+  }
+  // One round trip: the function is the whole transaction (see migrations.ts).
+  const [row] = await conn.run((sql) =>
+    sql`SELECT recorded FROM finish_job(${params.id}, ${params.leaseToken}::bigint,
+      ${params.now}::bigint, ${params.state}, ${params.runAt ?? null}::bigint,
+      ${params.exitCode}::integer, ${params.error}, ${params.outcome}, ${params.stdout}::bytea,
+      ${params.stderr}::bytea, ${params.stdoutBytes}::bigint, ${params.stderrBytes}::bigint,
+      ${params.refundAttempt ?? false}, ${params.leaseExpiredBefore ?? null}::bigint,
+      ${conn.channel})`
+  );
+  return row?.recorded === true;
+}
+
+export async function leaseExtend(
+  conn: PgConnection,
+  params: { workerId: string; leaseMs: number; now: number },
+): Promise<{ id: string; leaseToken: number }[]> {
+  const rows = await conn.run((sql) =>
+    sql`UPDATE jobs SET lease_expires_at = ${params.now + params.leaseMs}::bigint
+      WHERE lease_owner = ${params.workerId} AND state = 'processing'
+      RETURNING id, lease_token`
+  );
+  return rows.map((row) => ({ id: String(row.id), leaseToken: Number(row.lease_token) }));
+}
+
+export async function jobListRescuable(
+  conn: PgConnection,
+  params: { now: number; owners: string[] },
+): Promise<Job[]> {
+  const rows = await conn.run((sql) =>
+    sql`SELECT * FROM jobs WHERE state = 'processing'
+      AND (lease_expires_at < ${params.now}::bigint OR lease_owner = ANY (${params.owners}::text[]))
+      ORDER BY seq`
+  );
+  return rows.map(jobFromRow);
+}

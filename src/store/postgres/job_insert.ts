@@ -1,0 +1,238 @@
+/**
+ * Adding jobs: unique keys resolved first, then the rows (sent as one JSON document per chunk,
+ * which PostgreSQL unpacks far faster than thousands of bound parameters), then dependencies,
+ * all in one transaction that also wakes the workers.
+ *
+ * Across hosts: parents are read `FOR SHARE`, so a parent finishing at the same moment either
+ * finishes first (and the child is added pending) or waits for this transaction (and then sees
+ * the child it must release). Two hosts adding the same unique key at once meet at the unique
+ * index: the loser runs again and finds the winner's job.
+ *
+ * @module
+ */
+import { ConflictError, NotFoundError } from "../../errors.ts";
+import type { Job, JobState } from "../../job.ts";
+import { type JobInsertResult, type NewJob, newJobRow } from "../store.ts";
+import { type PgConnection, type TransactionSql, uniqueViolation } from "./connection.ts";
+import { jobFromRow } from "./rows.ts";
+
+/** Rows per INSERT statement: bounds the JSON document of a large batch. */
+const INSERT_ROWS = 20_000;
+
+/** The states a job holds its unique key in. */
+const UNFINISHED = "('blocked','pending','processing','failed')";
+
+export async function jobInsert(
+  conn: PgConnection,
+  params: { jobs: NewJob[]; now: number },
+): Promise<JobInsertResult[]> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await conn.transaction((sql) =>
+        insertInTransaction(sql, conn.channel, params.jobs, params.now)
+      );
+    } catch (error) {
+      const constraint = uniqueViolation(error);
+      // Another host took a unique key between our look and our insert: look again.
+      if (constraint === "jobs_unique_key" && attempt < 5) continue;
+      if (constraint === "jobs_id_key") throw await duplicateIdError(conn, params.jobs);
+      throw error;
+    }
+  }
+}
+
+/** The whole insert, for callers already in a transaction (a schedule firing). */
+export async function insertInTransaction(
+  sql: TransactionSql,
+  channel: string,
+  jobs: NewJob[],
+  now: number,
+): Promise<JobInsertResult[]> {
+  const plan = jobs.some((job) => job.uniqueKey !== null)
+    ? await planUniqueKeys(sql, jobs)
+    : undefined;
+  const toAdd = plan?.toAdd ?? jobs;
+  const blocked = await blockedJobs(sql, toAdd);
+  for (let start = 0; start < toAdd.length; start += INSERT_ROWS) {
+    await insertRows(sql, toAdd.slice(start, start + INSERT_ROWS), now, blocked);
+  }
+  await insertDependencies(sql, toAdd);
+  const queues = [...new Set(toAdd.map((job) => job.queue))];
+  if (queues.length > 0) {
+    await sql`INSERT INTO queues (name) SELECT unnest(${queues}::text[]) ON CONFLICT DO NOTHING`;
+  }
+  if (toAdd.length > 0) await sql`SELECT pg_notify(${channel}, '')`;
+  if (!plan) return jobs.map((job) => addedJob(job, false, now, blocked.has(job.id)));
+  return plan.entries.map((entry) => {
+    if ("stored" in entry) return { id: entry.stored.id, job: entry.stored, existing: true };
+    return addedJob(entry.added, entry.repeat, now, blocked.has(entry.added.id));
+  });
+}
+
+/** What to do with each job of a batch that uses unique keys. */
+type PlanEntry = { stored: Job } | { added: NewJob; repeat: boolean };
+
+/**
+ * Resolves unique keys: a job whose key is held (stored, or by an earlier job of the batch) is
+ * answered with the holder and not added; a job waiting on such a job waits on the holder.
+ */
+async function planUniqueKeys(
+  sql: TransactionSql,
+  jobs: NewJob[],
+): Promise<{ entries: PlanEntry[]; toAdd: NewJob[] }> {
+  const keys = [...new Set(jobs.flatMap((job) => job.uniqueKey === null ? [] : [job.uniqueKey]))];
+  const holders = new Map<string, Job>();
+  const rows = await sql.unsafe(
+    `SELECT * FROM jobs WHERE unique_key = ANY ($1::text[]) AND state IN ${UNFINISHED}`,
+    [keys],
+    { prepare: true },
+  );
+  for (const row of rows) holders.set(String(row.unique_key), jobFromRow(row));
+  const firstWithKey = new Map<string, NewJob>();
+  const fresh: NewJob[] = [];
+  const entries = jobs.map((job): PlanEntry => {
+    if (job.uniqueKey !== null) {
+      const stored = holders.get(job.uniqueKey);
+      if (stored) return { stored };
+      const first = firstWithKey.get(job.uniqueKey);
+      if (first) return { added: first, repeat: true };
+      firstWithKey.set(job.uniqueKey, job);
+    }
+    fresh.push(job);
+    return { added: job, repeat: false };
+  });
+  const holderOf = new Map<string, string>();
+  entries.forEach((entry, index) => {
+    const holder = "stored" in entry ? entry.stored.id : entry.repeat ? entry.added.id : undefined;
+    if (holder !== undefined) holderOf.set(jobs[index].id, holder);
+  });
+  const toAdd = holderOf.size === 0 ? fresh : fresh.map((job) => ({
+    ...job,
+    after: job.after.map((parent) => holderOf.get(parent) ?? parent),
+  }));
+  return { entries, toAdd };
+}
+
+/**
+ * The result for a job the insert added (or a repeat of one): its row is built only when asked
+ * for, so a 100k-line batch that prints only ids never builds 100k rows.
+ */
+function addedJob(
+  added: NewJob,
+  existing: boolean,
+  now: number,
+  blocked: boolean,
+): JobInsertResult {
+  let row: Job | undefined;
+  return {
+    id: added.id,
+    existing,
+    get job() {
+      return row ??= newJobRow(added, now, blocked ? "blocked" : "pending");
+    },
+  };
+}
+
+/** The ids of new jobs that must wait: a parent (stored or new) has not completed. */
+async function blockedJobs(sql: TransactionSql, jobs: NewJob[]): Promise<Set<string>> {
+  const blocked = new Set<string>();
+  if (!jobs.some((job) => job.after.length > 0)) return blocked;
+  const batch = new Set(jobs.map((job) => job.id));
+  const storedParents = [
+    ...new Set(jobs.flatMap((job) => job.after.filter((parent) => !batch.has(parent)))),
+  ].sort();
+  const states = new Map<string, JobState>();
+  if (storedParents.length > 0) {
+    // FOR SHARE: a parent's finish waits for this transaction, or this waits for the finish.
+    const rows = await sql`
+      SELECT id, state FROM jobs WHERE id = ANY (${storedParents}::text[]) ORDER BY id FOR SHARE`;
+    for (const row of rows) states.set(String(row.id), row.state as JobState);
+  }
+  for (const job of jobs) {
+    for (const parent of job.after) {
+      if (batch.has(parent)) {
+        blocked.add(job.id);
+        continue;
+      }
+      const state = states.get(parent);
+      if (state === undefined) {
+        throw new NotFoundError(
+          `Cannot enqueue job "${job.id}": its parent "${parent}" does not exist`,
+        );
+      }
+      if (state === "dead" || state === "canceled") {
+        throw new ConflictError(
+          `Cannot enqueue job "${job.id}": its parent "${parent}" is ${state}, so it could never run`,
+        );
+      }
+      if (state !== "completed") blocked.add(job.id);
+    }
+  }
+  return blocked;
+}
+
+/** One INSERT of many rows, unpacked from a JSON array of arrays on the server. */
+async function insertRows(
+  sql: TransactionSql,
+  jobs: NewJob[],
+  now: number,
+  blocked: Set<string>,
+): Promise<void> {
+  const rows = jobs.map((job) => [
+    job.id,
+    job.command,
+    blocked.has(job.id) ? "blocked" : "pending",
+    job.maxRetries,
+    job.timeoutSeconds,
+    job.runAt,
+    job.priority,
+    job.queue,
+    job.backoffBase,
+    job.cwd,
+    job.env ? JSON.stringify(job.env) : null,
+    job.uniqueKey,
+  ]);
+  await sql`
+    INSERT INTO jobs (id, command, state, max_retries, timeout_seconds, run_at, priority, queue,
+      backoff_base, cwd, env, unique_key, created_at, updated_at)
+    SELECT r->>0, r->>1, r->>2, (r->>3)::integer, (r->>4)::double precision, (r->>5)::bigint,
+      (r->>6)::integer, r->>7, (r->>8)::double precision, r->>9, r->>10, r->>11,
+      ${now}::bigint, ${now}::bigint
+    FROM json_array_elements(${JSON.stringify(rows)}::text::json) WITH ORDINALITY AS t (r, n)
+    ORDER BY n`;
+}
+
+async function insertDependencies(sql: TransactionSql, jobs: NewJob[]): Promise<void> {
+  const children: string[] = [];
+  const parents: string[] = [];
+  for (const job of jobs) {
+    for (const parent of job.after) {
+      children.push(job.id);
+      parents.push(parent);
+    }
+  }
+  if (children.length === 0) return;
+  await sql`
+    INSERT INTO job_dependencies (child_seq, parent_seq)
+    SELECT c.seq, p.seq
+    FROM unnest(${children}::text[], ${parents}::text[]) AS link (child, parent)
+    JOIN jobs c ON c.id = link.child JOIN jobs p ON p.id = link.parent
+    ON CONFLICT DO NOTHING`;
+}
+
+/** The error for a batch that repeats an id: the first job whose id is stored or came before. */
+export async function duplicateIdError(conn: PgConnection, jobs: NewJob[]): Promise<ConflictError> {
+  const ids = jobs.map((job) => job.id);
+  const rows = await conn.run((sql) => sql`SELECT id FROM jobs WHERE id = ANY (${ids}::text[])`);
+  const stored = new Set(rows.map((row) => String(row.id)));
+  const seen = new Set<string>();
+  let duplicate = ids[0];
+  for (const id of ids) {
+    if (seen.has(id) || stored.has(id)) {
+      duplicate = id;
+      break;
+    }
+    seen.add(id);
+  }
+  return new ConflictError(`Cannot enqueue job "${duplicate}": a job with that id exists`);
+}

@@ -1,0 +1,152 @@
+/** Reading, listing, retrying, canceling and purging jobs. */
+import { FINAL_STATES, type Job, JOB_STATES, type JobRun, type JobState } from "../../job.ts";
+import type { JobDependencies, JobListParams } from "../store.ts";
+import { type PgConnection, uniqueViolation } from "./connection.ts";
+import { jobFromRow, runFromRow } from "./rows.ts";
+
+export async function jobGet(conn: PgConnection, params: { id: string }): Promise<Job | undefined> {
+  const [row] = await conn.run((sql) => sql`SELECT * FROM jobs WHERE id = ${params.id}`);
+  return row ? jobFromRow(row) : undefined;
+}
+
+export async function jobList(conn: PgConnection, params: JobListParams): Promise<Job[]> {
+  const states = params.states?.length ? params.states : [...JOB_STATES];
+  const queues = params.queues ?? null;
+  const rows = await conn.run((sql) =>
+    sql`SELECT * FROM jobs WHERE state = ANY (${states}::text[])
+      AND (${queues}::text[] IS NULL OR queue = ANY (${queues}::text[]))
+      AND created_at >= ${params.createdSince ?? 0}::bigint
+      ORDER BY ${params.order === "run_at" ? sql`run_at, seq` : sql`seq`}
+      ${params.limit ? sql`LIMIT ${params.limit}` : sql``}`
+  );
+  return rows.map(jobFromRow);
+}
+
+export async function jobCountByState(conn: PgConnection): Promise<Record<JobState, number>> {
+  const counts = Object.fromEntries(JOB_STATES.map((state) => [state, 0])) as Record<
+    JobState,
+    number
+  >;
+  const rows = await conn.run((sql) => sql`SELECT state, count(*) AS n FROM jobs GROUP BY state`);
+  for (const row of rows) counts[row.state as JobState] = Number(row.n);
+  return counts;
+}
+
+export async function jobRetryDead(
+  conn: PgConnection,
+  params: { ids: string[] | "all"; now: number },
+): Promise<string[]> {
+  const all = params.ids === "all";
+  const ids = all ? [] : params.ids as string[];
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await conn.transaction(async (sql) => {
+        // Newest first: of several dead jobs sharing a unique key, the newest comes back and
+        // holds it; the others stay dead, as does one whose key a newer unfinished job holds.
+        const candidates = await sql`
+          SELECT seq, id, unique_key FROM jobs
+          WHERE state = 'dead' AND (${all} OR id = ANY (${ids}::text[]))
+          ORDER BY seq DESC FOR NO KEY UPDATE`;
+        const retried: string[] = [];
+        for (const job of candidates) {
+          if (job.unique_key !== null) {
+            const [taken] = await sql`
+              SELECT 1 FROM jobs WHERE unique_key = ${job.unique_key as string}
+                AND state IN ('blocked','pending','processing','failed')`;
+            if (taken) continue;
+          }
+          await sql`
+            UPDATE jobs SET state = 'pending', attempts = 0, run_at = ${params.now}::bigint,
+              updated_at = ${params.now}::bigint, finished_at = NULL
+            WHERE seq = ${job.seq as number}::bigint`;
+          retried.push(String(job.id));
+        }
+        if (retried.length > 0) await sql`SELECT pg_notify(${conn.channel}, '')`;
+        return retried.reverse();
+      });
+    } catch (error) {
+      // An enqueue on another host took one of the keys meanwhile: look again.
+      if (uniqueViolation(error) === "jobs_unique_key" && attempt < 5) continue;
+      throw error;
+    }
+  }
+}
+
+export async function jobRuns(conn: PgConnection, params: { id: string }): Promise<JobRun[]> {
+  const rows = await conn.run((sql) =>
+    sql`SELECT jobs.id AS job_id, job_runs.* FROM job_runs JOIN jobs ON jobs.seq = job_runs.job_seq
+      WHERE jobs.id = ${params.id} ORDER BY run`
+  );
+  return rows.map(runFromRow);
+}
+
+export async function jobPurge(
+  conn: PgConnection,
+  params: { states: JobState[]; finishedBefore: number },
+): Promise<number> {
+  const finals = params.states.filter((state) => FINAL_STATES.includes(state));
+  const result = await conn.run((sql) =>
+    sql`DELETE FROM jobs WHERE state = ANY (${finals}::text[])
+      AND finished_at < ${params.finishedBefore}::bigint`
+  );
+  return result.count;
+}
+
+export async function jobCancel(
+  conn: PgConnection,
+  params: { ids: string[]; now: number },
+): Promise<{ canceled: string[]; stopping: string[] }> {
+  return await conn.transaction(async (sql) => {
+    const canceledRows = await sql`
+      UPDATE jobs SET state = 'canceled', finished_at = ${params.now}::bigint,
+        updated_at = ${params.now}::bigint, last_error = 'Canceled by a user'
+      WHERE id = ANY (${params.ids}::text[]) AND state IN ('blocked','pending','failed')
+      RETURNING seq, id`;
+    for (const row of canceledRows) {
+      await sql`SELECT settle_children(${row.seq as number}::bigint, ${row.id as string},
+        'canceled', ${params.now}::bigint)`;
+    }
+    const stopping = await sql`
+      UPDATE jobs SET cancel_requested_at = coalesce(cancel_requested_at, ${params.now}::bigint),
+        updated_at = ${params.now}::bigint
+      WHERE id = ANY (${params.ids}::text[]) AND state = 'processing'
+      RETURNING id`;
+    // Wakes the workers, which look for cancel requests on every wake-up.
+    if (stopping.length > 0) await sql`SELECT pg_notify(${conn.channel}, '')`;
+    return {
+      canceled: canceledRows.map((row) => String(row.id)),
+      stopping: stopping.map((row) => String(row.id)),
+    };
+  });
+}
+
+export async function jobListCancelRequested(
+  conn: PgConnection,
+  params: { workerId: string },
+): Promise<{ id: string; leaseToken: number }[]> {
+  const rows = await conn.run((sql) =>
+    sql`SELECT id, lease_token FROM jobs
+      WHERE lease_owner = ${params.workerId} AND state = 'processing'
+        AND cancel_requested_at IS NOT NULL`
+  );
+  return rows.map((row) => ({ id: String(row.id), leaseToken: Number(row.lease_token) }));
+}
+
+export async function jobDependencies(
+  conn: PgConnection,
+  params: { id: string },
+): Promise<JobDependencies> {
+  const [parents, children] = await conn.run((sql) =>
+    Promise.all([
+      sql`SELECT p.id, p.state FROM jobs c JOIN job_dependencies d ON d.child_seq = c.seq
+        JOIN jobs p ON p.seq = d.parent_seq WHERE c.id = ${params.id} ORDER BY p.seq`,
+      sql`SELECT c.id, c.state FROM jobs p JOIN job_dependencies d ON d.parent_seq = p.seq
+        JOIN jobs c ON c.seq = d.child_seq WHERE p.id = ${params.id} ORDER BY c.seq`,
+    ])
+  );
+  const shape = (row: Record<string, unknown>) => ({
+    id: String(row.id),
+    state: row.state as JobState,
+  });
+  return { parents: parents.map(shape), children: children.map(shape) };
+}

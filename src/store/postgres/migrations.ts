@@ -1,0 +1,258 @@
+/**
+ * The PostgreSQL schema, as numbered, append-only migrations embedded in code. Every object lives
+ * in one schema (default `queuectl`, the `schema` parameter of the URL), found through the
+ * connection's `search_path`; `schema_migrations` there records what was applied.
+ *
+ * Times are epoch milliseconds in `bigint` columns, as in the SQLite store, so both stores hand
+ * the same numbers to the same code.
+ *
+ * @module
+ */
+
+/** Migration N (1-based) is `MIGRATIONS[N - 1]`. Never edit one that has shipped: append. */
+export const MIGRATIONS: readonly string[] = [
+  // 1: jobs with lease fields from day one, their run history and live output, dependencies,
+  // schedules, queues, worker processes, config; the claim and finish functions.
+  `
+  CREATE TABLE jobs (
+    seq              bigint  GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id               text    NOT NULL UNIQUE,
+    command          text    NOT NULL,
+    state            text    NOT NULL
+                     CHECK (state IN ('blocked','pending','processing','completed','failed','dead','canceled')),
+    attempts         integer NOT NULL DEFAULT 0,
+    max_retries      integer NOT NULL,
+    priority         integer NOT NULL DEFAULT 0,
+    queue            text    NOT NULL DEFAULT 'default',
+    timeout_seconds  double precision,
+    backoff_base     double precision,
+    cwd              text,
+    env              text,    -- JSON object of extra environment variables
+    run_at           bigint  NOT NULL,
+    created_at       bigint  NOT NULL,
+    updated_at       bigint  NOT NULL,
+    started_at       bigint,
+    finished_at      bigint,
+    exit_code        integer,
+    last_error       text,
+    lease_owner      text,
+    lease_token      bigint  NOT NULL DEFAULT 0,
+    lease_expires_at bigint,
+    pgid             integer,
+    pgid_start_time  text,
+    cancel_requested_at bigint,
+    unique_key       text
+  );
+  -- At most one unfinished job per unique key: also what settles two hosts enqueueing one key.
+  CREATE UNIQUE INDEX jobs_unique_key ON jobs (unique_key)
+    WHERE unique_key IS NOT NULL AND state IN ('blocked','pending','processing','failed');
+  -- The claim walks this index, per queue, and stops at the first due row it can lock.
+  CREATE INDEX jobs_due ON jobs (queue, priority DESC, run_at, seq)
+    WHERE state IN ('pending','failed');
+  CREATE INDEX jobs_running ON jobs (queue) WHERE state = 'processing';
+  CREATE INDEX jobs_state ON jobs (state, seq);
+  CREATE INDEX jobs_finished ON jobs (state, finished_at)
+    WHERE state IN ('completed','dead','canceled');
+  CREATE INDEX jobs_leased ON jobs (lease_owner) WHERE state = 'processing';
+  CREATE INDEX jobs_lease_expiry ON jobs (lease_expires_at) WHERE state = 'processing';
+
+  CREATE TABLE job_runs (
+    job_seq      bigint  NOT NULL REFERENCES jobs (seq) ON DELETE CASCADE,
+    -- The job's lease_token of that run: unique per job even after a DLQ retry resets attempts.
+    run          bigint  NOT NULL,
+    attempt      integer NOT NULL,
+    worker_id    text,
+    started_at   bigint  NOT NULL,
+    finished_at  bigint  NOT NULL,
+    outcome      text    NOT NULL,
+    exit_code    integer,
+    error        text,
+    stdout       bytea   NOT NULL DEFAULT '',
+    stderr       bytea   NOT NULL DEFAULT '',
+    stdout_bytes bigint  NOT NULL DEFAULT 0,
+    stderr_bytes bigint  NOT NULL DEFAULT 0,
+    PRIMARY KEY (job_seq, run)
+  );
+
+  -- Output of runs in progress (for logs --follow), trimmed to the tail, removed when the run
+  -- ends (its tail moves to job_runs).
+  CREATE TABLE job_output (
+    job_seq     bigint NOT NULL REFERENCES jobs (seq) ON DELETE CASCADE,
+    run         bigint NOT NULL,
+    stream      text   NOT NULL CHECK (stream IN ('stdout','stderr')),
+    byte_offset bigint NOT NULL,  -- of data within the stream
+    data        bytea  NOT NULL,
+    PRIMARY KEY (job_seq, run, stream, byte_offset)
+  );
+
+  -- A child runs only after all its parents completed.
+  CREATE TABLE job_dependencies (
+    child_seq  bigint NOT NULL REFERENCES jobs (seq) ON DELETE CASCADE,
+    parent_seq bigint NOT NULL REFERENCES jobs (seq) ON DELETE CASCADE,
+    PRIMARY KEY (child_seq, parent_seq)
+  );
+  CREATE INDEX job_dependencies_parent ON job_dependencies (parent_seq);
+
+  -- Cron schedules; next_run_at is also the compare-and-set token that makes one process win
+  -- each scheduled time.
+  CREATE TABLE schedules (
+    name        text    PRIMARY KEY,
+    cron        text    NOT NULL,
+    timezone    text    NOT NULL,
+    job         text    NOT NULL,  -- JSON: command and job options of each run
+    missed      text    NOT NULL CHECK (missed IN ('run-once','skip')),
+    paused      boolean NOT NULL DEFAULT false,
+    next_run_at bigint,
+    last_run_at bigint,
+    created_at  bigint  NOT NULL
+  );
+
+  -- Every queue that has had a job, with its concurrency limit across all workers (NULL: none).
+  -- A claim from a limited queue locks its row, so limits hold across hosts.
+  CREATE TABLE queues (
+    name        text PRIMARY KEY,
+    concurrency integer
+  );
+
+  CREATE TABLE workers (
+    id             text    PRIMARY KEY,
+    host           text    NOT NULL,
+    pid            integer NOT NULL,
+    pid_start_time text,
+    concurrency    integer NOT NULL,
+    started_at     bigint  NOT NULL,
+    heartbeat_at   bigint  NOT NULL,
+    stop_requested text CHECK (stop_requested IN ('drain','now'))
+  );
+
+  CREATE TABLE config (
+    key   text PRIMARY KEY,
+    value text NOT NULL
+  );
+
+  -- Takes the next due job for a worker, in one round trip. In PL/pgSQL each statement sees the
+  -- database as it is when that statement starts: the running jobs of a limited queue are
+  -- counted only after its row is locked, so a claim on another host that held the lock and
+  -- committed is always counted. A limited queue another claim holds right now is skipped, not
+  -- waited for; unlimited queues take no lock at all.
+  CREATE FUNCTION claim_job(p_worker text, p_lease_ms bigint, p_now bigint, p_queues text[])
+  RETURNS SETOF jobs LANGUAGE plpgsql AS $$
+  DECLARE
+    v_locked text[];
+  BEGIN
+    SELECT coalesce(array_agg(name), '{}') INTO v_locked FROM (
+      SELECT name FROM queues
+      WHERE concurrency IS NOT NULL AND (p_queues IS NULL OR name = ANY (p_queues))
+      ORDER BY name
+      FOR NO KEY UPDATE SKIP LOCKED
+    ) limited;
+    RETURN QUERY
+    WITH open_queues AS (
+      SELECT q.name FROM queues q
+      WHERE (p_queues IS NULL OR q.name = ANY (p_queues))
+        AND (q.concurrency IS NULL
+             OR (q.name = ANY (v_locked) AND q.concurrency >
+                 (SELECT count(*) FROM jobs r WHERE r.queue = q.name AND r.state = 'processing')))
+    ), heads AS (
+      SELECT head.seq, head.priority, head.run_at FROM open_queues o
+      CROSS JOIN LATERAL (
+        SELECT j.seq, j.priority, j.run_at FROM jobs j
+        WHERE j.queue = o.name AND j.state IN ('pending','failed') AND j.run_at <= p_now
+        ORDER BY j.priority DESC, j.run_at, j.seq
+        LIMIT 1
+        FOR NO KEY UPDATE SKIP LOCKED
+      ) head
+    ), best AS (
+      SELECT seq FROM heads ORDER BY priority DESC, run_at, seq LIMIT 1
+    )
+    UPDATE jobs SET state = 'processing', attempts = jobs.attempts + 1,
+      lease_owner = p_worker, lease_token = jobs.lease_token + 1,
+      lease_expires_at = p_now + p_lease_ms, started_at = p_now, finished_at = NULL,
+      updated_at = p_now, pgid = NULL, pgid_start_time = NULL
+    FROM best WHERE jobs.seq = best.seq
+    RETURNING jobs.*;
+  END $$;
+
+  -- After a job ended in p_state: children whose parents all completed become pending (locked
+  -- first, so two parents finishing at once cannot both miss the last one), or, for dead and
+  -- canceled, every job waiting on it becomes canceled. Returns how many were released.
+  CREATE FUNCTION settle_children(p_seq bigint, p_id text, p_state text, p_now bigint)
+  RETURNS integer LANGUAGE plpgsql AS $$
+  DECLARE
+    v_released integer := 0;
+  BEGIN
+    IF p_state = 'completed' THEN
+      PERFORM 1 FROM jobs c
+      WHERE c.seq IN (SELECT child_seq FROM job_dependencies WHERE parent_seq = p_seq)
+      ORDER BY c.seq FOR NO KEY UPDATE;
+      UPDATE jobs c SET state = 'pending', updated_at = p_now
+      WHERE c.state = 'blocked'
+        AND c.seq IN (SELECT child_seq FROM job_dependencies WHERE parent_seq = p_seq)
+        AND NOT EXISTS (
+          SELECT 1 FROM job_dependencies d JOIN jobs p ON p.seq = d.parent_seq
+          WHERE d.child_seq = c.seq AND p.state <> 'completed');
+      GET DIAGNOSTICS v_released = ROW_COUNT;
+    ELSIF p_state IN ('dead', 'canceled') THEN
+      WITH RECURSIVE waiting (seq) AS (
+        SELECT child_seq FROM job_dependencies WHERE parent_seq = p_seq
+        UNION
+        SELECT d.child_seq FROM job_dependencies d JOIN waiting w ON d.parent_seq = w.seq)
+      UPDATE jobs SET state = 'canceled', finished_at = p_now, updated_at = p_now,
+        last_error = format(
+          'Canceled: job "%s", which it waited on (directly or not), ended %s', p_id, p_state)
+      WHERE state = 'blocked' AND seq IN (SELECT seq FROM waiting);
+    END IF;
+    RETURN v_released;
+  END $$;
+
+  -- Ends a run under its lease (see Store.jobFinish), in one round trip. Returns whether it was
+  -- recorded, and whether other workers should look again (a place in a limited queue came
+  -- free, or children became pending).
+  CREATE FUNCTION finish_job(
+    p_id text, p_lease_token bigint, p_now bigint, p_state text, p_run_at bigint,
+    p_exit_code integer, p_error text, p_outcome text, p_stdout bytea, p_stderr bytea,
+    p_stdout_bytes bigint, p_stderr_bytes bigint, p_refund boolean, p_expired_before bigint,
+    p_channel text,
+    OUT recorded boolean, OUT wake boolean)
+  LANGUAGE plpgsql AS $$
+  DECLARE
+    v_job jobs%ROWTYPE;
+    v_canceled boolean;
+    v_state text;
+    v_limited boolean;
+    v_released integer;
+  BEGIN
+    SELECT * INTO v_job FROM jobs
+    WHERE id = p_id AND state = 'processing' AND lease_token = p_lease_token
+      AND (p_expired_before IS NULL OR lease_expires_at < p_expired_before)
+    FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+      recorded := false; wake := false; RETURN;
+    END IF;
+    v_canceled := v_job.cancel_requested_at IS NOT NULL AND p_state <> 'completed';
+    v_state := CASE WHEN v_canceled THEN 'canceled' ELSE p_state END;
+    UPDATE jobs SET state = v_state, run_at = coalesce(p_run_at, run_at), exit_code = p_exit_code,
+      last_error = CASE WHEN v_canceled THEN 'Canceled by a user while running' ELSE p_error END,
+      attempts = v_job.attempts - CASE WHEN p_refund AND NOT v_canceled THEN 1 ELSE 0 END,
+      finished_at = CASE WHEN v_state = 'pending' THEN NULL ELSE p_now END,
+      updated_at = p_now,
+      cancel_requested_at = CASE WHEN v_canceled THEN cancel_requested_at END,
+      lease_owner = NULL, lease_expires_at = NULL, pgid = NULL, pgid_start_time = NULL
+    WHERE seq = v_job.seq;
+    DELETE FROM job_output WHERE job_seq = v_job.seq AND run = p_lease_token;
+    INSERT INTO job_runs (job_seq, run, attempt, worker_id, started_at, finished_at, outcome,
+      exit_code, error, stdout, stderr, stdout_bytes, stderr_bytes)
+    VALUES (v_job.seq, p_lease_token, v_job.attempts, v_job.lease_owner,
+      coalesce(v_job.started_at, p_now), p_now,
+      CASE WHEN v_canceled THEN 'canceled' ELSE p_outcome END, p_exit_code, p_error,
+      p_stdout, p_stderr, p_stdout_bytes, p_stderr_bytes);
+    v_released := settle_children(v_job.seq, p_id, v_state, p_now);
+    SELECT concurrency IS NOT NULL INTO v_limited FROM queues WHERE name = v_job.queue;
+    recorded := true;
+    wake := coalesce(v_limited, false) OR v_released > 0;
+    IF wake THEN
+      PERFORM pg_notify(p_channel, '');
+    END IF;
+  END $$;
+  `,
+];

@@ -1,0 +1,60 @@
+/** Config overrides and queue limits. */
+import { JOB_STATES, type JobState } from "../../job.ts";
+import type { QueueInfo } from "../store.ts";
+import type { PgConnection } from "./connection.ts";
+
+export async function configOverrides(conn: PgConnection): Promise<Record<string, string>> {
+  const rows = await conn.run((sql) => sql`SELECT key, value FROM config ORDER BY key`);
+  return Object.fromEntries(rows.map((row) => [String(row.key), String(row.value)]));
+}
+
+export async function configSet(
+  conn: PgConnection,
+  params: { key: string; value: string },
+): Promise<void> {
+  await conn.run((sql) =>
+    sql`INSERT INTO config (key, value) VALUES (${params.key}, ${params.value})
+      ON CONFLICT (key) DO UPDATE SET value = excluded.value`
+  );
+}
+
+export async function configUnset(conn: PgConnection, params: { key: string }): Promise<boolean> {
+  const result = await conn.run((sql) => sql`DELETE FROM config WHERE key = ${params.key}`);
+  return result.count === 1;
+}
+
+export async function queueSetConcurrency(
+  conn: PgConnection,
+  params: { name: string; concurrency: number | null },
+): Promise<void> {
+  await conn.transaction(async (sql) => {
+    await sql`
+      INSERT INTO queues (name, concurrency) VALUES (${params.name}, ${params.concurrency})
+      ON CONFLICT (name) DO UPDATE SET concurrency = excluded.concurrency`;
+    // A raised limit may let waiting jobs run now.
+    await sql`SELECT pg_notify(${conn.channel}, '')`;
+  });
+}
+
+export async function queueList(conn: PgConnection): Promise<QueueInfo[]> {
+  const [queues, counts] = await conn.run((sql) =>
+    Promise.all([
+      sql`SELECT name, concurrency FROM queues ORDER BY name`,
+      sql`SELECT queue, state, count(*) AS n FROM jobs GROUP BY queue, state`,
+    ])
+  );
+  return queues.map((queue) => {
+    const byState = Object.fromEntries(JOB_STATES.map((state) => [state, 0])) as Record<
+      JobState,
+      number
+    >;
+    for (const row of counts) {
+      if (row.queue === queue.name) byState[row.state as JobState] = Number(row.n);
+    }
+    return {
+      name: String(queue.name),
+      concurrency: queue.concurrency === null ? null : Number(queue.concurrency),
+      counts: byState,
+    };
+  });
+}
