@@ -11,6 +11,7 @@ import { openStore, resolveStoreLocation, type Store } from "../store/mod.ts";
 import { VERSION } from "../version.ts";
 import type { CommandContext, CommandDefinition } from "./command.ts";
 import { configGetCommand } from "./commands/config_get.ts";
+import { migrateCommand } from "./commands/migrate.ts";
 import { configListCommand } from "./commands/config_list.ts";
 import { configSetCommand } from "./commands/config_set.ts";
 import { configUnsetCommand } from "./commands/config_unset.ts";
@@ -60,6 +61,7 @@ export const COMMANDS: CommandDefinition[] = [
   configSetCommand,
   configUnsetCommand,
   configListCommand,
+  migrateCommand,
 ];
 
 /** Where a CLI run writes. */

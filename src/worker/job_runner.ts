@@ -6,6 +6,7 @@
  */
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
+import { errorMessage, StoreUnavailableError } from "../errors.ts";
 import type { Job } from "../job.ts";
 import type { JobFinish, Store } from "../store/mod.ts";
 import { afterFailure } from "./backoff.ts";
@@ -49,6 +50,7 @@ export function leaseDurationMs(config: Config): number {
 export class JobRunner {
   readonly #options: JobRunnerOptions;
   #current: { job: Job; abort: AbortController } | null = null;
+  #shuttingDown = false;
 
   constructor(options: JobRunnerOptions) {
     this.#options = options;
@@ -59,8 +61,12 @@ export class JobRunner {
     return this.#current?.job;
   }
 
-  /** Stops the running job (if it is `jobId` under `leaseToken`, when given). */
+  /**
+   * Stops the running job (if it is `jobId` under `leaseToken`, when given). A shutdown also
+   * ends the retries of a finish the store did not take: the rescuer runs that job again.
+   */
   stop(reason: StopReason, only?: { jobId: string; leaseToken: number }): void {
+    if (reason === "shutdown") this.#shuttingDown = true;
     const current = this.#current;
     if (!current) return;
     if (only && (only.jobId !== current.job.id || only.leaseToken !== current.job.leaseToken)) {
@@ -86,14 +92,18 @@ export class JobRunner {
     const abort = new AbortController();
     this.#current = { job, abort };
     this.#options.onRunStart?.(job);
-    let result: RunResult;
     try {
-      result = await this.#run(job, config, abort.signal);
+      let result: RunResult;
+      try {
+        result = await this.#run(job, config, abort.signal);
+      } finally {
+        this.#current = null;
+      }
+      await this.#finish(job, result);
     } finally {
-      this.#current = null;
+      // Only now: until its finish is recorded, the job's lease must go on being renewed.
       this.#options.onRunEnd?.(job);
     }
-    await this.#finish(job, result);
     return true;
   }
 
@@ -120,12 +130,19 @@ export class JobRunner {
       killGraceMs: Math.round(config.killGrace * 1000),
       signal,
       onSpawn: async (pgid, startTime) => {
-        const held = await store.jobSetProcess({
-          id: job.id,
-          leaseToken: job.leaseToken,
-          pgid,
-          pgidStartTime: startTime,
-        });
+        let held: boolean;
+        try {
+          held = await store.jobSetProcess({
+            id: job.id,
+            leaseToken: job.leaseToken,
+            pgid,
+            pgidStartTime: startTime,
+          });
+        } catch (error) {
+          // Only a rescuer on this host uses the record (to stop an orphan): the run goes on.
+          log.warn(`Cannot record the process of job "${job.id}": ${errorMessage(error)}`);
+          return;
+        }
         if (!held) {
           log.warn(`Job "${job.id}" lost its lease before its command started; stopping it`);
           this.stop("lease-lost", { jobId: job.id, leaseToken: job.leaseToken });
@@ -137,7 +154,7 @@ export class JobRunner {
   async #finish(job: Job, result: RunResult): Promise<void> {
     const { store, clock, log } = this.#options;
     const finish = finishFromResult(job, result, clock.now(), this.#options.config());
-    const recorded = await store.jobFinish(finish);
+    const recorded = await this.#record(finish);
     if (!recorded) {
       log.warn(
         `Job "${job.id}" was fenced off: its lease was lost (another worker rescued it), so this run's result is discarded`,
@@ -145,6 +162,28 @@ export class JobRunner {
       return;
     }
     logFinish(log, job, finish);
+  }
+
+  /**
+   * Records a finish, trying again while the store cannot be reached: the outcome of a run that
+   * happened must not be lost to a dropped connection. The lease keeps being renewed meanwhile;
+   * if it expires first, another worker rescues the job and this finish is fenced off.
+   */
+  async #record(finish: JobFinish): Promise<boolean> {
+    const { store, log } = this.#options;
+    for (let delayMs = 100;; delayMs = Math.min(delayMs * 2, 5_000)) {
+      try {
+        return await store.jobFinish(finish);
+      } catch (error) {
+        if (!(error instanceof StoreUnavailableError) || this.#shuttingDown) throw error;
+        log.warn(
+          `Cannot record how job "${finish.id}" ended, trying again in ${delayMs} ms: ${
+            errorMessage(error)
+          }`,
+        );
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
   }
 }
 

@@ -15,6 +15,7 @@ import { leaseDurationMs } from "./job_runner.ts";
 import type { FromSlot, ToSlot } from "./messages.ts";
 import { processStartTime } from "./process_identity.ts";
 import { rescueOnce } from "./rescuer.ts";
+import { UnclaimedLeases } from "./unclaimed_leases.ts";
 
 /** What a worker process is asked to do. */
 export interface SupervisorOptions {
@@ -89,13 +90,14 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
   });
   options.onReady?.(workerId);
 
+  const unclaimed = new UnclaimedLeases(store, options.logger("supervisor"));
   let lastPurge = 0;
   let lastRetention = config.retention;
   const heartbeat = async () => {
     try {
       config = configFromOverrides(await store.configOverrides());
       broadcast({ type: "config", config });
-      const beat = await heartbeatOnce(store, workerId, slots, config, clock.now());
+      const beat = await heartbeatOnce(store, workerId, slots, config, unclaimed, clock.now());
       if (beat.stopRequested) stop(beat.stopRequested);
       // Silent so long that we were taken for dead and forgotten: register again.
       if (!beat.registered) await register(store, workerId, options, clock);
@@ -210,18 +212,27 @@ async function heartbeatOnce(
   workerId: string,
   slots: Slot[],
   config: Config,
+  unclaimed: UnclaimedLeases,
   now: number,
 ): Promise<{ stopRequested: StopMode | null; registered: boolean }> {
   const beat = await store.workerHeartbeat({ id: workerId, now });
   const held = await store.leaseExtend({ workerId, leaseMs: leaseDurationMs(config), now });
-  const heldTokens = new Set(held.map((lease) => `${lease.id}\n${lease.leaseToken}`));
+  const heldTokens = new Set(held.map(leaseKey));
+  const runningTokens = new Set<string>();
   for (const slot of slots) {
     const running = slot.running;
-    if (running && !heldTokens.has(`${running.jobId}\n${running.leaseToken}`)) {
+    if (!running) continue;
+    runningTokens.add(leaseKey({ id: running.jobId, leaseToken: running.leaseToken }));
+    if (!heldTokens.has(leaseKey({ id: running.jobId, leaseToken: running.leaseToken }))) {
       slot.worker.postMessage({ type: "lease-lost", ...running } satisfies ToSlot);
     }
   }
+  await unclaimed.release(held.filter((lease) => !runningTokens.has(leaseKey(lease))), now);
   return { stopRequested: beat?.stopRequested ?? null, registered: beat !== undefined };
+}
+
+function leaseKey(lease: { id: string; leaseToken: number }): string {
+  return `${lease.id}\n${lease.leaseToken}`;
 }
 
 /** How often a worker process looks for due cron schedules. */

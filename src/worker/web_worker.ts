@@ -84,13 +84,18 @@ async function run(start: Extract<ToSlot, { type: "start" }>): Promise<void> {
     onRunStart: (job) => send({ type: "run-start", jobId: job.id, leaseToken: job.leaseToken }),
     onRunEnd: (job) => send({ type: "run-end", jobId: job.id, leaseToken: job.leaseToken }),
   });
+  let failing = false;
   while (mode === "running") {
     let ran = false;
     try {
       ran = await runner.runOnce();
+      if (failing) log.info("The store answers again: taking jobs");
+      failing = false;
     } catch (error) {
-      // The store was unreachable or busy beyond its retries: wait, then try again.
-      log.error(`Cannot take or finish a job: ${errorMessage(error)}`);
+      // The store was unreachable or busy beyond its retries: wait, then try again. Said once
+      // per outage, not at every poll.
+      if (!failing) log.error(`Cannot take or finish a job: ${errorMessage(error)}`);
+      failing = true;
     }
     if (!ran && mode === "running") await idle.wait(await idleTime(store, start.queues));
   }

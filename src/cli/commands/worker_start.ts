@@ -96,10 +96,11 @@ async function startDetached(
   const log = options.logFile ?? defaultLogFile(context);
   const args = ["worker", "start", "--count", String(count), "--log-file", log];
   if (queues) args.push("--queue", queues.join(","));
-  if (context.dbFlag !== undefined) args.push("--db", context.dbFlag);
   args.push("--log-level", context.logLevel);
   const child = new Deno.Command(Deno.execPath(), {
     args: [...selfInvocation(), ...args],
+    // Through the environment, not --db: a password in the URL stays out of the process list.
+    env: context.dbFlag !== undefined ? { QUEUECTL_DB: context.dbFlag } : undefined,
     detached: true,
     stdin: "null",
     stdout: "null",

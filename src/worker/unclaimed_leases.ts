@@ -1,0 +1,73 @@
+/**
+ * Leases this worker process holds in the store on jobs none of its slots runs. That happens
+ * when a claim committed but its answer was lost with the connection: the slot never learned of
+ * the job, and the heartbeat would renew its lease forever. A lease seen unclaimed at two
+ * heartbeats in a row (a fresh claim reaches its slot within milliseconds) is given back: the
+ * job is released to run again, the attempt refunded, since it never ran.
+ *
+ * @module
+ */
+import { errorMessage } from "../errors.ts";
+import type { Store } from "../store/mod.ts";
+
+/** A held lease: the job and the token of its claim. */
+export interface HeldLease {
+  id: string;
+  leaseToken: number;
+}
+
+/** Finds and releases leases no slot runs; call `release` at every heartbeat. */
+export class UnclaimedLeases {
+  readonly #store: Store;
+  readonly #log: { warn(message: string): void };
+  #seenBefore = new Set<string>();
+
+  constructor(store: Store, log: { warn(message: string): void }) {
+    this.#store = store;
+    this.#log = log;
+  }
+
+  /** Releases the leases of `unclaimed` that were unclaimed at the previous heartbeat too. */
+  async release(unclaimed: HeldLease[], now: number): Promise<void> {
+    const seen = new Set<string>();
+    for (const lease of unclaimed) {
+      const key = `${lease.id}\n${lease.leaseToken}`;
+      if (!this.#seenBefore.has(key)) {
+        seen.add(key);
+        continue;
+      }
+      try {
+        await this.#releaseOne(lease, now);
+      } catch (error) {
+        seen.add(key); // Try again at the next heartbeat.
+        this.#log.warn(`Cannot release job "${lease.id}": ${errorMessage(error)}`);
+      }
+    }
+    this.#seenBefore = seen;
+  }
+
+  async #releaseOne(lease: HeldLease, now: number): Promise<void> {
+    const job = await this.#store.jobGet({ id: lease.id });
+    if (!job || job.state !== "processing" || job.leaseToken !== lease.leaseToken) return;
+    const released = await this.#store.jobFinish({
+      id: lease.id,
+      leaseToken: lease.leaseToken,
+      now,
+      state: job.attempts - 1 === 0 ? "pending" : "failed",
+      runAt: now,
+      exitCode: null,
+      error: "Claimed, but the claim's answer was lost with the connection; it will run again",
+      outcome: "released",
+      stdout: new Uint8Array(),
+      stderr: new Uint8Array(),
+      stdoutBytes: 0,
+      stderrBytes: 0,
+      refundAttempt: true,
+    });
+    if (released) {
+      this.#log.warn(
+        `Released job "${lease.id}": its claim's answer was lost with the connection`,
+      );
+    }
+  }
+}
