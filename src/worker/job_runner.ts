@@ -152,7 +152,7 @@ export class JobRunner {
   }
 
   async #finish(job: Job, result: RunResult): Promise<void> {
-    const { store, clock, log } = this.#options;
+    const { clock, log } = this.#options;
     const finish = finishFromResult(job, result, clock.now(), this.#options.config());
     const recorded = await this.#record(finish);
     if (!recorded) {
