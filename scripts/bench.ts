@@ -116,10 +116,88 @@ async function benchBatchEnqueue(): Promise<void> {
   };
 }
 
+/**
+ * The store's own cost per job: 4 connections (as 4 worker slots would) claim and complete
+ * no-op jobs through the `Store` interface, no process spawned.
+ */
+async function benchClaimComplete(kind: "sqlite" | "postgres"): Promise<void> {
+  const jobs = quick ? 2_000 : 20_000;
+  const schema = `bench_${Date.now()}`;
+  const location = kind === "sqlite" ? { kind, path: join(dir, "claims.db") } as const : {
+    kind,
+    url: `${POSTGRES_URL}${POSTGRES_URL.includes("?") ? "&" : "?"}schema=${schema}`,
+  } as const;
+  const stores = [];
+  for (let i = 0; i < 4; i++) stores.push(await openStore(location, { durability: "normal" }));
+  try {
+    await enqueueJobs(
+      stores[0],
+      systemClock,
+      Array.from({ length: jobs }, () => ({ command: "true" })),
+    );
+    const start = performance.now();
+    let done = 0;
+    await Promise.all(stores.map(async (store, slot) => {
+      for (;;) {
+        const now = Date.now();
+        const job = await store.jobClaim({ workerId: `bench-${slot}`, leaseMs: 60_000, now });
+        if (!job) return;
+        const empty = new Uint8Array();
+        await store.jobFinish({
+          id: job.id,
+          leaseToken: job.leaseToken,
+          now: Date.now(),
+          state: "completed",
+          exitCode: 0,
+          error: null,
+          outcome: "completed",
+          stdout: empty,
+          stderr: empty,
+          stdoutBytes: 0,
+          stderrBytes: 0,
+        });
+        done++;
+      }
+    }));
+    const ms = performance.now() - start;
+    if (done !== jobs) throw new Error(`claimed and completed ${done} of ${jobs} jobs`);
+    results[`claim_complete_${kind}`] = {
+      jobs,
+      in_flight: 4,
+      ms,
+      jobs_per_second: jobs / (ms / 1000),
+      target: kind === "postgres" ? "≥ 8000" : "-",
+    };
+  } finally {
+    for (const store of stores) await store.close();
+    if (kind === "postgres") await dropSchema(schema);
+  }
+}
+
+/** The PostgreSQL server of the PostgreSQL benchmarks. */
+const POSTGRES_URL = Deno.env.get("QUEUECTL_BENCH_POSTGRES_URL") ??
+  "postgres://root@127.0.0.1:5432/test";
+
+async function dropSchema(schema: string): Promise<void> {
+  const { default: postgres } = await import("postgres");
+  const sql = postgres(POSTGRES_URL, { max: 1, onnotice: () => {} });
+  await sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await sql.end();
+}
+
+const only = Deno.args.find((arg) => arg.startsWith("--only="))?.slice("--only=".length);
+const benches: Record<string, () => Promise<void>> = {
+  single_enqueue: benchSingleEnqueue,
+  batch_enqueue: benchBatchEnqueue,
+  drain: benchDrain,
+  claim_complete_sqlite: () => benchClaimComplete("sqlite"),
+  claim_complete_postgres: () => benchClaimComplete("postgres"),
+};
+
 try {
-  await benchSingleEnqueue();
-  await benchBatchEnqueue();
-  await benchDrain();
+  for (const [name, bench] of Object.entries(benches)) {
+    if (only === undefined || only.split(",").includes(name)) await bench();
+  }
 } finally {
   await Deno.remove(dir, { recursive: true });
 }

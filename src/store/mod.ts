@@ -47,7 +47,7 @@ export async function openStore(
   if (location.kind === "postgres") {
     // Loaded on demand: the driver adds ~30 ms to every start of a SQLite user's CLI call.
     const { PostgresStore } = await import("./postgres/postgres_store.ts");
-    return await PostgresStore.open(location.url);
+    return await PostgresStore.open(location.url, options);
   }
   return await SqliteStore.open(location.path, options);
 }

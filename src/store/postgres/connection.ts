@@ -19,15 +19,31 @@ export type PgRow = Record<string, unknown>;
 /** Connections per store: a CLI call needs one, a worker slot one or two. */
 const POOL_SIZE = 3;
 
-/** The driver's options for `target`: its schema first on the search path, int8 as numbers. */
-function driverOptions(target: PostgresTarget, extra: Record<string, unknown> = {}) {
+/** How hard a commit is pushed to disk (as in the SQLite store). */
+export type Durability = "full" | "normal";
+
+/**
+ * The driver's options for `target`: its schema first on the search path, int8 as numbers.
+ * `normal` durability commits without waiting for the WAL flush (`synchronous_commit = off`):
+ * a crash of the server may forget the last few hundred milliseconds of state changes, which for
+ * a worker's claims and finishes only means a job runs once more. Enqueues stay `full`.
+ */
+function driverOptions(
+  target: PostgresTarget,
+  durability: Durability,
+  extra: Record<string, unknown> = {},
+) {
   return {
     max: POOL_SIZE,
     // An idle CLI process or worker gives its connections back; they reopen on demand.
     idle_timeout: 60,
     connect_timeout: 10,
     onnotice: () => {},
-    connection: { application_name: `queuectl:${target.schema}`, search_path: target.schema },
+    connection: {
+      application_name: `queuectl:${target.schema}`,
+      search_path: target.schema,
+      synchronous_commit: durability === "normal" ? "off" : "on",
+    },
     types: {
       // Every bigint column holds epoch milliseconds, a sequence or a byte count: all well below
       // 2^53, so a Number is exact (the driver's default is a string).
@@ -50,10 +66,10 @@ export class PgConnection {
   readonly channel: string;
   #closed = false;
 
-  constructor(target: PostgresTarget) {
+  constructor(target: PostgresTarget, durability: Durability = "full") {
     this.target = target;
     this.channel = `${target.schema}.work`;
-    this.sql = postgres(target.connectionUrl, driverOptions(target)) as unknown as Sql;
+    this.sql = postgres(target.connectionUrl, driverOptions(target, durability)) as unknown as Sql;
   }
 
   /**
@@ -111,7 +127,7 @@ export class PgConnection {
     };
     const listener = postgres(
       this.target.connectionUrl,
-      driverOptions(this.target, {
+      driverOptions(this.target, "full", {
         max: 1,
         idle_timeout: null,
         max_lifetime: null,

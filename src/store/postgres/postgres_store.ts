@@ -26,7 +26,7 @@ import type {
   WorkerProcessWithJobs,
 } from "../store.ts";
 import * as claims from "./claims.ts";
-import { PgConnection } from "./connection.ts";
+import { type Durability, PgConnection } from "./connection.ts";
 import { jobInsert } from "./job_insert.ts";
 import * as jobs from "./jobs.ts";
 import { MIGRATIONS } from "./migrations.ts";
@@ -47,8 +47,11 @@ export class PostgresStore implements Store {
   }
 
   /** Connects to `url` and creates or migrates its schema when needed. */
-  static async open(url: string): Promise<PostgresStore> {
-    const connection = new PgConnection(parsePostgresUrl(url));
+  static async open(
+    url: string,
+    options: { durability?: Durability } = {},
+  ): Promise<PostgresStore> {
+    const connection = new PgConnection(parsePostgresUrl(url), options.durability);
     const store = new PostgresStore(connection);
     try {
       await store.migrate();
