@@ -6,7 +6,7 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { makeSandbox, snapshotDatabase } from "../helpers/cli.ts";
+import { makeSandbox, onEveryStore, snapshotDatabase } from "../helpers/cli.ts";
 
 interface BadInput {
   /** What is wrong, for the test name. */
@@ -74,12 +74,12 @@ const CASES: BadInput[] = [
 ];
 
 for (const { what, args, mentions, notMentions } of CASES) {
-  Deno.test(`${what} is refused with a one-line usage error and changes nothing (queuectl ${args.join(" ")})`, async () => {
+  onEveryStore.test(`${what} is refused with a one-line usage error and changes nothing (queuectl ${args.join(" ")})`, async () => {
     const sandbox = await makeSandbox();
     try {
       await sandbox.ok(["enqueue", "--id", "existing", "--", "true"]);
       await sandbox.ok(["config", "set", "max_retries", "2"]);
-      const before = snapshotDatabase(sandbox);
+      const before = await snapshotDatabase(sandbox);
       assert.notEqual(before, null);
 
       const result = await sandbox.run(args);
@@ -93,7 +93,7 @@ for (const { what, args, mentions, notMentions } of CASES) {
       assert.doesNotMatch(result.stderr, /^\s+at |Uncaught|\.ts:\d+:\d+/m);
       assert.match(lines[0], mentions);
       if (notMentions) assert.doesNotMatch(lines[0], notMentions);
-      assert.equal(snapshotDatabase(sandbox), before, "the database changed");
+      assert.equal(await snapshotDatabase(sandbox), before, "the database changed");
     } finally {
       await sandbox.cleanup();
     }

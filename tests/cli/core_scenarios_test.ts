@@ -1,8 +1,9 @@
 /**
- * End-to-end scenarios of the seed brief, run through the real CLI against a real SQLite file:
- * a job completes, a failing job backs off into the DLQ, concurrent workers run each job once,
- * a missing program fails gracefully, state survives a restart, detached workers, the JSON
- * shapes, the `--` form and generated ids, and a graceful stop on SIGTERM.
+ * End-to-end scenarios of the seed brief, run through the real CLI against a real SQLite file or
+ * PostgreSQL schema (`makeSandbox`): a job completes, a failing job backs off into the DLQ,
+ * concurrent workers run each job once, a missing program fails gracefully, state survives a
+ * restart, detached workers, the JSON shapes, the `--` form and generated ids, and a graceful stop
+ * on SIGTERM.
  *
  * @module
  */
@@ -10,6 +11,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
   makeSandbox,
+  onEveryStore,
   processExists,
   readOrEmpty,
   type Sandbox,
@@ -55,7 +57,7 @@ function assertJobObject(job: Json): void {
   }
 }
 
-Deno.test("a job completes and its output is recorded", async () => {
+onEveryStore.test("a job completes and its output is recorded", async () => {
   const sandbox = await makeSandbox();
   try {
     const id = await enqueue(sandbox, ['{"id":"job1","command":"echo hello"}']);
@@ -73,7 +75,7 @@ Deno.test("a job completes and its output is recorded", async () => {
   }
 });
 
-Deno.test("a failing job retries with backoff and lands in the DLQ, and dlq retry brings it back", async () => {
+onEveryStore.test("a failing job retries with backoff and lands in the DLQ, and dlq retry brings it back", async () => {
   const sandbox = await makeSandbox();
   try {
     await sandbox.ok(["config", "set", "backoff_base", "2"]);
@@ -170,7 +172,7 @@ async function assertEachRanOnce(sandbox: Sandbox, file: string, ids: string[]) 
   assert.ok(jobs.every((job) => job.attempts === 1), "no job ran twice");
 }
 
-Deno.test("one worker process with --count 4 runs each of 60 jobs exactly once", async () => {
+onEveryStore.test("one worker process with --count 4 runs each of 60 jobs exactly once", async () => {
   const sandbox = await makeSandbox();
   try {
     const file = join(sandbox.dir, "ran.txt");
@@ -185,7 +187,7 @@ Deno.test("one worker process with --count 4 runs each of 60 jobs exactly once",
   }
 });
 
-Deno.test("two worker processes with --count 2 on one database run each of 60 jobs exactly once", async () => {
+onEveryStore.test("two worker processes with --count 2 on one database run each of 60 jobs exactly once", async () => {
   const sandbox = await makeSandbox();
   try {
     const file = join(sandbox.dir, "ran.txt");
@@ -202,7 +204,7 @@ Deno.test("two worker processes with --count 2 on one database run each of 60 jo
   }
 });
 
-Deno.test("a command that does not exist fails with exit code 127, ends dead, and the worker keeps working", async () => {
+onEveryStore.test("a command that does not exist fails with exit code 127, ends dead, and the worker keeps working", async () => {
   const sandbox = await makeSandbox();
   try {
     await sandbox.ok(["config", "set", "backoff_base", "1"]);
@@ -226,7 +228,7 @@ Deno.test("a command that does not exist fails with exit code 127, ends dead, an
   }
 });
 
-Deno.test("jobs and config survive a worker restart", async () => {
+onEveryStore.test("jobs and config survive a worker restart", async () => {
   const sandbox = await makeSandbox();
   try {
     assert.equal(
@@ -275,7 +277,7 @@ Deno.test("jobs and config survive a worker restart", async () => {
   }
 });
 
-Deno.test("a detached worker returns at once, shows in status, does the work and stops on worker stop", async () => {
+onEveryStore.test("a detached worker returns at once, shows in status, does the work and stops on worker stop", async () => {
   const sandbox = await makeSandbox();
   let pid: number | undefined;
   try {
@@ -319,7 +321,7 @@ Deno.test("a detached worker returns at once, shows in status, does the work and
   }
 });
 
-Deno.test("status, list and dlq list print the documented JSON shapes, and list --state filters", async () => {
+onEveryStore.test("status, list and dlq list print the documented JSON shapes, and list --state filters", async () => {
   const sandbox = await makeSandbox();
   try {
     const empty = JSON.parse(await sandbox.ok(["status", "--json"]));
@@ -392,7 +394,7 @@ Deno.test("status, list and dlq list print the documented JSON shapes, and list 
   }
 });
 
-Deno.test("enqueue -- COMMAND ARGS passes the arguments through, and generated ids sort by creation time", async () => {
+onEveryStore.test("enqueue -- COMMAND ARGS passes the arguments through, and generated ids sort by creation time", async () => {
   const sandbox = await makeSandbox();
   try {
     const script = join(sandbox.dir, "script.sh");
@@ -424,7 +426,7 @@ Deno.test("enqueue -- COMMAND ARGS passes the arguments through, and generated i
   }
 });
 
-Deno.test("SIGTERM lets the running job finish, starts no new one, and the worker exits 0", async () => {
+onEveryStore.test("SIGTERM lets the running job finish, starts no new one, and the worker exits 0", async () => {
   const sandbox = await makeSandbox();
   try {
     const file = join(sandbox.dir, "done.txt");

@@ -1,11 +1,11 @@
 /**
- * Crash safety, end to end through the real CLI on a real SQLite file: jobs of a worker killed
- * with SIGKILL are rescued (by a new worker at start, or by a live sibling on its periodic pass)
- * and run exactly once more with their orphaned process group killed; a lease held by a frozen
- * worker on another host expires and only then is rescued, and that worker's late result is
- * fenced off; time limits kill whole process groups; graceful and immediate stops; many
- * concurrent enqueuers and workers lose and duplicate nothing; the database and the jobs'
- * environment keep secrets in.
+ * Crash safety, end to end through the real CLI on a real SQLite file or PostgreSQL schema
+ * (`makeSandbox`): jobs of a worker killed with SIGKILL are rescued (by a new worker at start, or
+ * by a live sibling on its periodic pass) and run exactly once more with their orphaned process
+ * group killed; a lease held by a frozen worker on another host expires and only then is rescued,
+ * and that worker's late result is fenced off; time limits kill whole process groups; graceful and
+ * immediate stops; many concurrent enqueuers and workers lose and duplicate nothing; the database
+ * and the jobs' environment keep secrets in.
  *
  * @module
  */
@@ -13,10 +13,13 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
   makeSandbox,
+  onEveryStore,
   processExists,
   readOrEmpty,
   type Sandbox,
   snapshotDatabase,
+  sqliteOnly,
+  STORE_AVAILABLE,
   waitFor,
   type WorkerHandle,
 } from "../helpers/cli.ts";
@@ -124,8 +127,8 @@ function count(text: string, line: string): number {
  * The job's row as stored, read directly (read-only): the process group a worker recorded for
  * its command is not part of any JSON output.
  */
-function storedJob(sandbox: Sandbox, id: string): Json | undefined {
-  const dump = snapshotDatabase(sandbox);
+async function storedJob(sandbox: Sandbox, id: string): Promise<Json | undefined> {
+  const dump = await snapshotDatabase(sandbox);
   if (dump === null) return undefined;
   return (JSON.parse(dump).jobs as Json[]).find((job) => job.id === id);
 }
@@ -133,8 +136,8 @@ function storedJob(sandbox: Sandbox, id: string): Json | undefined {
 /** Waits until the worker running job `id` has recorded its command's process group. */
 async function waitForProcessGroup(sandbox: Sandbox, id: string): Promise<number> {
   return Number(
-    await waitFor(`job "${id}" to record its process group`, () => {
-      const job = storedJob(sandbox, id);
+    await waitFor(`job "${id}" to record its process group`, async () => {
+      const job = await storedJob(sandbox, id);
       return job?.state === "processing" ? job.pgid : undefined;
     }),
   );
@@ -164,7 +167,7 @@ async function pidsIn(path: string): Promise<number[]> {
   return (await readOrEmpty(path)).split("\n").filter((line) => line.trim() !== "").map(Number);
 }
 
-Deno.test("a job whose worker is killed with SIGKILL is rescued by the next worker, its orphan killed, and it completes exactly once", async () => {
+onEveryStore.test("a job whose worker is killed with SIGKILL is rescued by the next worker, its orphan killed, and it completes exactly once", async () => {
   const sandbox = await makeSandbox();
   const leftovers = new Leftovers();
   try {
@@ -235,7 +238,7 @@ Deno.test("a job whose worker is killed with SIGKILL is rescued by the next work
   }
 });
 
-Deno.test("a running worker rescues the job of a sibling killed with SIGKILL on its periodic pass", async () => {
+onEveryStore.test("a running worker rescues the job of a sibling killed with SIGKILL on its periodic pass", async () => {
   const sandbox = await makeSandbox();
   const leftovers = new Leftovers();
   try {
@@ -280,7 +283,7 @@ Deno.test("a running worker rescues the job of a sibling killed with SIGKILL on 
   }
 });
 
-Deno.test("a frozen worker on another host keeps its job until its lease expires, then loses it, and its late finish is fenced off", async () => {
+onEveryStore.test("a frozen worker on another host keeps its job until its lease expires, then loses it, and its late finish is fenced off", async () => {
   const sandbox = await makeSandbox();
   const leftovers = new Leftovers();
   try {
@@ -369,7 +372,7 @@ Deno.test("a frozen worker on another host keeps its job until its lease expires
   }
 });
 
-Deno.test("a run over its timeout is killed with its whole process group and, with no retries left, the job is dead", async () => {
+onEveryStore.test("a run over its timeout is killed with its whole process group and, with no retries left, the job is dead", async () => {
   const sandbox = await makeSandbox();
   const leftovers = new Leftovers();
   try {
@@ -402,7 +405,7 @@ Deno.test("a run over its timeout is killed with its whole process group and, wi
   }
 });
 
-Deno.test("the job_timeout config limits jobs without a timeout, and a job's timeout 0 means no limit", async () => {
+onEveryStore.test("the job_timeout config limits jobs without a timeout, and a job's timeout 0 means no limit", async () => {
   const sandbox = await makeSandbox();
   const leftovers = new Leftovers();
   try {
@@ -426,7 +429,7 @@ Deno.test("the job_timeout config limits jobs without a timeout, and a job's tim
   }
 });
 
-Deno.test("worker stop lets the running job finish, starts no queued job, and both exit 0", async () => {
+onEveryStore.test("worker stop lets the running job finish, starts no queued job, and both exit 0", async () => {
   const sandbox = await makeSandbox();
   const leftovers = new Leftovers();
   try {
@@ -483,7 +486,7 @@ async function assertReleased(sandbox: Sandbox, id: string, pgid: number): Promi
   assert.deepEqual(await groupMembers(pgid), [], "the job's process group should be gone");
 }
 
-Deno.test("worker stop --now kills the running job's process group and puts it back without using an attempt", async () => {
+onEveryStore.test("worker stop --now kills the running job's process group and puts it back without using an attempt", async () => {
   const sandbox = await makeSandbox();
   const leftovers = new Leftovers();
   try {
@@ -501,7 +504,7 @@ Deno.test("worker stop --now kills the running job's process group and puts it b
   }
 });
 
-Deno.test("a second SIGTERM to a draining worker stops it at once and puts its job back", async () => {
+onEveryStore.test("a second SIGTERM to a draining worker stops it at once and puts its job back", async () => {
   const sandbox = await makeSandbox();
   const leftovers = new Leftovers();
   try {
@@ -579,18 +582,19 @@ async function stress(perEnqueuer: number): Promise<void> {
   }
 }
 
-Deno.test("4 concurrent enqueuers and 2 worker processes run 1000 jobs exactly once, without lock errors", async () => {
+onEveryStore.test("4 concurrent enqueuers and 2 worker processes run 1000 jobs exactly once, without lock errors", async () => {
   await stress(250);
 });
 
 Deno.test({
   name:
     "4 concurrent enqueuers and 2 worker processes run 10000 jobs exactly once (QUEUECTL_STRESS_BIG=1)",
-  ignore: Deno.env.get("QUEUECTL_STRESS_BIG") !== "1",
+  ignore: !STORE_AVAILABLE || Deno.env.get("QUEUECTL_STRESS_BIG") !== "1",
   fn: () => stress(2_500),
 });
 
-Deno.test("a database queuectl creates is readable by its owner only, in a directory of its own", async () => {
+// About the SQLite file and its directory: a PostgreSQL schema has no file modes.
+sqliteOnly.test("a database queuectl creates is readable by its owner only, in a directory of its own", async () => {
   const sandbox = await makeSandbox();
   try {
     const directory = join(sandbox.dir, "private");
@@ -607,7 +611,7 @@ Deno.test("a database queuectl creates is readable by its owner only, in a direc
   }
 });
 
-Deno.test("a job's environment holds no QUEUECTL_ variable of the worker, only its own run's", async () => {
+onEveryStore.test("a job's environment holds no QUEUECTL_ variable of the worker, only its own run's", async () => {
   const sandbox = await makeSandbox();
   const leftovers = new Leftovers();
   try {

@@ -1,8 +1,9 @@
 /**
- * Job options, end to end through the real CLI on a real SQLite file: priorities, delays and run
- * times, named queues with cross-process concurrency limits and workers that serve some queues
- * only, output logs per attempt (capped, and followed live), wait, cancel, batch enqueue,
- * per-job cwd/env/backoff, purge and retention, and the JSON that shows it all.
+ * Job options, end to end through the real CLI on a real SQLite file or PostgreSQL schema
+ * (`makeSandbox`): priorities, delays and run times, named queues with cross-process concurrency
+ * limits and workers that serve some queues only, output logs per attempt (capped, and followed
+ * live), wait, cancel, batch enqueue, per-job cwd/env/backoff, purge and retention, and the JSON
+ * that shows it all.
  *
  * @module
  */
@@ -12,6 +13,7 @@ import {
   cliEnvironment,
   MAIN,
   makeSandbox,
+  onEveryStore,
   processExists,
   readOrEmpty,
   type Sandbox,
@@ -90,7 +92,7 @@ async function killPidsIn(paths: string[]): Promise<void> {
 
 // --- Priority, delay and run time -----------------------------------------------------------
 
-Deno.test("a high-priority job enqueued after low ones runs first; equal priorities run in enqueue order", async () => {
+onEveryStore.test("a high-priority job enqueued after low ones runs first; equal priorities run in enqueue order", async () => {
   const sandbox = await makeSandbox();
   try {
     const order = join(sandbox.dir, "order");
@@ -125,7 +127,7 @@ Deno.test("a high-priority job enqueued after low ones runs first; equal priorit
   }
 });
 
-Deno.test("a job enqueued with --delay 2s does not start before it is due, and starts soon after", async () => {
+onEveryStore.test("a job enqueued with --delay 2s does not start before it is due, and starts soon after", async () => {
   const sandbox = await makeSandbox();
   try {
     // The worker runs with the default poll_interval (1 s) and is idle when the job arrives.
@@ -165,7 +167,7 @@ Deno.test("a job enqueued with --delay 2s does not start before it is due, and s
   }
 });
 
-Deno.test("a job with --run-at in the past runs at once, future ones wait, and list --sort next-run orders by run time", async () => {
+onEveryStore.test("a job with --run-at in the past runs at once, future ones wait, and list --sort next-run orders by run time", async () => {
   const sandbox = await makeSandbox();
   try {
     const inAnHour = new Date(Date.now() + 3_600_000).toISOString();
@@ -203,7 +205,7 @@ Deno.test("a job with --run-at in the past runs at once, future ones wait, and l
   }
 });
 
-Deno.test("list filters by queue, creation time and limit", async () => {
+onEveryStore.test("list filters by queue, creation time and limit", async () => {
   const sandbox = await makeSandbox();
   try {
     await enqueue(sandbox, ["--id", "a1", "--queue", "alpha", "--", "true"]);
@@ -249,7 +251,7 @@ function overlap(a: Interval, b: Interval): boolean {
   return a.start < b.end && b.start < a.end;
 }
 
-Deno.test("a queue's concurrency limit of 1 holds across two worker processes with --count 2, while another queue runs alongside", async () => {
+onEveryStore.test("a queue's concurrency limit of 1 holds across two worker processes with --count 2, while another queue runs alongside", async () => {
   const sandbox = await makeSandbox();
   try {
     await configure(sandbox, { poll_interval: "0.1" });
@@ -316,7 +318,7 @@ Deno.test("a queue's concurrency limit of 1 holds across two worker processes wi
   }
 });
 
-Deno.test("worker start --queue a runs the jobs of queue a and leaves queue b pending", async () => {
+onEveryStore.test("worker start --queue a runs the jobs of queue a and leaves queue b pending", async () => {
   const sandbox = await makeSandbox();
   try {
     await configure(sandbox, { poll_interval: "0.1" });
@@ -342,7 +344,7 @@ Deno.test("worker start --queue a runs the jobs of queue a and leaves queue b pe
 
 // --- Output logs -------------------------------------------------------------------------------
 
-Deno.test("logs prints each attempt's own output: stdout to stdout, stderr to stderr, or one stream with --stdout/--stderr", async () => {
+onEveryStore.test("logs prints each attempt's own output: stdout to stdout, stderr to stderr, or one stream with --stdout/--stderr", async () => {
   const sandbox = await makeSandbox();
   try {
     await configure(sandbox, { poll_interval: "0.1" });
@@ -390,7 +392,7 @@ Deno.test("logs prints each attempt's own output: stdout to stdout, stderr to st
   }
 });
 
-Deno.test("each output stream keeps the last output_limit bytes per run, after a line saying how much was cut", async () => {
+onEveryStore.test("each output stream keeps the last output_limit bytes per run, after a line saying how much was cut", async () => {
   const sandbox = await makeSandbox();
   try {
     await configure(sandbox, { output_limit: "1024", poll_interval: "0.1" });
@@ -431,7 +433,7 @@ Deno.test("each output stream keeps the last output_limit bytes per run, after a
   }
 });
 
-Deno.test("logs --follow prints lines while the job runs and exits 0 when the run ends, every line once and in order", async () => {
+onEveryStore.test("logs --follow prints lines while the job runs and exits 0 when the run ends, every line once and in order", async () => {
   const sandbox = await makeSandbox();
   let follower: Streaming | undefined;
   try {
@@ -481,7 +483,7 @@ Deno.test("logs --follow prints lines while the job runs and exits 0 when the ru
 
 // --- wait and cancel ---------------------------------------------------------------------------
 
-Deno.test("wait exits 0 when all completed, 1 when one is dead or canceled, 124 on timeout, 3 for an unknown id", async () => {
+onEveryStore.test("wait exits 0 when all completed, 1 when one is dead or canceled, 124 on timeout, 3 for an unknown id", async () => {
   const sandbox = await makeSandbox();
   const longPid = join(sandbox.dir, "long.pid");
   try {
@@ -530,7 +532,7 @@ Deno.test("wait exits 0 when all completed, 1 when one is dead or canceled, 124 
   }
 });
 
-Deno.test("cancel: a pending job never runs, a running job's whole process group is stopped and never retried, a finished job is a conflict", async () => {
+onEveryStore.test("cancel: a pending job never runs, a running job's whole process group is stopped and never retried, a finished job is a conflict", async () => {
   const sandbox = await makeSandbox();
   const shPid = join(sandbox.dir, "sh.pid");
   const bgPid = join(sandbox.dir, "bg.pid");
@@ -586,12 +588,12 @@ Deno.test("cancel: a pending job never runs, a running job's whole process group
     assert.equal(await readOrEmpty(ranFile), "", "the canceled pending job never ran");
     assert.equal((await sandbox.status()).jobs.canceled, 2);
 
-    const before = snapshotDatabase(sandbox);
+    const before = await snapshotDatabase(sandbox);
     const finished = await sandbox.run(["cancel", "after"]);
     assertExit(finished, 5, "cancel of a completed job");
     assert.equal(finished.stdout, "");
     assert.match(finished.stderr, /^queuectl: .*after.*completed/);
-    assert.equal(snapshotDatabase(sandbox), before, "a refused cancel changes nothing");
+    assert.equal(await snapshotDatabase(sandbox), before, "a refused cancel changes nothing");
 
     // All or none: a finished job among the ids cancels none of them.
     await enqueue(sandbox, ["--id", "parked", "--delay", "1h", "--", "true"]);
@@ -608,7 +610,7 @@ Deno.test("cancel: a pending job never runs, a running job's whole process group
   }
 });
 
-Deno.test("cancel of a job waiting to retry cancels it at once, and a running job that ignores SIGTERM is killed after kill_grace", async () => {
+onEveryStore.test("cancel of a job waiting to retry cancels it at once, and a running job that ignores SIGTERM is killed after kill_grace", async () => {
   const sandbox = await makeSandbox();
   const pidFile = join(sandbox.dir, "stubborn.pid");
   try {
@@ -653,7 +655,7 @@ Deno.test("cancel of a job waiting to retry cancels it at once, and a running jo
 
 // --- Batch enqueue -----------------------------------------------------------------------------
 
-Deno.test("enqueue --file adds every line with the flags as defaults, and a bad line or a duplicate id adds nothing", async () => {
+onEveryStore.test("enqueue --file adds every line with the flags as defaults, and a bad line or a duplicate id adds nothing", async () => {
   const sandbox = await makeSandbox();
   try {
     await enqueue(sandbox, ["--id", "existing", "--", "true"]);
@@ -668,13 +670,13 @@ Deno.test("enqueue --file adds every line with the flags as defaults, and a bad 
         '{"id":"b4","command":"true"}',
       ].join("\n") + "\n",
     );
-    const before = snapshotDatabase(sandbox);
+    const before = await snapshotDatabase(sandbox);
     const badResult = await sandbox.run(["enqueue", "--file", bad]);
     assertExit(badResult, 2, "enqueue --file with a bad line 3");
     assert.equal(badResult.stdout, "");
     assert.match(badResult.stderr, /^queuectl: Line 3\b.*max_retries/);
     assert.equal(badResult.stderr.split("\n").length, 2, "one line on stderr");
-    assert.equal(snapshotDatabase(sandbox), before, "nothing was added");
+    assert.equal(await snapshotDatabase(sandbox), before, "nothing was added");
 
     const duplicate = join(sandbox.dir, "dup.jsonl");
     await Deno.writeTextFile(
@@ -685,7 +687,7 @@ Deno.test("enqueue --file adds every line with the flags as defaults, and a bad 
     assertExit(dupResult, 5, "enqueue --file with a duplicate id");
     assert.equal(dupResult.stdout, "");
     assert.match(dupResult.stderr, /^queuectl: .*"d1"/);
-    assert.equal(snapshotDatabase(sandbox), before, "nothing was added");
+    assert.equal(await snapshotDatabase(sandbox), before, "nothing was added");
 
     const clash = join(sandbox.dir, "clash.jsonl");
     await Deno.writeTextFile(
@@ -695,7 +697,7 @@ Deno.test("enqueue --file adds every line with the flags as defaults, and a bad 
     const clashResult = await sandbox.run(["enqueue", "--file", clash]);
     assertExit(clashResult, 5, "enqueue --file with an id that exists");
     assert.match(clashResult.stderr, /existing/);
-    assert.equal(snapshotDatabase(sandbox), before, "nothing was added");
+    assert.equal(await snapshotDatabase(sandbox), before, "nothing was added");
 
     const good = join(sandbox.dir, "good.jsonl");
     await Deno.writeTextFile(
@@ -730,7 +732,7 @@ Deno.test("enqueue --file adds every line with the flags as defaults, and a bad 
   }
 });
 
-Deno.test("enqueue --file - reads 500 jobs from stdin into the queue given by --queue", async () => {
+onEveryStore.test("enqueue --file - reads 500 jobs from stdin into the queue given by --queue", async () => {
   const sandbox = await makeSandbox();
   try {
     const lines = Array.from(
@@ -762,7 +764,7 @@ Deno.test("enqueue --file - reads 500 jobs from stdin into the queue given by --
   }
 });
 
-Deno.test("enqueue --file: a line's own run_at or delay wins over a --delay or --run-at given as the default", async () => {
+onEveryStore.test("enqueue --file: a line's own run_at or delay wins over a --delay or --run-at given as the default", async () => {
   const sandbox = await makeSandbox();
   try {
     const file = join(sandbox.dir, "timed.jsonl");
@@ -802,7 +804,7 @@ Deno.test("enqueue --file: a line's own run_at or delay wins over a --delay or -
 
 // --- Per-job cwd, env and backoff --------------------------------------------------------------
 
-Deno.test("a job runs in its cwd (absolute, or relative to where it was enqueued), else where it was enqueued from", async () => {
+onEveryStore.test("a job runs in its cwd (absolute, or relative to where it was enqueued), else where it was enqueued from", async () => {
   const sandbox = await makeSandbox();
   try {
     await configure(sandbox, { poll_interval: "0.1" });
@@ -853,7 +855,7 @@ Deno.test("a job runs in its cwd (absolute, or relative to where it was enqueued
   }
 });
 
-Deno.test("a job's env adds variables to its command's environment", async () => {
+onEveryStore.test("a job's env adds variables to its command's environment", async () => {
   const sandbox = await makeSandbox();
   try {
     await configure(sandbox, { poll_interval: "0.1" });
@@ -887,7 +889,7 @@ Deno.test("a job's env adds variables to its command's environment", async () =>
   }
 });
 
-Deno.test("a job's backoff_base sets its own retry delay and leaves the config's alone", async () => {
+onEveryStore.test("a job's backoff_base sets its own retry delay and leaves the config's alone", async () => {
   const sandbox = await makeSandbox();
   try {
     await configure(sandbox, { poll_interval: "0.1" });
@@ -934,7 +936,7 @@ Deno.test("a job's backoff_base sets its own retry delay and leaves the config's
 
 // --- purge and retention -----------------------------------------------------------------------
 
-Deno.test("purge deletes finished jobs of the given states older than the given age, and never unfinished ones", async () => {
+onEveryStore.test("purge deletes finished jobs of the given states older than the given age, and never unfinished ones", async () => {
   const sandbox = await makeSandbox();
   try {
     await configure(sandbox, { poll_interval: "0.1" });
@@ -963,14 +965,14 @@ Deno.test("purge deletes finished jobs of the given states older than the given 
     await purge(["--older-than", "1h", "--state", "completed,dead,canceled"], 0);
     assert.deepEqual(await ids(), ["done", "dead", "dropped", "waiting", "later"]);
 
-    const before = snapshotDatabase(sandbox);
+    const before = await snapshotDatabase(sandbox);
     const refused = await sandbox.run(["purge", "--state", "pending", "--older-than", "0s"]);
     assertExit(refused, 2, "purge --state pending");
     assert.equal(refused.stdout, "");
     assert.match(refused.stderr, /^queuectl: .*pending/);
     const mixed = await sandbox.run(["purge", "--state", "completed,failed", "--older-than", "0s"]);
     assertExit(mixed, 2, "purge --state completed,failed");
-    assert.equal(snapshotDatabase(sandbox), before, "a refused purge deletes nothing");
+    assert.equal(await snapshotDatabase(sandbox), before, "a refused purge deletes nothing");
 
     await waitFor("the clock to move past the last finish", async () => {
       const dropped = await sandbox.info("dropped");
@@ -984,7 +986,7 @@ Deno.test("purge deletes finished jobs of the given states older than the given 
     await purge(["--older-than", "0s", "--state", "canceled,completed,dead"], 1);
     assert.deepEqual(await ids(), ["waiting", "later"]);
 
-    const dump = JSON.parse(snapshotDatabase(sandbox)!);
+    const dump = JSON.parse((await snapshotDatabase(sandbox))!);
     assert.deepEqual(dump.job_runs, [], "the runs of purged jobs went with them");
     assert.deepEqual(dump.job_output, []);
   } finally {
@@ -992,7 +994,7 @@ Deno.test("purge deletes finished jobs of the given states older than the given 
   }
 });
 
-Deno.test("with retention set, a worker deletes old completed and canceled jobs by itself and keeps dead ones", async () => {
+onEveryStore.test("with retention set, a worker deletes old completed and canceled jobs by itself and keeps dead ones", async () => {
   const sandbox = await makeSandbox();
   try {
     await configure(sandbox, { heartbeat_interval: "0.2", poll_interval: "0.1" });
@@ -1030,7 +1032,7 @@ Deno.test("with retention set, a worker deletes old completed and canceled jobs 
 
 // --- JSON views --------------------------------------------------------------------------------
 
-Deno.test("queue list --json shows each queue's limit and job counts", async () => {
+onEveryStore.test("queue list --json shows each queue's limit and job counts", async () => {
   const sandbox = await makeSandbox();
   try {
     assert.deepEqual(JSON.parse(await sandbox.ok(["queue", "list", "--json"])), []);
@@ -1071,7 +1073,7 @@ Deno.test("queue list --json shows each queue's limit and job counts", async () 
   }
 });
 
-Deno.test("info --json and info show every option a job was enqueued with", async () => {
+onEveryStore.test("info --json and info show every option a job was enqueued with", async () => {
   const sandbox = await makeSandbox();
   try {
     await enqueue(sandbox, [

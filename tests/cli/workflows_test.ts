@@ -1,9 +1,9 @@
 /**
- * Workflows and schedules, end to end through the real CLI on a real SQLite file: jobs that wait
- * on other jobs (`after`), and are canceled when one of those fails for good; unique keys that
- * keep a second copy of an unfinished job out, even under concurrent enqueues; and cron
- * schedules that running workers turn into jobs, each scheduled time exactly once however many
- * worker processes share the database.
+ * Workflows and schedules, end to end through the real CLI on a real SQLite file or PostgreSQL
+ * schema (`makeSandbox`): jobs that wait on other jobs (`after`), and are canceled when one of
+ * those fails for good; unique keys that keep a second copy of an unfinished job out, even under
+ * concurrent enqueues; and cron schedules that running workers turn into jobs, each scheduled time
+ * exactly once however many worker processes share the database.
  *
  * Second-by-second schedules use the test hook QUEUECTL_TEST_CRON_SECONDS=1 on `schedule add`.
  *
@@ -11,13 +11,14 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import {
   type CliResult,
   makeSandbox,
+  onEveryStore,
   readOrEmpty,
   type Sandbox,
   snapshotDatabase,
+  updateEveryRow,
   waitFor,
 } from "../helpers/cli.ts";
 import {
@@ -83,7 +84,7 @@ function nextRunPrinted(name: string, stdout: string): number {
 
 // --- Dependencies ------------------------------------------------------------------------------
 
-Deno.test("a job with --after p1,p2 stays blocked while a parent runs and starts only after both parents completed", async () => {
+onEveryStore.test("a job with --after p1,p2 stays blocked while a parent runs and starts only after both parents completed", async () => {
   const sandbox = await makeSandbox();
   try {
     await configure(sandbox, { poll_interval: "0.1" });
@@ -164,7 +165,7 @@ Deno.test("a job with --after p1,p2 stays blocked while a parent runs and starts
   }
 });
 
-Deno.test("a parent that ends dead cancels its child and grandchild, which never run, and last_error names the parent", async () => {
+onEveryStore.test("a parent that ends dead cancels its child and grandchild, which never run, and last_error names the parent", async () => {
   const sandbox = await makeSandbox();
   try {
     await configure(sandbox, { poll_interval: "0.1" });
@@ -204,7 +205,7 @@ Deno.test("a parent that ends dead cancels its child and grandchild, which never
   }
 });
 
-Deno.test("a child stays blocked while its parent waits to retry, and runs once the retry succeeds", async () => {
+onEveryStore.test("a child stays blocked while its parent waits to retry, and runs once the retry succeeds", async () => {
   const sandbox = await makeSandbox();
   try {
     await configure(sandbox, { poll_interval: "0.1" });
@@ -239,7 +240,7 @@ Deno.test("a child stays blocked while its parent waits to retry, and runs once 
   }
 });
 
-Deno.test("canceling a parent, waiting or running, cancels the jobs waiting on it and nothing else", async () => {
+onEveryStore.test("canceling a parent, waiting or running, cancels the jobs waiting on it and nothing else", async () => {
   const sandbox = await makeSandbox();
   try {
     await configure(sandbox, { poll_interval: "0.1" });
@@ -288,7 +289,7 @@ Deno.test("canceling a parent, waiting or running, cancels the jobs waiting on i
   }
 });
 
-Deno.test("a cycle in a --file batch (exit 2) and an unknown parent (exit 3) add nothing; a dead or canceled parent is refused with exit 5", async () => {
+onEveryStore.test("a cycle in a --file batch (exit 2) and an unknown parent (exit 3) add nothing; a dead or canceled parent is refused with exit 5", async () => {
   const sandbox = await makeSandbox();
   try {
     await configure(sandbox, { poll_interval: "0.1" });
@@ -300,7 +301,7 @@ Deno.test("a cycle in a --file batch (exit 2) and an unknown parent (exit 3) add
     await stopWorker(worker);
     await enqueue(sandbox, ["--id", "waiting", "--", "true"]);
 
-    const before = snapshotDatabase(sandbox);
+    const before = await snapshotDatabase(sandbox);
     const batch = join(sandbox.dir, "cycle.jsonl");
     await Deno.writeTextFile(
       batch,
@@ -357,13 +358,13 @@ Deno.test("a cycle in a --file batch (exit 2) and an unknown parent (exit 3) add
       /"dropped".*canceled/,
       "enqueue --after a canceled job",
     );
-    assert.equal(snapshotDatabase(sandbox), before, "the refused enqueues changed nothing");
+    assert.equal(await snapshotDatabase(sandbox), before, "the refused enqueues changed nothing");
   } finally {
     await sandbox.cleanup();
   }
 });
 
-Deno.test("info shows a job's parents and children, list --state blocked shows what it still waits on, status --json counts blocked jobs", async () => {
+onEveryStore.test("info shows a job's parents and children, list --state blocked shows what it still waits on, status --json counts blocked jobs", async () => {
   const sandbox = await makeSandbox();
   try {
     await configure(sandbox, { poll_interval: "0.1" });
@@ -432,7 +433,7 @@ Deno.test("info shows a job's parents and children, list --state blocked shows w
 
 // --- Unique keys -------------------------------------------------------------------------------
 
-Deno.test("four concurrent enqueues with one unique key add one job and all print its id; a finished holder frees the key", async () => {
+onEveryStore.test("four concurrent enqueues with one unique key add one job and all print its id; a finished holder frees the key", async () => {
   const sandbox = await makeSandbox();
   try {
     await configure(sandbox, { poll_interval: "0.1" });
@@ -489,7 +490,7 @@ Deno.test("four concurrent enqueues with one unique key add one job and all prin
   }
 });
 
-Deno.test("a unique key is held by blocked, processing and failed jobs, and freed once the holder is dead", async () => {
+onEveryStore.test("a unique key is held by blocked, processing and failed jobs, and freed once the holder is dead", async () => {
   const sandbox = await makeSandbox();
   try {
     await configure(sandbox, { poll_interval: "0.1" });
@@ -550,7 +551,7 @@ Deno.test("a unique key is held by blocked, processing and failed jobs, and free
 
 // --- Cron schedules ----------------------------------------------------------------------------
 
-Deno.test('two worker processes enqueue each second of a "* * * * * *" schedule exactly once', async () => {
+onEveryStore.test('two worker processes enqueue each second of a "* * * * * *" schedule exactly once', async () => {
   const sandbox = await makeSandbox();
   try {
     await configure(sandbox, { poll_interval: "0.1" });
@@ -608,7 +609,7 @@ Deno.test('two worker processes enqueue each second of a "* * * * * *" schedule 
   }
 });
 
-Deno.test("a paused schedule enqueues nothing, and resume starts it again from its next time", async () => {
+onEveryStore.test("a paused schedule enqueues nothing, and resume starts it again from its next time", async () => {
   const sandbox = await makeSandbox();
   try {
     await configure(sandbox, { poll_interval: "0.1" });
@@ -658,7 +659,7 @@ Deno.test("a paused schedule enqueues nothing, and resume starts it again from i
   }
 });
 
-Deno.test("the jobs a schedule enqueues carry its queue, priority, timeout, retries, directory and environment", async () => {
+onEveryStore.test("the jobs a schedule enqueues carry its queue, priority, timeout, retries, directory and environment", async () => {
   const sandbox = await makeSandbox();
   try {
     await configure(sandbox, { poll_interval: "0.1" });
@@ -698,7 +699,7 @@ Deno.test("the jobs a schedule enqueues carry its queue, priority, timeout, retr
   }
 });
 
-Deno.test("a scheduled time whose job id is taken already does not stop the schedule's later runs", async () => {
+onEveryStore.test("a scheduled time whose job id is taken already does not stop the schedule's later runs", async () => {
   const sandbox = await makeSandbox();
   try {
     await configure(sandbox, { poll_interval: "0.1" });
@@ -741,7 +742,7 @@ Deno.test("a scheduled time whose job id is taken already does not stop the sche
   }
 });
 
-Deno.test("schedule list shows each schedule's next run in its zone; remove, unknown names and duplicate names", async () => {
+onEveryStore.test("schedule list shows each schedule's next run in its zone; remove, unknown names and duplicate names", async () => {
   const sandbox = await makeSandbox();
   try {
     const now = Date.now();
@@ -836,7 +837,7 @@ Deno.test("schedule list shows each schedule's next run in its zone; remove, unk
     assert.match(text, /^five\s+\*\/5 \* \* \* \*\s+UTC\s+/m);
 
     // Refusals change nothing.
-    const before = snapshotDatabase(sandbox);
+    const before = await snapshotDatabase(sandbox);
     assertRefused(
       await sandbox.run(["schedule", "add", "five", "0 * * * *", "--", "true"]),
       5,
@@ -849,7 +850,7 @@ Deno.test("schedule list shows each schedule's next run in its zone; remove, unk
       /"nope"/,
       "schedule remove of an unknown name",
     );
-    assert.equal(snapshotDatabase(sandbox), before);
+    assert.equal(await snapshotDatabase(sandbox), before);
 
     for (const name of ["five", "berlin", "hourly"]) {
       assert.equal(await sandbox.ok(["schedule", "remove", name]), `Removed schedule "${name}"\n`);
@@ -867,7 +868,7 @@ Deno.test("schedule list shows each schedule's next run in its zone; remove, unk
   }
 });
 
-Deno.test("runs missed while no worker was up run once, for the latest missed time, with --missed run-once, and not at all with skip", async () => {
+onEveryStore.test("runs missed while no worker was up run once, for the latest missed time, with --missed run-once, and not at all with skip", async () => {
   const sandbox = await makeSandbox();
   try {
     await configure(sandbox, { poll_interval: "0.1" });
@@ -885,12 +886,8 @@ Deno.test("runs missed while no worker was up run once, for the latest missed ti
     }
     // No worker has been up since New Year 2020: pretend so by moving the next run back (the
     // fast way to have missed runs without waiting more than a minute for one).
-    const db = new DatabaseSync(sandbox.db);
-    try {
-      db.prepare("UPDATE schedules SET next_run_at = ?").run(Date.UTC(2020, 0, 1));
-    } finally {
-      db.close();
-    }
+    const moved = await updateEveryRow(sandbox, "schedules", { next_run_at: Date.UTC(2020, 0, 1) });
+    assert.equal(moved, 2);
     const worker = await startWorker(sandbox);
     await waitFor("both schedules to have moved on", async () => {
       return (await listSchedules(sandbox)).every((schedule) => schedule.last_run_at !== null);

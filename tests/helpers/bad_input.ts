@@ -8,7 +8,15 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { makeSandbox, type Sandbox, snapshotDatabase, waitFor } from "./cli.ts";
+import {
+  copyDatabase,
+  makeSandbox,
+  onEveryStore,
+  type Sandbox,
+  snapshotDatabase,
+  TEST_STORE,
+  waitFor,
+} from "./cli.ts";
 
 export const USAGE = 2;
 export const NOT_FOUND = 3;
@@ -29,6 +37,8 @@ export interface BadInputCase {
   message?: RegExp;
   /** Files (besides the sandbox's database) whose bytes must not change. */
   files?: (sandbox: Sandbox) => string[];
+  /** A case about the SQLite file itself: skipped on the other stores (say why next to it). */
+  sqliteOnly?: boolean;
 }
 
 /** What a suite seeds on top of the common data, and the snapshot text that proves it there. */
@@ -41,11 +51,15 @@ const COMMON_MARKERS = ['"state":"completed"', '"state":"dead"', '"key":"max_ret
 
 /** Registers one test with a step per case. */
 export function badInputTest(name: string, cases: BadInputCase[], extra?: ExtraSeed): void {
-  Deno.test(name, async (t) => {
+  onEveryStore.test(name, async (t) => {
     const template = await makeTemplate(extra);
     try {
       for (const badCase of cases) {
-        await t.step(badCase.intent, () => checkCase(badCase, template.files, extra));
+        await t.step({
+          name: badCase.intent,
+          ignore: badCase.sqliteOnly === true && TEST_STORE !== "sqlite",
+          fn: () => checkCase(badCase, template, extra),
+        });
       }
     } finally {
       await template.cleanup();
@@ -55,15 +69,15 @@ export function badInputTest(name: string, cases: BadInputCase[], extra?: ExtraS
 
 async function checkCase(
   badCase: BadInputCase,
-  templateFiles: Map<string, Uint8Array>,
+  template: Sandbox,
   extra: ExtraSeed | undefined,
 ): Promise<void> {
   const sandbox = await makeSandbox();
   try {
-    for (const [suffix, bytes] of templateFiles) await Deno.writeFile(sandbox.db + suffix, bytes);
+    await copyDatabase(template, sandbox);
     const args = await badCase.args(sandbox);
     const files = badCase.files?.(sandbox) ?? [];
-    const databaseBefore = snapshotDatabase(sandbox);
+    const databaseBefore = await snapshotDatabase(sandbox);
     for (const seeded of [...COMMON_MARKERS, ...extra?.markers ?? []]) {
       assert.ok(databaseBefore?.includes(seeded), `the seeded database has ${seeded}`);
     }
@@ -83,17 +97,15 @@ async function checkCase(
     assert.doesNotMatch(result.stderr, /^ {4}at /m, `no stack trace: ${shown}`);
     assert.doesNotMatch(result.stderr, /error: Uncaught/, `no uncaught error: ${shown}`);
     if (badCase.message) assert.match(lines[0], badCase.message, `stderr of ${shown}`);
-    assert.equal(snapshotDatabase(sandbox), databaseBefore, `the database changed: ${shown}`);
+    assert.equal(await snapshotDatabase(sandbox), databaseBefore, `the database changed: ${shown}`);
     assert.deepEqual(await bytesOf(files), filesBefore, `a file changed by ${shown}`);
   } finally {
     await sandbox.cleanup();
   }
 }
 
-/** Builds, once, the seeded database that every case starts from (copied byte for byte). */
-async function makeTemplate(extra: ExtraSeed | undefined): Promise<
-  { files: Map<string, Uint8Array>; cleanup(): Promise<void> }
-> {
+/** Builds, once, the seeded database that every case starts from (a copy of it). */
+async function makeTemplate(extra: ExtraSeed | undefined): Promise<Sandbox> {
   const sandbox = await makeSandbox();
   try {
     await sandbox.ok(["config", "set", "poll_interval", "0.1"]);
@@ -109,15 +121,7 @@ async function makeTemplate(extra: ExtraSeed | undefined): Promise<
     await sandbox.ok(["enqueue", '{"id":"waiting","command":"echo later","queue":"q"}']);
     await sandbox.ok(["config", "set", "max_retries", "4"]);
     await extra?.seed(sandbox);
-    const files = new Map<string, Uint8Array>();
-    for (const suffix of ["", "-wal"]) {
-      try {
-        files.set(suffix, await Deno.readFile(sandbox.db + suffix));
-      } catch {
-        // No WAL left: it was checkpointed when the last connection closed.
-      }
-    }
-    return { files, cleanup: () => sandbox.cleanup() };
+    return sandbox;
   } catch (error) {
     await sandbox.cleanup();
     throw error;

@@ -2,14 +2,53 @@
  * Test helpers that drive the real CLI (`deno run -A main.ts …`) as a user would, each test on
  * its own temporary database. Synchronise with `waitFor` (polling with a deadline), never sleep.
  *
+ * The store under test is SQLite (a `queue.db` in the sandbox's directory) unless the test
+ * process runs with `QUEUECTL_TEST_STORE=postgres`: then each sandbox is a fresh schema on the
+ * test server of `postgres.ts`. With no server answering, the tests registered with
+ * `onEveryStore.test` are ignored (unless `QUEUECTL_REQUIRE_POSTGRES=1`: then loading this module fails).
+ *
  * @module
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DatabaseSync } from "node:sqlite";
+import { postgresForTests, type TestPostgres } from "./postgres.ts";
 
 /** The entry point under test. */
 export const MAIN = fileURLToPath(new URL("../../main.ts", import.meta.url));
+
+/** The stores the end-to-end tests run against. */
+export type StoreKind = "sqlite" | "postgres";
+
+/** The store this test process runs the end-to-end tests against (`QUEUECTL_TEST_STORE`). */
+export const TEST_STORE: StoreKind = testStore(Deno.env.get("QUEUECTL_TEST_STORE"));
+
+function testStore(value: string | undefined): StoreKind {
+  if (value === undefined || value === "" || value === "sqlite") return "sqlite";
+  if (value === "postgres") return "postgres";
+  throw new Error(`QUEUECTL_TEST_STORE=${value}: expected "sqlite" or "postgres"`);
+}
+
+/** The test server when the tests run on PostgreSQL and it answers. */
+const testPostgres: TestPostgres | undefined = TEST_STORE === "postgres"
+  ? await postgresForTests()
+  : undefined;
+
+/** Whether the store under test can be used (false: PostgreSQL was asked for and is missing). */
+export const STORE_AVAILABLE = TEST_STORE === "sqlite" || testPostgres !== undefined;
+
+/**
+ * Registers an end-to-end test that runs on every store, as `Deno.test` does; with
+ * `Deno.test.ignore` when the store under test is missing, so that it shows as ignored, not passed.
+ */
+export const onEveryStore: { test: typeof Deno.test.ignore } = {
+  test: STORE_AVAILABLE ? Deno.test : Deno.test.ignore,
+};
+
+/** Registers a test about the SQLite file itself: ignored on the other stores. */
+export const sqliteOnly: { test: typeof Deno.test.ignore } = {
+  test: TEST_STORE === "sqlite" ? Deno.test : Deno.test.ignore,
+};
 
 /** What a finished CLI call printed and returned. */
 export interface CliResult {
@@ -18,11 +57,20 @@ export interface CliResult {
   stderr: string;
 }
 
-/** A temporary directory with a database path in it; removed by `cleanup()`. */
+/**
+ * A temporary directory and a database of its own: `queue.db` in the directory (SQLite), or a
+ * fresh schema on the test server (PostgreSQL). `cleanup()` removes both.
+ */
 export interface Sandbox {
+  /** Which store the database is in. */
+  store: StoreKind;
+  /** A temporary directory for the test's files (and the SQLite database). */
   dir: string;
+  /** The database location given as QUEUECTL_DB: a file path, or a `postgres://` URL. */
   db: string;
-  /** Environment for CLI calls: QUEUECTL_DB set, nothing else of queuectl's. */
+  /** The schema on the test server (PostgreSQL only). */
+  schema?: string;
+  /** Environment for CLI calls: QUEUECTL_DB and XDG_STATE_HOME (the directory) set. */
   env: Record<string, string>;
   /** Runs `queuectl ARGS…` to its end. */
   run(
@@ -52,13 +100,21 @@ export interface WorkerHandle {
 
 /** Makes a sandbox; use with `try { … } finally { await sandbox.cleanup(); }`. */
 export async function makeSandbox(): Promise<Sandbox> {
+  if (TEST_STORE === "postgres" && testPostgres === undefined) {
+    throw new Error("QUEUECTL_TEST_STORE=postgres, but no PostgreSQL server answers");
+  }
   const dir = await Deno.makeTempDir({ prefix: "queuectl-test-" });
-  const db = join(dir, "queue.db");
-  const env: Record<string, string> = { QUEUECTL_DB: db, NO_COLOR: "1" };
+  const schema = await testPostgres?.createSchemaName();
+  const db = schema === undefined ? join(dir, "queue.db") : testPostgres!.urlFor(schema);
+  // State files queuectl puts in a default place (a detached worker's log when the database is
+  // not a file) go to the sandbox too, not to the user's home.
+  const env: Record<string, string> = { QUEUECTL_DB: db, NO_COLOR: "1", XDG_STATE_HOME: dir };
   const workers: WorkerHandle[] = [];
   const sandbox: Sandbox = {
+    store: TEST_STORE,
     dir,
     db,
+    schema,
     env,
     run: (args, options = {}) => runCli(args, { ...env, ...options.env }, options.stdin),
     async ok(args, options = {}) {
@@ -92,6 +148,7 @@ export async function makeSandbox(): Promise<Sandbox> {
         await worker.process.stdout.cancel().catch(() => {});
         await worker.process.stderr.cancel().catch(() => {});
       }
+      if (schema !== undefined) await testPostgres!.dropSchema(schema);
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };
@@ -198,15 +255,27 @@ export async function readOrEmpty(path: string): Promise<string> {
 
 /**
  * Every row of every table of the sandbox's database (read directly, read-only), or null when
- * there is no database file: compare before and after to prove a failed command changed nothing.
+ * there is no database yet (no file; no schema): compare before and after to prove a failed
+ * command changed nothing.
  */
-export function snapshotDatabase(sandbox: Sandbox): string | null {
+export async function snapshotDatabase(sandbox: Sandbox): Promise<string | null> {
+  return sandbox.store === "postgres"
+    ? await snapshotPostgres(schemaOf(sandbox))
+    : snapshotSqlite(sandbox.db);
+}
+
+/** A running worker's heartbeat moves on its own: it is liveness, not data a command changed. */
+function withoutHeartbeats(table: string, rows: Record<string, unknown>[]) {
+  return table === "workers" ? rows.map(({ heartbeat_at: _heartbeat, ...row }) => row) : rows;
+}
+
+function snapshotSqlite(path: string): string | null {
   try {
-    Deno.statSync(sandbox.db);
+    Deno.statSync(path);
   } catch {
     return null;
   }
-  const db = new DatabaseSync(sandbox.db, { readOnly: true });
+  const db = new DatabaseSync(path, { readOnly: true });
   try {
     const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
       .all().map((row) => String(row.name));
@@ -214,13 +283,133 @@ export function snapshotDatabase(sandbox: Sandbox): string | null {
       schema: db.prepare("PRAGMA user_version").get(),
     };
     for (const table of tables) {
-      const rows = db.prepare(`SELECT * FROM "${table}" ORDER BY 1, 2`).all();
-      // A running worker's heartbeat moves on its own: it is liveness, not data a command changed.
-      dump[table] = table === "workers"
-        ? rows.map(({ heartbeat_at: _heartbeat, ...row }) => row)
-        : rows;
+      dump[table] = withoutHeartbeats(
+        table,
+        db.prepare(`SELECT * FROM "${table}" ORDER BY 1, 2`).all(),
+      );
     }
     return JSON.stringify(dump);
+  } finally {
+    db.close();
+  }
+}
+
+/** Every table of the schema, in name order, each ordered by all its columns. */
+async function snapshotPostgres(schema: string): Promise<string | null> {
+  const pg = testPostgres!;
+  const columns = await pg.query(
+    `SELECT c.table_name, count(*)::int AS columns
+     FROM information_schema.columns c
+     JOIN information_schema.tables t USING (table_schema, table_name)
+     WHERE c.table_schema = $1 AND t.table_type = 'BASE TABLE'
+     GROUP BY c.table_name ORDER BY c.table_name COLLATE "C"`,
+    [schema],
+  );
+  if (columns.length === 0) return null;
+  const dump: Record<string, unknown> = {};
+  for (const { table_name: table, columns: count } of columns) {
+    const order = Array.from({ length: Number(count) }, (_, index) => index + 1).join(", ");
+    const rows = await pg.query(`SELECT * FROM "${schema}"."${table}" ORDER BY ${order}`);
+    dump[String(table)] = withoutHeartbeats(String(table), rows);
+  }
+  return JSON.stringify(dump);
+}
+
+function schemaOf(sandbox: Sandbox): string {
+  if (sandbox.schema === undefined) throw new Error(`the sandbox at ${sandbox.db} has no schema`);
+  return sandbox.schema;
+}
+
+/**
+ * Makes `target`'s database a copy of `source`'s (which no process may be using): the SQLite
+ * file byte for byte, or every row (and identity counter) of the PostgreSQL schema, into a
+ * schema made by the store's own migrations.
+ */
+export async function copyDatabase(source: Sandbox, target: Sandbox): Promise<void> {
+  if (source.store !== target.store) throw new Error("copyDatabase across stores");
+  if (source.store === "sqlite") {
+    for (const suffix of ["", "-wal"]) {
+      let bytes: Uint8Array;
+      try {
+        bytes = await Deno.readFile(source.db + suffix);
+      } catch {
+        continue; // No WAL left: it was checkpointed when the last connection closed.
+      }
+      await Deno.writeFile(target.db + suffix, bytes);
+    }
+    return;
+  }
+  const [from, to] = [schemaOf(source), schemaOf(target)];
+  const { openStore } = await import("../../src/store/mod.ts");
+  await (await openStore({ kind: "postgres", url: target.db })).close();
+  const pg = testPostgres!;
+  const tables = (await pg.query(
+    `SELECT table_name FROM information_schema.tables
+     WHERE table_schema = $1 AND table_type = 'BASE TABLE' ORDER BY table_name COLLATE "C"`,
+    [from],
+  )).map((row) => String(row.table_name));
+  const references = await pg.query(
+    `SELECT DISTINCT child.relname AS child, parent.relname AS parent
+     FROM pg_constraint c
+     JOIN pg_class child ON child.oid = c.conrelid
+     JOIN pg_class parent ON parent.oid = c.confrelid
+     WHERE c.contype = 'f' AND c.connamespace = $1::regnamespace AND child.oid <> parent.oid`,
+    [from],
+  );
+  // Parents before children: rows are inserted in this order, and deleted in the reverse one.
+  const ordered: string[] = [];
+  while (ordered.length < tables.length) {
+    const ready = tables.filter((table) =>
+      !ordered.includes(table) &&
+      references.every((ref) => ref.child !== table || ordered.includes(String(ref.parent)))
+    );
+    if (ready.length === 0) throw new Error(`a cycle of foreign keys in schema ${from}`);
+    ordered.push(...ready);
+  }
+  const statements = [
+    ...[...ordered].reverse().map((table) => `DELETE FROM "${to}"."${table}";`),
+    ...ordered.map((table) =>
+      `INSERT INTO "${to}"."${table}" OVERRIDING SYSTEM VALUE SELECT * FROM "${from}"."${table}";`
+    ),
+  ];
+  // One statement, so one transaction: the rows, then each identity counter where it was.
+  await pg.query(`DO $copy$
+    DECLARE counter record;
+    BEGIN
+      ${statements.join("\n      ")}
+      FOR counter IN
+        SELECT sequencename, last_value FROM pg_sequences
+        WHERE schemaname = '${from}' AND last_value IS NOT NULL
+      LOOP
+        PERFORM setval(format('%I.%I', '${to}', counter.sequencename), counter.last_value);
+      END LOOP;
+    END
+  $copy$`);
+}
+
+/**
+ * Sets columns of every row of a table of the sandbox's database directly: how a test fakes the
+ * past. Returns the number of rows changed.
+ */
+export async function updateEveryRow(
+  sandbox: Sandbox,
+  table: string,
+  values: Record<string, string | number | null>,
+): Promise<number> {
+  const names = Object.keys(values);
+  if (sandbox.store === "postgres") {
+    const set = names.map((name, index) => `"${name}" = $${index + 1}`).join(", ");
+    const rows = await testPostgres!.query(
+      `WITH changed AS (UPDATE "${schemaOf(sandbox)}"."${table}" SET ${set} RETURNING 1)
+       SELECT count(*)::int AS count FROM changed`,
+      Object.values(values),
+    );
+    return Number(rows[0].count);
+  }
+  const db = new DatabaseSync(sandbox.db);
+  try {
+    const set = names.map((name) => `"${name}" = ?`).join(", ");
+    return Number(db.prepare(`UPDATE "${table}" SET ${set}`).run(...Object.values(values)).changes);
   } finally {
     db.close();
   }

@@ -1,5 +1,5 @@
 import { dirname, join } from "node:path";
-import { QueuectlError, UsageError } from "../../errors.ts";
+import { errorMessage, QueuectlError, UsageError } from "../../errors.ts";
 import { validateQueueName } from "../../job_spec.ts";
 import { hostId } from "../../worker/liveness.ts";
 import type { CommandContext, CommandDefinition } from "../command.ts";
@@ -94,6 +94,12 @@ async function startDetached(
   const { count, queues } = options;
   const store = await context.store();
   const log = options.logFile ?? defaultLogFile(context);
+  // The background process cannot say why it failed anywhere but its log: make sure it can open it.
+  try {
+    await Deno.mkdir(dirname(log), { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw new UsageError(`Cannot create the directory of the log "${log}": ${errorMessage(error)}`);
+  }
   const args = ["worker", "start", "--count", String(count), "--log-file", log];
   if (queues) args.push("--queue", queues.join(","));
   args.push("--log-level", context.logLevel);
