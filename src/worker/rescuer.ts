@@ -78,7 +78,7 @@ async function rescueJob(
 }
 
 /** Kills the job's recorded process group if its leader is still the process that was started. */
-async function killOrphan(job: Job, config: Config): Promise<void> {
+export async function killOrphan(job: Job, config: Config): Promise<void> {
   if (job.pgid === null || job.pgidStartTime === null) return;
   if (!(await isSameProcessAlive(job.pgid, job.pgidStartTime))) return;
   await terminateGroup(

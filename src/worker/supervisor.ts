@@ -14,7 +14,8 @@ import { openStore, type StopMode, type Store, type StoreLocation } from "../sto
 import { leaseDurationMs } from "./job_runner.ts";
 import type { FromSlot, ToSlot } from "./messages.ts";
 import { processStartTime } from "./process_identity.ts";
-import { rescueOnce } from "./rescuer.ts";
+import { killOrphan, rescueOnce } from "./rescuer.ts";
+import { survivingLostConnections } from "./lost_connections.ts";
 import { UnclaimedLeases } from "./unclaimed_leases.ts";
 
 /** What a worker process is asked to do. */
@@ -45,6 +46,7 @@ interface Slot {
 export async function runSupervisor(options: SupervisorOptions): Promise<void> {
   const clock = options.clock ?? systemClock;
   const log = options.logger("supervisor");
+  const stopSurviving = survivingLostConnections(log);
   const store = await openStore(options.location, { durability: "normal" });
   let config = configFromOverrides(await store.configOverrides());
   const workerId = `${options.host}-${Deno.pid}-${randomSuffix()}`;
@@ -57,9 +59,17 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
     rescueOnce({ store, host: options.host, config, log: rescuerLog }, clock.now());
   await rescue();
 
-  const slots = startSlots(options, workerId, config);
-  const broadcast = (message: ToSlot) => slots.forEach((slot) => slot.worker.postMessage(message));
   let stopping: StopMode | null = null;
+  const slots: Slot[] = [];
+  const slotsEnded = Array.from(
+    { length: options.count },
+    (_, index) =>
+      superviseSlot(index, slots, () => startSlot(options, workerId, config, index), {
+        isStopping: () => stopping !== null,
+        log,
+      }),
+  );
+  const broadcast = (message: ToSlot) => slots.forEach((slot) => slot.worker.postMessage(message));
   const stop = (mode: StopMode) => {
     if (stopping === "now" || stopping === mode) return;
     stopping = mode;
@@ -90,7 +100,11 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
   });
   options.onReady?.(workerId);
 
-  const unclaimed = new UnclaimedLeases(store, options.logger("supervisor"));
+  const unclaimed = new UnclaimedLeases(store, {
+    log: options.logger("supervisor"),
+    // The job of a crashed slot may still be running here: stop it before it runs again.
+    stopProcess: (job) => killOrphan(job, config),
+  });
   let lastPurge = 0;
   let lastRetention = config.retention;
   const heartbeat = async () => {
@@ -145,7 +159,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
   scheduleHeartbeat();
   // A failed slot leaves the others running: fewer jobs at once beats none. Once every slot has
   // ended, the process exits, with an error if any of them failed.
-  const failures = (await Promise.all(slots.map((slot) => slot.exited))).filter(Boolean).length;
+  const failures = (await Promise.all(slotsEnded)).filter(Boolean).length;
   clearTimeout(timer);
   timer = undefined;
   clearTimeout(schedulerTimer);
@@ -154,53 +168,81 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
   for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
   await store.workerDeregister({ id: workerId });
   await store.close();
+  stopSurviving();
   log.info(`Worker process ${workerId} stopped`);
   if (failures > 0) {
     throw new QueuectlError(`${failures} of ${options.count} worker(s) failed: see the log above`);
   }
 }
 
-function startSlots(options: SupervisorOptions, workerId: string, config: Config): Slot[] {
+/**
+ * Keeps slot `index` running: a slot that crashed or failed (its store unreachable when it
+ * started, say) is replaced after a pause that grows to 30 s, until the process stops. Its
+ * running job is forgotten, so the heartbeat stops renewing that lease and `UnclaimedLeases`
+ * gives the job back. Resolves once the slot has ended for good: true if it ended by failing.
+ */
+async function superviseSlot(
+  index: number,
+  slots: Slot[],
+  start: () => Slot,
+  options: { isStopping: () => boolean; log: Logger },
+): Promise<boolean> {
+  for (let pauseMs = 1_000;; pauseMs = Math.min(pauseMs * 2, 30_000)) {
+    const slot = start();
+    slots[index] = slot;
+    const failed = await slot.exited;
+    slot.running = null;
+    if (!failed || options.isStopping()) return failed;
+    options.log.warn(`Worker ${index + 1} starts again in ${pauseMs / 1000} s`);
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+    if (options.isStopping()) return false;
+  }
+}
+
+function startSlot(
+  options: SupervisorOptions,
+  workerId: string,
+  config: Config,
+  index: number,
+): Slot {
   const log = options.logger("supervisor");
-  return Array.from({ length: options.count }, (_, index) => {
-    const worker = new Worker(new URL("./web_worker.ts", import.meta.url).href, {
-      type: "module",
-    });
-    const slot: Slot = { worker, running: null, exited: Promise.resolve(false) };
-    slot.exited = new Promise((resolve) => {
-      worker.onmessage = (event: MessageEvent<FromSlot>) => {
-        const message = event.data;
-        if (message.type === "run-start") slot.running = message;
-        if (message.type === "run-end") slot.running = null;
-        if (message.type === "failed") {
-          log.error(`Worker ${index + 1} failed: ${message.message}`);
-        }
-        if (message.type === "exited" || message.type === "failed") {
-          worker.terminate();
-          resolve(message.type === "failed");
-        }
-      };
-      worker.onerror = (event) => {
-        event.preventDefault();
-        log.error(`Worker ${index + 1} crashed: ${event.message}`);
-        worker.terminate();
-        resolve(true);
-      };
-    });
-    worker.postMessage(
-      {
-        type: "start",
-        location: options.location,
-        workerId,
-        slot: index + 1,
-        queues: options.queues,
-        config,
-        logLevel: options.logLevel,
-        logFile: options.logFile,
-      } satisfies ToSlot,
-    );
-    return slot;
+  const worker = new Worker(new URL("./web_worker.ts", import.meta.url).href, {
+    type: "module",
   });
+  const slot: Slot = { worker, running: null, exited: Promise.resolve(false) };
+  slot.exited = new Promise((resolve) => {
+    worker.onmessage = (event: MessageEvent<FromSlot>) => {
+      const message = event.data;
+      if (message.type === "run-start") slot.running = message;
+      if (message.type === "run-end") slot.running = null;
+      if (message.type === "failed") {
+        log.error(`Worker ${index + 1} failed: ${message.message}`);
+      }
+      if (message.type === "exited" || message.type === "failed") {
+        worker.terminate();
+        resolve(message.type === "failed");
+      }
+    };
+    worker.onerror = (event) => {
+      event.preventDefault();
+      log.error(`Worker ${index + 1} crashed: ${event.message}`);
+      worker.terminate();
+      resolve(true);
+    };
+  });
+  worker.postMessage(
+    {
+      type: "start",
+      location: options.location,
+      workerId,
+      slot: index + 1,
+      queues: options.queues,
+      config,
+      logLevel: options.logLevel,
+      logFile: options.logFile,
+    } satisfies ToSlot,
+  );
+  return slot;
 }
 
 /**

@@ -1,13 +1,15 @@
 /**
  * Leases this worker process holds in the store on jobs none of its slots runs. That happens
- * when a claim committed but its answer was lost with the connection: the slot never learned of
- * the job, and the heartbeat would renew its lease forever. A lease seen unclaimed at two
- * heartbeats in a row (a fresh claim reaches its slot within milliseconds) is given back: the
- * job is released to run again, the attempt refunded, since it never ran.
+ * when a claim committed but its answer was lost with the connection (the slot never learned of
+ * the job), or when a slot crashed: the heartbeat would renew the lease forever. A lease seen
+ * unclaimed at two heartbeats in a row (a fresh claim reaches its slot within milliseconds) is
+ * given back: its command is stopped if it still runs, and the job released to run again with
+ * the attempt refunded, since the run was not the job's fault.
  *
  * @module
  */
 import { errorMessage } from "../errors.ts";
+import type { Job } from "../job.ts";
 import type { Store } from "../store/mod.ts";
 
 /** A held lease: the job and the token of its claim. */
@@ -20,11 +22,20 @@ export interface HeldLease {
 export class UnclaimedLeases {
   readonly #store: Store;
   readonly #log: { warn(message: string): void };
+  readonly #stopProcess: (job: Job) => Promise<void>;
   #seenBefore = new Set<string>();
 
-  constructor(store: Store, log: { warn(message: string): void }) {
+  constructor(
+    store: Store,
+    options: {
+      log: { warn(message: string): void };
+      /** Stops the job's command if it still runs (a crashed slot's). */
+      stopProcess: (job: Job) => Promise<void>;
+    },
+  ) {
     this.#store = store;
-    this.#log = log;
+    this.#log = options.log;
+    this.#stopProcess = options.stopProcess;
   }
 
   /** Releases the leases of `unclaimed` that were unclaimed at the previous heartbeat too. */
@@ -49,6 +60,7 @@ export class UnclaimedLeases {
   async #releaseOne(lease: HeldLease, now: number): Promise<void> {
     const job = await this.#store.jobGet({ id: lease.id });
     if (!job || job.state !== "processing" || job.leaseToken !== lease.leaseToken) return;
+    await this.#stopProcess(job);
     const released = await this.#store.jobFinish({
       id: lease.id,
       leaseToken: lease.leaseToken,
@@ -56,7 +68,8 @@ export class UnclaimedLeases {
       state: job.attempts - 1 === 0 ? "pending" : "failed",
       runAt: now,
       exitCode: null,
-      error: "Claimed, but the claim's answer was lost with the connection; it will run again",
+      error: "Held by this worker process, but by none of its slots (a lost connection or a " +
+        "crashed slot); it will run again",
       outcome: "released",
       stdout: new Uint8Array(),
       stderr: new Uint8Array(),
@@ -66,7 +79,7 @@ export class UnclaimedLeases {
     });
     if (released) {
       this.#log.warn(
-        `Released job "${lease.id}": its claim's answer was lost with the connection`,
+        `Released job "${lease.id}": none of this process's workers runs it (a lost connection or a crashed worker)`,
       );
     }
   }

@@ -29,7 +29,11 @@ Deno.test("UnclaimedLeases releases a lease no slot ran at two heartbeats in a r
     const running = await store.jobClaim({ workerId: "w", leaseMs: 60_000, now: NOW });
     assert.ok(lost && running);
     const warnings: string[] = [];
-    const unclaimed = new UnclaimedLeases(store, { warn: (message) => warnings.push(message) });
+    const stopped: string[] = [];
+    const unclaimed = new UnclaimedLeases(store, {
+      log: { warn: (message) => warnings.push(message) },
+      stopProcess: (job) => Promise.resolve(void stopped.push(job.id)),
+    });
     const lease = { id: lost.id, leaseToken: lost.leaseToken };
 
     await unclaimed.release([lease], NOW + 1);
@@ -44,6 +48,7 @@ Deno.test("UnclaimedLeases releases a lease no slot ran at two heartbeats in a r
       "released",
     ]);
     assert.equal((await store.jobGet({ id: "running" }))?.state, "processing");
+    assert.deepEqual(stopped, ["lost"], "its command is stopped first, if it still runs");
     assert.equal(warnings.length, 1);
     assert.match(warnings[0], /Released job "lost"/);
   } finally {
@@ -59,7 +64,10 @@ Deno.test("UnclaimedLeases leaves a lease that a slot took up by the next heartb
     await store.jobInsert({ jobs: [newJob("fresh")], now: NOW });
     const fresh = await store.jobClaim({ workerId: "w", leaseMs: 60_000, now: NOW });
     assert.ok(fresh);
-    const unclaimed = new UnclaimedLeases(store, { warn: () => {} });
+    const unclaimed = new UnclaimedLeases(store, {
+      log: { warn: () => {} },
+      stopProcess: () => Promise.resolve(),
+    });
     await unclaimed.release([{ id: fresh.id, leaseToken: fresh.leaseToken }], NOW + 1);
     await unclaimed.release([], NOW + 2); // Its slot reported it running by now.
     await unclaimed.release([{ id: fresh.id, leaseToken: fresh.leaseToken }], NOW + 3);

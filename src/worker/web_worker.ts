@@ -14,6 +14,7 @@ import { setupLogging } from "../log.ts";
 import { openStore, type Store } from "../store/mod.ts";
 import { IdleWait } from "./idle_wait.ts";
 import { JobRunner } from "./job_runner.ts";
+import { survivingLostConnections } from "./lost_connections.ts";
 import type { FromSlot, ToSlot } from "./messages.ts";
 
 let config: Config;
@@ -72,6 +73,7 @@ async function idleTime(store: Store, queues: string[] | undefined): Promise<num
 async function run(start: Extract<ToSlot, { type: "start" }>): Promise<void> {
   const logger = await setupLogging({ level: start.logLevel, file: start.logFile });
   const log = logger(`worker.${start.slot}`);
+  survivingLostConnections(log);
   const store = await openStore(start.location, { durability: "normal" });
   runner = new JobRunner({
     store,
@@ -99,6 +101,6 @@ async function run(start: Extract<ToSlot, { type: "start" }>): Promise<void> {
     }
     if (!ran && mode === "running") await idle.wait(await idleTime(store, start.queues));
   }
-  await store.close();
+  await store.close().catch((error) => log.warn(`Cannot close the store: ${errorMessage(error)}`));
   send({ type: "exited" });
 }

@@ -1,7 +1,7 @@
 /** A job's life under a lease: claim, process, finish, renew, rescue. */
 import type { Job } from "../../job.ts";
 import type { JobFinish } from "../store.ts";
-import type { PgConnection } from "./connection.ts";
+import { type PgConnection, textArray } from "./connection.ts";
 import { jobFromRow } from "./rows.ts";
 
 export async function jobClaim(
@@ -11,7 +11,7 @@ export async function jobClaim(
   // One round trip: the function locks limited queues, then takes the best due head.
   const [row] = await conn.run((sql) =>
     sql`SELECT * FROM claim_job(${params.workerId}, ${params.leaseMs}::bigint,
-      ${params.now}::bigint, ${params.queues ?? null}::text[])`
+      ${params.now}::bigint, ${textArray(params.queues ?? null)}::text[])`
   );
   return row ? jobFromRow(row) : undefined;
 }
@@ -22,8 +22,8 @@ export async function jobNextRunAt(
 ): Promise<number | undefined> {
   const [row] = await conn.run((sql) =>
     sql`SELECT min(run_at) AS next FROM jobs WHERE state IN ('pending','failed')
-      AND (${params.queues ?? null}::text[] IS NULL OR queue = ANY (${
-      params.queues ?? null
+      AND (${textArray(params.queues ?? null)}::text[] IS NULL OR queue = ANY (${
+      textArray(params.queues ?? null)
     }::text[]))`
   );
   return row?.next === null || row?.next === undefined ? undefined : Number(row.next);
@@ -74,7 +74,9 @@ export async function jobListRescuable(
 ): Promise<Job[]> {
   const rows = await conn.run((sql) =>
     sql`SELECT * FROM jobs WHERE state = 'processing'
-      AND (lease_expires_at < ${params.now}::bigint OR lease_owner = ANY (${params.owners}::text[]))
+      AND (lease_expires_at < ${params.now}::bigint OR lease_owner = ANY (${
+      textArray(params.owners)
+    }::text[]))
       ORDER BY seq`
   );
   return rows.map(jobFromRow);

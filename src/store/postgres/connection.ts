@@ -7,6 +7,7 @@
  */
 import postgres from "postgres";
 import { errorMessage, QueuectlError, StoreUnavailableError } from "../../errors.ts";
+import { isConnectionError } from "../connection_errors.ts";
 import { maskPassword, type PostgresTarget } from "./url.ts";
 
 /** A `postgres` query function bound to the pool, or to one transaction. */
@@ -39,6 +40,10 @@ function driverOptions(
     idle_timeout: 60,
     connect_timeout: 10,
     onnotice: () => {},
+    // The driver's type fetch on every new connection has a failure path nothing can catch (a
+    // connection dropped during it crashes the process with an unhandled rejection), and
+    // queuectl needs none of it: arrays go as text literals (`textArray`).
+    fetch_types: false,
     connection: {
       application_name: `queuectl:${target.schema}`,
       search_path: target.schema,
@@ -99,7 +104,7 @@ export class PgConnection {
   /** A driver error as a user-facing one, when it is about reaching the database. */
   explain(error: unknown): unknown {
     if (error instanceof QueuectlError) return error;
-    if (isConnectionError(error)) {
+    if (isUnreachable(error)) {
       return new StoreUnavailableError(
         `Cannot reach PostgreSQL at ${this.target.display}: ${maskPassword(errorMessage(error))}`,
       );
@@ -131,7 +136,6 @@ export class PgConnection {
         max: 1,
         idle_timeout: null,
         max_lifetime: null,
-        fetch_types: false,
         onnotify: () => onWork(),
         onclose: listenSoon,
       }),
@@ -161,20 +165,31 @@ export class PgConnection {
   }
 }
 
-/** PostgreSQL error codes of a lost or refused connection, and the driver's own. */
-function isConnectionError(error: unknown): boolean {
+/** A lost or refused connection, or a server that refuses the database or the role. */
+function isUnreachable(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;
-  if (typeof code !== "string") return false;
-  return code.startsWith("08") || code.startsWith("57P") || code === "3D000" ||
-    code === "28000" || code === "28P01" || code.startsWith("CONNECT") ||
-    ["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH"]
-      .includes(code);
+  return isConnectionError(error) || code === "3D000" || code === "28000" || code === "28P01";
 }
 
 /** Serialization failures and deadlocks: the transaction can simply run again. */
 function isRetryable(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;
   return code === "40001" || code === "40P01";
+}
+
+/**
+ * A list of strings as a PostgreSQL array literal, to send as text and cast with `::text[]`
+ * (null stays null).
+ *
+ * @example
+ * ```ts
+ * import { textArray } from "./connection.ts";
+ * console.assert(textArray(["a", 'b"c']) === '{"a","b\\"c"}');
+ * ```
+ */
+export function textArray(values: readonly string[] | null | undefined): string | null {
+  if (values === null || values === undefined) return null;
+  return `{${values.map((value) => `"${value.replace(/["\\]/g, "\\$&")}"`).join(",")}}`;
 }
 
 /** The unique constraint a failed INSERT or UPDATE broke, if that is what happened. */

@@ -13,7 +13,12 @@
 import { ConflictError, NotFoundError } from "../../errors.ts";
 import type { Job, JobState } from "../../job.ts";
 import { type JobInsertResult, type NewJob, newJobRow } from "../store.ts";
-import { type PgConnection, type TransactionSql, uniqueViolation } from "./connection.ts";
+import {
+  type PgConnection,
+  textArray,
+  type TransactionSql,
+  uniqueViolation,
+} from "./connection.ts";
 import { jobFromRow } from "./rows.ts";
 
 /** Rows per INSERT statement: bounds the JSON document of a large batch. */
@@ -59,7 +64,9 @@ export async function insertInTransaction(
   await insertDependencies(sql, toAdd);
   const queues = [...new Set(toAdd.map((job) => job.queue))];
   if (queues.length > 0) {
-    await sql`INSERT INTO queues (name) SELECT unnest(${queues}::text[]) ON CONFLICT DO NOTHING`;
+    await sql`INSERT INTO queues (name) SELECT unnest(${
+      textArray(queues)
+    }::text[]) ON CONFLICT DO NOTHING`;
   }
   if (toAdd.length > 0) await sql`SELECT pg_notify(${channel}, '')`;
   if (!plan) return jobs.map((job) => addedJob(job, false, now, blocked.has(job.id)));
@@ -84,7 +91,7 @@ async function planUniqueKeys(
   const holders = new Map<string, Job>();
   const rows = await sql.unsafe(
     `SELECT * FROM jobs WHERE unique_key = ANY ($1::text[]) AND state IN ${UNFINISHED}`,
-    [keys],
+    [textArray(keys)],
     { prepare: true },
   );
   for (const row of rows) holders.set(String(row.unique_key), jobFromRow(row));
@@ -145,7 +152,9 @@ async function blockedJobs(sql: TransactionSql, jobs: NewJob[]): Promise<Set<str
   if (storedParents.length > 0) {
     // FOR SHARE: a parent's finish waits for this transaction, or this waits for the finish.
     const rows = await sql`
-      SELECT id, state FROM jobs WHERE id = ANY (${storedParents}::text[]) ORDER BY id FOR SHARE`;
+      SELECT id, state FROM jobs WHERE id = ANY (${
+      textArray(storedParents)
+    }::text[]) ORDER BY id FOR SHARE`;
     for (const row of rows) states.set(String(row.id), row.state as JobState);
   }
   for (const job of jobs) {
@@ -215,7 +224,9 @@ async function insertDependencies(sql: TransactionSql, jobs: NewJob[]): Promise<
   await sql`
     INSERT INTO job_dependencies (child_seq, parent_seq)
     SELECT c.seq, p.seq
-    FROM unnest(${children}::text[], ${parents}::text[]) AS link (child, parent)
+    FROM unnest(${textArray(children)}::text[], ${
+    textArray(parents)
+  }::text[]) AS link (child, parent)
     JOIN jobs c ON c.id = link.child JOIN jobs p ON p.id = link.parent
     ON CONFLICT DO NOTHING`;
 }
@@ -223,7 +234,9 @@ async function insertDependencies(sql: TransactionSql, jobs: NewJob[]): Promise<
 /** The error for a batch that repeats an id: the first job whose id is stored or came before. */
 export async function duplicateIdError(conn: PgConnection, jobs: NewJob[]): Promise<ConflictError> {
   const ids = jobs.map((job) => job.id);
-  const rows = await conn.run((sql) => sql`SELECT id FROM jobs WHERE id = ANY (${ids}::text[])`);
+  const rows = await conn.run((sql) =>
+    sql`SELECT id FROM jobs WHERE id = ANY (${textArray(ids)}::text[])`
+  );
   const stored = new Set(rows.map((row) => String(row.id)));
   const seen = new Set<string>();
   let duplicate = ids[0];

@@ -1,7 +1,7 @@
 /** Reading, listing, retrying, canceling and purging jobs. */
 import { FINAL_STATES, type Job, JOB_STATES, type JobRun, type JobState } from "../../job.ts";
 import type { JobDependencies, JobListParams } from "../store.ts";
-import { type PgConnection, uniqueViolation } from "./connection.ts";
+import { type PgConnection, textArray, uniqueViolation } from "./connection.ts";
 import { jobFromRow, runFromRow } from "./rows.ts";
 
 export async function jobGet(conn: PgConnection, params: { id: string }): Promise<Job | undefined> {
@@ -13,8 +13,8 @@ export async function jobList(conn: PgConnection, params: JobListParams): Promis
   const states = params.states?.length ? params.states : [...JOB_STATES];
   const queues = params.queues ?? null;
   const rows = await conn.run((sql) =>
-    sql`SELECT * FROM jobs WHERE state = ANY (${states}::text[])
-      AND (${queues}::text[] IS NULL OR queue = ANY (${queues}::text[]))
+    sql`SELECT * FROM jobs WHERE state = ANY (${textArray(states)}::text[])
+      AND (${textArray(queues)}::text[] IS NULL OR queue = ANY (${textArray(queues)}::text[]))
       AND created_at >= ${params.createdSince ?? 0}::bigint
       ORDER BY ${params.order === "run_at" ? sql`run_at, seq` : sql`seq`}
       ${params.limit ? sql`LIMIT ${params.limit}` : sql``}`
@@ -45,7 +45,7 @@ export async function jobRetryDead(
         // holds it; the others stay dead, as does one whose key a newer unfinished job holds.
         const candidates = await sql`
           SELECT seq, id, unique_key FROM jobs
-          WHERE state = 'dead' AND (${all} OR id = ANY (${ids}::text[]))
+          WHERE state = 'dead' AND (${all} OR id = ANY (${textArray(ids)}::text[]))
           ORDER BY seq DESC FOR NO KEY UPDATE`;
         const retried: string[] = [];
         for (const job of candidates) {
@@ -86,7 +86,7 @@ export async function jobPurge(
 ): Promise<number> {
   const finals = params.states.filter((state) => FINAL_STATES.includes(state));
   const result = await conn.run((sql) =>
-    sql`DELETE FROM jobs WHERE state = ANY (${finals}::text[])
+    sql`DELETE FROM jobs WHERE state = ANY (${textArray(finals)}::text[])
       AND finished_at < ${params.finishedBefore}::bigint`
   );
   return result.count;
@@ -100,7 +100,7 @@ export async function jobCancel(
     const canceledRows = await sql`
       UPDATE jobs SET state = 'canceled', finished_at = ${params.now}::bigint,
         updated_at = ${params.now}::bigint, last_error = 'Canceled by a user'
-      WHERE id = ANY (${params.ids}::text[]) AND state IN ('blocked','pending','failed')
+      WHERE id = ANY (${textArray(params.ids)}::text[]) AND state IN ('blocked','pending','failed')
       RETURNING seq, id`;
     for (const row of canceledRows) {
       await sql`SELECT settle_children(${row.seq as number}::bigint, ${row.id as string},
@@ -109,7 +109,7 @@ export async function jobCancel(
     const stopping = await sql`
       UPDATE jobs SET cancel_requested_at = coalesce(cancel_requested_at, ${params.now}::bigint),
         updated_at = ${params.now}::bigint
-      WHERE id = ANY (${params.ids}::text[]) AND state = 'processing'
+      WHERE id = ANY (${textArray(params.ids)}::text[]) AND state = 'processing'
       RETURNING id`;
     // Wakes the workers, which look for cancel requests on every wake-up.
     if (stopping.length > 0) await sql`SELECT pg_notify(${conn.channel}, '')`;

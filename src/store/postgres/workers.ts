@@ -1,6 +1,6 @@
 /** The registry of worker processes. */
 import type { StopMode, WorkerProcess, WorkerProcessWithJobs } from "../store.ts";
-import type { PgConnection } from "./connection.ts";
+import { type PgConnection, textArray } from "./connection.ts";
 import { workerFromRow } from "./rows.ts";
 
 export async function workerRegister(conn: PgConnection, params: WorkerProcess): Promise<void> {
@@ -48,7 +48,7 @@ export async function workerRequestStop(
   const rows = await conn.run((sql) =>
     sql`UPDATE workers
       SET stop_requested = CASE WHEN stop_requested = 'now' THEN 'now' ELSE ${params.mode} END
-      WHERE id = ANY (${params.ids}::text[]) RETURNING id`
+      WHERE id = ANY (${textArray(params.ids)}::text[]) RETURNING id`
   );
   return rows.map((row) => String(row.id));
 }
