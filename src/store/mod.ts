@@ -8,7 +8,9 @@ import { type Durability, SqliteStore } from "./sqlite/sqlite_store.ts";
 import type { Store } from "./store.ts";
 
 export type {
+  Histogram,
   JobDependencies,
+  JobFilter,
   JobFinish,
   JobInsertResult,
   JobListParams,
@@ -17,6 +19,8 @@ export type {
   OutputChunk,
   OutputStream,
   QueueInfo,
+  RunBucket,
+  RunTotals,
   Schedule,
   ScheduledJob,
   StopMode,

@@ -169,17 +169,53 @@ export interface JobFinish {
   leaseExpiredBefore?: number;
 }
 
-/** Filters and order for `jobList`. */
-export interface JobListParams {
+/** Which jobs `jobList` and `jobCount` look at. */
+export interface JobFilter {
   /** Only jobs in these states; all states when not given or empty. */
   states?: JobState[];
   /** Only jobs of these queues; all queues when not given (an empty list matches none). */
   queues?: string[];
   /** Only jobs created at or after this time. */
   createdSince?: number;
-  /** `enqueue` (default): enqueue order; `run_at`: by next run time, then enqueue order. */
-  order?: "enqueue" | "run_at";
+  /** Only jobs whose id or command contains this text, ignoring case. */
+  search?: string;
+}
+
+/** Filters, order and page for `jobList`. */
+export interface JobListParams extends JobFilter {
+  /**
+   * `enqueue` (default): enqueue order; `run_at`: by next run time, then enqueue order;
+   * `newest`: the latest enqueued first.
+   */
+  order?: "enqueue" | "run_at" | "newest";
   limit?: number;
+  /** How many of the matching jobs to skip first (paging). */
+  offset?: number;
+}
+
+/** How many runs ended in one time bucket with one outcome. */
+export interface RunBucket {
+  /** The bucket's start (epoch ms). */
+  start: number;
+  outcome: string;
+  count: number;
+}
+
+/** A cumulative histogram: `buckets[i]` runs took at most the i-th bound asked for. */
+export interface Histogram {
+  buckets: number[];
+  count: number;
+  /** Sum of every value, in milliseconds. */
+  sumMs: number;
+}
+
+/** Every recorded run, by outcome, with how long runs took and how long jobs waited to start. */
+export interface RunTotals {
+  byOutcome: Record<string, number>;
+  /** From a run's start to its end. */
+  duration: Histogram;
+  /** From when a job was due (enqueued, delayed, or retried) to its run's start. */
+  wait: Histogram;
 }
 
 /** The queue's storage. Every state change is one short transaction. */
@@ -215,6 +251,18 @@ export interface Store {
 
   /** How many jobs are in each state (every state present, zero when none). */
   jobCountByState(): Promise<Record<JobState, number>>;
+
+  /** How many jobs match every filter given. */
+  jobCount(params: JobFilter): Promise<number>;
+
+  /**
+   * Runs that ended at or after `since`, counted per outcome in buckets of `bucketMs` starting
+   * at `since` (buckets with no run are left out), oldest first.
+   */
+  runStats(params: { since: number; bucketMs: number }): Promise<RunBucket[]>;
+
+  /** Totals over every recorded run; bounds are in milliseconds, ascending. */
+  runTotals(params: { durationBoundsMs: number[]; waitBoundsMs: number[] }): Promise<RunTotals>;
 
   /**
    * Takes the next due job (`pending` or `failed` with `runAt <= now`; highest priority, then

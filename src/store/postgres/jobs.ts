@@ -1,7 +1,7 @@
 /** Reading, listing, retrying, canceling and purging jobs. */
 import { FINAL_STATES, type Job, JOB_STATES, type JobRun, type JobState } from "../../job.ts";
-import type { JobDependencies, JobListParams } from "../store.ts";
-import { type PgConnection, textArray, uniqueViolation } from "./connection.ts";
+import type { JobDependencies, JobFilter, JobListParams } from "../store.ts";
+import { type PgConnection, type Sql, textArray, uniqueViolation } from "./connection.ts";
 import { jobFromRow, runFromRow } from "./rows.ts";
 
 export async function jobGet(conn: PgConnection, params: { id: string }): Promise<Job | undefined> {
@@ -9,17 +9,37 @@ export async function jobGet(conn: PgConnection, params: { id: string }): Promis
   return row ? jobFromRow(row) : undefined;
 }
 
-export async function jobList(conn: PgConnection, params: JobListParams): Promise<Job[]> {
+/** The WHERE clause of a `JobFilter`. */
+function filterClause(sql: Sql, params: JobFilter) {
   const states = params.states?.length ? params.states : [...JOB_STATES];
-  const queues = params.queues ?? null;
-  const rows = await conn.run((sql) =>
-    sql`SELECT * FROM jobs WHERE state = ANY (${textArray(states)}::text[])
-      AND (${textArray(queues)}::text[] IS NULL OR queue = ANY (${textArray(queues)}::text[]))
-      AND created_at >= ${params.createdSince ?? 0}::bigint
-      ORDER BY ${params.order === "run_at" ? sql`run_at, seq` : sql`seq`}
-      ${params.limit ? sql`LIMIT ${params.limit}` : sql``}`
-  );
+  const queues = textArray(params.queues ?? null);
+  const search = params.search?.trim() ? params.search.trim().toLowerCase() : null;
+  return sql`state = ANY (${textArray(states)}::text[])
+    AND (${queues}::text[] IS NULL OR queue = ANY (${queues}::text[]))
+    AND created_at >= ${params.createdSince ?? 0}::bigint
+    AND (${search}::text IS NULL OR strpos(lower(id), ${search}::text) > 0
+         OR strpos(lower(command), ${search}::text) > 0)`;
+}
+
+export async function jobList(conn: PgConnection, params: JobListParams): Promise<Job[]> {
+  const rows = await conn.run((sql) => {
+    const order = params.order === "run_at"
+      ? sql`run_at, seq`
+      : params.order === "newest"
+      ? sql`seq DESC`
+      : sql`seq`;
+    return sql`SELECT * FROM jobs WHERE ${filterClause(sql, params)} ORDER BY ${order}
+      ${params.limit ? sql`LIMIT ${params.limit}` : sql``}
+      ${params.offset ? sql`OFFSET ${params.offset}` : sql``}`;
+  });
   return rows.map(jobFromRow);
+}
+
+export async function jobCount(conn: PgConnection, params: JobFilter): Promise<number> {
+  const [row] = await conn.run((sql) =>
+    sql`SELECT count(*) AS n FROM jobs WHERE ${filterClause(sql, params)}`
+  );
+  return Number(row.n);
 }
 
 export async function jobCountByState(conn: PgConnection): Promise<Record<JobState, number>> {

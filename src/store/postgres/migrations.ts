@@ -71,8 +71,12 @@ export const MIGRATIONS: readonly string[] = [
     stderr       bytea   NOT NULL DEFAULT '',
     stdout_bytes bigint  NOT NULL DEFAULT 0,
     stderr_bytes bigint  NOT NULL DEFAULT 0,
+    -- When the job was due for this run (its run_at): due_at → started_at is its wait.
+    due_at       bigint,
     PRIMARY KEY (job_seq, run)
   );
+  -- The dashboard's last hour, and /metrics.
+  CREATE INDEX job_runs_finished ON job_runs (finished_at);
 
   -- Output of runs in progress (for logs --follow), trimmed to the tail, removed when the run
   -- ends (its tail moves to job_runs).
@@ -241,11 +245,11 @@ export const MIGRATIONS: readonly string[] = [
     WHERE seq = v_job.seq;
     DELETE FROM job_output WHERE job_seq = v_job.seq AND run = p_lease_token;
     INSERT INTO job_runs (job_seq, run, attempt, worker_id, started_at, finished_at, outcome,
-      exit_code, error, stdout, stderr, stdout_bytes, stderr_bytes)
+      exit_code, error, stdout, stderr, stdout_bytes, stderr_bytes, due_at)
     VALUES (v_job.seq, p_lease_token, v_job.attempts, v_job.lease_owner,
       coalesce(v_job.started_at, p_now), p_now,
       CASE WHEN v_canceled THEN 'canceled' ELSE p_outcome END, p_exit_code, p_error,
-      p_stdout, p_stderr, p_stdout_bytes, p_stderr_bytes);
+      p_stdout, p_stderr, p_stdout_bytes, p_stderr_bytes, v_job.run_at);
     v_released := settle_children(v_job.seq, p_id, v_state, p_now);
     SELECT concurrency IS NOT NULL INTO v_limited FROM queues WHERE name = v_job.queue;
     recorded := true;

@@ -12,6 +12,7 @@ import { StoreUnavailableError } from "../../errors.ts";
 import type { Job, JobRun, JobState } from "../../job.ts";
 import type {
   JobDependencies,
+  JobFilter,
   JobFinish,
   JobInsertResult,
   JobListParams,
@@ -19,6 +20,8 @@ import type {
   OutputChunk,
   OutputStream,
   QueueInfo,
+  RunBucket,
+  RunTotals,
   Schedule,
   StopMode,
   Store,
@@ -33,6 +36,7 @@ import { MIGRATIONS } from "./migrations.ts";
 import * as output from "./output.ts";
 import * as schedules from "./schedules.ts";
 import * as settings from "./settings.ts";
+import * as stats from "./stats.ts";
 import { parsePostgresUrl } from "./url.ts";
 import * as workers from "./workers.ts";
 
@@ -133,6 +137,15 @@ export class PostgresStore implements Store {
   }
   jobCountByState(): Promise<Record<JobState, number>> {
     return jobs.jobCountByState(this.#connection);
+  }
+  jobCount(params: JobFilter): Promise<number> {
+    return jobs.jobCount(this.#connection, params);
+  }
+  runStats(params: { since: number; bucketMs: number }): Promise<RunBucket[]> {
+    return stats.runStats(this.#connection, params);
+  }
+  runTotals(params: { durationBoundsMs: number[]; waitBoundsMs: number[] }): Promise<RunTotals> {
+    return stats.runTotals(this.#connection, params);
   }
   jobRetryDead(params: { ids: string[] | "all"; now: number }): Promise<string[]> {
     return jobs.jobRetryDead(this.#connection, params);

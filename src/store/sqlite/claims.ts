@@ -72,7 +72,7 @@ export async function jobFinish(conn: SqliteConnection, params: JobFinish): Prom
   }
   const finished = await conn.write(() => {
     const held = conn.statement(
-      `SELECT seq, attempts, lease_owner, started_at, cancel_requested_at,
+      `SELECT seq, attempts, lease_owner, started_at, run_at, cancel_requested_at,
          (SELECT concurrency FROM queues WHERE name = jobs.queue) AS queue_limit
        FROM jobs
        WHERE id = ? AND state = 'processing' AND lease_token = ?
@@ -107,8 +107,8 @@ export async function jobFinish(conn: SqliteConnection, params: JobFinish): Prom
       .run(held.seq, params.leaseToken);
     conn.statement(
       `INSERT INTO job_runs (job_seq, run, attempt, worker_id, started_at, finished_at, outcome,
-         exit_code, error, stdout, stderr, stdout_bytes, stderr_bytes)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         exit_code, error, stdout, stderr, stdout_bytes, stderr_bytes, due_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       held.seq,
       params.leaseToken,
@@ -123,6 +123,7 @@ export async function jobFinish(conn: SqliteConnection, params: JobFinish): Prom
       params.stderr,
       params.stdoutBytes,
       params.stderrBytes,
+      held.run_at,
     );
     const { released } = settleChildren(
       conn,

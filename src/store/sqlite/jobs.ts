@@ -1,6 +1,7 @@
 /** Reading, listing, retrying, canceling and purging jobs. */
 import { FINAL_STATES, type Job, JOB_STATES, type JobRun, type JobState } from "../../job.ts";
-import type { JobListParams } from "../store.ts";
+import type { SQLInputValue } from "node:sqlite";
+import type { JobFilter, JobListParams } from "../store.ts";
 import type { SqliteConnection } from "./connection.ts";
 import { cancelDescendants } from "./dependencies.ts";
 import { jobFromRow, type Row, runFromRow } from "./rows.ts";
@@ -10,22 +11,42 @@ export function jobGet(conn: SqliteConnection, params: { id: string }): Promise<
   return Promise.resolve(row ? jobFromRow(row as Row) : undefined);
 }
 
-export function jobList(conn: SqliteConnection, params: JobListParams): Promise<Job[]> {
+/** The WHERE clause of a `JobFilter`, with its values. */
+function filterClause(params: JobFilter): { where: string; values: SQLInputValue[] } {
   const states = params.states?.length ? params.states : JOB_STATES;
-  const order = params.order === "run_at" ? "run_at, seq" : "seq";
-  const rows = conn.statement(
-    `SELECT * FROM jobs WHERE state IN (SELECT value FROM json_each(?))
+  const search = params.search?.trim() ? params.search.trim().toLowerCase() : null;
+  return {
+    where: `state IN (SELECT value FROM json_each(?))
        AND (? IS NULL OR queue IN (SELECT value FROM json_each(?)))
        AND created_at >= ?
-     ORDER BY ${order} LIMIT ?`,
-  ).all(
-    JSON.stringify(states),
-    params.queues ? 1 : null,
-    JSON.stringify(params.queues ?? []),
-    params.createdSince ?? 0,
-    params.limit ? params.limit : -1,
-  );
+       AND (? IS NULL OR instr(lower(id), ?) > 0 OR instr(lower(command), ?) > 0)`,
+    values: [
+      JSON.stringify(states),
+      params.queues ? 1 : null,
+      JSON.stringify(params.queues ?? []),
+      params.createdSince ?? 0,
+      search,
+      search,
+      search,
+    ],
+  };
+}
+
+const ORDERS = { enqueue: "seq", run_at: "run_at, seq", newest: "seq DESC" } as const;
+
+export function jobList(conn: SqliteConnection, params: JobListParams): Promise<Job[]> {
+  const { where, values } = filterClause(params);
+  const rows = conn.statement(
+    `SELECT * FROM jobs WHERE ${where} ORDER BY ${ORDERS[params.order ?? "enqueue"]}
+     LIMIT ? OFFSET ?`,
+  ).all(...values, params.limit ? params.limit : -1, params.offset ?? 0);
   return Promise.resolve(rows.map((row) => jobFromRow(row as Row)));
+}
+
+export function jobCount(conn: SqliteConnection, params: JobFilter): Promise<number> {
+  const { where, values } = filterClause(params);
+  const row = conn.statement(`SELECT count(*) AS n FROM jobs WHERE ${where}`).get(...values);
+  return Promise.resolve(Number(row?.n ?? 0));
 }
 
 export function jobCountByState(conn: SqliteConnection): Promise<Record<JobState, number>> {

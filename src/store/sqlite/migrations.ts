@@ -74,8 +74,12 @@ export const MIGRATIONS: readonly string[] = [
     stderr      BLOB    NOT NULL DEFAULT x'',
     stdout_bytes INTEGER NOT NULL DEFAULT 0,
     stderr_bytes INTEGER NOT NULL DEFAULT 0,
+    -- When the job was due for this run (its run_at): due_at → started_at is its wait.
+    due_at      INTEGER,
     PRIMARY KEY (job_seq, run)
   ) WITHOUT ROWID;
+  -- The dashboard's last hour, and /metrics.
+  CREATE INDEX job_runs_finished ON job_runs (finished_at);
 
   -- Output of runs in progress, appended as it comes (for logs --follow); trimmed to the tail,
   -- and removed when the run ends (its tail moves to job_runs).

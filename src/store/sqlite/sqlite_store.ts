@@ -13,6 +13,7 @@ import { errorMessage, StoreUnavailableError } from "../../errors.ts";
 import type { Job, JobRun, JobState } from "../../job.ts";
 import type {
   JobDependencies,
+  JobFilter,
   JobFinish,
   JobInsertResult,
   JobListParams,
@@ -20,6 +21,8 @@ import type {
   OutputChunk,
   OutputStream,
   QueueInfo,
+  RunBucket,
+  RunTotals,
   Schedule,
   StopMode,
   Store,
@@ -35,6 +38,7 @@ import { APPLICATION_ID, MIGRATIONS } from "./migrations.ts";
 import * as output from "./output.ts";
 import * as schedules from "./schedules.ts";
 import * as settings from "./settings.ts";
+import * as stats from "./stats.ts";
 import * as workers from "./workers.ts";
 import { prepareFile } from "./prepare_file.ts";
 
@@ -156,6 +160,15 @@ export class SqliteStore implements Store {
   }
   jobCountByState(): Promise<Record<JobState, number>> {
     return jobs.jobCountByState(this.#connection);
+  }
+  jobCount(params: JobFilter): Promise<number> {
+    return jobs.jobCount(this.#connection, params);
+  }
+  runStats(params: { since: number; bucketMs: number }): Promise<RunBucket[]> {
+    return stats.runStats(this.#connection, params);
+  }
+  runTotals(params: { durationBoundsMs: number[]; waitBoundsMs: number[] }): Promise<RunTotals> {
+    return stats.runTotals(this.#connection, params);
   }
   jobRetryDead(params: { ids: string[] | "all"; now: number }): Promise<string[]> {
     return jobs.jobRetryDead(this.#connection, params);
