@@ -6,7 +6,7 @@
  */
 import { isoTime } from "../clock.ts";
 import type { Job, JobRun } from "../job.ts";
-import type { WorkerProcessWithJobs } from "../store/mod.ts";
+import type { Schedule, WorkerProcessWithJobs } from "../store/mod.ts";
 import { tailText } from "../worker/output_tail.ts";
 
 /** A job as its JSON object. */
@@ -71,6 +71,20 @@ export function workerToJson(worker: WorkerProcessWithJobs): Record<string, unkn
     heartbeat_at: isoTime(worker.heartbeatAt),
     stop_requested: worker.stopRequested,
     jobs: worker.jobIds,
+  };
+}
+
+/** A schedule as JSON. */
+export function scheduleToJson(schedule: Schedule): Record<string, unknown> {
+  return {
+    name: schedule.name,
+    cron: schedule.cron,
+    timezone: schedule.timezone,
+    paused: schedule.paused,
+    missed: schedule.missed,
+    next_run_at: isoTime(schedule.nextRunAt),
+    last_run_at: isoTime(schedule.lastRunAt),
+    job: schedule.job,
   };
 }
 

@@ -177,7 +177,10 @@ export interface JobFilter {
   queues?: string[];
   /** Only jobs created at or after this time. */
   createdSince?: number;
-  /** Only jobs whose id or command contains this text, ignoring case. */
+  /**
+   * Only jobs whose id or command contains this text (trimmed), ignoring the case of ASCII
+   * letters (PostgreSQL folds other letters too; SQLite does not).
+   */
   search?: string;
 }
 

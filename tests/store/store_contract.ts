@@ -19,6 +19,7 @@ import { leasesContract } from "./contract/leases.ts";
 import { outputContract } from "./contract/output.ts";
 import { queuesContract } from "./contract/queues.ts";
 import { schedulesContract } from "./contract/schedules.ts";
+import { statsContract } from "./contract/stats.ts";
 import { subscribeContract } from "./contract/subscribe.ts";
 import { uniqueContract } from "./contract/unique.ts";
 import { workersContract } from "./contract/workers.ts";
@@ -50,4 +51,5 @@ export function storeContract(name: string, makeStore: () => Promise<StoreFixtur
   dependenciesContract(test);
   uniqueContract(test);
   schedulesContract(test);
+  statsContract(test);
 }

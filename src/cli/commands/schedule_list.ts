@@ -1,6 +1,6 @@
 import { isoTime } from "../../clock.ts";
 import type { CommandDefinition } from "../command.ts";
-import { json, relativeTime, table } from "../render.ts";
+import { json, relativeTime, scheduleToJson, table } from "../render.ts";
 
 /** `queuectl schedule list`: every schedule with its next run time. */
 export const scheduleListCommand: CommandDefinition = {
@@ -11,16 +11,7 @@ export const scheduleListCommand: CommandDefinition = {
   async run(context, args) {
     const schedules = await (await context.store()).scheduleList();
     if (args.values.json) {
-      return context.stdout(json(schedules.map((schedule) => ({
-        name: schedule.name,
-        cron: schedule.cron,
-        timezone: schedule.timezone,
-        paused: schedule.paused,
-        missed: schedule.missed,
-        next_run_at: isoTime(schedule.nextRunAt),
-        last_run_at: isoTime(schedule.lastRunAt),
-        job: schedule.job,
-      }))));
+      return context.stdout(json(schedules.map(scheduleToJson)));
     }
     if (schedules.length === 0) return context.stdout("No schedules.\n");
     const now = context.clock.now();

@@ -7,8 +7,10 @@ export function runStats(
   params: { since: number; bucketMs: number },
 ): Promise<RunBucket[]> {
   const rows = conn.statement(
-    `SELECT (finished_at - ?1) / ?2 AS bucket, outcome, count(*) AS n FROM job_runs
-     WHERE finished_at >= ?1 GROUP BY bucket, outcome ORDER BY bucket, outcome`,
+    // node:sqlite binds numbers as REAL: cast, so that the division is a whole-number one.
+    `SELECT (finished_at - CAST(?1 AS INTEGER)) / CAST(?2 AS INTEGER) AS bucket, outcome,
+       count(*) AS n
+     FROM job_runs WHERE finished_at >= ?1 GROUP BY bucket, outcome ORDER BY bucket, outcome`,
   ).all(params.since, params.bucketMs);
   return Promise.resolve(rows.map((row) => ({
     start: params.since + Number(row.bucket) * params.bucketMs,
