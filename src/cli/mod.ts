@@ -12,6 +12,7 @@ import { VERSION } from "../version.ts";
 import type { CommandContext, CommandDefinition } from "./command.ts";
 import { configGetCommand } from "./commands/config_get.ts";
 import { migrateCommand } from "./commands/migrate.ts";
+import { dashboardCommand } from "./commands/dashboard.ts";
 import { configListCommand } from "./commands/config_list.ts";
 import { configSetCommand } from "./commands/config_set.ts";
 import { configUnsetCommand } from "./commands/config_unset.ts";
@@ -62,6 +63,7 @@ export const COMMANDS: CommandDefinition[] = [
   configUnsetCommand,
   configListCommand,
   migrateCommand,
+  dashboardCommand,
 ];
 
 /** Where a CLI run writes. */

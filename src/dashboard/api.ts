@@ -1,0 +1,356 @@
+/**
+ * The JSON API under `/api/`: everything the page shows and does, for scripts as well. Shapes
+ * follow the CLI's `--json` output (snake_case, ISO 8601 UTC times); errors are
+ * `{"error": "…"}` with the status of their kind. Input is checked exactly as the CLI checks it.
+ *
+ * @module
+ */
+import { isoTime } from "../clock.ts";
+import { type Clock } from "../clock.ts";
+import type { Config } from "../config.ts";
+import { enqueueJobs } from "../enqueue.ts";
+import { errorMessage, ExitCode, QueuectlError, UsageError } from "../errors.ts";
+import { JOB_STATES, type JobState } from "../job.ts";
+import { jobSpecFromValue, validateJobId, validateQueueName } from "../job_spec.ts";
+import type { OutputChunk, Store, WorkerProcessWithJobs } from "../store/mod.ts";
+import { jobToJson, runToJson, scheduleToJson, workerToJson } from "../cli/render.ts";
+import { liveWorkers } from "../worker/liveness.ts";
+
+/** Starts worker slots inside the dashboard's process (`--allow-worker-control`). */
+export interface WorkerControl {
+  start(count: number): Promise<string>;
+}
+
+/** What the API handlers work with. */
+export interface ApiContext {
+  store: Store;
+  clock: Clock;
+  /** The config in force (read from the store). */
+  config(): Promise<Config>;
+  /** This host's id, to tell which workers' pids can be checked here. */
+  host: string;
+  /** The database location, password masked. */
+  location: string;
+  /** Relative `cwd`s of enqueued jobs resolve against this directory. */
+  cwd: string;
+  workerControl: WorkerControl | null;
+}
+
+/** Largest request body accepted. */
+const MAX_BODY_BYTES = 1 << 20;
+/** Most jobs one page of `/api/jobs` returns. */
+const MAX_PAGE = 500;
+
+type Handler = (request: Request, params: string[], url: URL) => Promise<Response>;
+
+/** Answers a request under `/api/`. */
+export async function handleApi(
+  request: Request,
+  url: URL,
+  context: ApiContext,
+): Promise<Response> {
+  const routes: [string, RegExp, Handler][] = [
+    ["GET", /^\/api\/overview$/, () => overview(context)],
+    ["GET", /^\/api\/jobs$/, (_r, _p, url) => listJobs(context, url)],
+    ["POST", /^\/api\/jobs$/, (request) => enqueue(context, request)],
+    ["GET", /^\/api\/jobs\/([^/]+)$/, (_r, [id]) => jobDetail(context, id)],
+    ["GET", /^\/api\/jobs\/([^/]+)\/output$/, (_r, [id], url) => jobOutput(context, id, url)],
+    ["POST", /^\/api\/jobs\/([^/]+)\/cancel$/, (_r, [id]) => cancel(context, id)],
+    ["POST", /^\/api\/dlq\/retry$/, (request) => retryDead(context, request)],
+    ["GET", /^\/api\/schedules$/, () => schedules(context)],
+    ["GET", /^\/api\/workers$/, async () => ok(await workersJson(context))],
+    ["POST", /^\/api\/workers\/start$/, (request) => startWorkers(context, request)],
+    [
+      "POST",
+      /^\/api\/workers\/([^/]+)\/stop$/,
+      (request, [id]) => stopWorker(context, request, id),
+    ],
+  ];
+  try {
+    let pathMatched = false;
+    for (const [method, pattern, handler] of routes) {
+      const match = pattern.exec(url.pathname);
+      if (!match) continue;
+      pathMatched = true;
+      if (request.method !== method) continue;
+      const params = match.slice(1).map((part) => decodeURIComponent(part));
+      return await handler(request, params, url);
+    }
+    return pathMatched
+      ? errorResponse(405, `${request.method} is not allowed on ${url.pathname}`)
+      : errorResponse(404, `No such API endpoint: ${url.pathname}`);
+  } catch (error) {
+    return errorFromException(error);
+  }
+}
+
+/** `{"error": message}` with `status`. */
+export function errorResponse(status: number, message: string): Response {
+  return Response.json({ error: message }, { status });
+}
+
+function ok(value: unknown, status = 200): Response {
+  return Response.json(value, { status });
+}
+
+function errorFromException(error: unknown): Response {
+  if (error instanceof QueuectlError) {
+    const status: Record<number, number> = {
+      [ExitCode.usage]: 400,
+      [ExitCode.notFound]: 404,
+      [ExitCode.conflict]: 409,
+      [ExitCode.storeUnavailable]: 503,
+    };
+    return errorResponse(status[error.exitCode] ?? 500, error.message);
+  }
+  if (error instanceof URIError) return errorResponse(400, "Malformed URL encoding");
+  return errorResponse(500, `Internal error: ${errorMessage(error)}`);
+}
+
+async function overview(context: ApiContext): Promise<Response> {
+  const now = context.clock.now();
+  const since = Math.floor((now - 3_600_000) / 60_000) * 60_000 + 60_000;
+  const [counts, queues, workers, buckets] = await Promise.all([
+    context.store.jobCountByState(),
+    context.store.queueList(),
+    workersJson(context),
+    context.store.runStats({ since, bucketMs: 60_000 }),
+  ]);
+  const byStart = new Map<number, Record<string, number>>();
+  const lastHour: Record<string, number> = {};
+  for (const bucket of buckets) {
+    const outcomes = byStart.get(bucket.start) ?? {};
+    outcomes[bucket.outcome] = bucket.count;
+    byStart.set(bucket.start, outcomes);
+    lastHour[bucket.outcome] = (lastHour[bucket.outcome] ?? 0) + bucket.count;
+  }
+  const completed = lastHour.completed ?? 0;
+  const failed = (lastHour.failed ?? 0) + (lastHour.timeout ?? 0);
+  return ok({
+    location: context.location,
+    counts,
+    queues: queues.map((queue) => ({
+      name: queue.name,
+      concurrency: queue.concurrency,
+      jobs: queue.counts,
+    })),
+    workers,
+    throughput: {
+      since: isoTime(since),
+      bucket_seconds: 60,
+      buckets: [...byStart].map(([start, outcomes]) => ({ start: isoTime(start), outcomes })),
+    },
+    last_hour: {
+      runs: Object.values(lastHour).reduce((sum, count) => sum + count, 0),
+      completed,
+      failed,
+      failure_rate: completed + failed === 0 ? 0 : failed / (completed + failed),
+    },
+    worker_control: context.workerControl !== null,
+  });
+}
+
+async function listJobs(context: ApiContext, url: URL): Promise<Response> {
+  const query = url.searchParams;
+  const states = listParam(query.get("state")).map((state) => {
+    if (!(JOB_STATES as readonly string[]).includes(state)) {
+      throw new UsageError(`Unknown state "${state}": use ${JOB_STATES.join(", ")}`);
+    }
+    return state as JobState;
+  });
+  const queues = listParam(query.get("queue")).map((queue) => validateQueueName(queue));
+  const limit = intParam(query.get("limit"), 50, 1, MAX_PAGE, "limit");
+  const offset = intParam(query.get("offset"), 0, 0, Number.MAX_SAFE_INTEGER, "offset");
+  const filter = {
+    states,
+    queues: queues.length > 0 ? queues : undefined,
+    search: query.get("q") ?? undefined,
+  };
+  const [jobs, total] = await Promise.all([
+    context.store.jobList({ ...filter, order: "newest", limit, offset }),
+    context.store.jobCount(filter),
+  ]);
+  return ok({ jobs: jobs.map(jobToJson), total, limit, offset });
+}
+
+async function jobDetail(context: ApiContext, rawId: string): Promise<Response> {
+  const id = validateJobId(rawId);
+  const job = await context.store.jobGet({ id });
+  if (!job) return errorResponse(404, `No job with id "${id}"`);
+  const [runs, family] = await Promise.all([
+    context.store.jobRuns({ id }),
+    context.store.jobDependencies({ id }),
+  ]);
+  return ok({
+    ...jobToJson(job),
+    runs: runs.map(runToJson),
+    parents: family.parents,
+    children: family.children,
+  });
+}
+
+async function jobOutput(context: ApiContext, rawId: string, url: URL): Promise<Response> {
+  const id = validateJobId(rawId);
+  const job = await context.store.jobGet({ id });
+  if (!job) return errorResponse(404, `No job with id "${id}"`);
+  const from = {
+    stdout: intParam(url.searchParams.get("stdout"), 0, 0, Number.MAX_SAFE_INTEGER, "stdout"),
+    stderr: intParam(url.searchParams.get("stderr"), 0, 0, Number.MAX_SAFE_INTEGER, "stderr"),
+  };
+  if (job.state !== "processing") {
+    return ok({
+      state: job.state,
+      run: null,
+      stdout: { offset: from.stdout, next: from.stdout, text: "" },
+      stderr: { offset: from.stderr, next: from.stderr, text: "" },
+    });
+  }
+  const chunks = await context.store.jobOutputRead({ id, run: job.leaseToken, from });
+  return ok({
+    state: job.state,
+    run: job.attempts,
+    stdout: streamText(chunks, "stdout", from.stdout),
+    stderr: streamText(chunks, "stderr", from.stderr),
+  });
+}
+
+/**
+ * One stream's bytes from `from` on (or from the oldest byte still kept), up to the last whole
+ * UTF-8 character: `next` is where to ask from next time.
+ */
+function streamText(chunks: OutputChunk[], stream: "stdout" | "stderr", from: number) {
+  const mine = chunks.filter((chunk) => chunk.stream === stream)
+    .sort((a, b) => a.offset - b.offset);
+  const offset = Math.max(from, mine[0]?.offset ?? from);
+  const parts: Uint8Array[] = [];
+  let cursor = offset;
+  for (const chunk of mine) {
+    const end = chunk.offset + chunk.data.length;
+    if (end <= cursor || chunk.offset > cursor) continue;
+    parts.push(chunk.data.subarray(cursor - chunk.offset));
+    cursor = end;
+  }
+  const bytes = new Uint8Array(cursor - offset);
+  let at = 0;
+  for (const part of parts) {
+    bytes.set(part, at);
+    at += part.length;
+  }
+  const whole = wholeCharacters(bytes);
+  return {
+    offset,
+    next: offset + whole,
+    text: new TextDecoder().decode(bytes.subarray(0, whole)),
+  };
+}
+
+/** How many leading bytes end on a UTF-8 character boundary. */
+function wholeCharacters(bytes: Uint8Array): number {
+  for (let back = 1; back <= Math.min(3, bytes.length); back++) {
+    const byte = bytes[bytes.length - back];
+    if ((byte & 0xc0) === 0x80) continue; // continuation byte: look further back
+    const length = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return length > back ? bytes.length - back : bytes.length;
+  }
+  return bytes.length;
+}
+
+async function enqueue(context: ApiContext, request: Request): Promise<Response> {
+  const body = await readJson(request);
+  const spec = jobSpecFromValue(body);
+  const [result] = await enqueueJobs(context.store, context.clock, [spec], { cwd: context.cwd });
+  return ok({ ...jobToJson(result.job), existing: result.existing }, result.existing ? 200 : 201);
+}
+
+async function cancel(context: ApiContext, rawId: string): Promise<Response> {
+  const id = validateJobId(rawId);
+  if (!await context.store.jobGet({ id })) return errorResponse(404, `No job with id "${id}"`);
+  return ok(await context.store.jobCancel({ ids: [id], now: context.clock.now() }));
+}
+
+async function retryDead(context: ApiContext, request: Request): Promise<Response> {
+  const body = await readJson(request) as { ids?: unknown; all?: unknown };
+  if (typeof body !== "object" || body === null) {
+    throw new UsageError('Expected {"ids": [...]} or {"all": true}');
+  }
+  const now = context.clock.now();
+  if (body.all === true) {
+    return ok({ retried: await context.store.jobRetryDead({ ids: "all", now }) });
+  }
+  if (!Array.isArray(body.ids) || body.ids.some((id) => typeof id !== "string")) {
+    throw new UsageError('Expected {"ids": [...]} or {"all": true}');
+  }
+  const ids = (body.ids as string[]).map((id) => validateJobId(id));
+  return ok({ retried: await context.store.jobRetryDead({ ids, now }) });
+}
+
+async function schedules(context: ApiContext): Promise<Response> {
+  return ok((await context.store.scheduleList()).map(scheduleToJson));
+}
+
+async function workersJson(context: ApiContext): Promise<Record<string, unknown>[]> {
+  const [workers, config] = await Promise.all([context.store.workerList(), context.config()]);
+  const alive = new Set(
+    (await liveWorkers(workers, { host: context.host, now: context.clock.now(), config }))
+      .map((worker: WorkerProcessWithJobs) => worker.id),
+  );
+  return workers.map((worker) => ({ ...workerToJson(worker), alive: alive.has(worker.id) }));
+}
+
+/** Counts the live worker processes (for /metrics). */
+export async function aliveWorkerCount(context: ApiContext): Promise<number> {
+  return (await workersJson(context)).filter((worker) => worker.alive).length;
+}
+
+async function stopWorker(context: ApiContext, request: Request, id: string): Promise<Response> {
+  const body = await readJson(request, {}) as { mode?: unknown };
+  const mode = body.mode ?? "drain";
+  if (mode !== "drain" && mode !== "now") throw new UsageError('mode must be "drain" or "now"');
+  const stopping = await context.store.workerRequestStop({ ids: [id], mode });
+  if (stopping.length === 0) return errorResponse(404, `No worker process "${id}"`);
+  return ok({ stopping });
+}
+
+async function startWorkers(context: ApiContext, request: Request): Promise<Response> {
+  if (!context.workerControl) {
+    return errorResponse(
+      403,
+      "Starting workers from the dashboard is off: run it with --allow-worker-control",
+    );
+  }
+  const body = await readJson(request) as { count?: unknown };
+  const count = body?.count;
+  if (typeof count !== "number" || !Number.isInteger(count) || count < 1 || count > 64) {
+    throw new UsageError("count must be an integer from 1 to 64");
+  }
+  return ok({ worker_id: await context.workerControl.start(count) }, 201);
+}
+
+/** The request's JSON body (or `fallback` when it has none), size-limited. */
+async function readJson(request: Request, fallback?: unknown): Promise<unknown> {
+  const length = Number(request.headers.get("content-length") ?? 0);
+  if (length > MAX_BODY_BYTES) throw new UsageError("Request body too large");
+  const text = await request.text();
+  if (text.length > MAX_BODY_BYTES) throw new UsageError("Request body too large");
+  if (text.trim() === "" && fallback !== undefined) return fallback;
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`Invalid JSON body: ${errorMessage(error)}`);
+  }
+}
+
+function listParam(value: string | null): string[] {
+  return (value ?? "").split(",").map((part) => part.trim()).filter((part) =>
+    part !== "" && part !== "all"
+  );
+}
+
+function intParam(value: string | null, fallback: number, min: number, max: number, name: string) {
+  if (value === null || value === "") return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < min || number > max) {
+    throw new UsageError(`Invalid ${name} "${value}": expected an integer from ${min} to ${max}`);
+  }
+  return number;
+}
