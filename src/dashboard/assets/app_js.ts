@@ -45,8 +45,8 @@
  * @module
  */
 
-/** The script, as served. */
-export const APP_JS = String.raw`"use strict";
+/** The script's source, formatted for reading. */
+const SOURCE = String.raw`"use strict";
 (() => {
   const STATES = ["pending", "processing", "completed", "failed", "dead", "canceled", "blocked"];
   const CANCELABLE = ["blocked", "pending", "failed", "processing"];
@@ -251,6 +251,7 @@ export const APP_JS = String.raw`"use strict";
       else location.assign("/");
     } else {
       setStatus("offline", "signed out");
+      showViewError("Signed out: reload the page to sign in again.");
     }
     return new Promise(() => {});
   }
@@ -683,12 +684,11 @@ export const APP_JS = String.raw`"use strict";
     }
     return svg;
   }
+  /** The chart's top: a round number ≥ v whose half is a whole number too. */
   function niceMax(v) {
     if (v <= 4) return 4;
     const p = Math.pow(10, Math.floor(Math.log10(v)));
-    const steps = [1, 2, 2.5, 5, 10];
-    for (let i = 0; i < steps.length; i++) if (steps[i] * p >= v) return steps[i] * p;
-    return 10 * p;
+    return [2, 4, 6, 8, 10].map((k) => k * p).find((top) => top >= v);
   }
 
   // ---------------------------------------------------------------- jobs table
@@ -698,9 +698,9 @@ export const APP_JS = String.raw`"use strict";
       "ID",
       "State",
       "Queue",
-      ["Prio", "num"],
-      ["Attempts", "num"],
-      "Next run / updated",
+      ["Prio", "num opt"],
+      ["Attempts", "num opt"],
+      ["Next run / updated", "opt"],
       "Command",
     ];
     if (opts && opts.retry) cols.push("");
@@ -719,15 +719,15 @@ export const APP_JS = String.raw`"use strict";
             h("td", { class: "id" }, jobLink(j.id)),
             h("td", null, badge(j.state)),
             h("td", { class: "mono" }, j.queue),
-            h("td", { class: "num" }, String(j.priority)),
+            h("td", { class: "num opt" }, String(j.priority)),
             h(
               "td",
-              { class: "num", title: j.attempts + " runs of at most " + (j.max_retries + 1) },
+              { class: "num opt", title: j.attempts + " runs of at most " + (j.max_retries + 1) },
               j.attempts + "/" + (j.max_retries + 1),
             ),
             h(
               "td",
-              { class: "nowrap", title: next ? "next run" : "updated" },
+              { class: "nowrap opt", title: next ? "next run" : "updated" },
               next ? h("span", { class: "next" }, "next ", ago(j.next_run_at)) : ago(j.updated_at),
             ),
             h("td", { class: "command mono", title: j.command }, j.command),
@@ -920,7 +920,7 @@ export const APP_JS = String.raw`"use strict";
             retryAll.disabled = !total;
             retryAll.textContent = p.queue || p.q
               ? "Retry all dead jobs"
-              : "Retry all" + (total ? " " + total : "");
+              : "Retry all" + (total ? " (" + total + ")" : "");
           }
         });
       },
@@ -1129,7 +1129,7 @@ export const APP_JS = String.raw`"use strict";
               "tr",
               { "data-attempt": r.attempt, "data-outcome": r.outcome },
               h("td", { class: "num" }, String(r.attempt)),
-              h("td", { class: "mono" }, r.worker_id || "—"),
+              h("td", { class: "mono nowrap" }, r.worker_id || "—"),
               h("td", { class: "nowrap" }, fmtTime(r.started_at)),
               h("td", { class: "nowrap" }, fmtTime(r.finished_at)),
               h("td", { class: "num nowrap" }, duration(r.started_at, r.finished_at)),
@@ -1604,3 +1604,9 @@ export const APP_JS = String.raw`"use strict";
   freshOverview();
 })();
 `;
+
+/** The script as served: the source without its indentation and its comment-only lines. */
+export const APP_JS: string = SOURCE.replace(/^[ \t]+/gm, "").replace(
+  /^(\/\/.*|\/\*\*.*\*\/)\n/gm,
+  "",
+);

@@ -426,7 +426,10 @@ body.login { display: flex; align-items: flex-start; justify-content: center; mi
 @media (max-width: 640px) {
   header.top { padding: 8px 12px; gap: 4px 12px; }
   .top-right { margin-left: 0; width: 100%; justify-content: space-between; order: 2; }
-  #nav { order: 3; width: 100%; }
+  #nav { order: 3; width: 100%; flex-wrap: wrap; }
+  #nav a { padding: 5px 8px; }
+  table.jobs .opt { display: none; }
+  .fields { grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); }
   main { padding: 12px 10px 30px; }
   .cards { grid-template-columns: repeat(2, minmax(0, 1fr)); }
   .location { max-width: 20ch; }
