@@ -31,6 +31,17 @@ export type {
 export { resolveStoreLocation, type StoreLocation };
 export type { Durability };
 
+/** How a process uses the store it opens. */
+export interface StoreOptions {
+  /** `full` (default): every commit on disk; `normal`: the workers' lighter commits. */
+  durability?: Durability;
+  /**
+   * Shared by the threads of one process that write to one SQLite file (worker slots), so they
+   * take turns without SQLite's sleeping busy handler; PostgreSQL ignores it.
+   */
+  threadLock?: SharedArrayBuffer;
+}
+
 /**
  * Opens the store at a resolved location, creating and migrating it when needed.
  *
@@ -46,12 +57,12 @@ export type { Durability };
  */
 export async function openStore(
   location: StoreLocation,
-  options: { durability?: Durability } = {},
+  options: StoreOptions = {},
 ): Promise<Store> {
   if (location.kind === "postgres") {
     // Loaded on demand: the driver adds ~30 ms to every start of a SQLite user's CLI call.
     const { PostgresStore } = await import("./postgres/postgres_store.ts");
-    return await PostgresStore.open(location.url, options);
+    return await PostgresStore.open(location.url, { durability: options.durability });
   }
   return await SqliteStore.open(location.path, options);
 }

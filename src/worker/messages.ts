@@ -15,6 +15,8 @@ export type ToSlot =
     config: Config;
     logLevel: LogLevel;
     logFile?: string;
+    /** The process's `ThreadLock` memory, shared by its slots. */
+    threadLock: SharedArrayBuffer;
   }
   /** New work may be there: an idle slot looks now. */
   | { type: "wake" }

@@ -61,10 +61,12 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
 
   let stopping: StopMode | null = null;
   const slots: Slot[] = [];
+  // One lock for all slots' write transactions (see ThreadLock).
+  const threadLock = new SharedArrayBuffer(4);
   const slotsEnded = Array.from(
     { length: options.count },
     (_, index) =>
-      superviseSlot(index, slots, () => startSlot(options, workerId, config, index), {
+      superviseSlot(index, slots, () => startSlot(options, workerId, config, index, threadLock), {
         isStopping: () => stopping !== null,
         log,
       }),
@@ -204,6 +206,7 @@ function startSlot(
   workerId: string,
   config: Config,
   index: number,
+  threadLock: SharedArrayBuffer,
 ): Slot {
   const log = options.logger("supervisor");
   const worker = new Worker(new URL("./web_worker.ts", import.meta.url).href, {
@@ -240,6 +243,7 @@ function startSlot(
       config,
       logLevel: options.logLevel,
       logFile: options.logFile,
+      threadLock,
     } satisfies ToSlot,
   );
   return slot;

@@ -74,7 +74,10 @@ async function run(start: Extract<ToSlot, { type: "start" }>): Promise<void> {
   const logger = await setupLogging({ level: start.logLevel, file: start.logFile });
   const log = logger(`worker.${start.slot}`);
   survivingLostConnections(log);
-  const store = await openStore(start.location, { durability: "normal" });
+  const store = await openStore(start.location, {
+    durability: "normal",
+    threadLock: start.threadLock,
+  });
   runner = new JobRunner({
     store,
     clock: systemClock,

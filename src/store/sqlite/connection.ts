@@ -7,6 +7,7 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { errorMessage, StoreUnavailableError } from "../../errors.ts";
 import type { Row } from "./rows.ts";
+import type { ThreadLock } from "./thread_lock.ts";
 
 const BUSY_RETRIES = 20;
 
@@ -15,10 +16,12 @@ export class SqliteConnection {
   readonly path: string;
   readonly db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
+  readonly #threadLock: ThreadLock | undefined;
 
-  constructor(path: string, db: DatabaseSync) {
+  constructor(path: string, db: DatabaseSync, threadLock?: ThreadLock) {
     this.path = path;
     this.db = db;
+    this.#threadLock = threadLock;
   }
 
   /** The prepared statement for `sql`, prepared once per connection. */
@@ -44,7 +47,9 @@ export class SqliteConnection {
   async write<T>(body: () => T): Promise<T> {
     for (let attempt = 1;; attempt++) {
       try {
-        return this.#transaction(body);
+        return this.#threadLock
+          ? this.#threadLock.hold(() => this.#transaction(body))
+          : this.#transaction(body);
       } catch (error) {
         if (!isBusy(error) || attempt >= BUSY_RETRIES) throw this.#unavailable(error);
         // Jittered, growing pause so racing writers do not retry in lockstep.

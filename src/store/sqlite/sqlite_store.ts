@@ -41,6 +41,7 @@ import * as settings from "./settings.ts";
 import * as stats from "./stats.ts";
 import * as workers from "./workers.ts";
 import { prepareFile } from "./prepare_file.ts";
+import { ThreadLock } from "./thread_lock.ts";
 
 /** How hard a commit is pushed to disk. */
 export type Durability = "full" | "normal";
@@ -55,6 +56,11 @@ export interface SqliteOpenOptions {
   durability?: Durability;
   /** Milliseconds a statement waits for the write lock before SQLITE_BUSY. */
   busyTimeoutMs?: number;
+  /**
+   * A lock shared with the other threads of this process that write to the same file (worker
+   * slots): see `ThreadLock`.
+   */
+  threadLock?: SharedArrayBuffer;
 }
 
 /** A `Store` on one SQLite file. */
@@ -75,7 +81,8 @@ export class SqliteStore implements Store {
     } catch (error) {
       throw new StoreUnavailableError(`Cannot open database "${path}": ${errorMessage(error)}`);
     }
-    const store = new SqliteStore(new SqliteConnection(path, db));
+    const threadLock = options.threadLock ? new ThreadLock(options.threadLock) : undefined;
+    const store = new SqliteStore(new SqliteConnection(path, db, threadLock));
     try {
       await store.#migrate();
       db.exec(`PRAGMA synchronous = ${options.durability === "normal" ? "NORMAL" : "FULL"}`);
