@@ -1,0 +1,171 @@
+/**
+ * Drain throughput: N queued `true` jobs through `worker start --count 4`, timed from the
+ * worker's spawn until the store counts all of them completed, against `xargs -P4` running the
+ * same commands (before and after, the mean) and a queue peer: task-spooler on SQLite's run,
+ * graphile-worker on PostgreSQL's.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import {
+  type BenchContext,
+  commandOutput,
+  jobsFile,
+  mean,
+  type Metric,
+  openBenchStore,
+  round,
+  startWorker,
+  timeCli,
+  unavailable,
+  waitForCompleted,
+} from "./context.ts";
+import { findGraphile, findTsp, runGraphile, runTsp } from "./peers.ts";
+import { newPostgresDb, POSTGRES_URL } from "./postgres.ts";
+import { cpuTicks, ticksPerSecond } from "./procfs.ts";
+
+/** Most jobs queued in task-spooler at once: each waits in a client connection (max 1000). */
+const TSP_MAX_JOBS = 900;
+
+/** A drain's wall time and the CPU time it used (its children's included). */
+interface Drained {
+  ms: number;
+  cpuMs: number;
+}
+
+/** `xargs -P4`, with the CPU time of everything it ran (the shell's `times`). */
+async function xargs(jobs: number): Promise<Drained> {
+  const start = performance.now();
+  const output = await commandOutput("sh", [
+    "-c",
+    `seq ${jobs} | xargs -P4 -I{} sh -c true; times`,
+  ]);
+  const ms = performance.now() - start;
+  // `times`: the shell's user and system time, then its children's ("0m0.730000s 0m0.320000s").
+  const seconds = [...output.matchAll(/(\d+)m([\d.]+)s/g)].map((m) => +m[1] * 60 + +m[2]);
+  return { ms, cpuMs: seconds.reduce((sum, value) => sum + value, 0) * 1000 };
+}
+
+/** Drains `jobs` queued jobs with a fresh `worker start --count 4`. */
+export async function drainQueuectl(db: string, jobs: number, file: string): Promise<Drained> {
+  await timeCli(db, ["enqueue", "--file", file]);
+  const store = await openBenchStore(db);
+  try {
+    const start = performance.now();
+    const worker = startWorker(db, 4);
+    try {
+      await waitForCompleted(store, jobs, { timeoutMs: 120_000 + jobs * 100, worker });
+      const ms = performance.now() - start;
+      const cpuMs = Deno.build.os === "linux"
+        ? (await cpuTicks(worker.pid)) / (await ticksPerSecond()) * 1000
+        : NaN;
+      return { ms, cpuMs };
+    } finally {
+      await worker.stop();
+    }
+  } finally {
+    await store.close();
+  }
+}
+
+const perSecond = (jobs: number, ms: number) => jobs / (ms / 1000);
+
+export async function benchDrain(ctx: BenchContext, kind: "sqlite" | "postgres"): Promise<void> {
+  const jobs = ctx.quick ? 500 : 5000;
+  const label = kind === "sqlite" ? "SQLite" : "PostgreSQL";
+  const xargsTarget = kind === "sqlite" ? 0.85 : 0.7;
+  const peerName = kind === "sqlite" ? "task-spooler" : "graphile-worker";
+  const peerKey = kind === "sqlite" ? "tsp" : "graphile";
+  const peerTarget = `≥ 2× ${peerName}`;
+  if (kind === "postgres" && ctx.postgresError) {
+    ctx.record(
+      `drain_postgres`,
+      unavailable(`drain (${label})`, `≥ ${xargsTarget}× xargs`, ctx.postgresError, "jobs/s"),
+    );
+    ctx.record(
+      `drain_postgres_vs_graphile`,
+      unavailable(`drain (${label}) vs ${peerName}`, peerTarget, ctx.postgresError, "jobs/s"),
+    );
+    return;
+  }
+  // Peers first (an install must not fall between the measurements).
+  const peer = kind === "sqlite"
+    ? await findTsp(ctx, !ctx.quick)
+    : await findGraphile(ctx, !ctx.quick);
+
+  const file = await jobsFile(ctx.dir, jobs);
+  const db = kind === "sqlite" ? join(ctx.dir, "drain.db") : newPostgresDb();
+  ctx.log(`drain (${label}): ${jobs} jobs; xargs, queuectl, ${peerName}, xargs`);
+  const xargsBefore = await xargs(jobs);
+  const queuectl = await drainQueuectl(db, jobs, file);
+  let peerResult: { jobs: number; ms: number; version?: string } | undefined;
+  let peerError: string | undefined;
+  if (peer.ok) {
+    try {
+      peerResult = kind === "sqlite"
+        ? await runTsp(ctx, peer.value, Math.min(jobs, TSP_MAX_JOBS))
+        : await runGraphile(peer.value, POSTGRES_URL, jobs);
+    } catch (error) {
+      peerError = error instanceof Error ? error.message : String(error);
+    }
+  } else {
+    peerError = peer.reason;
+  }
+  const xargsAfter = await xargs(jobs);
+
+  const xargsRate = perSecond(jobs, mean([xargsBefore.ms, xargsAfter.ms]));
+  const rate = perSecond(jobs, queuectl.ms);
+  const raw = {
+    jobs,
+    queuectl_ms: round(queuectl.ms),
+    queuectl_jobs_per_s: round(rate),
+    // CPU time per job (the jobs' own included): on a machine with few cores, what caps the rate.
+    queuectl_cpu_ms_per_job: round(queuectl.cpuMs / jobs, 3),
+    xargs_ms: [round(xargsBefore.ms), round(xargsAfter.ms)],
+    xargs_jobs_per_s: round(xargsRate),
+    xargs_cpu_ms_per_job: round(mean([xargsBefore.cpuMs, xargsAfter.cpuMs]) / jobs, 3),
+  };
+  ctx.record(`drain_${kind}`, {
+    title: `drain (${label})`,
+    value: rate,
+    unit: "jobs/s",
+    baseline: { name: "xargs -P4", value: xargsRate, unit: "jobs/s" },
+    ratio: rate / xargsRate,
+    target: `≥ ${xargsTarget}× xargs`,
+    met: rate / xargsRate >= xargsTarget,
+    status: "measured",
+    note: `CPU per job: queuectl ${round(raw.queuectl_cpu_ms_per_job, 2)} ms, xargs ${
+      round(raw.xargs_cpu_ms_per_job, 2)
+    } ms`,
+    raw,
+  });
+  const peerRow: Metric = peerResult
+    ? {
+      title: `drain (${label}) vs ${peerName}`,
+      value: rate,
+      unit: "jobs/s",
+      baseline: {
+        name: peerName,
+        value: perSecond(peerResult.jobs, peerResult.ms),
+        unit: "jobs/s",
+      },
+      ratio: rate / perSecond(peerResult.jobs, peerResult.ms),
+      target: peerTarget,
+      met: rate / perSecond(peerResult.jobs, peerResult.ms) >= 2,
+      status: "measured",
+      note: peerResult.jobs < jobs ? `${peerName} ran ${peerResult.jobs} jobs` : undefined,
+      raw: {
+        ...raw,
+        [`${peerKey}_jobs`]: peerResult.jobs,
+        [`${peerKey}_ms`]: round(peerResult.ms),
+        [`${peerKey}_jobs_per_s`]: round(perSecond(peerResult.jobs, peerResult.ms)),
+        ...(peerResult.version ? { [`${peerKey}_version`]: peerResult.version } : {}),
+      },
+    }
+    : {
+      ...unavailable(`drain (${label}) vs ${peerName}`, peerTarget, peerError ?? "", "jobs/s"),
+      value: rate,
+      raw,
+    };
+  ctx.record(`drain_${kind}_vs_${peerKey}`, peerRow);
+}
