@@ -12,7 +12,8 @@
  */
 import { ConflictError, NotFoundError } from "../../errors.ts";
 import type { Job, JobState } from "../../job.ts";
-import { type JobInsertResult, type NewJob, newJobRow } from "../store.ts";
+import { insertResults, planUniqueKeys, uniqueKeysOf } from "../insert_plan.ts";
+import type { JobInsertResult, NewJob } from "../store.ts";
 import {
   type PgConnection,
   textArray,
@@ -23,9 +24,6 @@ import { jobFromRow } from "./rows.ts";
 
 /** Rows per INSERT statement: bounds the JSON document of a large batch. */
 const INSERT_ROWS = 20_000;
-
-/** The states a job holds its unique key in. */
-const UNFINISHED = "('blocked','pending','processing','failed')";
 
 export async function jobInsert(
   conn: PgConnection,
@@ -53,9 +51,8 @@ export async function insertInTransaction(
   jobs: NewJob[],
   now: number,
 ): Promise<JobInsertResult[]> {
-  const plan = jobs.some((job) => job.uniqueKey !== null)
-    ? await planUniqueKeys(sql, jobs)
-    : undefined;
+  const keys = uniqueKeysOf(jobs);
+  const plan = keys.length > 0 ? planUniqueKeys(jobs, await storedHolders(sql, keys)) : undefined;
   const toAdd = plan?.toAdd ?? jobs;
   const blocked = await blockedJobs(sql, toAdd);
   for (let start = 0; start < toAdd.length; start += INSERT_ROWS) {
@@ -69,75 +66,15 @@ export async function insertInTransaction(
     }::text[]) ON CONFLICT DO NOTHING`;
   }
   if (toAdd.length > 0) await sql`SELECT pg_notify(${channel}, '')`;
-  if (!plan) return jobs.map((job) => addedJob(job, false, now, blocked.has(job.id)));
-  return plan.entries.map((entry) => {
-    if ("stored" in entry) return { id: entry.stored.id, job: entry.stored, existing: true };
-    return addedJob(entry.added, entry.repeat, now, blocked.has(entry.added.id));
-  });
+  return insertResults(jobs, plan, now, blocked);
 }
 
-/** What to do with each job of a batch that uses unique keys. */
-type PlanEntry = { stored: Job } | { added: NewJob; repeat: boolean };
-
-/**
- * Resolves unique keys: a job whose key is held (stored, or by an earlier job of the batch) is
- * answered with the holder and not added; a job waiting on such a job waits on the holder.
- */
-async function planUniqueKeys(
-  sql: TransactionSql,
-  jobs: NewJob[],
-): Promise<{ entries: PlanEntry[]; toAdd: NewJob[] }> {
-  const keys = [...new Set(jobs.flatMap((job) => job.uniqueKey === null ? [] : [job.uniqueKey]))];
-  const holders = new Map<string, Job>();
-  const rows = await sql.unsafe(
-    `SELECT * FROM jobs WHERE unique_key = ANY ($1::text[]) AND state IN ${UNFINISHED}`,
-    [textArray(keys)],
-    { prepare: true },
-  );
-  for (const row of rows) holders.set(String(row.unique_key), jobFromRow(row));
-  const firstWithKey = new Map<string, NewJob>();
-  const fresh: NewJob[] = [];
-  const entries = jobs.map((job): PlanEntry => {
-    if (job.uniqueKey !== null) {
-      const stored = holders.get(job.uniqueKey);
-      if (stored) return { stored };
-      const first = firstWithKey.get(job.uniqueKey);
-      if (first) return { added: first, repeat: true };
-      firstWithKey.set(job.uniqueKey, job);
-    }
-    fresh.push(job);
-    return { added: job, repeat: false };
-  });
-  const holderOf = new Map<string, string>();
-  entries.forEach((entry, index) => {
-    const holder = "stored" in entry ? entry.stored.id : entry.repeat ? entry.added.id : undefined;
-    if (holder !== undefined) holderOf.set(jobs[index].id, holder);
-  });
-  const toAdd = holderOf.size === 0 ? fresh : fresh.map((job) => ({
-    ...job,
-    after: job.after.map((parent) => holderOf.get(parent) ?? parent),
-  }));
-  return { entries, toAdd };
-}
-
-/**
- * The result for a job the insert added (or a repeat of one): its row is built only when asked
- * for, so a 100k-line batch that prints only ids never builds 100k rows.
- */
-function addedJob(
-  added: NewJob,
-  existing: boolean,
-  now: number,
-  blocked: boolean,
-): JobInsertResult {
-  let row: Job | undefined;
-  return {
-    id: added.id,
-    existing,
-    get job() {
-      return row ??= newJobRow(added, now, blocked ? "blocked" : "pending");
-    },
-  };
+/** The unfinished jobs that hold any of `keys`, by key. */
+async function storedHolders(sql: TransactionSql, keys: string[]): Promise<Map<string, Job>> {
+  const rows = await sql`
+    SELECT * FROM jobs WHERE unique_key = ANY (${textArray(keys)}::text[])
+      AND state IN ('blocked','pending','processing','failed')`;
+  return new Map(rows.map((row) => [String(row.unique_key), jobFromRow(row)]));
 }
 
 /** The ids of new jobs that must wait: a parent (stored or new) has not completed. */

@@ -1,46 +1,11 @@
 /** Turning PostgreSQL rows into the store's types (bigint columns arrive as numbers). */
 import { Buffer } from "node:buffer";
-import type { Job, JobRun, JobState } from "../../job.ts";
-import type { MissedPolicy, Schedule, StopMode, WorkerProcess } from "../store.ts";
+import type { JobRun } from "../../job.ts";
+import type { MissedPolicy, Schedule } from "../store.ts";
 import type { PgRow } from "./connection.ts";
+import { numberOrNull, stringOrNull } from "../stored_row.ts";
 
-function numberOrNull(value: unknown): number | null {
-  return value === null || value === undefined ? null : Number(value);
-}
-
-function stringOrNull(value: unknown): string | null {
-  return value === null || value === undefined ? null : String(value);
-}
-
-export function jobFromRow(row: PgRow): Job {
-  return {
-    id: String(row.id),
-    command: String(row.command),
-    state: row.state as JobState,
-    attempts: Number(row.attempts),
-    maxRetries: Number(row.max_retries),
-    priority: Number(row.priority),
-    queue: String(row.queue),
-    timeoutSeconds: numberOrNull(row.timeout_seconds),
-    backoffBase: numberOrNull(row.backoff_base),
-    cwd: stringOrNull(row.cwd),
-    env: row.env === null || row.env === undefined ? null : JSON.parse(String(row.env)),
-    cancelRequestedAt: numberOrNull(row.cancel_requested_at),
-    uniqueKey: stringOrNull(row.unique_key),
-    runAt: Number(row.run_at),
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
-    startedAt: numberOrNull(row.started_at),
-    finishedAt: numberOrNull(row.finished_at),
-    exitCode: numberOrNull(row.exit_code),
-    lastError: stringOrNull(row.last_error),
-    leaseOwner: stringOrNull(row.lease_owner),
-    leaseToken: Number(row.lease_token),
-    leaseExpiresAt: numberOrNull(row.lease_expires_at),
-    pgid: numberOrNull(row.pgid),
-    pgidStartTime: stringOrNull(row.pgid_start_time),
-  };
-}
+export { jobFromRow, workerFromRow } from "../stored_row.ts";
 
 /** A bytea value as a plain `Uint8Array` (the driver returns a Node `Buffer`). */
 export function bytesFromColumn(value: unknown): Uint8Array {
@@ -82,18 +47,5 @@ export function scheduleFromRow(row: PgRow): Schedule {
     nextRunAt: numberOrNull(row.next_run_at),
     lastRunAt: numberOrNull(row.last_run_at),
     createdAt: Number(row.created_at),
-  };
-}
-
-export function workerFromRow(row: PgRow): WorkerProcess {
-  return {
-    id: String(row.id),
-    host: String(row.host),
-    pid: Number(row.pid),
-    pidStartTime: stringOrNull(row.pid_start_time),
-    concurrency: Number(row.concurrency),
-    startedAt: Number(row.started_at),
-    heartbeatAt: Number(row.heartbeat_at),
-    stopRequested: (row.stop_requested ?? null) as StopMode | null,
   };
 }

@@ -7,7 +7,8 @@
 import type { SQLInputValue } from "node:sqlite";
 import { ConflictError, errorMessage, NotFoundError } from "../../errors.ts";
 import type { Job, JobState } from "../../job.ts";
-import { type JobInsertResult, type NewJob, newJobRow } from "../store.ts";
+import { insertResults, planUniqueKeys, uniqueKeysOf } from "../insert_plan.ts";
+import type { JobInsertResult, NewJob } from "../store.ts";
 import type { SqliteConnection } from "./connection.ts";
 import { jobFromRow, type Row } from "./rows.ts";
 
@@ -32,7 +33,8 @@ export function insertInTransaction(
   jobs: NewJob[],
   now: number,
 ): JobInsertResult[] {
-  const plan = jobs.some((job) => job.uniqueKey !== null) ? planUniqueKeys(conn, jobs) : undefined;
+  const keys = uniqueKeysOf(jobs);
+  const plan = keys.length > 0 ? planUniqueKeys(jobs, storedHolders(conn, keys)) : undefined;
   const toAdd = plan?.toAdd ?? jobs;
   const blocked = blockedJobs(conn, toAdd);
   for (let start = 0; start < toAdd.length; start += INSERT_ROWS) {
@@ -41,70 +43,20 @@ export function insertInTransaction(
   insertDependencies(conn, toAdd);
   const addQueue = conn.statement("INSERT OR IGNORE INTO queues (name) VALUES (?)");
   for (const queue of new Set(toAdd.map((job) => job.queue))) addQueue.run(queue);
-  if (!plan) return jobs.map((job) => addedJob(job, false, now, blocked.has(job.id)));
-  return plan.entries.map((entry) => {
-    if ("stored" in entry) return { id: entry.stored.id, job: entry.stored, existing: true };
-    return addedJob(entry.added, entry.repeat, now, blocked.has(entry.added.id));
-  });
+  return insertResults(jobs, plan, now, blocked);
 }
 
-/** What to do with each job of a batch that uses unique keys. */
-type PlanEntry = { stored: Job } | { added: NewJob; repeat: boolean };
-
-/**
- * Resolves unique keys: a job whose key is held (stored, or by an earlier job of the batch) is
- * answered with the holder and not added; a job waiting on such a job waits on the holder.
- */
-function planUniqueKeys(
-  conn: SqliteConnection,
-  jobs: NewJob[],
-): { entries: PlanEntry[]; toAdd: NewJob[] } {
+/** The unfinished jobs that hold any of `keys`, by key. */
+function storedHolders(conn: SqliteConnection, keys: string[]): Map<string, Job> {
   const holder = conn.statement(
     `SELECT * FROM jobs WHERE unique_key = ? AND state IN ${UNFINISHED}`,
   );
-  const firstWithKey = new Map<string, NewJob>();
-  const fresh: NewJob[] = [];
-  const entries = jobs.map((job): PlanEntry => {
-    if (job.uniqueKey !== null) {
-      const stored = holder.get(job.uniqueKey) as Row | undefined;
-      if (stored) return { stored: jobFromRow(stored) };
-      const first = firstWithKey.get(job.uniqueKey);
-      if (first) return { added: first, repeat: true };
-      firstWithKey.set(job.uniqueKey, job);
-    }
-    fresh.push(job);
-    return { added: job, repeat: false };
-  });
-  const holderOf = new Map<string, string>();
-  entries.forEach((entry, index) => {
-    const holder = "stored" in entry ? entry.stored.id : entry.repeat ? entry.added.id : undefined;
-    if (holder !== undefined) holderOf.set(jobs[index].id, holder);
-  });
-  const toAdd = holderOf.size === 0 ? fresh : fresh.map((job) => ({
-    ...job,
-    after: job.after.map((parent) => holderOf.get(parent) ?? parent),
-  }));
-  return { entries, toAdd };
-}
-
-/**
- * The result for a job the insert added (or a repeat of one): its row is built only when asked
- * for, so a 100k-line batch that prints only ids never builds 100k rows.
- */
-function addedJob(
-  added: NewJob,
-  existing: boolean,
-  now: number,
-  blocked: boolean,
-): JobInsertResult {
-  let row: Job | undefined;
-  return {
-    id: added.id,
-    existing,
-    get job() {
-      return row ??= newJobRow(added, now, blocked ? "blocked" : "pending");
-    },
-  };
+  const holders = new Map<string, Job>();
+  for (const key of keys) {
+    const row = holder.get(key) as Row | undefined;
+    if (row) holders.set(key, jobFromRow(row));
+  }
+  return holders;
 }
 
 /** The ids of new jobs that must wait: a parent (stored or new) has not completed. */

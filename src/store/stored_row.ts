@@ -1,0 +1,62 @@
+/**
+ * Turning a stored row (snake_case columns, times as epoch ms) into a `Job` or a
+ * `WorkerProcess`: the same for every store, whose drivers hand back plain records.
+ *
+ * @module
+ */
+import type { Job, JobState } from "../job.ts";
+import type { StopMode, WorkerProcess } from "./store.ts";
+
+/** A row as a driver returns it. */
+export type StoredRow = Record<string, unknown>;
+
+export function numberOrNull(value: unknown): number | null {
+  return value === null || value === undefined ? null : Number(value);
+}
+
+export function stringOrNull(value: unknown): string | null {
+  return value === null || value === undefined ? null : String(value);
+}
+
+export function jobFromRow(row: StoredRow): Job {
+  return {
+    id: String(row.id),
+    command: String(row.command),
+    state: row.state as JobState,
+    attempts: Number(row.attempts),
+    maxRetries: Number(row.max_retries),
+    priority: Number(row.priority),
+    queue: String(row.queue),
+    timeoutSeconds: numberOrNull(row.timeout_seconds),
+    backoffBase: numberOrNull(row.backoff_base),
+    cwd: stringOrNull(row.cwd),
+    env: row.env === null || row.env === undefined ? null : JSON.parse(String(row.env)),
+    cancelRequestedAt: numberOrNull(row.cancel_requested_at),
+    uniqueKey: stringOrNull(row.unique_key),
+    runAt: Number(row.run_at),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    startedAt: numberOrNull(row.started_at),
+    finishedAt: numberOrNull(row.finished_at),
+    exitCode: numberOrNull(row.exit_code),
+    lastError: stringOrNull(row.last_error),
+    leaseOwner: stringOrNull(row.lease_owner),
+    leaseToken: Number(row.lease_token),
+    leaseExpiresAt: numberOrNull(row.lease_expires_at),
+    pgid: numberOrNull(row.pgid),
+    pgidStartTime: stringOrNull(row.pgid_start_time),
+  };
+}
+
+export function workerFromRow(row: StoredRow): WorkerProcess {
+  return {
+    id: String(row.id),
+    host: String(row.host),
+    pid: Number(row.pid),
+    pidStartTime: stringOrNull(row.pid_start_time),
+    concurrency: Number(row.concurrency),
+    startedAt: Number(row.started_at),
+    heartbeatAt: Number(row.heartbeat_at),
+    stopRequested: (row.stop_requested ?? null) as StopMode | null,
+  };
+}
