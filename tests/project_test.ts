@@ -22,6 +22,8 @@ Deno.test("every Web Worker module is passed to deno compile with --include", as
   const compile: string = denoJson.tasks.compile;
   const workerModules: string[] = [];
   for (const file of await sourceFiles(new URL("src/", root))) {
+    // Tests start Web Workers of their own, which the binary never runs.
+    if (file.pathname.endsWith("_test.ts")) continue;
     const text = await Deno.readTextFile(file);
     for (const match of text.matchAll(/new Worker\(\s*new URL\(\s*"([^"]+)"/g)) {
       workerModules.push(new URL(match[1], file).pathname.slice(root.pathname.length));

@@ -37,7 +37,11 @@ onEveryStore.test("dashboard: /healthz, /api/session, the page with its CSP and 
     await withDashboard(sandbox, [], async (dashboard) => {
       assert.match(dashboard.printed, /^http:\/\/127\.0\.0\.1:\d+\/$/);
       assert.ok(dashboard.port > 0);
-      assert.match(dashboard.log(), /queuectl dashboard on http:\/\/127\.0\.0\.1:\d+\//);
+      // The line for people follows the URL on stdout: it may arrive a moment later.
+      await waitFor(
+        "the dashboard's line on stderr",
+        () => /queuectl dashboard on http:\/\/127\.0\.0\.1:\d+\//.test(dashboard.log()),
+      );
 
       const health = await dashboard.get("/healthz");
       assert.equal(health.status, 200);
