@@ -29,6 +29,9 @@ export const HISTOGRAM_BOUNDS_SECONDS = [
   3600,
 ];
 
+/** How a run can end (`JobFinish.outcome`). */
+const RUN_OUTCOMES = ["completed", "failed", "timeout", "rescued", "released", "canceled"];
+
 /** The whole exposition. */
 export async function metricsText(
   store: Store,
@@ -54,13 +57,12 @@ export async function metricsText(
     "# HELP queuectl_job_runs_total Runs recorded, by how they ended.",
     "# TYPE queuectl_job_runs_total counter",
   );
-  for (const outcome of ["completed", "failed", "timeout", "rescued", "released", "canceled"]) {
-    lines.push(`queuectl_job_runs_total{outcome="${outcome}"} ${totals.byOutcome[outcome] ?? 0}`);
-  }
-  for (const [outcome, count] of Object.entries(totals.byOutcome)) {
-    if (!["completed", "failed", "timeout", "rescued", "released", "canceled"].includes(outcome)) {
-      lines.push(`queuectl_job_runs_total{outcome="${label(outcome)}"} ${count}`);
-    }
+  // Every known outcome, zero included (so rates work from the first scrape), then any other.
+  const outcomes = new Set([...RUN_OUTCOMES, ...Object.keys(totals.byOutcome)]);
+  for (const outcome of outcomes) {
+    lines.push(
+      `queuectl_job_runs_total{outcome="${label(outcome)}"} ${totals.byOutcome[outcome] ?? 0}`,
+    );
   }
   lines.push(
     "# HELP queuectl_jobs_processed_total Runs that completed.",
