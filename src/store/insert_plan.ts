@@ -86,3 +86,25 @@ function addedJob(
     },
   };
 }
+
+/**
+ * The values of a new job's row, in the column order both stores insert them: id, command,
+ * state, max_retries, timeout_seconds, run_at, priority, queue, backoff_base, cwd, env (JSON),
+ * unique_key.
+ */
+export function newJobColumns(job: NewJob, blocked: boolean) {
+  return [
+    job.id,
+    job.command,
+    blocked ? "blocked" : "pending",
+    job.maxRetries,
+    job.timeoutSeconds,
+    job.runAt,
+    job.priority,
+    job.queue,
+    job.backoffBase,
+    job.cwd,
+    job.env ? JSON.stringify(job.env) : null,
+    job.uniqueKey,
+  ] as const;
+}

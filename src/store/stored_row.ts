@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Job, JobState } from "../job.ts";
+import type { Job, JobRun, JobState } from "../job.ts";
 import type { StopMode, WorkerProcess } from "./store.ts";
 
 /** A row as a driver returns it. */
@@ -58,5 +58,34 @@ export function workerFromRow(row: StoredRow): WorkerProcess {
     startedAt: Number(row.started_at),
     heartbeatAt: Number(row.heartbeat_at),
     stopRequested: (row.stop_requested ?? null) as StopMode | null,
+  };
+}
+
+/**
+ * A blob column as a plain `Uint8Array`: the PostgreSQL driver returns a Node `Buffer`, whose
+ * different prototype would make equal bytes compare unequal.
+ */
+export function bytesFromColumn(value: unknown): Uint8Array {
+  if (value instanceof Uint8Array) {
+    return value.constructor === Uint8Array ? value : new Uint8Array(value);
+  }
+  return new TextEncoder().encode(String(value ?? ""));
+}
+
+export function runFromRow(row: StoredRow): JobRun {
+  return {
+    jobId: String(row.job_id),
+    run: Number(row.run),
+    attempt: Number(row.attempt),
+    workerId: stringOrNull(row.worker_id),
+    startedAt: Number(row.started_at),
+    finishedAt: Number(row.finished_at),
+    outcome: String(row.outcome),
+    exitCode: numberOrNull(row.exit_code),
+    error: stringOrNull(row.error),
+    stdout: bytesFromColumn(row.stdout),
+    stderr: bytesFromColumn(row.stderr),
+    stdoutBytes: Number(row.stdout_bytes),
+    stderrBytes: Number(row.stderr_bytes),
   };
 }

@@ -12,7 +12,7 @@
  */
 import { ConflictError, NotFoundError } from "../../errors.ts";
 import type { Job, JobState } from "../../job.ts";
-import { insertResults, planUniqueKeys, uniqueKeysOf } from "../insert_plan.ts";
+import { insertResults, newJobColumns, planUniqueKeys, uniqueKeysOf } from "../insert_plan.ts";
 import type { JobInsertResult, NewJob } from "../store.ts";
 import {
   type PgConnection,
@@ -124,20 +124,7 @@ async function insertRows(
   now: number,
   blocked: Set<string>,
 ): Promise<void> {
-  const rows = jobs.map((job) => [
-    job.id,
-    job.command,
-    blocked.has(job.id) ? "blocked" : "pending",
-    job.maxRetries,
-    job.timeoutSeconds,
-    job.runAt,
-    job.priority,
-    job.queue,
-    job.backoffBase,
-    job.cwd,
-    job.env ? JSON.stringify(job.env) : null,
-    job.uniqueKey,
-  ]);
+  const rows = jobs.map((job) => newJobColumns(job, blocked.has(job.id)));
   await sql`
     INSERT INTO jobs (id, command, state, max_retries, timeout_seconds, run_at, priority, queue,
       backoff_base, cwd, env, unique_key, created_at, updated_at)

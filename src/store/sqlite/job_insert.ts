@@ -7,7 +7,7 @@
 import type { SQLInputValue } from "node:sqlite";
 import { ConflictError, errorMessage, NotFoundError } from "../../errors.ts";
 import type { Job, JobState } from "../../job.ts";
-import { insertResults, planUniqueKeys, uniqueKeysOf } from "../insert_plan.ts";
+import { insertResults, newJobColumns, planUniqueKeys, uniqueKeysOf } from "../insert_plan.ts";
 import type { JobInsertResult, NewJob } from "../store.ts";
 import type { SqliteConnection } from "./connection.ts";
 import { jobFromRow, type Row } from "./rows.ts";
@@ -101,24 +101,7 @@ function insertRows(conn: SqliteConnection, jobs: NewJob[], now: number, blocked
      VALUES ${Array(jobs.length).fill(row).join(", ")}`,
   );
   const values: SQLInputValue[] = [];
-  for (const job of jobs) {
-    values.push(
-      job.id,
-      job.command,
-      blocked.has(job.id) ? "blocked" : "pending",
-      job.maxRetries,
-      job.timeoutSeconds,
-      job.runAt,
-      job.priority,
-      job.queue,
-      job.backoffBase,
-      job.cwd,
-      job.env ? JSON.stringify(job.env) : null,
-      job.uniqueKey,
-      now,
-      now,
-    );
-  }
+  for (const job of jobs) values.push(...newJobColumns(job, blocked.has(job.id)), now, now);
   try {
     insert.run(...values);
   } catch (error) {

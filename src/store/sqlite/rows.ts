@@ -1,35 +1,18 @@
 /** Turning SQLite rows into the store's types. */
 import type { SQLInputValue } from "node:sqlite";
-import type { JobRun } from "../../job.ts";
 import type { MissedPolicy, Schedule } from "../store.ts";
 
-export { jobFromRow, numberOrNull, stringOrNull, workerFromRow } from "../stored_row.ts";
-import { numberOrNull, stringOrNull } from "../stored_row.ts";
+export {
+  jobFromRow,
+  numberOrNull,
+  runFromRow,
+  stringOrNull,
+  workerFromRow,
+} from "../stored_row.ts";
+import { numberOrNull } from "../stored_row.ts";
 
 /** A row as node:sqlite returns it. */
 export type Row = Record<string, SQLInputValue>;
-
-export function blob(value: SQLInputValue | undefined): Uint8Array {
-  return value instanceof Uint8Array ? value : new TextEncoder().encode(String(value ?? ""));
-}
-
-export function runFromRow(row: Row): JobRun {
-  return {
-    jobId: String(row.job_id),
-    run: Number(row.run),
-    attempt: Number(row.attempt),
-    workerId: stringOrNull(row.worker_id),
-    startedAt: Number(row.started_at),
-    finishedAt: Number(row.finished_at),
-    outcome: String(row.outcome),
-    exitCode: numberOrNull(row.exit_code),
-    error: stringOrNull(row.error),
-    stdout: blob(row.stdout),
-    stderr: blob(row.stderr),
-    stdoutBytes: Number(row.stdout_bytes),
-    stderrBytes: Number(row.stderr_bytes),
-  };
-}
 
 export function scheduleFromRow(row: Row): Schedule {
   return {
