@@ -14,8 +14,8 @@ import {
 } from "./command.ts";
 
 /** Where the words of the command line lead in the tree. */
-export type Resolution =
-  | { kind: "command"; command: CommandDefinition; args: string[] }
+export type Resolution<T extends { path: string[] }> =
+  | { kind: "command"; command: T; args: string[] }
   /** The words name a group (`worker`) or nothing at all (empty path). */
   | { kind: "group"; path: string[]; args: string[] };
 
@@ -23,7 +23,10 @@ export type Resolution =
  * Matches the leading words of `args` (global options may come before them) against the
  * command paths, and returns the command with its words removed from the arguments.
  */
-export function resolveCommand(args: string[], commands: CommandDefinition[]): Resolution {
+export function resolveCommand<T extends { path: string[] }>(
+  args: string[],
+  commands: readonly T[],
+): Resolution<T> {
   const { tokens } = parseArgs({
     args,
     options: toParseArgsOptions(GLOBAL_OPTIONS),

@@ -1,4 +1,4 @@
-/** The messages between the supervisor (main thread) and its Web Workers (one per slot). */
+/** The messages between the supervisor (main thread) and its Web Workers (worker threads). */
 import type { Config } from "../config.ts";
 import type { LogLevel } from "../log.ts";
 import type { StoreLocation } from "../store/mod.ts";
@@ -9,7 +9,8 @@ export type ToSlot =
     type: "start";
     location: StoreLocation;
     workerId: string;
-    slot: number;
+    /** The slots this thread runs (numbered from 1 across the process, for the log). */
+    slots: number[];
     /** The queues to serve; all when not given. */
     queues?: string[];
     config: Config;
@@ -22,9 +23,9 @@ export type ToSlot =
   | { type: "wake" }
   /** The config changed. */
   | { type: "config"; config: Config }
-  /** Take no new job; exit after the running one. */
+  /** Take no new job; exit after the running ones. */
   | { type: "drain" }
-  /** Stop the running job now (it goes back for retry) and exit. */
+  /** Stop the running jobs now (they go back for retry) and exit. */
   | { type: "stop-now" }
   /** This job's lease was lost: stop running it, its result would be fenced off anyway. */
   | { type: "lease-lost"; jobId: string; leaseToken: number }

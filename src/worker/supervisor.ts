@@ -1,6 +1,6 @@
 /**
- * The worker process's main thread: registers the process in the store, starts one Web Worker
- * per slot, heartbeats (renewing the leases of running jobs), runs the rescuer, relays wake-ups,
+ * The worker process's main thread: registers the process in the store, starts its worker
+ * threads (Web Workers, each running some of the slots), heartbeats (renewing the leases of running jobs), runs the rescuer, relays wake-ups,
  * and turns SIGTERM/SIGINT or `worker stop` into a drain (first) or an immediate stop (second,
  * or `--now`).
  *
@@ -21,7 +21,7 @@ import { UnclaimedLeases } from "./unclaimed_leases.ts";
 /** What a worker process is asked to do. */
 export interface SupervisorOptions {
   location: StoreLocation;
-  /** How many jobs run at once (one Web Worker each). */
+  /** How many jobs run at once (slots, spread over `threadCount(count)` Web Workers). */
   count: number;
   /** The queues to serve; all when not given. */
   queues?: string[];
@@ -35,11 +35,33 @@ export interface SupervisorOptions {
   onReady?: (workerId: string) => void;
 }
 
-interface Slot {
+/** A worker thread (Web Worker) and the jobs its slots run now. */
+interface Thread {
   worker: Worker;
-  running: { jobId: string; leaseToken: number } | null;
-  /** Resolves when the slot has stopped: true when it ended by failing, not by being told. */
+  /** The slots it runs (numbered from 1). */
+  slots: number[];
+  /** By `leaseKey`. */
+  running: Map<string, { jobId: string; leaseToken: number }>;
+  /** Resolves when the thread has stopped: true when it ended by failing, not by being told. */
   exited: Promise<boolean>;
+}
+
+/** The most worker threads a process starts: job slots are cheap, threads ~9 MiB each. */
+const MAX_THREADS = 4;
+
+/**
+ * How many Web Workers run `count` slots: one per core, at most `MAX_THREADS`. Threads only add
+ * parallelism to queuectl's own work (spawning, SQLite); the jobs run in their own processes.
+ */
+export function threadCount(count: number, cores = navigator.hardwareConcurrency): number {
+  return Math.max(1, Math.min(count, cores || 1, MAX_THREADS));
+}
+
+/** Slot numbers (from 1) dealt round-robin over `threads` threads. */
+export function slotsOfThreads(count: number, threads: number): number[][] {
+  const dealt: number[][] = Array.from({ length: threads }, () => []);
+  for (let slot = 1; slot <= count; slot++) dealt[(slot - 1) % threads].push(slot);
+  return dealt;
 }
 
 /** Runs the worker process until it is stopped, then returns (exit code 0 is the caller's). */
@@ -60,18 +82,20 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
   await rescue();
 
   let stopping: StopMode | null = null;
-  const slots: Slot[] = [];
-  // One lock for all slots' write transactions (see ThreadLock).
+  const threads: Thread[] = [];
+  // One lock for all threads' write transactions (see ThreadLock).
   const threadLock = new SharedArrayBuffer(4);
-  const slotsEnded = Array.from(
-    { length: options.count },
-    (_, index) =>
-      superviseSlot(index, slots, () => startSlot(options, workerId, config, index, threadLock), {
-        isStopping: () => stopping !== null,
-        log,
-      }),
+  const threadsEnded = slotsOfThreads(options.count, threadCount(options.count)).map(
+    (slots, index) =>
+      superviseThread(
+        index,
+        threads,
+        () => startThread(options, workerId, config, slots, threadLock),
+        { isStopping: () => stopping !== null, log },
+      ),
   );
-  const broadcast = (message: ToSlot) => slots.forEach((slot) => slot.worker.postMessage(message));
+  const broadcast = (message: ToSlot) =>
+    threads.forEach((thread) => thread.worker.postMessage(message));
   const stop = (mode: StopMode) => {
     if (stopping === "now" || stopping === mode) return;
     stopping = mode;
@@ -91,7 +115,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGTERM", "SIGINT"];
   for (const signal of signals) Deno.addSignalListener(signal, onSignal);
   const relayCancels = () =>
-    relayCancelRequests(store, workerId, slots).catch((error) =>
+    relayCancelRequests(store, workerId, threads).catch((error) =>
       log.error(`Cannot look for cancel requests: ${errorMessage(error)}`)
     );
   const unsubscribe = store.workSubscribe({
@@ -113,7 +137,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
     try {
       config = configFromOverrides(await store.configOverrides());
       broadcast({ type: "config", config });
-      const beat = await heartbeatOnce(store, workerId, slots, config, unclaimed, clock.now());
+      const beat = await heartbeatOnce(store, workerId, threads, config, unclaimed, clock.now());
       if (beat.stopRequested) stop(beat.stopRequested);
       // Silent so long that we were taken for dead and forgotten: register again.
       if (!beat.registered) await register(store, workerId, options, clock);
@@ -159,9 +183,9 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
     }, config.heartbeatInterval * 1000);
   };
   scheduleHeartbeat();
-  // A failed slot leaves the others running: fewer jobs at once beats none. Once every slot has
-  // ended, the process exits, with an error if any of them failed.
-  const failures = (await Promise.all(slotsEnded)).filter(Boolean).length;
+  // A failed thread leaves the others running: fewer jobs at once beats none. Once every thread
+  // has ended, the process exits, with an error if any of them failed.
+  const failures = (await Promise.all(threadsEnded)).filter(Boolean).length;
   clearTimeout(timer);
   timer = undefined;
   clearTimeout(schedulerTimer);
@@ -173,53 +197,67 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
   stopSurviving();
   log.info(`Worker process ${workerId} stopped`);
   if (failures > 0) {
-    throw new QueuectlError(`${failures} of ${options.count} worker(s) failed: see the log above`);
+    throw new QueuectlError(
+      `${failures} of ${threadsEnded.length} worker thread(s) failed: see the log above`,
+    );
   }
 }
 
 /**
- * Keeps slot `index` running: a slot that crashed or failed (its store unreachable when it
+ * Keeps thread `index` running: a thread that crashed or failed (its store unreachable when it
  * started, say) is replaced after a pause that grows to 30 s, until the process stops. Its
- * running job is forgotten, so the heartbeat stops renewing that lease and `UnclaimedLeases`
- * gives the job back. Resolves once the slot has ended for good: true if it ended by failing.
+ * running jobs are forgotten, so the heartbeat stops renewing their leases and `UnclaimedLeases`
+ * gives them back. Resolves once the thread has ended for good: true if it ended by failing.
  */
-async function superviseSlot(
+async function superviseThread(
   index: number,
-  slots: Slot[],
-  start: () => Slot,
+  threads: Thread[],
+  start: () => Thread,
   options: { isStopping: () => boolean; log: Logger },
 ): Promise<boolean> {
   for (let pauseMs = 1_000;; pauseMs = Math.min(pauseMs * 2, 30_000)) {
-    const slot = start();
-    slots[index] = slot;
-    const failed = await slot.exited;
-    slot.running = null;
+    const thread = start();
+    threads[index] = thread;
+    const failed = await thread.exited;
+    thread.running.clear();
     if (!failed || options.isStopping()) return failed;
-    options.log.warn(`Worker ${index + 1} starts again in ${pauseMs / 1000} s`);
+    options.log.warn(`${threadName(thread)} starts again in ${pauseMs / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, pauseMs));
     if (options.isStopping()) return false;
   }
 }
 
-function startSlot(
+/** "Worker 3", or "Workers 1, 3" for a thread running several slots. */
+function threadName(thread: Thread): string {
+  return `Worker${thread.slots.length > 1 ? "s" : ""} ${thread.slots.join(", ")}`;
+}
+
+function startThread(
   options: SupervisorOptions,
   workerId: string,
   config: Config,
-  index: number,
+  slots: number[],
   threadLock: SharedArrayBuffer,
-): Slot {
+): Thread {
   const log = options.logger("supervisor");
   const worker = new Worker(new URL("./web_worker.ts", import.meta.url).href, {
     type: "module",
   });
-  const slot: Slot = { worker, running: null, exited: Promise.resolve(false) };
-  slot.exited = new Promise((resolve) => {
+  const thread: Thread = { worker, slots, running: new Map(), exited: Promise.resolve(false) };
+  thread.exited = new Promise((resolve) => {
     worker.onmessage = (event: MessageEvent<FromSlot>) => {
       const message = event.data;
-      if (message.type === "run-start") slot.running = message;
-      if (message.type === "run-end") slot.running = null;
+      if (message.type === "run-start") {
+        thread.running.set(leaseKey({ id: message.jobId, leaseToken: message.leaseToken }), {
+          jobId: message.jobId,
+          leaseToken: message.leaseToken,
+        });
+      }
+      if (message.type === "run-end") {
+        thread.running.delete(leaseKey({ id: message.jobId, leaseToken: message.leaseToken }));
+      }
       if (message.type === "failed") {
-        log.error(`Worker ${index + 1} failed: ${message.message}`);
+        log.error(`${threadName(thread)} failed: ${message.message}`);
       }
       if (message.type === "exited" || message.type === "failed") {
         worker.terminate();
@@ -228,7 +266,7 @@ function startSlot(
     };
     worker.onerror = (event) => {
       event.preventDefault();
-      log.error(`Worker ${index + 1} crashed: ${event.message}`);
+      log.error(`${threadName(thread)} crashed: ${event.message}`);
       worker.terminate();
       resolve(true);
     };
@@ -238,7 +276,7 @@ function startSlot(
       type: "start",
       location: options.location,
       workerId,
-      slot: index + 1,
+      slots,
       queues: options.queues,
       config,
       logLevel: options.logLevel,
@@ -246,35 +284,50 @@ function startSlot(
       threadLock,
     } satisfies ToSlot,
   );
-  return slot;
+  return thread;
 }
 
 /**
  * Proves the process alive and renews its leases. A job a slot runs whose lease was not renewed
- * was rescued elsewhere: that slot is told to stop it.
+ * was rescued elsewhere: its thread is told to stop it.
  */
 async function heartbeatOnce(
   store: Store,
   workerId: string,
-  slots: Slot[],
+  threads: Thread[],
   config: Config,
   unclaimed: UnclaimedLeases,
   now: number,
 ): Promise<{ stopRequested: StopMode | null; registered: boolean }> {
+  // Jobs claimed while the renewal is under way show up in `running` without being in `held`:
+  // only those running before it started can have lost their lease.
+  const runningBefore = runningLeases(threads);
   const beat = await store.workerHeartbeat({ id: workerId, now });
   const held = await store.leaseExtend({ workerId, leaseMs: leaseDurationMs(config), now });
   const heldTokens = new Set(held.map(leaseKey));
-  const runningTokens = new Set<string>();
-  for (const slot of slots) {
-    const running = slot.running;
-    if (!running) continue;
-    runningTokens.add(leaseKey({ id: running.jobId, leaseToken: running.leaseToken }));
-    if (!heldTokens.has(leaseKey({ id: running.jobId, leaseToken: running.leaseToken }))) {
-      slot.worker.postMessage({ type: "lease-lost", ...running } satisfies ToSlot);
+  for (const [key, { thread, lease }] of runningBefore) {
+    if (!heldTokens.has(key) && thread.running.has(key)) {
+      thread.worker.postMessage({ type: "lease-lost", ...lease } satisfies ToSlot);
     }
   }
+  // And a claim whose run-start arrives during the renewal is not unclaimed.
+  const runningTokens = new Set(runningLeases(threads).keys());
   await unclaimed.release(held.filter((lease) => !runningTokens.has(leaseKey(lease))), now);
   return { stopRequested: beat?.stopRequested ?? null, registered: beat !== undefined };
+}
+
+/** What every thread runs now, by `leaseKey`. */
+function runningLeases(
+  threads: Thread[],
+): Map<string, { thread: Thread; lease: { jobId: string; leaseToken: number } }> {
+  const running = new Map<
+    string,
+    { thread: Thread; lease: { jobId: string; leaseToken: number } }
+  >();
+  for (const thread of threads) {
+    for (const [key, lease] of thread.running) running.set(key, { thread, lease });
+  }
+  return running;
 }
 
 function leaseKey(lease: { id: string; leaseToken: number }): string {
@@ -298,14 +351,17 @@ async function purgeExpired(store: Store, config: Config, now: number, log: Logg
   }
 }
 
-/** Tells each slot running a job a user canceled to stop it. */
-async function relayCancelRequests(store: Store, workerId: string, slots: Slot[]): Promise<void> {
+/** Tells each thread running a job a user canceled to stop it. */
+async function relayCancelRequests(
+  store: Store,
+  workerId: string,
+  threads: Thread[],
+): Promise<void> {
   const requests = await store.jobListCancelRequested({ workerId });
   for (const request of requests) {
-    const slot = slots.find((slot) =>
-      slot.running?.jobId === request.id && slot.running.leaseToken === request.leaseToken
-    );
-    slot?.worker.postMessage(
+    const key = leaseKey({ id: request.id, leaseToken: request.leaseToken });
+    const thread = threads.find((thread) => thread.running.has(key));
+    thread?.worker.postMessage(
       { type: "cancel", jobId: request.id, leaseToken: request.leaseToken } satisfies ToSlot,
     );
   }

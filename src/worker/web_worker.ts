@@ -1,26 +1,28 @@
 /// <reference no-default-lib="true" />
 /// <reference lib="deno.worker" />
 /**
- * A worker slot: a Web Worker with its own store connection that claims and runs one job at a
- * time. Its supervisor (main thread) tells it when to wake, drain or stop. This module is an entry
- * point of its own: `deno compile` must be given it with `--include`.
+ * A worker thread: a Web Worker with its own store connection, running one or more slots, each
+ * of which claims and runs one job at a time (a job is a subprocess, so one thread keeps several
+ * going; a thread costs ~9 MiB, a slot almost nothing). Its supervisor (main thread) tells it
+ * when to wake, drain or stop. This module is an entry point of its own: `deno compile` must be
+ * given it with `--include`.
  *
  * @module
  */
 import { systemClock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import { errorMessage } from "../errors.ts";
-import { setupLogging } from "../log.ts";
+import { type Logger, setupLogging } from "../log.ts";
 import { openStore, type Store } from "../store/mod.ts";
-import { IdleWait } from "./idle_wait.ts";
+import { IdleSlots } from "./idle_slots.ts";
 import { JobRunner } from "./job_runner.ts";
 import { survivingLostConnections } from "./lost_connections.ts";
 import type { FromSlot, ToSlot } from "./messages.ts";
 
 let config: Config;
 let mode: "running" | "drain" | "stop-now" = "running";
-let runner: JobRunner | undefined;
-const idle = new IdleWait();
+const runners: JobRunner[] = [];
+const idle = new IdleSlots();
 
 function send(message: FromSlot): void {
   self.postMessage(message);
@@ -34,25 +36,25 @@ self.onmessage = (event: MessageEvent<ToSlot>) => {
       run(message).catch((error) => send({ type: "failed", message: errorMessage(error) }));
       return;
     case "wake":
-      idle.wake();
+      idle.wakeOne();
       return;
     case "config":
       config = message.config;
       return;
     case "drain":
       if (mode === "running") mode = "drain";
-      idle.wake();
+      idle.wakeAll();
       return;
     case "stop-now":
       mode = "stop-now";
-      runner?.stop("shutdown");
-      idle.wake();
+      for (const runner of runners) runner.stop("shutdown");
+      idle.wakeAll();
       return;
     case "lease-lost":
-      runner?.stop("lease-lost", message);
+      for (const runner of runners) runner.stop("lease-lost", message);
       return;
     case "cancel":
-      runner?.stop("canceled", message);
+      for (const runner of runners) runner.stop("canceled", message);
       return;
   }
 };
@@ -72,13 +74,27 @@ async function idleTime(store: Store, queues: string[] | undefined): Promise<num
 
 async function run(start: Extract<ToSlot, { type: "start" }>): Promise<void> {
   const logger = await setupLogging({ level: start.logLevel, file: start.logFile });
-  const log = logger(`worker.${start.slot}`);
-  survivingLostConnections(log);
+  survivingLostConnections(logger(`worker.${start.slots[0]}`));
   const store = await openStore(start.location, {
     durability: "normal",
     threadLock: start.threadLock,
   });
-  runner = new JobRunner({
+  await Promise.all(
+    start.slots.map((slot) => runSlot(start, store, logger(`worker.${slot}`))),
+  );
+  await store.close().catch((error) =>
+    logger("worker").warn(`Cannot close the store: ${errorMessage(error)}`)
+  );
+  send({ type: "exited" });
+}
+
+/** One slot's loop: a job at a time until the supervisor says drain or stop. */
+async function runSlot(
+  start: Extract<ToSlot, { type: "start" }>,
+  store: Store,
+  log: Logger,
+): Promise<void> {
+  const runner = new JobRunner({
     store,
     clock: systemClock,
     workerId: start.workerId,
@@ -89,6 +105,7 @@ async function run(start: Extract<ToSlot, { type: "start" }>): Promise<void> {
     onRunStart: (job) => send({ type: "run-start", jobId: job.id, leaseToken: job.leaseToken }),
     onRunEnd: (job) => send({ type: "run-end", jobId: job.id, leaseToken: job.leaseToken }),
   });
+  runners.push(runner);
   let failing = false;
   while (mode === "running") {
     let ran = false;
@@ -102,8 +119,8 @@ async function run(start: Extract<ToSlot, { type: "start" }>): Promise<void> {
       if (!failing) log.error(`Cannot take or finish a job: ${errorMessage(error)}`);
       failing = true;
     }
-    if (!ran && mode === "running") await idle.wait(await idleTime(store, start.queues));
+    // A slot that found work passes the wake-up on: more may be waiting for its idle siblings.
+    if (ran) idle.wakeOne();
+    else if (mode === "running") await idle.wait(await idleTime(store, start.queues));
   }
-  await store.close().catch((error) => log.warn(`Cannot close the store: ${errorMessage(error)}`));
-  send({ type: "exited" });
 }
