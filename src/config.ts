@@ -5,6 +5,7 @@
  * @module
  */
 import { UsageError } from "./errors.ts";
+import { defaultShell, parseShell, SHELL_CHOICES } from "./shell.ts";
 
 /** The settings every worker and command reads. */
 export interface Config {
@@ -28,14 +29,16 @@ export interface Config {
   outputLimit: number;
   /** Seconds after which workers delete completed and canceled jobs; 0 keeps them. */
   retention: number;
+  /** The shell of jobs that name none; its default is the worker's platform's (`sh`, `cmd`). */
+  shell: string;
 }
 
 /** What a key is called, its default, what it means and how its value is checked. */
 interface KeyDefinition {
   field: keyof Config;
-  defaultValue: number;
+  defaultValue: number | string;
   description: string;
-  parse(text: string): number;
+  parse(text: string): number | string;
 }
 
 function integerAtLeast(min: number, max = Number.MAX_SAFE_INTEGER) {
@@ -121,6 +124,17 @@ export const CONFIG_KEYS: Readonly<Record<string, KeyDefinition>> = {
     description: "seconds after which workers delete completed and canceled jobs (0 = keep)",
     parse: integerAtLeast(0, 3_153_600_000),
   },
+  shell: {
+    field: "shell",
+    // Where the worker runs, not where this is read: an unset key means each worker's own.
+    defaultValue: defaultShell(),
+    description: "the shell that runs jobs naming none (choices: enqueue --help)",
+    parse: (text) => {
+      const shell = parseShell(text.trim());
+      if (shell === undefined) throw new Error(`expected ${SHELL_CHOICES}`);
+      return shell;
+    },
+  },
 };
 
 /** Maps `max-retries` and `max_retries` alike to the canonical key, or throws a usage error. */
@@ -150,16 +164,28 @@ export function parseConfigValue(key: string, text: string): string {
 
 /** The defaults, as a `Config`. */
 export function defaultConfig(): Config {
-  const config = {} as Config;
+  const config = {} as ConfigValues;
   for (const definition of Object.values(CONFIG_KEYS)) {
     config[definition.field] = definition.defaultValue;
   }
-  return config;
+  return config as Config;
+}
+
+/** A `Config` as its definitions see it: each field set by its key's `parse`. */
+type ConfigValues = Record<keyof Config, number | string>;
+
+/** A stored value as its key reads it (`"3"` → 3); the text itself when this version cannot. */
+export function storedConfigValue(key: string, text: string): number | string {
+  try {
+    return CONFIG_KEYS[key].parse(text);
+  } catch {
+    return text;
+  }
 }
 
 /** Builds a `Config` from the stored overrides (canonical key → text); bad rows are ignored. */
 export function configFromOverrides(overrides: Readonly<Record<string, string>>): Config {
-  const config = defaultConfig();
+  const config: ConfigValues = defaultConfig();
   for (const [key, text] of Object.entries(overrides)) {
     const definition = CONFIG_KEYS[key];
     if (!definition) continue;
@@ -169,5 +195,5 @@ export function configFromOverrides(overrides: Readonly<Record<string, string>>)
       // A value written by a newer version that this one cannot read: keep the default.
     }
   }
-  return config;
+  return config as Config;
 }

@@ -58,6 +58,8 @@ export function newJobFromSpec(
     env: spec.env ?? null,
     after: spec.after ?? [],
     uniqueKey: spec.uniqueKey ?? null,
+    // Not resolved here: a job without its own shell takes the config's when it runs.
+    shell: spec.shell ?? null,
   };
 }
 

@@ -10,9 +10,11 @@
  * | 3    | not found: no job / worker with that id                        |
  * | 4    | store unavailable: cannot open, create or read the database    |
  * | 5    | conflict: the id exists already, or the job is in the wrong state |
+ * | 124  | timeout: `wait` gave up before the jobs finished (as `timeout(1)`) |
  *
  * @module
  */
+import type { JobState } from "./job.ts";
 
 /** Exit codes, one per family of user-facing error. */
 export const ExitCode = {
@@ -22,11 +24,14 @@ export const ExitCode = {
   notFound: 3,
   storeUnavailable: 4,
   conflict: 5,
+  timeout: 124,
 } as const;
 
 /** The base class of every error that is the user's to fix, not a bug. */
 export class QueuectlError extends Error {
+  /** The exit code the CLI ends with when this error stops it. */
   readonly exitCode: number;
+  /** An error with `message` (one line, sentence case) and the CLI's exit code for it. */
   constructor(message: string, exitCode: number = ExitCode.failure) {
     super(message);
     this.name = new.target.name;
@@ -36,6 +41,7 @@ export class QueuectlError extends Error {
 
 /** A bad flag, argument, JSON document or value. */
 export class UsageError extends QueuectlError {
+  /** An error with `message`: one line, sentence case, quoting the values at fault. */
   constructor(message: string) {
     super(message, ExitCode.usage);
   }
@@ -43,6 +49,7 @@ export class UsageError extends QueuectlError {
 
 /** The named job, worker or key does not exist. */
 export class NotFoundError extends QueuectlError {
+  /** An error with `message`: one line, sentence case, quoting the values at fault. */
   constructor(message: string) {
     super(message, ExitCode.notFound);
   }
@@ -50,6 +57,7 @@ export class NotFoundError extends QueuectlError {
 
 /** The database cannot be opened, created, read or is not a queuectl database. */
 export class StoreUnavailableError extends QueuectlError {
+  /** An error with `message`: one line, sentence case, quoting the values at fault. */
   constructor(message: string) {
     super(message, ExitCode.storeUnavailable);
   }
@@ -57,8 +65,28 @@ export class StoreUnavailableError extends QueuectlError {
 
 /** The request clashes with what is stored: a duplicate id, a job in the wrong state. */
 export class ConflictError extends QueuectlError {
+  /** An error with `message`: one line, sentence case, quoting the values at fault. */
   constructor(message: string) {
     super(message, ExitCode.conflict);
+  }
+}
+
+/**
+ * Waiting for jobs to finish took longer than its timeout. `unfinished` lists the jobs still
+ * not in a final state when it gave up, with the state each was in.
+ */
+export class WaitTimeoutError extends QueuectlError {
+  /** The jobs not finished when it gave up, with their states then. */
+  readonly unfinished: { id: string; state: JobState }[];
+  /** The error of a wait that gave up after `timeoutMs` with `unfinished` jobs. */
+  constructor(timeoutMs: number, unfinished: { id: string; state: JobState }[]) {
+    const shown = unfinished.slice(0, 5).map((job) => `"${job.id}" ${job.state}`).join(", ") +
+      (unfinished.length > 5 ? ", …" : "");
+    super(
+      `Timed out after ${timeoutMs / 1000} s: ${unfinished.length} job(s) not finished (${shown})`,
+      ExitCode.timeout,
+    );
+    this.unfinished = unfinished;
   }
 }
 

@@ -55,6 +55,11 @@ export interface Job {
   timeoutSeconds: number | null;
   /** This job's backoff base; null means the `backoff_base` config applies. */
   backoffBase: number | null;
+  /**
+   * The shell that runs the command (`sh`, `bash`, `pwsh`, `cmd`, … or an absolute path); null
+   * means the `shell` config in force when it runs.
+   */
+  shell: string | null;
   /** Where the command runs; null means the worker's own directory. */
   cwd: string | null;
   /** Variables added to the command's environment. */

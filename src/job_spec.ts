@@ -6,6 +6,7 @@
  */
 import { parseDuration } from "./duration.ts";
 import { UsageError } from "./errors.ts";
+import { validateShell } from "./shell.ts";
 
 /** What a user asks for when enqueueing; everything not given takes its default. */
 export interface JobSpec {
@@ -25,6 +26,8 @@ export interface JobSpec {
   /** Ids of jobs that must complete before this one runs. */
   after?: string[];
   uniqueKey?: string;
+  /** The shell that runs the command (`validateShell`); not given: the config's at run time. */
+  shell?: string;
 }
 
 const QUEUE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
@@ -281,6 +284,9 @@ function jobSpecFromObject(fields: Record<string, unknown>): JobSpec {
         break;
       case "unique_key":
         spec.uniqueKey = validateUniqueKey(value);
+        break;
+      case "shell":
+        spec.shell = validateShell(value);
         break;
       default:
         if (key in SEED_FIELDS) {

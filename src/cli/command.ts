@@ -67,7 +67,8 @@ export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
     type: "string",
     valueName: "PATH",
     description: "database: a SQLite file path (default: $QUEUECTL_DB, else " +
-      "${XDG_DATA_HOME:-~/.local/share}/queuectl/queue.db)",
+      "${XDG_DATA_HOME:-~/.local/share}/queuectl/queue.db; Windows: " +
+      "%LOCALAPPDATA%\\queuectl\\queue.db)",
   },
   "log-level": {
     type: "string",

@@ -1,6 +1,8 @@
 /** Reading the flag values and trailing arguments that several commands share. */
 import { UsageError } from "../errors.ts";
 import { validateCommand, validateEnv } from "../job_spec.ts";
+import { defaultShell, shellFamily } from "../shell.ts";
+import { commandLineFor } from "../shell_quote.ts";
 
 /** A flag's text as a number when it is one, else as given (so the check can quote it). */
 export function numberFlag(text: string): number | string {
@@ -23,15 +25,12 @@ export function envFlag(pairs: string[]): Record<string, string> {
 
 /**
  * The command after `--`: one argument is a shell command line as it is; several are quoted one
- * by one, so they reach the program exactly as given.
+ * by one for `shell` (the job's, else this platform's default shell), so they reach the program
+ * exactly as given.
  */
-export function commandFromRest(rest: string[]): string {
+export function commandFromRest(rest: string[], shell: string = defaultShell()): string {
   if (rest.length === 0) throw new UsageError('Missing command after "--"');
-  return validateCommand(rest.length === 1 ? rest[0] : rest.map(shellQuote).join(" "));
-}
-
-/** Quotes one argument for `sh` unless it is plainly safe. */
-export function shellQuote(arg: string): string {
-  if (/^[A-Za-z0-9_\-+=/.,:@%^]+$/.test(arg)) return arg;
-  return `'${arg.replaceAll("'", `'\\''`)}'`;
+  return validateCommand(
+    rest.length === 1 ? rest[0] : commandLineFor(shellFamily(shell), rest),
+  );
 }

@@ -9,62 +9,10 @@ import { errorMessage, ExitCode, QueuectlError, UsageError } from "../errors.ts"
 import { LOG_LEVELS, type LogLevel } from "../log.ts";
 import { openStore, resolveStoreLocation, type Store } from "../store/mod.ts";
 import { VERSION } from "../version.ts";
-import type { CommandContext, CommandDefinition } from "./command.ts";
-import { configGetCommand } from "./commands/config_get.ts";
-import { migrateCommand } from "./commands/migrate.ts";
-import { dashboardCommand } from "./commands/dashboard.ts";
-import { configListCommand } from "./commands/config_list.ts";
-import { configSetCommand } from "./commands/config_set.ts";
-import { configUnsetCommand } from "./commands/config_unset.ts";
-import { dlqListCommand } from "./commands/dlq_list.ts";
-import { dlqRetryCommand } from "./commands/dlq_retry.ts";
-import { enqueueCommand } from "./commands/enqueue.ts";
-import { infoCommand } from "./commands/info.ts";
-import { listCommand } from "./commands/list.ts";
-import { statusCommand } from "./commands/status.ts";
-import { workerStartCommand } from "./commands/worker_start.ts";
-import { workerStopCommand } from "./commands/worker_stop.ts";
-import { cancelCommand } from "./commands/cancel.ts";
-import { logsCommand } from "./commands/logs.ts";
-import { purgeCommand } from "./commands/purge.ts";
-import { queueListCommand } from "./commands/queue_list.ts";
-import { queueSetConcurrencyCommand } from "./commands/queue_set_concurrency.ts";
-import { waitCommand } from "./commands/wait.ts";
-import { scheduleAddCommand } from "./commands/schedule_add.ts";
-import { scheduleListCommand } from "./commands/schedule_list.ts";
-import { schedulePauseCommand, scheduleResumeCommand } from "./commands/schedule_pause.ts";
-import { scheduleRemoveCommand } from "./commands/schedule_remove.ts";
+import type { CommandContext } from "./command.ts";
+import { COMMAND_INDEX, loadCommands } from "./command_index.ts";
 import { commandHelp, groupHelp } from "./help.ts";
 import { parseCommandArgs, resolveCommand } from "./parse.ts";
-
-/** Every command, in the order help lists them. */
-export const COMMANDS: CommandDefinition[] = [
-  enqueueCommand,
-  workerStartCommand,
-  workerStopCommand,
-  statusCommand,
-  listCommand,
-  infoCommand,
-  logsCommand,
-  waitCommand,
-  cancelCommand,
-  dlqListCommand,
-  dlqRetryCommand,
-  queueListCommand,
-  queueSetConcurrencyCommand,
-  purgeCommand,
-  scheduleAddCommand,
-  scheduleListCommand,
-  scheduleRemoveCommand,
-  schedulePauseCommand,
-  scheduleResumeCommand,
-  configGetCommand,
-  configSetCommand,
-  configUnsetCommand,
-  configListCommand,
-  migrateCommand,
-  dashboardCommand,
-];
 
 /** Where a CLI run writes. */
 export interface CliIo {
@@ -81,16 +29,20 @@ export interface CliIo {
 export async function runCli(args: string[], io: CliIo): Promise<number> {
   let store: Store | undefined;
   try {
-    if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
-      io.stdout(`queuectl ${VERSION} (deno ${Deno.version.deno})\n`);
-      return ExitCode.ok;
+    if (args.includes("--version") || args.includes("-V")) {
+      // Loaded only here: it looks at the database its own, read-only way.
+      const { parseVersionRequest, versionReport } = await import("./version_report.ts");
+      const request = parseVersionRequest(args);
+      if (request) {
+        io.stdout(await versionReport(request, io.env));
+        return ExitCode.ok;
+      }
     }
-    const resolution = resolveCommand(args, COMMANDS);
+    const resolution = resolveCommand(args, COMMAND_INDEX);
     if (resolution.kind === "group") {
-      const help = groupHelp(resolution.path, COMMANDS, VERSION);
       const asked = resolution.args.includes("--help") || resolution.args.includes("-h");
       if (asked || resolution.path.length === 0 && resolution.args.length === 0) {
-        io.stdout(help);
+        io.stdout(groupHelp(resolution.path, await loadCommands(COMMAND_INDEX), VERSION));
         return ExitCode.ok;
       }
       if (resolution.path.length === 0) {
@@ -98,12 +50,12 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
       }
       throw new UsageError(
         `Missing subcommand: "queuectl ${resolution.path.join(" ")}" needs one of ${
-          COMMANDS.filter((command) => command.path[0] === resolution.path[0])
+          COMMAND_INDEX.filter((command) => command.path[0] === resolution.path[0])
             .map((command) => command.path.at(-1)).join(", ")
         }`,
       );
     }
-    const { command } = resolution;
+    const command = await resolution.command.load();
     const parsed = parseCommandArgs(command, resolution.args);
     if (parsed.values.help) {
       io.stdout(commandHelp(command));

@@ -5,12 +5,135 @@
  * @module
  */
 import { isoTime } from "../clock.ts";
-import type { Job, JobRun } from "../job.ts";
+import type { JobDetail } from "../job_detail.ts";
+import type { Job, JobRun, JobState } from "../job.ts";
+import type { QueueStatus } from "../queue_status.ts";
 import type { Schedule, WorkerProcessWithJobs } from "../store/mod.ts";
 import { tailText } from "../worker/output_tail.ts";
 
+/**
+ * A job as JSON (`list --json`, `enqueue --json`). Times are ISO 8601 UTC with milliseconds;
+ * `null` means not set.
+ */
+export interface JobJson {
+  /** Its id: given, or generated (16 characters that sort by creation time). */
+  id: string;
+  /** The command line the job runs. */
+  command: string;
+  /** Where it is in its life. */
+  state: JobState;
+  /** Runs started so far. */
+  attempts: number;
+  /** Failed runs allowed after the first before the job is dead. */
+  max_retries: number;
+  /** Higher runs first. */
+  priority: number;
+  /** The queue it is in. */
+  queue: string;
+  /** Seconds before a run is killed (0: never); null: the config's `job_timeout`. */
+  timeout: number | null;
+  /** A failed run waits `backoff_base ^ attempts` seconds; null: the config's. */
+  backoff_base: number | null;
+  /** The directory the command runs in; null: the worker's. */
+  cwd: string | null;
+  /** Variables added to the command's environment. */
+  env: Record<string, string> | null;
+  /** The shell that runs the command; null: the config's `shell` when it runs. */
+  shell: string | null;
+  /** When it was enqueued. */
+  created_at: string;
+  /** When it last changed. */
+  updated_at: string;
+  /** When it may run next (pending, failed); when it last became due otherwise. */
+  run_at: string;
+  /** When it will run next; null when it will not run again by itself. */
+  next_run_at: string | null;
+  /** When its last run started. */
+  started_at: string | null;
+  /** When its last run ended, or when it was canceled. */
+  finished_at: string | null;
+  /** The exit code of its last run. */
+  exit_code: number | null;
+  /** Why its last run failed, or why it was canceled. */
+  last_error: string | null;
+  /** The worker process running it. */
+  worker_id: string | null;
+  /** When the running worker's claim on it expires unless renewed. */
+  lease_expires_at: string | null;
+  /** When a user asked to cancel it while it ran. */
+  cancel_requested_at: string | null;
+  /** While it is unfinished, no other job with this key is added. */
+  unique_key: string | null;
+}
+
+/** One run of a job as JSON: how it ended and the kept tail of its output. */
+export interface RunJson {
+  /** 1 for the first run, 2 for the first retry, … */
+  attempt: number;
+  /** The worker process that ran it. */
+  worker_id: string | null;
+  /** When it started. */
+  started_at: string;
+  /** When it ended. */
+  finished_at: string;
+  /** `completed`, `failed`, `timeout`, `rescued`, `released` or `canceled`. */
+  outcome: string;
+  /** The command's exit code; null when it did not exit by itself. */
+  exit_code: number | null;
+  /** Why it failed. */
+  error: string | null;
+  /** The kept tail of its standard output. */
+  stdout: string;
+  /** The kept tail of its standard error. */
+  stderr: string;
+  /** How many bytes of standard output it printed in all (more than kept when cut). */
+  stdout_bytes: number;
+  /** How many bytes of standard error it printed in all (more than kept when cut). */
+  stderr_bytes: number;
+}
+
+/** A job with its dependencies and runs, as JSON (`info --json`). */
+export interface JobInfoJson extends JobJson {
+  /** The ids of the jobs it waits for. */
+  after: string[];
+  /** The jobs it waits for, with their states. */
+  parents: { id: string; state: JobState }[];
+  /** The jobs that wait for it, with their states. */
+  children: { id: string; state: JobState }[];
+  /** Its runs, oldest first. */
+  runs: RunJson[];
+}
+
+/** A worker process as JSON. */
+export interface WorkerJson {
+  /** Its id. */
+  id: string;
+  /** The host it runs on (`QUEUECTL_HOST_ID`, else the hostname). */
+  host: string;
+  /** Its process id on that host. */
+  pid: number;
+  /** How many jobs it runs at once. */
+  concurrency: number;
+  /** When it started. */
+  started_at: string;
+  /** When it last proved it is alive. */
+  heartbeat_at: string;
+  /** How it was asked to stop: after its running jobs (`drain`) or at once (`now`). */
+  stop_requested: "drain" | "now" | null;
+  /** The jobs it is running. */
+  jobs: string[];
+}
+
+/** Job counts per state and the live worker processes, as JSON (`status --json`). */
+export interface StatusJson {
+  /** How many jobs are in each state (every state, zero when none). */
+  jobs: Record<JobState, number>;
+  /** The worker processes that are alive. */
+  workers: WorkerJson[];
+}
+
 /** A job as its JSON object. */
-export function jobToJson(job: Job): Record<string, unknown> {
+export function jobToJson(job: Job): JobJson {
   return {
     id: job.id,
     command: job.command,
@@ -23,9 +146,10 @@ export function jobToJson(job: Job): Record<string, unknown> {
     backoff_base: job.backoffBase,
     cwd: job.cwd,
     env: job.env,
-    created_at: isoTime(job.createdAt),
-    updated_at: isoTime(job.updatedAt),
-    run_at: isoTime(job.runAt),
+    shell: job.shell,
+    created_at: isoTime(job.createdAt)!,
+    updated_at: isoTime(job.updatedAt)!,
+    run_at: isoTime(job.runAt)!,
     next_run_at: nextRunAt(job),
     started_at: isoTime(job.startedAt),
     finished_at: isoTime(job.finishedAt),
@@ -44,12 +168,12 @@ function nextRunAt(job: Job): string | null {
 }
 
 /** One run of a job as JSON. */
-export function runToJson(run: JobRun): Record<string, unknown> {
+export function runToJson(run: JobRun): RunJson {
   return {
     attempt: run.attempt,
     worker_id: run.workerId,
-    started_at: isoTime(run.startedAt),
-    finished_at: isoTime(run.finishedAt),
+    started_at: isoTime(run.startedAt)!,
+    finished_at: isoTime(run.finishedAt)!,
     outcome: run.outcome,
     exit_code: run.exitCode,
     error: run.error,
@@ -60,18 +184,34 @@ export function runToJson(run: JobRun): Record<string, unknown> {
   };
 }
 
+/** A job with its dependencies and runs as JSON; `after` repeats the parents' ids. */
+export function jobDetailToJson(detail: JobDetail): JobInfoJson {
+  return {
+    ...jobToJson(detail.job),
+    after: detail.parents.map((parent) => parent.id),
+    parents: detail.parents,
+    children: detail.children,
+    runs: detail.runs.map(runToJson),
+  };
+}
+
 /** A worker process as JSON. */
-export function workerToJson(worker: WorkerProcessWithJobs): Record<string, unknown> {
+export function workerToJson(worker: WorkerProcessWithJobs): WorkerJson {
   return {
     id: worker.id,
     host: worker.host,
     pid: worker.pid,
     concurrency: worker.concurrency,
-    started_at: isoTime(worker.startedAt),
-    heartbeat_at: isoTime(worker.heartbeatAt),
+    started_at: isoTime(worker.startedAt)!,
+    heartbeat_at: isoTime(worker.heartbeatAt)!,
     stop_requested: worker.stopRequested,
     jobs: worker.jobIds,
   };
+}
+
+/** The job counts and live workers as JSON. */
+export function statusToJson(status: QueueStatus): StatusJson {
+  return { jobs: status.counts, workers: status.workers.map(workerToJson) };
 }
 
 /** A schedule as JSON. */

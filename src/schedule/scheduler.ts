@@ -63,7 +63,7 @@ export async function runSchedulerOnce(
  */
 function scheduledJob(schedule: Schedule, firedFor: number, now: number, config: Config) {
   const stamp = new Date(firedFor).toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-  const { command, queue, priority, timeoutSeconds, maxRetries, cwd, env } = schedule.job;
+  const { command, queue, priority, timeoutSeconds, maxRetries, cwd, env, shell } = schedule.job;
   return newJobFromSpec(
     {
       id: `${schedule.name}-${stamp}`,
@@ -74,6 +74,7 @@ function scheduledJob(schedule: Schedule, firedFor: number, now: number, config:
       maxRetries,
       cwd,
       env,
+      shell,
     },
     { now, config, directory: directoryResolver({ cwd: cwd ?? "/" }) },
   );

@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
-import { MISSED_AFTER_MS, planFire } from "./scheduler.ts";
+import { join } from "node:path";
+import { defaultConfig } from "../config.ts";
+import { openStore } from "../store/mod.ts";
+import { MISSED_AFTER_MS, planFire, runSchedulerOnce } from "./scheduler.ts";
 
 const at = (iso: string) => Date.parse(iso);
 const everyFiveMinutes = { cron: "*/5 * * * *", timezone: "UTC", missed: "run-once" as const };
@@ -43,4 +46,37 @@ Deno.test("planFire() skips missed times with missed = skip", () => {
     at("2026-01-01T01:02:00Z"),
   );
   assert.deepEqual(plan, { firedFor: null, nextRunAt: at("2026-01-01T01:05:00Z") });
+});
+
+Deno.test("runSchedulerOnce() gives each job it enqueues the schedule's shell", async () => {
+  const dir = await Deno.makeTempDir();
+  const store = await openStore({ kind: "sqlite", path: join(dir, "queue.db") });
+  try {
+    const now = Date.UTC(2026, 0, 1, 3, 0, 0);
+    for (const [name, shell] of [["with-shell", "bash"], ["without", undefined]] as const) {
+      await store.scheduleAdd({
+        schedule: {
+          name,
+          cron: "0 3 * * *",
+          timezone: "UTC",
+          job: { command: "true", cwd: dir, ...(shell ? { shell } : {}) },
+          missed: "run-once",
+          paused: false,
+          nextRunAt: now,
+          lastRunAt: null,
+          createdAt: now - 1,
+        },
+      });
+    }
+    const fired = await runSchedulerOnce(store, now, defaultConfig());
+    const shells = await Promise.all(
+      fired.map(async (
+        result,
+      ) => [result.name, (await store.jobGet({ id: result.jobId! }))?.shell]),
+    );
+    assert.deepEqual(Object.fromEntries(shells), { "with-shell": "bash", without: null });
+  } finally {
+    await store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -90,7 +90,7 @@ function addedJob(
 /**
  * The values of a new job's row, in the column order both stores insert them: id, command,
  * state, max_retries, timeout_seconds, run_at, priority, queue, backoff_base, cwd, env (JSON),
- * unique_key.
+ * unique_key, shell.
  */
 export function newJobColumns(job: NewJob, blocked: boolean) {
   return [
@@ -106,5 +106,6 @@ export function newJobColumns(job: NewJob, blocked: boolean) {
     job.cwd,
     job.env ? JSON.stringify(job.env) : null,
     job.uniqueKey,
+    job.shell,
   ] as const;
 }

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { resolveStoreLocation, type StoreLocation } from "./location.ts";
+import { resolveStoreLocation, stateDirectory, type StoreLocation } from "./location.ts";
 import { type Durability, SqliteStore } from "./sqlite/sqlite_store.ts";
 import type { Store } from "./store.ts";
 
@@ -28,7 +28,14 @@ export type {
   WorkerProcess,
   WorkerProcessWithJobs,
 } from "./store.ts";
-export { resolveStoreLocation, type StoreLocation };
+export { resolveStoreLocation, stateDirectory, type StoreLocation };
+export {
+  displayLocation,
+  type PeekOptions,
+  peekStore,
+  type StorePeek,
+  type StoreReader,
+} from "./peek.ts";
 export type { Durability };
 
 /** How a process uses the store it opens. */

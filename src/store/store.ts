@@ -21,6 +21,7 @@ export function newJobRow(job: NewJob, now: number, state: "pending" | "blocked"
     cwd: job.cwd,
     env: job.env,
     uniqueKey: job.uniqueKey,
+    shell: job.shell,
     state,
     attempts: 0,
     createdAt: now,
@@ -53,6 +54,8 @@ export interface NewJob {
   /** Ids of jobs (stored, or earlier or later in the same batch) that must complete first. */
   after: string[];
   uniqueKey: string | null;
+  /** The job's own shell; null: the `shell` config when it runs. */
+  shell: string | null;
 }
 
 /** What `jobInsert` did with one new job. */
@@ -83,6 +86,7 @@ export interface ScheduledJob {
   maxRetries?: number;
   cwd?: string;
   env?: Record<string, string>;
+  shell?: string;
 }
 
 /** A cron schedule. */

@@ -33,6 +33,7 @@ export function jobFromRow(row: StoredRow): Job {
     env: row.env === null || row.env === undefined ? null : JSON.parse(String(row.env)),
     cancelRequestedAt: numberOrNull(row.cancel_requested_at),
     uniqueKey: stringOrNull(row.unique_key),
+    shell: stringOrNull(row.shell),
     runAt: Number(row.run_at),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),

@@ -13,3 +13,12 @@ Deno.test("jobEnvironment() drops queuectl's own variables and describes the run
     QUEUECTL_WORKER_ID: "w1",
   });
 });
+
+Deno.test("jobEnvironment() drops queuectl's variables in any case on Windows, where case is ignored", () => {
+  const workerEnv = { Path: "C:\\Windows", queuectl_db: "postgres://u:secret@h/db" };
+  const run = { jobId: "job1", attempt: 1, workerId: "w1" };
+  assert.equal(jobEnvironment(workerEnv, run, "windows").queuectl_db, undefined);
+  assert.equal(jobEnvironment(workerEnv, run, "windows").Path, "C:\\Windows");
+  // On Unix `queuectl_db` is another variable, which queuectl never reads: it is the user's.
+  assert.equal(jobEnvironment(workerEnv, run, "linux").queuectl_db, "postgres://u:secret@h/db");
+});

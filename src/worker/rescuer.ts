@@ -12,7 +12,7 @@ import type { Store, WorkerProcessWithJobs } from "../store/mod.ts";
 import { afterFailure } from "./backoff.ts";
 import { leaseDurationMs, type RunnerLog } from "./job_runner.ts";
 import { isSameProcessAlive } from "./process_identity.ts";
-import { terminateGroup } from "./run_command.ts";
+import { stopProcessTree } from "./process_tree.ts";
 
 /** What the rescuer needs. */
 export interface RescuerOptions {
@@ -77,11 +77,15 @@ async function rescueJob(
   });
 }
 
-/** Kills the job's recorded process group if its leader is still the process that was started. */
+/**
+ * Kills the job's recorded process group if its leader is still the process that was started.
+ * Only where start times can be read (Linux): elsewhere none is recorded, and a pid alone could
+ * be a stranger's by now, so the orphan is left to end by itself.
+ */
 export async function killOrphan(job: Job, config: Config): Promise<void> {
   if (job.pgid === null || job.pgidStartTime === null) return;
   if (!(await isSameProcessAlive(job.pgid, job.pgidStartTime))) return;
-  await terminateGroup(
+  await stopProcessTree(
     job.pgid,
     config.killGrace * 1000,
     waitUntilGone(job.pgid, job.pgidStartTime),

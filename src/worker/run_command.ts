@@ -1,17 +1,22 @@
 /**
- * Runs one job's command: `sh -c COMMAND` in its own process group (so a stop reaches its
- * grandchildren too), with its output captured apart from the worker's own, a time limit, and a
- * way to stop it from outside.
+ * Runs one job's command: `sh -c COMMAND` (or the job's shell) as a process tree of its own (so
+ * a stop reaches its grandchildren too), with its output captured apart from the worker's own, a
+ * time limit, and a way to stop it from outside. What differs between OSes is in
+ * `process_tree.ts`.
  *
  * @module
  */
+import { defaultShell, shellInvocation } from "../shell.ts";
 import type { OutputChunk } from "../store/mod.ts";
 import { OutputTail } from "./output_tail.ts";
 import { processStartTime } from "./process_identity.ts";
+import { stopProcessTree, treeSpawn, treeStartFor } from "./process_tree.ts";
 
 /** How to run a command. */
 export interface RunCommandOptions {
   command: string;
+  /** The shell that runs it (a valid `shell` value; default: this platform's, `sh` or `cmd`). */
+  shell?: string;
   env: Record<string, string>;
   /** Where to run it (default: this process's directory). */
   cwd?: string;
@@ -19,12 +24,16 @@ export interface RunCommandOptions {
   outputLimit: number;
   /** Stop the run after this many ms (0 = no limit). */
   timeoutMs: number;
-  /** Time between SIGTERM and SIGKILL when the run is stopped. */
+  /** Time between SIGTERM and SIGKILL when the run is stopped (Unix: Windows kills at once). */
   killGraceMs: number;
   /** Aborting stops the run (its `reason` is reported back as `stopReason`). */
   signal?: AbortSignal;
-  /** Called once the process group exists, before the command can have done much. */
+  /**
+   * Called once the process group has lived `onSpawnAfterMs` (default 0), unless it has ended
+   * by then: most short jobs then cost no write to record a group that is already gone.
+   */
   onSpawn?: (pgid: number, startTime: string | null) => void | Promise<void>;
+  onSpawnAfterMs?: number;
   /** Called every `outputFlushMs` with the output that arrived since (live output). */
   onOutput?: (chunks: OutputChunk[]) => Promise<void>;
   outputFlushMs?: number;
@@ -50,32 +59,6 @@ export interface RunResult {
 
 const NO_OUTPUT: CapturedOutput = { tail: new Uint8Array(), total: 0 };
 
-let setsidProbe: Promise<boolean> | undefined;
-
-/**
- * Whether `setsid sh` starts sh as a session leader in the same process (util-linux does when
- * its caller is not a group leader), checked once by comparing pids. Both ways put the job in its
- * own process group, but `detached: true` makes Deno fork() the whole worker process (every Web
- * Worker's heap) where a plain spawn can vfork: measured 65 vs 118 spawns/s with 4 slots.
- */
-function setsidStartsInPlace(): Promise<boolean> {
-  return setsidProbe ??= (async () => {
-    if (Deno.build.os === "windows") return false;
-    try {
-      const child = new Deno.Command("setsid", {
-        args: ["sh", "-c", "echo $$"],
-        stdin: "null",
-        stdout: "piped",
-        stderr: "null",
-      }).spawn();
-      const output = await child.output();
-      return output.success && Number(new TextDecoder().decode(output.stdout)) === child.pid;
-    } catch {
-      return false; // No setsid (macOS): Deno's detached spawn does the same, only slower.
-    }
-  })();
-}
-
 /** How long to keep reading output after the command exited (background children may hold it). */
 const OUTPUT_DRAIN_MS = 200;
 
@@ -83,12 +66,14 @@ const OUTPUT_DRAIN_MS = 200;
 export async function runCommand(options: RunCommandOptions): Promise<RunResult> {
   const stdout = new OutputTail(options.outputLimit);
   const stderr = new OutputTail(options.outputLimit);
+  const shell = options.shell ?? defaultShell();
   let child: Deno.ChildProcess;
   try {
-    const viaSetsid = await setsidStartsInPlace();
-    child = new Deno.Command(viaSetsid ? "setsid" : "sh", {
-      args: viaSetsid ? ["sh", "-c", options.command] : ["-c", options.command],
-      detached: !viaSetsid,
+    const spawn = treeSpawn(shellInvocation(shell, options.command), await treeStartFor());
+    child = new Deno.Command(spawn.program, {
+      args: spawn.args,
+      detached: spawn.detached,
+      windowsRawArguments: spawn.windowsRawArguments,
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
@@ -98,11 +83,11 @@ export async function runCommand(options: RunCommandOptions): Promise<RunResult>
     }).spawn();
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    const where = options.cwd ? ` (working directory "${options.cwd}")` : "";
+    const where = options.cwd ? `, working directory "${options.cwd}"` : "";
     return {
       exitCode: null,
       stopReason: null,
-      spawnError: message + where,
+      spawnError: `${message} (shell "${shell}"${where})`,
       stdout: NO_OUTPUT,
       stderr: NO_OUTPUT,
     };
@@ -113,7 +98,7 @@ export async function runCommand(options: RunCommandOptions): Promise<RunResult>
   const stop = (reason: string) => {
     if (stopReason !== null) return;
     stopReason = reason;
-    void terminateGroup(pgid, options.killGraceMs, child.status);
+    void stopProcessTree(pgid, options.killGraceMs, child.status);
   };
   const onAbort = () => stop(String(options.signal?.reason ?? "stopped"));
   options.signal?.addEventListener("abort", onAbort, { once: true });
@@ -125,9 +110,10 @@ export async function runCommand(options: RunCommandOptions): Promise<RunResult>
   const flushTimer = options.onOutput
     ? setInterval(() => flusher.flush(), options.outputFlushMs ?? 250)
     : undefined;
+  const spawnRecorded = recordSpawn(pgid, child.status, options);
   try {
-    await options.onSpawn?.(pgid, await processStartTime(pgid));
     const status = await child.status;
+    await spawnRecorded;
     await drain(reading);
     return {
       exitCode: status.signal ? 128 + signalNumber(status.signal) : status.code,
@@ -142,6 +128,26 @@ export async function runCommand(options: RunCommandOptions): Promise<RunResult>
     await flusher.idle();
     options.signal?.removeEventListener("abort", onAbort);
   }
+}
+
+/** Calls `onSpawn` once the group has lived `onSpawnAfterMs`, unless it exited before. */
+async function recordSpawn(
+  pgid: number,
+  exited: Promise<unknown>,
+  options: Pick<RunCommandOptions, "onSpawn" | "onSpawnAfterMs">,
+): Promise<void> {
+  const { onSpawn, onSpawnAfterMs = 0 } = options;
+  if (!onSpawn) return;
+  if (onSpawnAfterMs > 0) {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const lived = new Promise<"lived">((resolve) => {
+      timer = setTimeout(() => resolve("lived"), onSpawnAfterMs);
+    });
+    const first = await Promise.race([exited.then(() => "exited" as const), lived]);
+    clearTimeout(timer);
+    if (first === "exited") return;
+  }
+  await onSpawn(pgid, await processStartTime(pgid));
 }
 
 /** Hands new output to `onOutput`, one call at a time (a slow store never sees two at once). */
@@ -195,40 +201,6 @@ async function drain(reading: Promise<void>[]): Promise<void> {
   });
   await Promise.race([Promise.all(reading), late]);
   clearTimeout(timer);
-}
-
-/**
- * SIGTERM to the whole process group, then SIGKILL if it has not exited after `graceMs`.
- * Errors are ignored: the group may be gone already.
- */
-export async function terminateGroup(
-  pgid: number,
-  graceMs: number,
-  exited: Promise<unknown>,
-): Promise<void> {
-  signalGroup(pgid, "SIGTERM");
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const graceOver = new Promise<"grace over">((resolve) => {
-    timer = setTimeout(() => resolve("grace over"), graceMs);
-  });
-  const first = await Promise.race([exited.then(() => "exited" as const), graceOver]);
-  clearTimeout(timer);
-  // Even when the leader exited, its background children may live on in the group.
-  signalGroup(pgid, first === "grace over" ? "SIGKILL" : "SIGTERM");
-  if (first === "exited") {
-    await new Promise((resolve) => setTimeout(resolve, Math.min(graceMs, 100)));
-    signalGroup(pgid, "SIGKILL");
-  }
-}
-
-/** Sends a signal to every process of a group; false when the group is gone. */
-export function signalGroup(pgid: number, signal: Deno.Signal): boolean {
-  try {
-    Deno.kill(-pgid, signal);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 const SIGNAL_NUMBERS: Partial<Record<Deno.Signal, number>> = {

@@ -17,6 +17,7 @@ const newJob = (id: string) => ({
   env: null,
   after: [],
   uniqueKey: null,
+  shell: null,
 });
 
 Deno.test("UnclaimedLeases releases a lease no slot ran at two heartbeats in a row, refunding the attempt", async () => {

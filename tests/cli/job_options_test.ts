@@ -1088,6 +1088,7 @@ onEveryStore.test("info --json and info show every option a job was enqueued wit
         backoff_base: 1.5,
         cwd: "/tmp",
         env: { A: "1", B: "two words" },
+        shell: "bash",
       }),
     ]);
     const job = await sandbox.info("full");
@@ -1104,6 +1105,7 @@ onEveryStore.test("info --json and info show every option a job was enqueued wit
       backoff_base: 1.5,
       cwd: "/tmp",
       env: { A: "1", B: "two words" },
+      shell: "bash",
       run_at: "2030-01-02T03:04:05.000Z",
       next_run_at: "2030-01-02T03:04:05.000Z",
       started_at: null,
@@ -1129,6 +1131,7 @@ onEveryStore.test("info --json and info show every option a job was enqueued wit
         /^backoff base\s+1\.5$/m,
         /^directory\s+\/tmp$/m,
         /^environment\s+A=1 B=two words$/m,
+        /^shell\s+bash$/m,
         /^next run\s+2030-01-02T03:04:05\.000Z/m,
       ]
     ) {

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { readOrEmpty, runCli, waitFor } from "../helpers/cli.ts";
 import { assertExit } from "../helpers/jobs.ts";
 import { postgresForTests, type TestPostgres } from "../helpers/postgres.ts";
+import { MIGRATIONS } from "../../src/store/postgres/migrations.ts";
 
 const postgres = await postgresForTests();
 const ignore = postgres === undefined;
@@ -44,7 +45,10 @@ Deno.test({
         assertExit(result, 0, `enqueue ${i}`)
       );
       const migrations = await pg.query(`SELECT version FROM "${schema}".schema_migrations`);
-      assert.deepEqual(migrations.map((row) => Number(row.version)), [1]);
+      assert.deepEqual(
+        migrations.map((row) => Number(row.version)).sort((a, b) => a - b),
+        MIGRATIONS.map((_, index) => index + 1),
+      );
       const jobs = await pg.query(`SELECT id FROM "${schema}".jobs ORDER BY id`);
       assert.deepEqual(jobs.map((row) => row.id), [0, 1, 2, 3, 4, 5].map((i) => `job-${i}`));
 
@@ -52,7 +56,7 @@ Deno.test({
       assertExit(migrate, 0, "migrate");
       assert.deepEqual(JSON.parse(migrate.stdout), {
         location: pg.urlFor(schema),
-        schema_version: 1,
+        schema_version: MIGRATIONS.length,
       });
     }),
 });

@@ -98,20 +98,24 @@ export interface WorkerHandle {
   finished(): Promise<CliResult>;
 }
 
-/** Makes a sandbox; use with `try { … } finally { await sandbox.cleanup(); }`. */
-export async function makeSandbox(): Promise<Sandbox> {
-  if (TEST_STORE === "postgres" && testPostgres === undefined) {
-    throw new Error("QUEUECTL_TEST_STORE=postgres, but no PostgreSQL server answers");
+/**
+ * Makes a sandbox on the store under test, or on `store` (tests that cover every store in one
+ * run); use with `try { … } finally { await sandbox.cleanup(); }`.
+ */
+export async function makeSandbox(store: StoreKind = TEST_STORE): Promise<Sandbox> {
+  const server = store === "postgres" ? await postgresForTests() : undefined;
+  if (store === "postgres" && server === undefined) {
+    throw new Error("A PostgreSQL sandbox was asked for, but no PostgreSQL server answers");
   }
   const dir = await Deno.makeTempDir({ prefix: "queuectl-test-" });
-  const schema = await testPostgres?.createSchemaName();
-  const db = schema === undefined ? join(dir, "queue.db") : testPostgres!.urlFor(schema);
+  const schema = await server?.createSchemaName();
+  const db = schema === undefined ? join(dir, "queue.db") : server!.urlFor(schema);
   // State files queuectl puts in a default place (a detached worker's log when the database is
   // not a file) go to the sandbox too, not to the user's home.
   const env: Record<string, string> = { QUEUECTL_DB: db, NO_COLOR: "1", XDG_STATE_HOME: dir };
   const workers: WorkerHandle[] = [];
   const sandbox: Sandbox = {
-    store: TEST_STORE,
+    store,
     dir,
     db,
     schema,
@@ -148,7 +152,7 @@ export async function makeSandbox(): Promise<Sandbox> {
         await worker.process.stdout.cancel().catch(() => {});
         await worker.process.stderr.cancel().catch(() => {});
       }
-      if (schema !== undefined) await testPostgres!.dropSchema(schema);
+      if (schema !== undefined) await server!.dropSchema(schema);
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };
@@ -296,7 +300,7 @@ function snapshotSqlite(path: string): string | null {
 
 /** Every table of the schema, in name order, each ordered by all its columns. */
 async function snapshotPostgres(schema: string): Promise<string | null> {
-  const pg = testPostgres!;
+  const pg = await postgresServer();
   const columns = await pg.query(
     `SELECT c.table_name, count(*)::int AS columns
      FROM information_schema.columns c
@@ -313,6 +317,13 @@ async function snapshotPostgres(schema: string): Promise<string | null> {
     dump[String(table)] = withoutHeartbeats(String(table), rows);
   }
   return JSON.stringify(dump);
+}
+
+/** The test server, for a PostgreSQL sandbox (which exists only when it answered). */
+async function postgresServer(): Promise<TestPostgres> {
+  const server = await postgresForTests();
+  if (server === undefined) throw new Error("No PostgreSQL server answers");
+  return server;
 }
 
 function schemaOf(sandbox: Sandbox): string {
@@ -342,7 +353,7 @@ export async function copyDatabase(source: Sandbox, target: Sandbox): Promise<vo
   const [from, to] = [schemaOf(source), schemaOf(target)];
   const { openStore } = await import("../../src/store/mod.ts");
   await (await openStore({ kind: "postgres", url: target.db })).close();
-  const pg = testPostgres!;
+  const pg = await postgresServer();
   const tables = (await pg.query(
     `SELECT table_name FROM information_schema.tables
      WHERE table_schema = $1 AND table_type = 'BASE TABLE' ORDER BY table_name COLLATE "C"`,
@@ -399,7 +410,7 @@ export async function updateEveryRow(
   const names = Object.keys(values);
   if (sandbox.store === "postgres") {
     const set = names.map((name, index) => `"${name}" = $${index + 1}`).join(", ");
-    const rows = await testPostgres!.query(
+    const rows = await (await postgresServer()).query(
       `WITH changed AS (UPDATE "${schemaOf(sandbox)}"."${table}" SET ${set} RETURNING 1)
        SELECT count(*)::int AS count FROM changed`,
       Object.values(values),

@@ -93,6 +93,7 @@ async function main(args: string[]): Promise<void> {
             env: null,
             after: [],
             uniqueKey: null,
+            shell: null,
           }],
           now: Number(now),
         });
@@ -127,6 +128,7 @@ async function main(args: string[]): Promise<void> {
             env: null,
             after: [],
             uniqueKey: null,
+            shell: null,
           },
           now: due,
         });

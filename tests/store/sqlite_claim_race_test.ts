@@ -175,6 +175,7 @@ function newJob(id: string, overrides: Partial<NewJob> = {}): NewJob {
     env: null,
     after: [],
     uniqueKey: null,
+    shell: null,
     ...overrides,
   };
 }

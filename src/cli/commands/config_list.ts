@@ -1,4 +1,4 @@
-import { CONFIG_KEYS } from "../../config.ts";
+import { CONFIG_KEYS, storedConfigValue } from "../../config.ts";
 import type { CommandDefinition } from "../command.ts";
 import { json, table } from "../render.ts";
 
@@ -14,7 +14,7 @@ export const configListCommand: CommandDefinition = {
     const overrides = await (await context.store()).configOverrides();
     const entries = Object.entries(CONFIG_KEYS).map(([key, definition]) => ({
       key,
-      value: key in overrides ? Number(overrides[key]) : definition.defaultValue,
+      value: key in overrides ? storedConfigValue(key, overrides[key]) : definition.defaultValue,
       default: definition.defaultValue,
       overridden: key in overrides,
       description: definition.description,

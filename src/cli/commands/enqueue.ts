@@ -17,6 +17,7 @@ import {
   validateTimeout,
   validateUniqueKey,
 } from "../../job_spec.ts";
+import { validateShell } from "../../shell.ts";
 import type { JobInsertResult } from "../../store/mod.ts";
 import type { CommandContext, CommandDefinition, ParsedArgs } from "../command.ts";
 import { commandFromRest, envFlag, numberFlag } from "../flags.ts";
@@ -32,16 +33,18 @@ export const enqueueCommand: CommandDefinition = {
     "enqueue [options] --file jobs.jsonl     (or --file - for stdin)",
   ],
   description: `
-A job is a shell command, run as \`sh -c COMMAND\` in the directory it was enqueued from. Give
-it as a JSON object or after "--". After "--", one argument is taken as a shell command line as
-it is; several are quoted one by one, so they reach the program exactly as given. A single
+A job is a shell command, run as \`sh -c COMMAND\` (cmd.exe on Windows; see --shell) in the
+directory it was enqueued from. Give it as a JSON object or after "--". After "--", one argument
+is taken as a shell command line as it is; several are quoted one by one for the job's shell
+(--shell, else this platform's default), so they reach the program exactly as given. A single
 argument that does not start with "{" or "[" is also taken as the command.
 
 JSON fields: command (required), id, max_retries, timeout (seconds), priority (higher runs
 first), queue, run_at (ISO 8601) or delay ("30s", "5m", or seconds), backoff_base, cwd, env
-(an object of strings), after (ids of jobs that must complete first), unique_key. The flags
-below set the same fields; with --file they are defaults for every line. --file adds one JSON
-job per line, all or none, in one transaction.
+(an object of strings), after (ids of jobs that must complete first), unique_key, shell (the
+shell that runs it; default: the shell config when it runs). The flags below set the same
+fields; with --file they are defaults for every line. --file adds one JSON job per line, all or
+none, in one transaction.
 
 A job with "after" waits (state blocked) until all those jobs completed; if one ends dead or
 canceled, it is canceled too. A job whose unique key is held by an unfinished job is not added:
@@ -96,6 +99,12 @@ enqueue prints that job's id instead, exits 0, and says so on stderr.`,
       valueName: "NAME=VALUE",
       description: "add a variable to the job's environment (repeatable)",
     },
+    shell: {
+      type: "string",
+      valueName: "SHELL",
+      description: "sh, bash, zsh, dash, ksh, fish, pwsh, powershell, cmd or an absolute path " +
+        "(default: the shell config when the job runs)",
+    },
     file: {
       type: "string",
       short: "f",
@@ -112,12 +121,13 @@ enqueue prints that job's id instead, exits 0, and says so on stderr.`,
     "queuectl enqueue --file jobs.jsonl",
     "queuectl enqueue --id test --after build -- make test",
     "queuectl enqueue --unique nightly-report -- ./report.sh",
+    "queuectl enqueue --shell bash -- '[[ -f done ]] || ./build.sh'",
   ],
   async run(context, args) {
     const defaults = specFromFlags(args.values);
     if (args.values.file !== undefined) return await enqueueFile(context, args, defaults);
     // Flags are the most specific: they win over the same fields in the JSON.
-    const spec = { ...specFromArgs(args), ...defaults };
+    const spec = { ...specFromArgs(args, defaults.shell), ...defaults };
     checkWhen(spec);
     const store = await context.store();
     const [result] = await enqueueJobs(store, context.clock, [spec], { cwd: context.cwd });
@@ -126,14 +136,14 @@ enqueue prints that job's id instead, exits 0, and says so on stderr.`,
   },
 };
 
-/** The job from the positional arguments: JSON, or a command line. */
-function specFromArgs(args: ParsedArgs): JobSpec {
+/** The job from the positional arguments: JSON, or a command line (quoted for `shell`). */
+function specFromArgs(args: ParsedArgs, shell: string | undefined): JobSpec {
   const { positionals, rest } = args;
   if (rest !== undefined) {
     if (positionals.length > 0) {
       throw new UsageError(`Unexpected argument "${positionals[0]}" before "--"`);
     }
-    return { command: commandFromRest(rest) };
+    return { command: commandFromRest(rest, shell) };
   }
   if (positionals.length === 1) {
     return /^\s*[{[]/.test(positionals[0])
@@ -264,6 +274,7 @@ function specFromFlags(values: ParsedArgs["values"]): Partial<JobSpec> {
     spec.after = validateAfter(text("after")!.split(",").map((id) => id.trim()), "--after");
   }
   if (text("unique") !== undefined) spec.uniqueKey = validateUniqueKey(text("unique"), "--unique");
+  if (text("shell") !== undefined) spec.shell = validateShell(text("shell"), "--shell");
   const env = values.env as string[] | undefined;
   if (env !== undefined) spec.env = envFlag(env);
   return spec;

@@ -1,9 +1,10 @@
 import { isoTime } from "../../clock.ts";
 import { NotFoundError, UsageError } from "../../errors.ts";
+import { readJobDetail } from "../../job_detail.ts";
 import { validateJobId } from "../../job_spec.ts";
 import { tailText } from "../../worker/output_tail.ts";
 import type { CommandDefinition } from "../command.ts";
-import { jobToJson, json, relativeTime, runToJson } from "../render.ts";
+import { jobDetailToJson, json, relativeTime } from "../render.ts";
 
 /** `queuectl info ID`: every field of one job, its runs and their output. */
 export const infoCommand: CommandDefinition = {
@@ -19,19 +20,10 @@ export const infoCommand: CommandDefinition = {
     }
     const id = validateJobId(args.positionals[0]);
     const store = await context.store();
-    const job = await store.jobGet({ id });
-    if (!job) throw new NotFoundError(`No job with id "${id}"`);
-    const runs = await store.jobRuns({ id });
-    const { parents, children } = await store.jobDependencies({ id });
-    if (args.values.json) {
-      return context.stdout(json({
-        ...jobToJson(job),
-        after: parents.map((parent) => parent.id),
-        parents,
-        children,
-        runs: runs.map(runToJson),
-      }));
-    }
+    const detail = await readJobDetail(store, id);
+    if (!detail) throw new NotFoundError(`No job with id "${id}"`);
+    if (args.values.json) return context.stdout(json(jobDetailToJson(detail)));
+    const { job, runs, parents, children } = detail;
     const family = (jobs: { id: string; state: string }[]) =>
       jobs.length === 0 ? "-" : jobs.map((other) => `${other.id} (${other.state})`).join(", ");
     const now = context.clock.now();
@@ -45,6 +37,7 @@ export const infoCommand: CommandDefinition = {
       ["timeout", job.timeoutSeconds === null ? "config default" : `${job.timeoutSeconds} s`],
       ["backoff base", job.backoffBase === null ? "config default" : String(job.backoffBase)],
       ["directory", job.cwd ?? "the worker's"],
+      ["shell", job.shell ?? "config default"],
       [
         "environment",
         job.env ? Object.entries(job.env).map(([k, v]) => `${k}=${v}`).join(" ") : "-",

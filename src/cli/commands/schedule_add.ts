@@ -7,6 +7,7 @@ import {
   validateQueueName,
   validateTimeout,
 } from "../../job_spec.ts";
+import { validateShell } from "../../shell.ts";
 import type { MissedPolicy, ScheduledJob } from "../../store/mod.ts";
 import type { CommandDefinition, ParsedArgs } from "../command.ts";
 import { commandFromRest, envFlag, numberFlag } from "../flags.ts";
@@ -52,6 +53,11 @@ Runs missed while no worker was up run once when a worker starts (--missed skip:
       multiple: true,
       valueName: "NAME=VALUE",
       description: "add a variable to the jobs' environment (repeatable)",
+    },
+    shell: {
+      type: "string",
+      valueName: "SHELL",
+      description: "the jobs' shell (default: config shell when each runs)",
     },
     missed: {
       type: "string",
@@ -109,10 +115,12 @@ function scheduledJob(args: ParsedArgs, cwd: string): ScheduledJob {
   const rest = args.rest!;
   const text = (name: string) => args.values[name] as string | undefined;
   const number = (name: string) => numberFlag(text(name)!);
+  const shell = text("shell") === undefined ? undefined : validateShell(text("shell"), "--shell");
   const job: ScheduledJob = {
-    command: commandFromRest(rest),
+    command: commandFromRest(rest, shell),
     cwd: text("cwd") === undefined ? cwd : validateCwd(text("cwd"), "--cwd"),
   };
+  if (shell !== undefined) job.shell = shell;
   if (text("queue") !== undefined) job.queue = validateQueueName(text("queue"), "--queue");
   if (text("priority") !== undefined) {
     job.priority = validatePriority(number("priority"), "--priority");

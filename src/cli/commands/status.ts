@@ -1,8 +1,8 @@
-import { configFromOverrides } from "../../config.ts";
 import { JOB_STATES } from "../../job.ts";
-import { hostId, liveWorkers } from "../../worker/liveness.ts";
+import { readQueueStatus } from "../../queue_status.ts";
+import { hostId } from "../../worker/liveness.ts";
 import type { CommandDefinition } from "../command.ts";
-import { json, relativeTime, table, workerToJson } from "../render.ts";
+import { json, relativeTime, statusToJson, table } from "../render.ts";
 
 /** `queuectl status`: job counts per state and the live worker processes. */
 export const statusCommand: CommandDefinition = {
@@ -18,17 +18,9 @@ export const statusCommand: CommandDefinition = {
   async run(context, args) {
     const store = await context.store();
     const now = context.clock.now();
-    const config = configFromOverrides(await store.configOverrides());
-    const counts = await store.jobCountByState();
-    const workers = await liveWorkers(await store.workerList(), {
-      host: hostId(context.env),
-      now,
-      config,
-    });
-    if (args.values.json) {
-      context.stdout(json({ jobs: counts, workers: workers.map(workerToJson) }));
-      return;
-    }
+    const status = await readQueueStatus(store, { now, host: hostId(context.env) });
+    if (args.values.json) return context.stdout(json(statusToJson(status)));
+    const { counts, workers } = status;
     context.stdout(
       table(["STATE", "JOBS"], JOB_STATES.map((state) => [state, String(counts[state])])),
     );

@@ -1,12 +1,10 @@
 import { parseDuration } from "../../duration.ts";
-import { NotFoundError, QueuectlError, UsageError } from "../../errors.ts";
-import { FINAL_STATES, type JobState } from "../../job.ts";
+import { UsageError } from "../../errors.ts";
+import type { Job, JobState } from "../../job.ts";
 import { validateJobId } from "../../job_spec.ts";
-import type { CommandDefinition } from "../command.ts";
+import { DEFAULT_WAIT_POLL_MS, waitForJobs } from "../../wait_for_jobs.ts";
+import type { CommandContext, CommandDefinition } from "../command.ts";
 import { shortDuration } from "../render.ts";
-
-/** Exit code of `wait` when the timeout passes first (as `timeout(1)`). */
-export const WAIT_TIMEOUT_EXIT_CODE = 124;
 
 /** `queuectl wait ID...`: blocks until the jobs are final; for CI scripts. */
 export const waitCommand: CommandDefinition = {
@@ -35,42 +33,41 @@ passed first; 3 for an unknown id. On a terminal, a progress line shows on stder
     const timeout = args.values.timeout as string | undefined;
     const timeoutMs = timeout === undefined ? Infinity : parseDuration(timeout, "--timeout");
     const poll = args.values["poll-interval"] as string | undefined;
-    const pollMs = poll === undefined ? 200 : Math.max(10, parseDuration(poll, "--poll-interval"));
-    const store = await context.store();
-    const started = Date.now();
-    for (;;) {
-      const states = new Map<string, JobState>();
-      for (const id of ids) {
-        const job = await store.jobGet({ id });
-        if (!job) throw new NotFoundError(`No job with id "${id}"`);
-        states.set(id, job.state);
-      }
-      const unfinished = ids.filter((id) => !FINAL_STATES.includes(states.get(id)!));
-      if (context.stderrIsTerminal) context.stderr(`\r\x1b[2K${progress(states, started)}`);
-      if (unfinished.length === 0) {
-        if (context.stderrIsTerminal) context.stderr("\n");
-        const failed = ids.filter((id) => states.get(id) !== "completed");
-        if (failed.length === 0) return;
-        for (const id of failed) context.stderr(`Job "${id}" ended ${states.get(id)}\n`);
-        return 1;
-      }
-      if (Date.now() - started >= timeoutMs) {
-        if (context.stderrIsTerminal) context.stderr("\n");
-        throw new QueuectlError(
-          `Timed out after ${timeout}: ${unfinished.length} job(s) not finished (${
-            unfinished.slice(0, 5).map((id) => `"${id}" ${states.get(id)}`).join(", ")
-          })`,
-          WAIT_TIMEOUT_EXIT_CODE,
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, pollMs));
-    }
+    const pollMs = poll === undefined
+      ? DEFAULT_WAIT_POLL_MS
+      : Math.max(10, parseDuration(poll, "--poll-interval"));
+    const jobs = await waitShowingProgress(context, ids, { timeoutMs, pollMs });
+    const failed = jobs.filter((job) => job.state !== "completed");
+    for (const job of failed) context.stderr(`Job "${job.id}" ended ${job.state}\n`);
+    return failed.length === 0 ? undefined : 1;
   },
 };
 
-function progress(states: Map<string, JobState>, started: number): string {
+/** `waitForJobs`, with a progress line on stderr when it is a terminal. */
+async function waitShowingProgress(
+  context: CommandContext,
+  ids: string[],
+  options: { timeoutMs: number; pollMs: number },
+): Promise<Job[]> {
+  const store = await context.store();
+  if (!context.stderrIsTerminal) return await waitForJobs(store, context.clock, ids, options);
+  const started = Date.now();
+  let shown = false;
+  const onPoll = (jobs: Job[]) => {
+    context.stderr(`\r\x1b[2K${progress(jobs, started)}`);
+    shown = true;
+  };
+  try {
+    return await waitForJobs(store, context.clock, ids, { ...options, onPoll });
+  } finally {
+    // Ends the progress line, whichever way the wait ended.
+    if (shown) context.stderr("\n");
+  }
+}
+
+function progress(jobs: Job[], started: number): string {
   const counts = new Map<JobState, number>();
-  for (const state of states.values()) counts.set(state, (counts.get(state) ?? 0) + 1);
+  for (const { state } of jobs) counts.set(state, (counts.get(state) ?? 0) + 1);
   const parts = [...counts].map(([state, count]) => `${count} ${state}`).join(", ");
-  return `Waiting ${shortDuration(Date.now() - started)} for ${states.size} job(s): ${parts}`;
+  return `Waiting ${shortDuration(Date.now() - started)} for ${jobs.length} job(s): ${parts}`;
 }

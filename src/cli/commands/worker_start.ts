@@ -1,6 +1,7 @@
 import { dirname, join } from "node:path";
 import { errorMessage, QueuectlError, UsageError } from "../../errors.ts";
 import { validateQueueName } from "../../job_spec.ts";
+import { stateDirectory } from "../../store/mod.ts";
 import { hostId } from "../../worker/liveness.ts";
 import type { CommandContext, CommandDefinition } from "../command.ts";
 
@@ -141,9 +142,8 @@ function selfInvocation(): string[] {
   return [];
 }
 
-function defaultLogFile(context: CommandContext): string {
+/** Where a detached worker logs when given no --log-file (doctor checks the same place). */
+export function defaultLogFile(context: CommandContext): string {
   if (context.location.kind === "sqlite") return join(dirname(context.location.path), "worker.log");
-  const state = context.env("XDG_STATE_HOME") ??
-    join(context.env("HOME") ?? ".", ".local", "state");
-  return join(state, "queuectl", "worker.log");
+  return join(stateDirectory(context.env), "worker.log");
 }

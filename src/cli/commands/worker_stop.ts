@@ -37,9 +37,13 @@ without using up an attempt. Exits 124 if workers are still running after --time
     }
     const mode = args.values.now ? "now" : "drain";
     await store.workerRequestStop({ ids: workers.map((worker) => worker.id), mode });
-    for (const worker of workers) {
-      if (worker.host === host && await isSameProcessAlive(worker.pid, worker.pidStartTime)) {
-        Deno.kill(worker.pid, Deno.build.os === "windows" ? "SIGINT" : "SIGTERM");
+    // The signal only hastens what the stored request does at the next heartbeat. Windows has
+    // no signal to send another process (Deno.kill there only terminates it, at once).
+    if (Deno.build.os !== "windows") {
+      for (const worker of workers) {
+        if (worker.host === host && await isSameProcessAlive(worker.pid, worker.pidStartTime)) {
+          Deno.kill(worker.pid, "SIGTERM");
+        }
       }
     }
     context.stderr(

@@ -259,4 +259,10 @@ export const MIGRATIONS: readonly string[] = [
     END IF;
   END $$;
   `,
+  // 2: a job's own shell (NULL: the shell config when it runs). Adding a nullable column without
+  // a default changes only the catalog, not the rows. claim_job() returns jobs.*, so it returns
+  // the new column with no change of its own.
+  `
+  ALTER TABLE jobs ADD COLUMN shell text;
+  `,
 ];

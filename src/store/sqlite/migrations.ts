@@ -136,4 +136,9 @@ export const MIGRATIONS: readonly string[] = [
     value TEXT NOT NULL
   );
   `,
+  // 2: a job's own shell (NULL: the shell config when it runs). A new column at the end, NULL
+  // for every stored job: no table rewrite.
+  `
+  ALTER TABLE jobs ADD COLUMN shell TEXT;
+  `,
 ];

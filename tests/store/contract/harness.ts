@@ -52,6 +52,7 @@ export function newJob(id: string, overrides: Partial<NewJob> = {}): NewJob {
     env: null,
     after: [],
     uniqueKey: null,
+    shell: null,
     ...overrides,
   };
 }

@@ -49,6 +49,7 @@ export function jobsContract(test: ContractTest): void {
     assert.equal(a.cwd, null);
     assert.equal(a.env, null);
     assert.equal(a.uniqueKey, null);
+    assert.equal(a.shell, null);
     assert.equal(a.cancelRequestedAt, null);
     assert.equal(a.leaseOwner, null);
     assert.equal(a.leaseExpiresAt, null);
@@ -117,6 +118,29 @@ export function jobsContract(test: ContractTest): void {
       [finished?.priority, finished?.queue, finished?.backoffBase, finished?.cwd, finished?.env],
       [10, "deploy", 2.5, "/srv/app dir/ü", env],
     );
+  });
+
+  test("jobInsert() stores each job's shell (null: none of its own), and every read returns it", async ({ store }) => {
+    const shells = [
+      "bash",
+      "cmd",
+      "/usr/local/bin/fish",
+      "C:\\Program Files\\PowerShell\\7\\pwsh.exe",
+      null,
+    ];
+    const jobs = shells.map((shell, index) => newJob(`shell-${index}`, { shell }));
+    const results = await store.jobInsert({ jobs, now: T0 });
+    assert.deepEqual(results.map((result) => result.job.shell), shells);
+    for (const result of results) {
+      assert.deepEqual(await store.jobGet({ id: result.id }), result.job, result.id);
+    }
+    const listed = await store.jobList({ states: ["pending"] });
+    assert.deepEqual(listed.map((job) => job.shell), shells);
+    // A claim and a finish keep it: a retry runs in the same shell.
+    const claimed = await claim(store, "w1", T0);
+    assert.equal(claimed.shell, "bash");
+    assert.equal(await store.jobFinish(finishOf(claimed, T0 + 1, "failed", { runAt: T0 })), true);
+    assert.equal((await store.jobGet({ id: "shell-0" }))?.shell, "bash");
   });
 
   test("jobInsert() of a batch with an existing id throws ConflictError naming it and adds none", async ({ store }) => {

@@ -1,0 +1,151 @@
+#!/bin/sh
+# queuectl installer: downloads the release binary for this OS and CPU, checks its SHA-256
+# against the release's .sha256 file, and installs it.
+#
+#   curl -fsSL https://github.com/queuectl/queuectl/releases/latest/download/install.sh | sh
+#   sh install.sh --version 0.1.0
+#
+# Plain POSIX sh (dash, busybox, macOS's sh), since `| sh` runs whatever /bin/sh is.
+set -eu
+
+usage() {
+	cat <<'EOF'
+Install queuectl from a GitHub release.
+
+Usage: install.sh [--version X.Y.Z]
+
+Options:
+  --version X.Y.Z   install that release (default: the latest)
+  -h, --help        show this help
+
+Environment:
+  QUEUECTL_VERSION       the release to install, as --version (the flag wins)
+  QUEUECTL_INSTALL_DIR   where to put queuectl (default: $HOME/.local/bin)
+  QUEUECTL_REPO          the GitHub repository (default: queuectl/queuectl)
+  QUEUECTL_RELEASE_URL   the releases URL (default: https://github.com/$QUEUECTL_REPO/releases);
+                         assets are read from URL/latest/download/ or URL/download/vX.Y.Z/
+EOF
+}
+
+say() {
+	printf '%s\n' "$*"
+}
+
+die() {
+	printf 'queuectl install: %s\n' "$*" >&2
+	exit 1
+}
+
+# The Rust target triple of this machine, named as the release assets are.
+detect_target() {
+	os=$(uname -s)
+	arch=$(uname -m)
+	case "$os" in
+	Linux) os_part=unknown-linux-gnu ;;
+	Darwin)
+		os_part=apple-darwin
+		# A shell under Rosetta sees x86_64 on an Apple silicon Mac: take the native binary.
+		if [ "$arch" = x86_64 ] && [ "$(sysctl -n sysctl.proc_translated 2>/dev/null || true)" = 1 ]; then
+			arch=arm64
+		fi
+		;;
+	MINGW* | MSYS* | CYGWIN* | Windows_NT)
+		die "this script installs on Linux and macOS; on Windows, download queuectl-x86_64-pc-windows-msvc.zip from $releases"
+		;;
+	*) die "unsupported OS \"$os\": release binaries exist for Linux and macOS only" ;;
+	esac
+	case "$arch" in
+	x86_64 | amd64) arch_part=x86_64 ;;
+	aarch64 | arm64) arch_part=aarch64 ;;
+	*) die "unsupported CPU \"$arch\" on $os: release binaries exist for x86_64 and aarch64 (arm64) only" ;;
+	esac
+	printf '%s-%s\n' "$arch_part" "$os_part"
+}
+
+# download URL FILE: with curl (which also reads file:// URLs), else wget.
+download() {
+	if command -v curl >/dev/null 2>&1; then
+		curl -fsSL -o "$2" "$1" || die "cannot download $1"
+	elif command -v wget >/dev/null 2>&1; then
+		wget -q -O "$2" "$1" || die "cannot download $1"
+	else
+		die "neither curl nor wget is installed: install one of them and run this again"
+	fi
+}
+
+sha256_of() {
+	if command -v sha256sum >/dev/null 2>&1; then
+		sha256sum "$1" | cut -d ' ' -f 1
+	elif command -v shasum >/dev/null 2>&1; then
+		shasum -a 256 "$1" | cut -d ' ' -f 1
+	else
+		die "cannot verify the download: neither sha256sum nor shasum is installed"
+	fi
+}
+
+# verify FILE CHECKSUM_FILE: the first word of the .sha256 file must be FILE's SHA-256.
+verify() {
+	expected=$(cut -d ' ' -f 1 "$2" | head -n 1 | tr 'A-F' 'a-f')
+	actual=$(sha256_of "$1")
+	if [ "$expected" != "$actual" ]; then
+		die "checksum mismatch for $(basename "$1"): expected ${expected:-nothing}, got $actual; nothing was installed"
+	fi
+}
+
+main() {
+	version=${QUEUECTL_VERSION:-}
+	while [ $# -gt 0 ]; do
+		case "$1" in
+		--version)
+			[ $# -ge 2 ] || die "--version needs a value, such as --version 0.1.0"
+			version=$2
+			shift 2
+			;;
+		--version=*)
+			version=${1#--version=}
+			shift
+			;;
+		-h | --help)
+			usage
+			exit 0
+			;;
+		*) die "unknown argument \"$1\" (see --help)" ;;
+		esac
+	done
+	version=${version#v}
+	releases=${QUEUECTL_RELEASE_URL:-https://github.com/${QUEUECTL_REPO:-queuectl/queuectl}/releases}
+	releases=${releases%/}
+	target=$(detect_target)
+	asset=queuectl-$target.tar.gz
+	if [ -n "$version" ]; then
+		url=$releases/download/v$version/$asset
+	else
+		url=$releases/latest/download/$asset
+	fi
+	install_dir=${QUEUECTL_INSTALL_DIR:-${HOME:?HOME is not set: set QUEUECTL_INSTALL_DIR}/.local/bin}
+
+	work=$(mktemp -d 2>/dev/null || mktemp -d -t queuectl)
+	trap 'rm -rf "$work"' EXIT
+	trap 'exit 130' INT TERM
+	say "Downloading $url"
+	download "$url" "$work/$asset"
+	download "$url.sha256" "$work/$asset.sha256"
+	verify "$work/$asset" "$work/$asset.sha256"
+	tar -xzf "$work/$asset" -C "$work" queuectl || die "$asset holds no queuectl binary"
+
+	mkdir -p "$install_dir" || die "cannot create $install_dir"
+	# Copy beside the target, then rename: a running queuectl keeps its old file intact.
+	cp "$work/queuectl" "$install_dir/.queuectl.new" || die "cannot write to $install_dir"
+	chmod 755 "$install_dir/.queuectl.new"
+	mv -f "$install_dir/.queuectl.new" "$install_dir/queuectl"
+	say "Installed $("$install_dir/queuectl" --version 2>/dev/null || echo queuectl) to $install_dir/queuectl"
+	case ":$PATH:" in
+	*":$install_dir:"*) ;;
+	*)
+		say "$install_dir is not on your PATH: add it, for example in ~/.profile:"
+		say "  export PATH=\"$install_dir:\$PATH\""
+		;;
+	esac
+}
+
+main "$@"

@@ -1,0 +1,85 @@
+/**
+ * What a program passes to `Queue.enqueue`: a command line, or an object with the fields of the
+ * `queuectl enqueue` JSON form, checked by the same code (`jobSpecFromValue`), so the library
+ * accepts and refuses exactly what the CLI does.
+ *
+ * @module
+ */
+import { errorMessage, UsageError } from "../errors.ts";
+import { type JobSpec, jobSpecFromValue, validateCommand } from "../job_spec.ts";
+
+/**
+ * A job as the fields of the `queuectl enqueue` JSON form (snake_case, like every JSON shape
+ * of queuectl). Only `command` is required; a field left out, or `undefined`, takes its
+ * default. Checked at run time as the CLI checks JSON: unknown fields are refused too.
+ */
+export interface JobInput {
+  /** The command line the job runs. */
+  command: string;
+  /** 1–128 letters, digits, `.` `_` `:` `-`; unique. Default: generated (sorts by time). */
+  id?: string;
+  /** The queue's name. Default: `default`. */
+  queue?: string;
+  /** An integer from -1000000 to 1000000; higher runs first. Default: 0. */
+  priority?: number;
+  /** Failed runs allowed after the first before the job is dead (0–1000). Default: config. */
+  max_retries?: number;
+  /** Seconds before a run is killed (0 = none). Default: config `job_timeout`. */
+  timeout?: number;
+  /** The time before which it does not run: a `Date`, or ISO 8601 with a zone. */
+  run_at?: string | Date;
+  /** Or: how long to wait first, `"30s"`, `"5m"`, `"2h"`, or a number of seconds. */
+  delay?: string | number;
+  /** This job's backoff base (1–1000). Default: config `backoff_base`. */
+  backoff_base?: number;
+  /** The directory to run in; a relative one resolves against `Deno.cwd()`. Default: that. */
+  cwd?: string;
+  /** Variables added to the command's environment (no `QUEUECTL_` names). */
+  env?: Record<string, string>;
+  /** Ids of jobs (stored, or in the same batch) that must complete before this one runs. */
+  after?: string | readonly string[];
+  /** While an unfinished job holds this key, enqueueing another adds nothing. */
+  unique_key?: string;
+  /**
+   * The shell that runs `command`: `sh`, `bash`, `zsh`, `dash`, `ksh`, `fish`, `pwsh`,
+   * `powershell`, `cmd` or an absolute path. Default: config `shell` when the job runs.
+   */
+  shell?: string;
+}
+
+/** Checks one job given to the library; a `UsageError` names what is wrong. */
+export function jobSpecFromInput(input: string | JobInput): JobSpec {
+  if (typeof input === "string") return { command: validateCommand(input) };
+  return jobSpecFromValue(asJsonFields(input));
+}
+
+/** Checks a batch; a `UsageError` names the index of the first bad job. */
+export function jobSpecsFromInputs(inputs: readonly (string | JobInput)[]): JobSpec[] {
+  if (!Array.isArray(inputs)) {
+    throw new UsageError(`Invalid jobs: expected an array, got ${typeof inputs}`);
+  }
+  return inputs.map((input, index) => {
+    try {
+      return jobSpecFromInput(input);
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      throw new UsageError(`Job at index ${index}: ${errorMessage(error)}`);
+    }
+  });
+}
+
+/**
+ * The input as the JSON form would carry it: `undefined` fields dropped (TypeScript callers
+ * pass them for "not given"; JSON cannot) and a `Date` as its ISO text.
+ */
+function asJsonFields(input: JobInput): unknown {
+  if (typeof input !== "object" || input === null || Array.isArray(input)) return input;
+  const fields: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(input)) {
+    if (value === undefined) continue;
+    fields[key] = value instanceof Date && !Number.isNaN(value.getTime())
+      ? value.toISOString()
+      : value;
+  }
+  return fields;
+}

@@ -1,0 +1,316 @@
+/**
+ * `Queue`: the library's client. A program enqueues jobs, reads the queue's status and a job's
+ * details, and waits for jobs, on the same store and through the same code as the CLI, without
+ * spawning it. Every object it returns has the shape of the CLI's `--json` output.
+ *
+ * @module
+ */
+import { type Clock, systemClock } from "../clock.ts";
+import { enqueueJobs } from "../enqueue.ts";
+import { UsageError } from "../errors.ts";
+import { readJobDetail } from "../job_detail.ts";
+import { validateJobId } from "../job_spec.ts";
+import { readQueueStatus } from "../queue_status.ts";
+import { type JobInsertResult, openStore, resolveStoreLocation, type Store } from "../store/mod.ts";
+import { waitForJobs } from "../wait_for_jobs.ts";
+import { hostId } from "../worker/liveness.ts";
+import {
+  jobDetailToJson,
+  type JobInfoJson,
+  type JobJson,
+  jobToJson,
+  type StatusJson,
+  statusToJson,
+} from "../cli/render.ts";
+import { type JobInput, jobSpecFromInput, jobSpecsFromInputs } from "./job_input.ts";
+
+/** Where `Queue.open` finds the queue. */
+export interface QueueOptions {
+  /**
+   * A SQLite file path (created, with its directory, when missing) or a `postgres://` URL.
+   * Default: `$QUEUECTL_DB`, else `${XDG_DATA_HOME:-~/.local/share}/queuectl/queue.db`: the
+   * same database the CLI uses without `--db`.
+   */
+  db?: string;
+}
+
+/**
+ * A job as `Queue.enqueue` returns it: its JSON object (as `queuectl enqueue --json` prints
+ * it), and whether it was there already.
+ */
+export interface EnqueuedJob extends JobJson {
+  /**
+   * True when nothing was added because an unfinished job held the `unique_key`: this is that
+   * job.
+   */
+  existing: boolean;
+}
+
+/** How `Queue.wait` waits. */
+export interface WaitOptions {
+  /** Gives up after this many milliseconds, rejecting with `WaitTimeoutError`. Default: never. */
+  timeoutMs?: number;
+  /** Stops waiting: the promise rejects with `signal.reason`. */
+  signal?: AbortSignal;
+  /** How often to look at the jobs, in milliseconds (default 200). */
+  pollIntervalMs?: number;
+}
+
+/** The jobs `Queue.wait` waited for, every one finished. */
+export interface WaitResult {
+  /** True when every job completed (`queuectl wait` exits 0); false if any is dead or canceled. */
+  ok: boolean;
+  /** The jobs in their final states, in the order of the ids given (duplicates once). */
+  jobs: JobJson[];
+}
+
+/**
+ * A connection to a queuectl queue. Open one with `Queue.open`, and close it (or declare it
+ * with `await using`) when done. Methods throw the CLI's errors: `UsageError` (bad input),
+ * `NotFoundError`, `ConflictError`, `StoreUnavailableError`, `WaitTimeoutError`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Queue } from "./mod.ts";
+ *
+ * const dir = await Deno.makeTempDir();
+ * {
+ *   await using queue = await Queue.open({ db: `${dir}/queue.db` });
+ *   const job = await queue.enqueue({ command: "make test", queue: "ci", priority: 5 });
+ *   assert.equal(job.state, "pending");
+ *   assert.equal((await queue.status()).jobs.pending, 1);
+ * } // the queue is closed here
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export class Queue implements AsyncDisposable {
+  readonly #store: Store;
+  readonly #clock: Clock = systemClock;
+  #closed = false;
+
+  private constructor(store: Store) {
+    this.#store = store;
+  }
+
+  /**
+   * Opens the queue: `options.db`, else `$QUEUECTL_DB`, else the default path, exactly as the
+   * CLI resolves `--db`. Creates and migrates the database when needed. Throws `UsageError`
+   * for a location that is neither a path nor a `postgres://` URL, `StoreUnavailableError`
+   * when it cannot be opened or reached, or is not a queuectl database.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Queue } from "./mod.ts";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const queue = await Queue.open({ db: `${dir}/queue.db` });
+   * assert.equal(queue.location, `${dir}/queue.db`);
+   * await queue.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  static async open(options: QueueOptions = {}): Promise<Queue> {
+    return new Queue(await openStore(resolveStoreLocation(options.db)));
+  }
+
+  /** Where the queue lives: the SQLite path, or the URL with its password masked. */
+  get location(): string {
+    return this.#store.location;
+  }
+
+  /**
+   * Adds one job and wakes idle workers, as `queuectl enqueue` does. `job` is a shell command
+   * line, or the fields of the enqueue JSON form. The job is on disk when this resolves.
+   * Throws `UsageError` for a bad field, `ConflictError` when the id is taken or a parent in
+   * `after` is dead or canceled, `NotFoundError` when a parent does not exist; nothing is
+   * added then. When an unfinished job holds its `unique_key`, that job is returned with
+   * `existing: true` and nothing is added.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Queue } from "./mod.ts";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const queue = await Queue.open({ db: `${dir}/queue.db` });
+   * const build = await queue.enqueue("make");
+   * const test = await queue.enqueue({ command: "make test", after: [build.id], delay: "5m" });
+   * assert.equal(test.state, "blocked");
+   *
+   * const first = await queue.enqueue({ command: "./reindex.sh", unique_key: "reindex" });
+   * const second = await queue.enqueue({ command: "./reindex.sh", unique_key: "reindex" });
+   * assert.ok(second.existing);
+   * assert.equal(second.id, first.id);
+   * await queue.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  async enqueue(job: string | JobInput): Promise<EnqueuedJob> {
+    const spec = jobSpecFromInput(job);
+    const [result] = await enqueueJobs(this.#open(), this.#clock, [spec], { cwd: Deno.cwd() });
+    return enqueuedJob(result);
+  }
+
+  /**
+   * Adds every job in one transaction, all or none, as `queuectl enqueue --file` does; the
+   * results are in the order given. Jobs may wait on jobs of the same batch (`after`). Throws
+   * as `enqueue` does (a `UsageError` names the index of the bad job) and then adds nothing.
+   * An empty list adds nothing and resolves with an empty list.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Queue, UsageError } from "./mod.ts";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const queue = await Queue.open({ db: `${dir}/queue.db` });
+   * const jobs = await queue.enqueueMany([
+   *   { id: "fetch", command: "./fetch.sh" },
+   *   { id: "import", command: "./import.sh", after: ["fetch"] },
+   * ]);
+   * assert.deepEqual(jobs.map((job) => job.state), ["pending", "blocked"]);
+   * await assert.rejects(
+   *   queue.enqueueMany(["./a.sh", { command: "./b.sh", priority: 1.5 }]),
+   *   UsageError, // "Job at index 1: Invalid priority: …", and "./a.sh" is not added either
+   * );
+   * await queue.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  async enqueueMany(jobs: readonly (string | JobInput)[]): Promise<EnqueuedJob[]> {
+    const specs = jobSpecsFromInputs(jobs);
+    if (specs.length === 0) return [];
+    const results = await enqueueJobs(this.#open(), this.#clock, specs, { cwd: Deno.cwd() });
+    return results.map(enqueuedJob);
+  }
+
+  /**
+   * How many jobs are in each state, and the live worker processes: what
+   * `queuectl status --json` prints.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Queue } from "./mod.ts";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const queue = await Queue.open({ db: `${dir}/queue.db` });
+   * await queue.enqueue("true");
+   * const status = await queue.status();
+   * assert.equal(status.jobs.pending, 1);
+   * assert.deepEqual(status.workers, []);
+   * await queue.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  async status(): Promise<StatusJson> {
+    const status = await readQueueStatus(this.#open(), { now: this.#clock.now(), host: hostId() });
+    return statusToJson(status);
+  }
+
+  /**
+   * One job with its runs (their exit codes and output), parents and children: what
+   * `queuectl info ID --json` prints; `undefined` when there is no job with that id (so a
+   * lookup is not an error; `wait` throws `NotFoundError` instead). Throws `UsageError` for a
+   * string that cannot be a job id.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Queue } from "./mod.ts";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const queue = await Queue.open({ db: `${dir}/queue.db` });
+   * await queue.enqueue({ id: "report", command: "./report.sh" });
+   * const job = await queue.job("report");
+   * assert.equal(job?.state, "pending");
+   * assert.deepEqual(job?.runs, []);
+   * assert.equal(await queue.job("no-such-job"), undefined);
+   * await queue.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  async job(id: string): Promise<JobInfoJson | undefined> {
+    const detail = await readJobDetail(this.#open(), validateJobId(id));
+    return detail && jobDetailToJson(detail);
+  }
+
+  /**
+   * Resolves once every job is finished (completed, dead or canceled), as `queuectl wait`
+   * does; `ok` is true when all completed. Rejects with `NotFoundError` for an unknown id,
+   * `WaitTimeoutError` when `timeoutMs` passes first, and `signal.reason` when `signal` aborts
+   * (an `AbortSignal.timeout` rejects with its `TimeoutError` `DOMException`). An empty list
+   * resolves at once, with `ok: true`.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Queue, WaitTimeoutError } from "./mod.ts";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const queue = await Queue.open({ db: `${dir}/queue.db` });
+   * const job = await queue.enqueue("make test");
+   * try {
+   *   const { ok, jobs } = await queue.wait(job.id, { timeoutMs: 100 });
+   *   console.log(ok ? "passed" : `ended ${jobs[0].state}: ${jobs[0].last_error}`);
+   * } catch (error) {
+   *   // No worker serves this new database, so the job is still pending.
+   *   if (!(error instanceof WaitTimeoutError)) throw error;
+   *   assert.deepEqual(error.unfinished, [{ id: job.id, state: "pending" }]);
+   * }
+   * await queue.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  async wait(ids: string | readonly string[], options: WaitOptions = {}): Promise<WaitResult> {
+    const unique = [...new Set(typeof ids === "string" ? [ids] : ids)].map(validateJobId);
+    const jobs = await waitForJobs(this.#open(), this.#clock, unique, {
+      timeoutMs: checkMs(options.timeoutMs, "timeoutMs", 0, Infinity),
+      pollMs: checkMs(options.pollIntervalMs, "pollIntervalMs", 1, MAX_TIMER_MS),
+      signal: options.signal,
+    });
+    return { ok: jobs.every((job) => job.state === "completed"), jobs: jobs.map(jobToJson) };
+  }
+
+  /** Closes the connection; later calls of other methods throw. Closing twice is harmless. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#store.close();
+  }
+
+  /** Closes the queue at the end of an `await using` block. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** The store, unless the queue was closed (a bug in the caller, so a plain `Error`). */
+  #open(): Store {
+    if (this.#closed) throw new Error(`The queue at ${this.location} is closed`);
+    return this.#store;
+  }
+}
+
+/** The longest delay `setTimeout` takes as it is (longer ones fire at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Checks a number of milliseconds a caller gave. */
+function checkMs(
+  value: number | undefined,
+  name: string,
+  min: number,
+  max: number,
+): number | undefined {
+  if (value === undefined || (typeof value === "number" && value >= min && value <= max)) {
+    return value;
+  }
+  throw new UsageError(
+    `Invalid ${name}: expected milliseconds from ${min} to ${max}, got ${String(value)}`,
+  );
+}
+
+function enqueuedJob(result: JobInsertResult): EnqueuedJob {
+  return { ...jobToJson(result.job), existing: result.existing };
+}

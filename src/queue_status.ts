@@ -1,0 +1,31 @@
+/**
+ * The queue at a glance: how many jobs are in each state and which worker processes are alive.
+ * What `queuectl status` shows and the library's `Queue.status` returns.
+ *
+ * @module
+ */
+import { configFromOverrides } from "./config.ts";
+import type { JobState } from "./job.ts";
+import type { Store, WorkerProcessWithJobs } from "./store/mod.ts";
+import { liveWorkers } from "./worker/liveness.ts";
+
+/** Job counts per state and the live worker processes. */
+export interface QueueStatus {
+  /** Every state, zero when no job is in it. */
+  counts: Record<JobState, number>;
+  workers: WorkerProcessWithJobs[];
+}
+
+/**
+ * Reads the counts and the workers alive as of `now`, as seen from `host` (whose workers are
+ * checked by pid, others by heartbeat: see `liveWorkers`).
+ */
+export async function readQueueStatus(
+  store: Store,
+  here: { now: number; host: string },
+): Promise<QueueStatus> {
+  const config = configFromOverrides(await store.configOverrides());
+  const counts = await store.jobCountByState();
+  const workers = await liveWorkers(await store.workerList(), { ...here, config });
+  return { counts, workers };
+}

@@ -1,0 +1,63 @@
+/**
+ * Waiting until jobs are finished (completed, dead or canceled): the one polling loop behind
+ * `queuectl wait` and the library's `Queue.wait`, so both give up, fail and report alike.
+ *
+ * @module
+ */
+import type { Clock } from "./clock.ts";
+import { NotFoundError, WaitTimeoutError } from "./errors.ts";
+import { FINAL_STATES, type Job } from "./job.ts";
+import type { Store } from "./store/mod.ts";
+
+/** How long and how often `waitForJobs` looks. */
+export interface WaitForJobsOptions {
+  /** Gives up with `WaitTimeoutError` after this long; default: never. */
+  timeoutMs?: number;
+  /** How long between looks at the jobs (default 200 ms). */
+  pollMs?: number;
+  /** Stops waiting, rejecting with `signal.reason`. */
+  signal?: AbortSignal;
+  /** Called with the jobs as they are at every look (the CLI's progress line). */
+  onPoll?(jobs: Job[]): void;
+}
+
+/** How long between looks when the caller does not say. */
+export const DEFAULT_WAIT_POLL_MS = 200;
+
+/**
+ * Resolves with the jobs, in the order of `ids`, once every one is in a final state. Throws
+ * `NotFoundError` for an id with no job (at any look: a job may be purged meanwhile),
+ * `WaitTimeoutError` when `timeoutMs` passes first, and `signal.reason` when it is aborted.
+ * The jobs are looked at once more after the timeout passed, so a zero timeout looks once.
+ */
+export async function waitForJobs(
+  store: Store,
+  clock: Clock,
+  ids: readonly string[],
+  options: WaitForJobsOptions = {},
+): Promise<Job[]> {
+  const { timeoutMs = Infinity, pollMs = DEFAULT_WAIT_POLL_MS, signal } = options;
+  const deadline = clock.now() + timeoutMs;
+  for (;;) {
+    signal?.throwIfAborted();
+    const jobs = await readJobs(store, ids);
+    options.onPoll?.(jobs);
+    const unfinished = jobs.filter((job) => !FINAL_STATES.includes(job.state));
+    if (unfinished.length === 0) return jobs;
+    const left = deadline - clock.now();
+    if (left <= 0) {
+      throw new WaitTimeoutError(timeoutMs, unfinished.map(({ id, state }) => ({ id, state })));
+    }
+    await clock.sleep(Math.min(pollMs, left), signal);
+  }
+}
+
+async function readJobs(store: Store, ids: readonly string[]): Promise<Job[]> {
+  const jobs: Job[] = [];
+  for (const id of ids) {
+    const job = await store.jobGet({ id });
+    if (!job) throw new NotFoundError(`No job with id "${id}"`);
+    jobs.push(job);
+  }
+  return jobs;
+}
