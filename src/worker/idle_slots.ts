@@ -1,44 +1,68 @@
 /**
  * The idle slots of one worker thread, and their wake-ups. A wake-up goes to one idle slot, not
  * all: a single new job then costs one claim per thread instead of one per slot, and a slot that
- * does find work passes the wake-up on (see web_worker.ts), so a burst still fans out.
+ * does find work passes the wake-up on (see web_worker.ts), so a burst still fans out. For the
+ * same reason only the longest-waiting slot polls: the others wait for it to pass work on.
  *
  * @module
  */
 
-/** Idle slots waiting for a timeout or a wake-up, whichever comes first. */
+interface Waiter {
+  ms: number;
+  finish: () => void;
+  timer?: ReturnType<typeof setTimeout>;
+}
+
+/** Idle slots waiting for a wake-up, the first of them also for its timeout. */
 export class IdleSlots {
-  readonly #waiting: (() => void)[] = [];
+  readonly #waiting: Waiter[] = [];
   #pending = false;
 
-  /** Waits up to `ms`; returns at once if a wake-up arrived while no slot was idle. */
+  /**
+   * Waits for a wake-up, or up to `ms` once this slot is the longest waiting; returns at once if
+   * a wake-up arrived while no slot was idle.
+   */
   wait(ms: number): Promise<void> {
     if (this.#pending) {
       this.#pending = false;
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      const finish = () => {
-        clearTimeout(timer);
-        const index = this.#waiting.indexOf(finish);
-        if (index !== -1) this.#waiting.splice(index, 1);
-        resolve();
+      const waiter: Waiter = {
+        ms,
+        finish: () => {
+          clearTimeout(waiter.timer);
+          const index = this.#waiting.indexOf(waiter);
+          if (index !== -1) this.#waiting.splice(index, 1);
+          if (index === 0) this.#startHeadTimer();
+          resolve();
+        },
       };
-      const timer = setTimeout(finish, ms);
-      this.#waiting.push(finish);
+      this.#waiting.push(waiter);
+      if (this.#waiting.length === 1) this.#startHeadTimer();
     });
   }
 
   /** Ends the longest wait, or the next one if no slot is idle now. */
   wakeOne(): void {
     const first = this.#waiting[0];
-    if (first) first();
+    if (first) first.finish();
     else this.#pending = true;
   }
 
   /** Ends every wait (drain, stop). */
   wakeAll(): void {
-    for (const finish of [...this.#waiting]) finish();
+    for (const waiter of [...this.#waiting]) waiter.finish();
     this.#pending = true;
+  }
+
+  /** How many slots wait now. */
+  get idleCount(): number {
+    return this.#waiting.length;
+  }
+
+  #startHeadTimer(): void {
+    const head = this.#waiting[0];
+    if (head && head.timer === undefined) head.timer = setTimeout(head.finish, head.ms);
   }
 }

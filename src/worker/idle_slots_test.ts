@@ -36,3 +36,16 @@ Deno.test("a wait ends by itself after its time", async () => {
   await idle.wait(10);
   idle.wakeOne(); // Nobody waits: kept for later, and no timer is left behind.
 });
+
+Deno.test("only the longest-waiting slot times out; the next one takes over its polling", async () => {
+  const idle = new IdleSlots();
+  const ended: string[] = [];
+  const first = idle.wait(20).then(() => ended.push("first"));
+  const second = idle.wait(20).then(() => ended.push("second"));
+  await first;
+  assert.deepEqual(ended, ["first"]);
+  assert.equal(idle.idleCount, 1);
+  await second; // Its own timer started once it was first in line.
+  assert.deepEqual(ended, ["first", "second"]);
+  assert.equal(idle.idleCount, 0);
+});
