@@ -33,12 +33,15 @@ interface Drained {
   cpuMs: number;
 }
 
-/** `xargs -P4`, with the CPU time of everything it ran (the shell's `times`). */
-async function xargs(jobs: number): Promise<Drained> {
+/**
+ * `xargs -P4`, with the CPU time of everything it ran (the shell's `times`). With `setsid`, each
+ * `sh` leads a session of its own, the isolation queuectl gives every job (one exec more).
+ */
+async function xargs(jobs: number, via: "" | "setsid " = ""): Promise<Drained> {
   const start = performance.now();
   const output = await commandOutput("sh", [
     "-c",
-    `seq ${jobs} | xargs -P4 -I{} sh -c true; times`,
+    `seq ${jobs} | xargs -P4 -I{} ${via}sh -c true; times`,
   ]);
   const ms = performance.now() - start;
   // `times`: the shell's user and system time, then its children's ("0m0.730000s 0m0.320000s").
@@ -98,6 +101,7 @@ export async function benchDrain(ctx: BenchContext, kind: "sqlite" | "postgres")
   ctx.log(`drain (${label}): ${jobs} jobs; xargs, queuectl, ${peerName}, xargs`);
   const xargsBefore = await xargs(jobs);
   const queuectl = await drainQueuectl(db, jobs, file);
+  const xargsSetsid = await hasSetsid() ? await xargs(jobs, "setsid ") : undefined;
   let peerResult: { jobs: number; ms: number; version?: string } | undefined;
   let peerError: string | undefined;
   if (peer.ok) {
@@ -168,4 +172,29 @@ export async function benchDrain(ctx: BenchContext, kind: "sqlite" | "postgres")
       raw,
     };
   ctx.record(`drain_${kind}_vs_${peerKey}`, peerRow);
+  if (xargsSetsid) {
+    const setsidRate = perSecond(jobs, xargsSetsid.ms);
+    ctx.record(`drain_${kind}_vs_xargs_setsid`, {
+      title: `drain (${label}) vs xargs + setsid`,
+      value: rate,
+      unit: "jobs/s",
+      baseline: { name: "xargs -P4 setsid", value: setsidRate, unit: "jobs/s" },
+      ratio: rate / setsidRate,
+      target: "-",
+      met: null,
+      status: "measured",
+      note: `each job in a session of its own, as queuectl runs it; CPU per job ${
+        round(xargsSetsid.cpuMs / jobs, 2)
+      } ms`,
+      raw: { ...raw, xargs_setsid_ms: round(xargsSetsid.ms) },
+    });
+  }
+}
+
+async function hasSetsid(): Promise<boolean> {
+  try {
+    return (await new Deno.Command("setsid", { args: ["true"] }).output()).success;
+  } catch {
+    return false;
+  }
 }

@@ -97,6 +97,12 @@ export function drainSvg(metrics: Record<string, Metric>, subtitle: string): str
       detail: xargs.length > 1 ? "mean of both runs" : undefined,
     },
     {
+      label: "xargs -P4 setsid (same isolation)",
+      value: metrics.drain_sqlite_vs_xargs_setsid?.baseline?.value ?? null,
+      color: "#9ca3af",
+      missing: "not run (no setsid)",
+    },
+    {
       label: "task-spooler (tsp -S 4)",
       value: numberAt(tsp, "tsp_jobs_per_s"),
       color: "#d97706",
