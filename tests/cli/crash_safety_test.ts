@@ -582,8 +582,10 @@ async function stress(perEnqueuer: number): Promise<void> {
   }
 }
 
-onEveryStore.test("4 concurrent enqueuers and 2 worker processes run 1000 jobs exactly once, without lock errors", async () => {
-  await stress(250);
+// 400 CLI calls race the workers (each call is a whole process start: ~0.1 s of CPU, more on
+// PostgreSQL, which connects each time); QUEUECTL_STRESS_BIG=1 runs 10000.
+onEveryStore.test("4 concurrent enqueuers and 2 worker processes run 400 jobs exactly once, without lock errors", async () => {
+  await stress(100);
 });
 
 Deno.test({
