@@ -116,3 +116,30 @@ export function formatTable(metrics: Record<string, Metric>): string {
   }
   return lines.join("\n");
 }
+
+/** The results as a Markdown table (for the README), with the notes as a list after it. */
+export function formatMarkdown(metrics: Record<string, Metric>): string {
+  const escape = (text: string) => text.replaceAll("|", "\\|");
+  const lines = [
+    "| metric | result | baseline (same run) | ratio | target | met |",
+    "| --- | --- | --- | --- | --- | --- |",
+  ];
+  for (const metric of Object.values(metrics)) {
+    const baseline = metric.baseline
+      ? `${metric.baseline.name}: ${cell(metric.baseline.value, metric.baseline.unit)}`
+      : "-";
+    const ratio = metric.ratio === undefined || metric.ratio === null
+      ? "-"
+      : `${cell(metric.ratio)}×`;
+    const row = [
+      metric.title,
+      cell(metric.value, metric.unit),
+      baseline,
+      ratio,
+      metric.target,
+      metCell(metric),
+    ];
+    lines.push(`| ${row.map(escape).join(" | ")} |`);
+  }
+  return lines.join("\n");
+}

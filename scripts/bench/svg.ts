@@ -97,10 +97,11 @@ export function drainSvg(metrics: Record<string, Metric>, subtitle: string): str
       detail: xargs.length > 1 ? "mean of both runs" : undefined,
     },
     {
-      label: "xargs -P4 setsid (same isolation)",
+      label: "xargs -P4 setsid",
       value: metrics.drain_sqlite_vs_xargs_setsid?.baseline?.value ?? null,
       color: "#9ca3af",
       missing: "not run (no setsid)",
+      detail: "each job in its own session",
     },
     {
       label: "task-spooler (tsp -S 4)",
