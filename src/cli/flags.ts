@@ -1,6 +1,7 @@
 /** Reading the flag values and trailing arguments that several commands share. */
 import { UsageError } from "../errors.ts";
-import { validateCommand, validateEnv } from "../job_spec.ts";
+import type { OptionSpec } from "./command.ts";
+import { validateCommand, validateEnv, validateQueueName } from "../job_spec.ts";
 import { defaultShell, shellFamily } from "../shell.ts";
 import { commandLineFor } from "../shell_quote.ts";
 
@@ -33,4 +34,37 @@ export function commandFromRest(rest: string[], shell: string = defaultShell()):
   return validateCommand(
     rest.length === 1 ? rest[0] : commandLineFor(shellFamily(shell), rest),
   );
+}
+
+/** The options that say what a worker process runs: `worker start` and `service install`. */
+export const WORKER_OPTIONS: Record<"count" | "queue", OptionSpec> = {
+  count: {
+    type: "string",
+    short: "c",
+    valueName: "N",
+    description: "jobs run at once (default 1)",
+  },
+  queue: {
+    type: "string",
+    valueName: "NAMES",
+    description: "serve only these queues (comma-separated; default: all)",
+  },
+};
+
+/** Parses `--queue a,b`; undefined (all queues) when not given. */
+export function parseQueues(text: string | undefined, flag = "--queue"): string[] | undefined {
+  if (text === undefined) return undefined;
+  return text.split(",").map((name) => validateQueueName(name.trim(), flag));
+}
+
+/** Parses a worker's `--count`: 1 when not given. */
+export function parseCount(text: string | undefined): number {
+  if (text === undefined) return 1;
+  const count = Number(text);
+  if (text.trim() === "" || !Number.isInteger(count) || count < 1 || count > 256) {
+    throw new UsageError(
+      `Invalid --count ${JSON.stringify(text)}: expected an integer from 1 to 256`,
+    );
+  }
+  return count;
 }

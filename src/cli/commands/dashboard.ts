@@ -1,7 +1,7 @@
 import { errorMessage, QueuectlError, UsageError } from "../../errors.ts";
 import { hostId } from "../../worker/liveness.ts";
 import type { CommandContext, CommandDefinition } from "../command.ts";
-import { parseQueues } from "./worker_start.ts";
+import { parseQueues } from "../flags.ts";
 
 /** `queuectl dashboard`: the web dashboard, JSON API and Prometheus metrics. */
 export const dashboardCommand: CommandDefinition = {

@@ -2,7 +2,7 @@ import { UsageError } from "../../errors.ts";
 import { parseDuration } from "../../duration.ts";
 import { JOB_STATES, type JobState } from "../../job.ts";
 import { parseRunAt } from "../../job_spec.ts";
-import { parseQueues } from "./worker_start.ts";
+import { parseQueues } from "../flags.ts";
 import type { CommandDefinition } from "../command.ts";
 import { jobTable, jobToJson, json } from "../render.ts";
 

@@ -27,8 +27,8 @@ import {
   writeServiceFile,
 } from "../../service/mod.ts";
 import { displayLocation, peekStore } from "../../store/mod.ts";
+import { parseCount, parseQueues, WORKER_OPTIONS } from "../flags.ts";
 import type { CommandContext, CommandDefinition, ParsedArgs } from "../command.ts";
-import { parseQueues } from "./worker_start.ts";
 
 /** `queuectl service install`. */
 export const serviceInstallCommand: CommandDefinition = {
@@ -64,17 +64,7 @@ jobs, limits) go in "systemctl [--user] edit queuectl".`,
   options: {
     user: { type: "boolean", description: "install for this user (default)" },
     system: { type: "boolean", description: "install for the whole system (needs root)" },
-    count: {
-      type: "string",
-      short: "c",
-      valueName: "N",
-      description: "jobs run at once (default 1)",
-    },
-    queue: {
-      type: "string",
-      valueName: "NAMES",
-      description: "serve only these queues (comma-separated; default: all)",
-    },
+    ...WORKER_OPTIONS,
     name: {
       type: "string",
       valueName: "NAME",
@@ -194,18 +184,6 @@ function parseInstallOptions(args: ParsedArgs): InstallOptions {
     now: values.now === true,
     dryRun: values["dry-run"] === true,
   };
-}
-
-/** As `worker start --count` takes it (the unit passes it on). */
-function parseCount(text: string | undefined): number {
-  if (text === undefined) return 1;
-  const count = Number(text);
-  if (text.trim() === "" || !Number.isInteger(count) || count < 1 || count > 256) {
-    throw new UsageError(
-      `Invalid --count ${JSON.stringify(text)}: expected an integer from 1 to 256`,
-    );
-  }
-  return count;
 }
 
 function parseStopTimeout(text: string | undefined): StopTimeout | undefined {

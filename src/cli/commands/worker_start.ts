@@ -1,8 +1,8 @@
 import { dirname, join } from "node:path";
 import { errorMessage, QueuectlError, UsageError } from "../../errors.ts";
-import { validateQueueName } from "../../job_spec.ts";
 import { stateDirectory } from "../../store/mod.ts";
 import { hostId } from "../../worker/liveness.ts";
+import { parseCount, parseQueues, WORKER_OPTIONS } from "../flags.ts";
 import type { CommandContext, CommandDefinition } from "../command.ts";
 
 /** `queuectl worker start`: run N workers in this process (or detached in the background). */
@@ -17,17 +17,7 @@ stops at once and puts the running jobs back in the queue. With --detach it star
 background, prints the worker id and returns; its log goes to --log-file (default: worker.log
 beside the database).`,
   options: {
-    count: {
-      type: "string",
-      short: "c",
-      valueName: "N",
-      description: "jobs run at once (default 1)",
-    },
-    queue: {
-      type: "string",
-      valueName: "NAMES",
-      description: "serve only these queues (comma-separated; default: all)",
-    },
+    ...WORKER_OPTIONS,
     detach: {
       type: "boolean",
       short: "d",
@@ -69,23 +59,6 @@ beside the database).`,
     });
   },
 };
-
-/** Parses `--queue a,b`; undefined (all queues) when not given. */
-export function parseQueues(text: string | undefined, flag = "--queue"): string[] | undefined {
-  if (text === undefined) return undefined;
-  return text.split(",").map((name) => validateQueueName(name.trim(), flag));
-}
-
-function parseCount(text: string | undefined): number {
-  if (text === undefined) return 1;
-  const count = Number(text);
-  if (text.trim() === "" || !Number.isInteger(count) || count < 1 || count > 256) {
-    throw new UsageError(
-      `Invalid --count ${JSON.stringify(text)}: expected an integer from 1 to 256`,
-    );
-  }
-  return count;
-}
 
 /** Starts `worker start` again as a background process and waits until it has registered. */
 async function startDetached(
