@@ -222,7 +222,7 @@ inBrowser.test("browser: commands and output that look like HTML are shown as te
     const html = "<img src=x onerror=alert(1)>";
     const printed = "<img src=x onerror=alert(2)>";
     const printedErr = "<script>alert(3)</script>";
-    await enqueue(sandbox, ["--id", "xss-1", "--max-retries", "0", "--", html]);
+    await enqueue(sandbox, ["--id", "xss-1", "--max-retries", "0", "--shell", "bash", "--", html]);
     await enqueue(sandbox, [
       "--id",
       "xss-2",
@@ -255,11 +255,13 @@ inBrowser.test("browser: commands and output that look like HTML are shown as te
         await open(page, dashboard.base, "#/jobs/xss-1");
         await page.locator('#job-state[data-state="dead"]').waitFor();
         assert.equal(await textOf(page, 'dd[data-field="command"]'), html);
+        assert.equal(await textOf(page, 'dd[data-field="shell"]'), "bash");
         assert.equal(await page.getByText(html, { exact: true }).first().isVisible(), true);
         await noMarkup("the job's page");
 
         await open(page, dashboard.base, "#/jobs/xss-2");
         await page.locator('#job-state[data-state="completed"]').waitFor();
+        assert.equal(await textOf(page, 'dd[data-field="shell"]'), "config");
         await page.locator(".run-output pre.stdout").first().waitFor({ state: "attached" });
         assert.deepEqual(await page.locator(".run-output pre.stdout").allTextContents(), [
           `${printed}\n`,

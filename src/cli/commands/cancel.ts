@@ -25,8 +25,9 @@ export const cancelCommand: CommandDefinition = {
   usage: ["cancel ID..."],
   description: `
 A canceled job never runs again ("canceled" is a final state). A running job's process group gets
-SIGTERM, then SIGKILL after kill_grace; cancel waits for that and says how each job ended. Every
-id must exist and not be finished already, or nothing is canceled.`,
+SIGTERM, then SIGKILL after kill_grace (Windows: taskkill /T /F at once); cancel waits for that
+and says how each job ended. Every id must exist and not be finished already, or nothing is
+canceled.`,
   options: {},
   async run(context, args) {
     if (args.positionals.length === 0) throw new UsageError("Missing job id: give one or more ids");

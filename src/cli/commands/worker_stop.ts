@@ -14,8 +14,9 @@ export const workerStopCommand: CommandDefinition = {
   usage: ["worker stop [--now] [--timeout SECONDS]"],
   description: `
 Gracefully: running jobs finish and are recorded, no new job starts. With --now, running jobs
-are terminated (process group SIGTERM, then SIGKILL after kill_grace) and go back to the queue
-without using up an attempt. Exits 124 if workers are still running after --timeout.`,
+are terminated (process group SIGTERM, then SIGKILL after kill_grace; Windows: taskkill /T /F)
+and go back to the queue without using up an attempt. On Windows a worker sees the request at
+its next heartbeat. Exits 124 if workers are still running after --timeout.`,
   options: {
     now: { type: "boolean", description: "stop at once; running jobs go back to the queue" },
     timeout: {

@@ -1047,6 +1047,7 @@ const SOURCE = String.raw`"use strict";
             ? muted("config")
             : String(j.backoff_base),
         ],
+        ["shell", j.shell ? h("span", { class: "mono" }, j.shell) : muted("config")],
         ["cwd", j.cwd ? h("span", { class: "mono" }, j.cwd) : muted("worker's")],
         [
           "env",
