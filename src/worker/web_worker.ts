@@ -120,7 +120,7 @@ async function runSlot(
       failing = true;
     }
     // A slot that found work passes the wake-up on: more may be waiting for its idle siblings.
-    if (ran) idle.wakeOne();
+    if (ran && idle.idleCount > 0) idle.wakeOne();
     else if (mode === "running") await idle.wait(await idleTime(store, start.queues));
   }
 }
