@@ -9,9 +9,10 @@
 import { VERSION } from "../version.ts";
 import {
   type CompletionNode,
-  type CompletionOption,
   type CompletionTree,
   optionWords,
+  singleQuote as quote,
+  valueCases,
 } from "./tree.ts";
 
 /** The script for `tree`. */
@@ -125,22 +126,7 @@ function caseLines(
 
 /** `    'worker start --count'|'worker start -c') echo any ;;` for every option with a value. */
 function valueLines(nodes: CompletionNode[]): string {
-  const lines: string[] = [];
-  for (const node of nodes) {
-    for (const option of node.options.filter((option) => option.value !== undefined)) {
-      const patterns = optionWords(option).map((word) => quote(`${node.path.join(" ")} ${word}`));
-      lines.push(`    ${patterns.join("|")}) echo ${quote(valueText(option))} ;;`);
-    }
-  }
-  return lines.join("\n");
-}
-
-function valueText(option: CompletionOption): string {
-  const value = option.value!;
-  return value.kind === "word" ? `word:${value.words.join(" ")}` : value.kind;
-}
-
-/** A word in single quotes for bash. */
-function quote(text: string): string {
-  return `'${text.replaceAll("'", `'\\''`)}'`;
+  return valueCases(nodes)
+    .map(({ patterns, value }) => `    ${patterns.map(quote).join("|")}) echo ${quote(value)} ;;`)
+    .join("\n");
 }

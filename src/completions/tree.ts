@@ -95,6 +95,27 @@ export function optionWords(option: CompletionOption): string[] {
   return option.short ? [`--${option.long}`, `-${option.short}`] : [`--${option.long}`];
 }
 
+/**
+ * One case per option that takes a value: the `PATH WORD` patterns it is typed as (e.g.
+ * `worker start --count`, `worker start -c`) and what its value is, as the bash and zsh scripts'
+ * `_queuectl_value` answers it: `file`, `directory`, `word:LIST` or `any`.
+ */
+export function valueCases(nodes: CompletionNode[]): { patterns: string[]; value: string }[] {
+  return nodes.flatMap((node) =>
+    node.options.filter((option) => option.value !== undefined).map((option) => ({
+      patterns: optionWords(option).map((word) => `${node.path.join(" ")} ${word}`),
+      value: option.value!.kind === "word"
+        ? `word:${option.value!.words.join(" ")}`
+        : option.value!.kind,
+    }))
+  );
+}
+
+/** A word in single quotes for a POSIX-style shell (bash, zsh). */
+export function singleQuote(text: string): string {
+  return `'${text.replaceAll("'", `'\\''`)}'`;
+}
+
 function toCompletionOptions(options: Record<string, OptionSpec>): CompletionOption[] {
   return Object.entries(options).map(([long, spec]) => ({
     long,

@@ -6,7 +6,13 @@
  * @module
  */
 import { VERSION } from "../version.ts";
-import { type CompletionNode, type CompletionTree, optionWords } from "./tree.ts";
+import {
+  type CompletionNode,
+  type CompletionTree,
+  optionWords,
+  singleQuote as quote,
+  valueCases,
+} from "./tree.ts";
 
 /** The script for `tree`. */
 export function zshScript(tree: CompletionTree): string {
@@ -135,25 +141,13 @@ function describedLines(
 }
 
 function valueLines(nodes: CompletionNode[]): string {
-  const lines: string[] = [];
-  for (const node of nodes) {
-    for (const option of node.options) {
-      if (!option.value) continue;
-      const patterns = optionWords(option).map((word) => quote(`${node.path.join(" ")} ${word}`));
-      const value = option.value.kind === "word"
-        ? `word:${option.value.words.join(" ")}`
-        : option.value.kind;
-      lines.push(`    (${patterns.join("|")}) print -r -- ${quote(value)} ;;`);
-    }
-  }
-  return lines.join("\n");
+  return valueCases(nodes)
+    .map(({ patterns, value }) =>
+      `    (${patterns.map(quote).join("|")}) print -r -- ${quote(value)} ;;`
+    )
+    .join("\n");
 }
 
 function oneLine(text: string): string {
   return text.replace(/\s+/g, " ").trim();
-}
-
-/** A word in single quotes for zsh. */
-function quote(text: string): string {
-  return `'${text.replaceAll("'", `'\\''`)}'`;
 }
