@@ -17,7 +17,9 @@ export interface JobDetail extends JobDependencies {
 export async function readJobDetail(store: Store, id: string): Promise<JobDetail | undefined> {
   const job = await store.jobGet({ id });
   if (!job) return undefined;
-  const runs = await store.jobRuns({ id });
-  const { parents, children } = await store.jobDependencies({ id });
+  const [runs, { parents, children }] = await Promise.all([
+    store.jobRuns({ id }),
+    store.jobDependencies({ id }),
+  ]);
   return { job, runs, parents, children };
 }

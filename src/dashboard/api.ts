@@ -15,6 +15,7 @@ import { jobSpecFromValue, validateJobId, validateQueueName } from "../job_spec.
 import type { OutputChunk, Store, WorkerProcessWithJobs } from "../store/mod.ts";
 import { jobToJson, runToJson, scheduleToJson, workerToJson } from "../cli/render.ts";
 import { liveWorkers } from "../worker/liveness.ts";
+import { readJobDetail } from "../job_detail.ts";
 
 /** Starts worker slots inside the dashboard's process (`--allow-worker-control`). */
 export interface WorkerControl {
@@ -175,17 +176,13 @@ async function listJobs(context: ApiContext, url: URL): Promise<Response> {
 
 async function jobDetail(context: ApiContext, rawId: string): Promise<Response> {
   const id = validateJobId(rawId);
-  const job = await context.store.jobGet({ id });
-  if (!job) return errorResponse(404, `No job with id "${id}"`);
-  const [runs, family] = await Promise.all([
-    context.store.jobRuns({ id }),
-    context.store.jobDependencies({ id }),
-  ]);
+  const detail = await readJobDetail(context.store, id);
+  if (!detail) return errorResponse(404, `No job with id "${id}"`);
   return ok({
-    ...jobToJson(job),
-    runs: runs.map(runToJson),
-    parents: family.parents,
-    children: family.children,
+    ...jobToJson(detail.job),
+    runs: detail.runs.map(runToJson),
+    parents: detail.parents,
+    children: detail.children,
   });
 }
 
