@@ -10,7 +10,7 @@
  * | 3    | not found: no job / worker with that id                        |
  * | 4    | store unavailable: cannot open, create or read the database    |
  * | 5    | conflict: the id exists already, or the job is in the wrong state |
- * | 124  | timeout: `wait` gave up before the jobs finished (as `timeout(1)`) |
+ * | 124  | timeout: `wait` or `worker stop` gave up (as `timeout(1)`)        |
  *
  * @module
  */

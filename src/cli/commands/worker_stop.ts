@@ -1,11 +1,8 @@
 import { configFromOverrides } from "../../config.ts";
-import { QueuectlError, UsageError } from "../../errors.ts";
+import { ExitCode, QueuectlError, UsageError } from "../../errors.ts";
 import { hostId, liveWorkers } from "../../worker/liveness.ts";
 import { isSameProcessAlive } from "../../worker/process_identity.ts";
 import type { CommandDefinition } from "../command.ts";
-
-/** Exit code when the workers are still running at the end of `--timeout`. */
-export const TIMEOUT_EXIT_CODE = 124;
 
 /** `queuectl worker stop`: ask every worker process to stop, and wait until they are gone. */
 export const workerStopCommand: CommandDefinition = {
@@ -68,7 +65,7 @@ its next heartbeat. Exits 124 if workers are still running after --timeout.`,
         `${remaining.length} worker process(es) still running after ${timeoutSeconds} s: ${
           remaining.map((worker) => worker.id).join(", ")
         }`,
-        TIMEOUT_EXIT_CODE,
+        ExitCode.timeout,
       );
     }
     context.stdout(`Stopped ${workers.length} worker process(es)\n`);
