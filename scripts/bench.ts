@@ -11,9 +11,12 @@
  * `QUEUECTL_BENCH_POSTGRES_URL` (default `postgres://root@127.0.0.1:5432/test`), each in a
  * fresh schema dropped at the end.
  *
- * `--quick` (< 2 minutes, CI's smoke test, no thresholds enforced) shrinks every size, queues
- * 50k instead of 1M for the scale benchmark and installs no peer (installed ones still run).
- * The run fails only when a benchmark itself fails, never on a missed target.
+ * `--quick` (< 2 minutes, run by CI) shrinks every size, queues 50k instead of 1M for the scale
+ * benchmark and installs no peer (installed ones still run). Only a full run of every benchmark
+ * writes to `bench/` (what the README shows); a quick or `--only` run writes to `bench/out/`.
+ *
+ * The run fails (exit 1) when a benchmark itself fails or a same-run ratio falls past its CI gate
+ * (`scripts/bench/gates.ts`, printed after the table), never on a missed target.
  */
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -30,6 +33,7 @@ import { benchIdle } from "./bench/idle.ts";
 import { benchLatency } from "./bench/latency.ts";
 import { benchMemory } from "./bench/memory.ts";
 import { dropSchemas, POSTGRES_URL, postgresVersion } from "./bench/postgres.ts";
+import { checkGates, formatGates } from "./bench/gates.ts";
 import { formatTable, machineInfo, revision } from "./bench/report.ts";
 import { benchScale } from "./bench/scale.ts";
 import { drainSvg, latencySvg } from "./bench/svg.ts";
@@ -140,7 +144,16 @@ console.log(
     (quick ? " (quick mode: 1M scale and peer installs skipped)" : ""),
 );
 
-const outDir = fileURLToPath(new URL("../bench/", import.meta.url));
+const gates = checkGates(metrics, selected);
+const failedGates = gates.filter((gate) => !gate.passed);
+if (gates.length > 0) {
+  console.log(`\nCI gates (scripts/bench/gates.ts):\n${formatGates(gates)}`);
+}
+
+// The committed results (the README's table and charts) come from full runs of everything only.
+const official = !quick && only === undefined;
+const outDir = fileURLToPath(new URL(official ? "../bench/" : "../bench/out/", import.meta.url));
+const outName = official ? "bench" : "bench/out";
 await Deno.mkdir(outDir, { recursive: true });
 const subtitle = `${date.slice(0, 16).replace("T", " ")} UTC · ${machine.cores} cores ${
   machine.cpu ?? ""
@@ -163,14 +176,14 @@ await Deno.writeTextFile(
     2,
   ) + "\n",
 );
-const written = ["bench/results.json"];
+const written = [`${outName}/results.json`];
 if (selected.some((name) => name.startsWith("drain"))) {
   await Deno.writeTextFile(join(outDir, "drain.svg"), drainSvg(metrics, subtitle));
-  written.push("bench/drain.svg");
+  written.push(`${outName}/drain.svg`);
 }
 if (selected.some((name) => name.startsWith("pickup_latency"))) {
   await Deno.writeTextFile(join(outDir, "latency.svg"), latencySvg(metrics, subtitle));
-  written.push("bench/latency.svg");
+  written.push(`${outName}/latency.svg`);
 }
 // In the form `deno fmt` gives them, so that `deno task check` stays clean with them present.
 const formatted = await new Deno.Command(Deno.execPath(), {
@@ -181,4 +194,11 @@ const formatted = await new Deno.Command(Deno.execPath(), {
 }).output();
 if (!formatted.success) ctx.log(`deno fmt of ${written.join(", ")} failed`);
 console.log(`Wrote ${written.join(", ")}`);
-if (Object.keys(errors).length > 0) Deno.exit(1);
+if (failedGates.length > 0) {
+  console.error(
+    `${failedGates.length} CI gate(s) failed: ${
+      failedGates.map(({ gate }) => gate.metric).join(", ")
+    }`,
+  );
+}
+if (Object.keys(errors).length > 0 || failedGates.length > 0) Deno.exit(1);

@@ -119,8 +119,13 @@ async function runSlot(
       if (!failing) log.error(`Cannot take or finish a job: ${errorMessage(error)}`);
       failing = true;
     }
-    // A slot that found work passes the wake-up on: more may be waiting for its idle siblings.
-    if (ran && idle.idleCount > 0) idle.wakeOne();
-    else if (mode === "running") await idle.wait(await idleTime(store, start.queues));
+    if (ran) {
+      // A slot that found work claims again at once (more may be due), and passes the wake-up on
+      // to an idle sibling, if there is one, so a burst fans out. With none idle there is no one
+      // to tell: a pending wake-up would only cost a sibling an empty claim later.
+      if (idle.idleCount > 0) idle.wakeOne();
+      continue;
+    }
+    if (mode === "running") await idle.wait(await idleTime(store, start.queues));
   }
 }
