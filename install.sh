@@ -41,7 +41,13 @@ detect_target() {
 	os=$(uname -s)
 	arch=$(uname -m)
 	case "$os" in
-	Linux) os_part=unknown-linux-gnu ;;
+	Linux)
+		os_part=unknown-linux-gnu
+		# The Linux binaries link glibc: on musl (Alpine) they cannot start at all.
+		if is_musl; then
+			die "this system's C library is musl (Alpine?), but the release binaries need glibc: use a glibc-based system or image (Debian, Ubuntu, Fedora)"
+		fi
+		;;
 	Darwin)
 		os_part=apple-darwin
 		# A shell under Rosetta sees x86_64 on an Apple silicon Mac: take the native binary.
@@ -62,12 +68,30 @@ detect_target() {
 	printf '%s-%s\n' "$arch_part" "$os_part"
 }
 
-# download URL FILE: with curl (which also reads file:// URLs), else wget.
+# Whether the C library is musl: its loader is there, or ldd says so.
+is_musl() {
+	for loader in /lib/ld-musl-*.so.1; do
+		[ -e "$loader" ] && return 0
+	done
+	ldd --version 2>&1 | grep -qi musl
+}
+
+# download URL FILE: with curl (which also reads file:// URLs), else wget. HTTPS only, and no
+# redirect may leave it (a file:// release, for testing, stays file://).
 download() {
+	case "$1" in
+	file://*) proto='=file' ;;
+	https://*) proto='=https' ;;
+	*) die "refusing to download $1: only https:// URLs are used" ;;
+	esac
 	if command -v curl >/dev/null 2>&1; then
-		curl -fsSL -o "$2" "$1" || die "cannot download $1"
+		curl -fsSL --proto "$proto" --proto-redir "$proto" -o "$2" "$1" || die "cannot download $1"
 	elif command -v wget >/dev/null 2>&1; then
-		wget -q -O "$2" "$1" || die "cannot download $1"
+		if [ "$proto" = '=https' ]; then
+			wget -q --https-only -O "$2" "$1" || die "cannot download $1"
+		else
+			wget -q -O "$2" "$1" || die "cannot download $1"
+		fi
 	else
 		die "neither curl nor wget is installed: install one of them and run this again"
 	fi
@@ -113,6 +137,16 @@ main() {
 		esac
 	done
 	version=${version#v}
+	# A version number only: anything else would become part of the download URL.
+	case "$version" in
+	'') ;;
+	[0-9]*.[0-9]*.[0-9]*)
+		case "$version" in
+		*[!0-9A-Za-z.+-]* | *..*) die "--version must be a version number such as 0.1.0, not \"$version\"" ;;
+		esac
+		;;
+	*) die "--version must be a version number such as 0.1.0, not \"$version\"" ;;
+	esac
 	releases=${QUEUECTL_RELEASE_URL:-https://github.com/${QUEUECTL_REPO:-queuectl/queuectl}/releases}
 	releases=${releases%/}
 	target=$(detect_target)
@@ -132,13 +166,20 @@ main() {
 	download "$url.sha256" "$work/$asset.sha256"
 	verify "$work/$asset" "$work/$asset.sha256"
 	tar -xzf "$work/$asset" -C "$work" queuectl || die "$asset holds no queuectl binary"
+	chmod 755 "$work/queuectl"
+	# Run it before it replaces anything: a binary that cannot start here is not installed.
+	# (In a subshell of its own, so that a shell's "Killed" goes to the same file.)
+	if ! installed_version=$( ("$work/queuectl" --version || exit) 2>"$work/stderr"); then
+		die "the downloaded queuectl does not start on this machine ($(head -n 1 "$work/stderr")); nothing was installed"
+	fi
+	installed_version=$(printf '%s\n' "$installed_version" | head -n 1)
 
 	mkdir -p "$install_dir" || die "cannot create $install_dir"
 	# Copy beside the target, then rename: a running queuectl keeps its old file intact.
 	cp "$work/queuectl" "$install_dir/.queuectl.new" || die "cannot write to $install_dir"
 	chmod 755 "$install_dir/.queuectl.new"
 	mv -f "$install_dir/.queuectl.new" "$install_dir/queuectl"
-	say "Installed $("$install_dir/queuectl" --version 2>/dev/null || echo queuectl) to $install_dir/queuectl"
+	say "Installed $installed_version to $install_dir/queuectl"
 	case ":$PATH:" in
 	*":$install_dir:"*) ;;
 	*)

