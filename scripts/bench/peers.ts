@@ -169,6 +169,7 @@ async function add() {
 async function work() {
   let succeeded = 0;
   let allSucceeded;
+  let firstStart;
   const done = new Promise((resolve) => (allSucceeded = resolve));
   const runner = await run({
     connectionString,
@@ -180,6 +181,7 @@ async function work() {
     taskList: {
       sh: () =>
         new Promise((resolve, reject) => {
+          firstStart ??= Date.now();
           execFile("sh", ["-c", "true"], (error) => (error ? reject(error) : resolve()));
         }),
     },
@@ -195,7 +197,8 @@ async function work() {
     if (rows[0].n === 0) break;
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
-  process.stdout.write("done\\n");
+  // From the first job's start to the last completion committed, as queuectl is timed.
+  process.stdout.write("done " + (Date.now() - firstStart) + "\\n");
   await pool.end();
   await runner.stop();
 }
@@ -248,14 +251,14 @@ export async function findGraphile(ctx: BenchContext, install: boolean): Promise
 
 /**
  * Drains `jobs` jobs through graphile-worker (concurrency 4) on a fresh schema of the
- * benchmarks' database: added first, then timed from the worker process's spawn until every
- * job's completion is committed.
+ * benchmarks' database: added first, then timed (by the script) from the first job's start until
+ * every job's completion is committed; `startupMs` is from the process's spawn to that start.
  */
 export async function runGraphile(
   script: string,
   postgresUrl: string,
   jobs: number,
-): Promise<{ jobs: number; ms: number; version: string }> {
+): Promise<{ jobs: number; ms: number; startupMs: number; version: string }> {
   const schema = newSchema("bench_gw");
   const add = await run("node", [script, "add", postgresUrl, schema, String(jobs)]);
   if (!add.success) throw new Error(`graphile-worker add failed: ${add.stderr}`);
@@ -269,11 +272,16 @@ export async function runGraphile(
   const stderr = new Response(child.stderr).text();
   const timer = setTimeout(() => child.kill("SIGKILL"), 600_000);
   let ms: number | undefined;
+  let wallMs: number | undefined;
   const decoder = new TextDecoder();
   let text = "";
   for await (const chunk of child.stdout) {
     text += decoder.decode(chunk);
-    if (ms === undefined && text.includes("done")) ms = performance.now() - start;
+    const done = text.match(/done (\d+)\n/);
+    if (ms === undefined && done) {
+      wallMs = performance.now() - start;
+      ms = Number(done[1]);
+    }
   }
   const status = await child.status;
   clearTimeout(timer);
@@ -285,5 +293,5 @@ export async function runGraphile(
       join(script, "..", "node_modules", "graphile-worker", "package.json"),
     ),
   );
-  return { jobs, ms, version: String(manifest.version) };
+  return { jobs, ms, startupMs: wallMs! - ms, version: String(manifest.version) };
 }
