@@ -7,11 +7,13 @@
  * - **Windows** has no process groups to signal, and no SIGTERM: the shell is spawned directly
  *   and stopped with `taskkill /T /F /PID`, which ends it and every process it started, at once
  *   (without `/F`, taskkill only asks windowed programs to close, which a console job never is,
- *   so the grace period does not apply there).
+ *   so the grace period does not apply there). Both the shell and taskkill are started through
+ *   `hidden_spawn.ts`, so that no console window appears for them.
  *
  * @module
  */
 import type { ShellInvocation } from "../shell.ts";
+import { runHidden } from "./hidden_spawn.ts";
 
 /** An operating system, as `Deno.build.os` names it. */
 export type Os = typeof Deno.build.os;
@@ -22,7 +24,7 @@ export type Os = typeof Deno.build.os;
  */
 export type TreeStart = "setsid" | "detached" | "direct";
 
-/** What to hand to `Deno.Command` to start a shell invocation as its own tree. */
+/** What to hand to `Deno.Command` (Windows: `spawnHidden`) to start a shell as its own tree. */
 export interface TreeSpawn {
   program: string;
   args: string[];
@@ -89,7 +91,7 @@ export type QuietRunner = (argv: string[]) => Promise<void>;
 /** How to stop a job's tree: this OS's way, unless told otherwise (tests). */
 export interface StopOptions {
   os?: Os;
-  /** Runs `taskkill` (Windows). */
+  /** Runs `taskkill` (Windows; default `runHidden`, so that it opens no console window either). */
   run?: QuietRunner;
 }
 
@@ -104,7 +106,7 @@ export function stopProcessTree(
   exited: Promise<unknown>,
   options: StopOptions = {},
 ): Promise<void> {
-  const { os = Deno.build.os, run = runQuietly } = options;
+  const { os = Deno.build.os, run = runHidden } = options;
   if (os === "windows") return killTreeWindows(pid, exited, run);
   return terminateGroup(pid, graceMs, exited);
 }
@@ -133,19 +135,6 @@ async function settledBefore(promise: Promise<unknown>, ms: number): Promise<boo
   const result = await Promise.race([settled, late]);
   clearTimeout(timer);
   return result;
-}
-
-async function runQuietly(argv: string[]): Promise<void> {
-  try {
-    await new Deno.Command(argv[0], {
-      args: argv.slice(1),
-      stdin: "null",
-      stdout: "null",
-      stderr: "null",
-    }).spawn().status;
-  } catch {
-    // taskkill missing or refused: nothing better to do than let the run end by itself.
-  }
 }
 
 /**

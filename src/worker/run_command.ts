@@ -2,12 +2,13 @@
  * Runs one job's command: `sh -c COMMAND` (or the job's shell) as a process tree of its own (so
  * a stop reaches its grandchildren too), with its output captured apart from the worker's own, a
  * time limit, and a way to stop it from outside. What differs between OSes is in
- * `process_tree.ts`.
+ * `process_tree.ts` and `hidden_spawn.ts`.
  *
  * @module
  */
 import { defaultShell, shellInvocation } from "../shell.ts";
 import type { OutputChunk } from "../store/mod.ts";
+import { type SpawnedProcess, spawnHidden } from "./hidden_spawn.ts";
 import { OutputTail } from "./output_tail.ts";
 import { processStartTime } from "./process_identity.ts";
 import { stopProcessTree, treeSpawn, treeStartFor } from "./process_tree.ts";
@@ -59,6 +60,8 @@ export interface RunResult {
 
 const NO_OUTPUT: CapturedOutput = { tail: new Uint8Array(), total: 0 };
 
+const IS_WINDOWS = Deno.build.os === "windows";
+
 /** How long to keep reading output after the command exited (background children may hold it). */
 const OUTPUT_DRAIN_MS = 200;
 
@@ -67,10 +70,11 @@ export async function runCommand(options: RunCommandOptions): Promise<RunResult>
   const stdout = new OutputTail(options.outputLimit);
   const stderr = new OutputTail(options.outputLimit);
   const shell = options.shell ?? defaultShell();
-  let child: Deno.ChildProcess;
+  let child: SpawnedProcess;
   try {
     const spawn = treeSpawn(shellInvocation(shell, options.command), await treeStartFor());
-    child = new Deno.Command(spawn.program, {
+    // Windows: Deno.Command would open a console window per job (see hidden_spawn.ts).
+    child = IS_WINDOWS ? await spawnHidden(spawn, options) : new Deno.Command(spawn.program, {
       args: spawn.args,
       detached: spawn.detached,
       windowsRawArguments: spawn.windowsRawArguments,
