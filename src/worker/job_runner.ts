@@ -11,6 +11,7 @@ import type { Job } from "../job.ts";
 import type { JobFinish, Store } from "../store/mod.ts";
 import { afterFailure } from "./backoff.ts";
 import { jobEnvironment } from "./job_env.ts";
+import { RUN_TAG_VARIABLE, runTag } from "./run_tag.ts";
 import { runCommand, type RunResult } from "./run_command.ts";
 
 /** The logging calls the runner makes (a logtape `Logger` fits). */
@@ -120,6 +121,8 @@ export class JobRunner {
       env: {
         ...jobEnvironment(this.#options.env, { jobId: job.id, attempt: job.attempts, workerId }),
         ...job.env,
+        // Last, so that no job's own env can hide its processes from the rescuer.
+        [RUN_TAG_VARIABLE]: runTag(job),
       },
       cwd: job.cwd ?? undefined,
       outputLimit: config.outputLimit,

@@ -1,8 +1,9 @@
 /**
  * Brings back jobs whose worker was lost. Two ways to be lost: the owner is on this host and its
  * process is gone (found at once by pid + start time), or the owner stopped renewing its lease
- * (any host; found when the lease expires). Before a job runs again, its orphaned process group
- * is killed if it is still the job's, so a job never runs twice at the same time.
+ * (any host; found when the lease expires). Before a job runs again on this host, what still
+ * runs of its lost run is stopped (found by the run's tag, or its recorded process group), so a
+ * job never runs twice at the same time.
  *
  * @module
  */
@@ -13,6 +14,7 @@ import { afterFailure } from "./backoff.ts";
 import { leaseDurationMs, type RunnerLog } from "./job_runner.ts";
 import { isSameProcessAlive } from "./process_identity.ts";
 import { stopProcessTree } from "./process_tree.ts";
+import { findTaggedProcesses, runTag } from "./run_tag.ts";
 
 /** What the rescuer needs. */
 export interface RescuerOptions {
@@ -78,17 +80,26 @@ async function rescueJob(
 }
 
 /**
- * Kills the job's recorded process group if its leader is still the process that was started.
- * Only where start times can be read (Linux): elsewhere none is recorded, and a pid alone could
- * be a stranger's by now, so the orphan is left to end by itself.
+ * Stops what still runs of the job's run (its claim's lease token) before the job runs again:
+ * every process group holding a process tagged with the run (`run_tag.ts`; Linux), and the
+ * recorded process group if its leader is still the process that was started. Elsewhere no start
+ * time is recorded, and a pid alone could be a stranger's by now, so nothing is killed there.
  */
 export async function killOrphan(job: Job, config: Config): Promise<void> {
-  if (job.pgid === null || job.pgidStartTime === null) return;
-  if (!(await isSameProcessAlive(job.pgid, job.pgidStartTime))) return;
-  await stopProcessTree(
-    job.pgid,
-    config.killGrace * 1000,
-    waitUntilGone(job.pgid, job.pgidStartTime),
+  const groups = new Map<number, Promise<void>>();
+  for (const process of findTaggedProcesses(runTag(job))) {
+    const gone = groups.get(process.pgid) ?? Promise.resolve();
+    groups.set(process.pgid, gone.then(() => waitUntilGone(process.pid, process.startTime)));
+  }
+  if (
+    job.pgid !== null && job.pgidStartTime !== null && !groups.has(job.pgid) &&
+    await isSameProcessAlive(job.pgid, job.pgidStartTime)
+  ) {
+    groups.set(job.pgid, waitUntilGone(job.pgid, job.pgidStartTime));
+  }
+  const graceMs = config.killGrace * 1000;
+  await Promise.all(
+    [...groups].map(([pgid, gone]) => stopProcessTree(pgid, graceMs, gone)),
   );
 }
 

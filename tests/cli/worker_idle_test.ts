@@ -67,9 +67,9 @@ for (const slots of [1, 2, 4]) {
         await Deno.mkdir(started);
         const worker = await startWorker(sandbox, ["--count", String(slots)]);
         // Fill every slot with a job held by the gate.
-        const hold = `touch ${q(started)}/$QUEUECTL_JOB_ID; while [ ! -e ${
-          q(gate)
-        } ]; do sleep 0.02; done`;
+        // Each also ends once the sandbox is gone, so that a failed test leaves no job behind.
+        const hold = `touch ${q(started)}/$QUEUECTL_JOB_ID; ` +
+          `while [ ! -e ${q(gate)} ] && [ -d ${q(started)} ]; do sleep 0.02; done`;
         const first: string[] = [];
         for (let i = 0; i < slots; i++) first.push(await enqueue(sandbox, ["--", hold]));
         await waitFor(
@@ -83,9 +83,8 @@ for (const slots of [1, 2, 4]) {
         // The next jobs are enqueued while no slot is idle: their wake-up finds none waiting.
         const second: string[] = [];
         const release = join(sandbox.dir, "release");
-        const holdAgain = `touch ${q(started)}/$QUEUECTL_JOB_ID; while [ ! -e ${
-          q(release)
-        } ]; do sleep 0.02; done`;
+        const holdAgain = `touch ${q(started)}/$QUEUECTL_JOB_ID; ` +
+          `while [ ! -e ${q(release)} ] && [ -d ${q(started)} ]; do sleep 0.02; done`;
         for (let i = 0; i < slots; i++) second.push(await enqueue(sandbox, ["--", holdAgain]));
         await Deno.writeTextFile(gate, "");
         // Every freed slot takes one of them: all run at once, long before a poll.
