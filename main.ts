@@ -47,7 +47,7 @@ if (import.meta.main) {
     stderrIsTerminal: Deno.stderr.isTerminal(),
     env: (name) => Deno.env.get(name),
     cwd: Deno.cwd(),
-    readStdin: () => new Response(Deno.stdin.readable).text(),
+    readStdin: () => new Response(Deno.stdin.readable).bytes(),
   });
   Deno.exit(code);
 }

@@ -140,7 +140,8 @@ export const CONFIG_KEYS: Readonly<Record<string, KeyDefinition>> = {
 /** Maps `max-retries` and `max_retries` alike to the canonical key, or throws a usage error. */
 export function canonicalConfigKey(key: string): string {
   const canonical = key.trim().toLowerCase().replaceAll("-", "_");
-  if (!(canonical in CONFIG_KEYS)) {
+  // Own keys only: "constructor" and "__proto__" are no config keys, whatever objects inherit.
+  if (!Object.hasOwn(CONFIG_KEYS, canonical)) {
     throw new UsageError(
       `Unknown config key ${JSON.stringify(key)}: known keys are ${
         Object.keys(CONFIG_KEYS).join(", ")
@@ -187,8 +188,8 @@ export function storedConfigValue(key: string, text: string): number | string {
 export function configFromOverrides(overrides: Readonly<Record<string, string>>): Config {
   const config: ConfigValues = defaultConfig();
   for (const [key, text] of Object.entries(overrides)) {
+    if (!Object.hasOwn(CONFIG_KEYS, key)) continue;
     const definition = CONFIG_KEYS[key];
-    if (!definition) continue;
     try {
       config[definition.field] = definition.parse(text);
     } catch {

@@ -6,7 +6,7 @@
  * @module
  */
 import { resolve } from "node:path";
-import type { Clock } from "./clock.ts";
+import { type Clock, isoTime, isTimeInRange, MAX_TIME_MS } from "./clock.ts";
 import { type Config, configFromOverrides } from "./config.ts";
 import { UsageError } from "./errors.ts";
 import { generateJobId } from "./ids.ts";
@@ -45,12 +45,22 @@ export function newJobFromSpec(
   context: { now: number; config: Config; directory: (cwd: string | undefined) => string },
 ): NewJob {
   const { now, config } = context;
+  const runAt = spec.runAt ?? now + (spec.delayMs ?? 0);
+  // Checked as given (parseRunAt, parseDelay); this guards a clock or a caller gone wrong, so
+  // that no row ever holds a time its readers cannot show.
+  if (!isTimeInRange(runAt)) {
+    throw new UsageError(
+      `Cannot enqueue ${spec.id === undefined ? "the job" : `job "${spec.id}"`}: it would run at ${
+        Number.isFinite(runAt) ? new Date(runAt).toISOString() : String(runAt)
+      }, not from 1970 to ${isoTime(MAX_TIME_MS)}`,
+    );
+  }
   return {
     id: spec.id ?? generateJobId(now),
     command: spec.command,
     maxRetries: spec.maxRetries ?? config.maxRetries,
     timeoutSeconds: spec.timeoutSeconds ?? null,
-    runAt: spec.runAt ?? now + (spec.delayMs ?? 0),
+    runAt,
     priority: spec.priority ?? 0,
     queue: spec.queue ?? DEFAULT_QUEUE,
     backoffBase: spec.backoffBase ?? null,

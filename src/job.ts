@@ -40,7 +40,12 @@ export const JOB_STATES: readonly JobState[] = [
   "blocked",
 ];
 
-/** A job as stored. Times are epoch milliseconds. */
+/**
+ * A job as stored. Times are epoch milliseconds. Values are as the row holds them, even ones
+ * queuectl never writes (a row edited by hand, by an older version, by a bug): a time out of
+ * range, NaN, a state not in `JOB_STATES`. Readers show such a field as "invalid"
+ * (`cli/render.ts`); only what cannot be read at all is listed in `unreadable`.
+ */
 export interface Job {
   id: string;
   command: string;
@@ -84,6 +89,11 @@ export interface Job {
   /** The process group of the running command, and its leader's start time (to spot reuse). */
   pgid: number | null;
   pgidStartTime: string | null;
+  /**
+   * The fields whose stored value could not be read at all (an `env` that is not a JSON object
+   * of strings); each holds null here. Absent when every field was read.
+   */
+  unreadable?: readonly "env"[];
 }
 
 /** One run of a job, as kept in its history. */

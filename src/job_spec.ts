@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { parseDuration } from "./duration.ts";
+import { isoTime, isTimeInRange, MAX_TIME_MS, MIN_TIME_MS } from "./clock.ts";
+import { MAX_DURATION_MS, MAX_DURATION_TEXT, parseDuration } from "./duration.ts";
 import { UsageError } from "./errors.ts";
 import { validateShell } from "./shell.ts";
 
@@ -71,7 +72,7 @@ export function validateCwd(value: unknown, where = "cwd"): string {
       `Invalid ${where}: expected a directory path, got ${describeValue(value)}`,
     );
   }
-  return value;
+  return checkWellFormed(value, where);
 }
 
 /** Checks a list of parent ids: an array of valid ids (a single id string is taken as one). */
@@ -97,12 +98,16 @@ export function validateUniqueKey(value: unknown, where = "unique_key"): string 
       `Invalid ${where} ${describeValue(value)}: expected a string of 1 to 256 characters`,
     );
   }
-  return value;
+  return checkWellFormed(value, where);
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** Checks an environment object: names like `FOO_1`, string values, no `QUEUECTL_` names. */
+/**
+ * Checks an environment object: names like `FOO_1`, string values, no `QUEUECTL_` names. Each
+ * `NAME=VALUE` must fit in `MAX_COMMAND_BYTES`, as one environment string passed to a process
+ * has the same limit as one argument.
+ */
 export function validateEnv(value: unknown, where = "env"): Record<string, string> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new UsageError(`Invalid ${where}: expected an object of strings, got ${typeName(value)}`);
@@ -120,6 +125,13 @@ export function validateEnv(value: unknown, where = "env"): Record<string, strin
         `Invalid ${where} value for ${name}: expected a string, got ${describeValue(text)}`,
       );
     }
+    checkWellFormed(text, `${where} value for ${name}`);
+    const bytes = utf8Length(`${name}=${text}`);
+    if (bytes > MAX_COMMAND_BYTES) {
+      throw new UsageError(
+        `Invalid ${where} value for ${name}: ${name}=VALUE is ${bytes} bytes long, and at most ${MAX_COMMAND_BYTES} bytes fit in one environment variable`,
+      );
+    }
   }
   return value as Record<string, string>;
 }
@@ -130,7 +142,8 @@ const ISO_TIME =
 /**
  * Parses an ISO 8601 time with a date, a time and a zone (`2026-12-01T09:00:00Z`,
  * `2026-12-01T10:00+01:00`) into epoch ms. The zone is required (a bare time would depend on the
- * machine's zone), and impossible dates (February 30) are refused, not rolled over.
+ * machine's zone), and impossible dates (February 30, hour 24, a zone of +99:99) are refused, not
+ * rolled over, as are times before 1970 or after 9999-12-31T23:59:59.999Z (`MAX_TIME_MS`).
  */
 export function parseRunAt(value: unknown, where = "run_at"): number {
   const parts = typeof value === "string" ? ISO_TIME.exec(value) : null;
@@ -144,14 +157,45 @@ export function parseRunAt(value: unknown, where = "run_at"): number {
   const [year, month, day, hour, minute, second] = parts.slice(1, 7).map((part) =>
     Number(part ?? 0)
   );
+  const [zoneHours, zoneMinutes] = parts[7].length === 1
+    ? [0, 0]
+    : parts[7].slice(1).split(":").map(Number);
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
   if (
     month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 ||
-    second > 59
+    second > 59 || zoneHours > 23 || zoneMinutes > 59
   ) {
     throw invalid();
   }
-  return Date.parse(value as string);
+  const ms = Date.parse(value as string);
+  if (Number.isNaN(ms)) throw invalid();
+  if (!isTimeInRange(ms)) {
+    const [edge, side] = ms < MIN_TIME_MS ? [MIN_TIME_MS, "before"] : [MAX_TIME_MS, "after"];
+    throw new UsageError(
+      `Invalid ${where} ${describeValue(value)}: it is ${side} ${isoTime(edge)}, the ${
+        side === "before" ? "earliest" : "latest"
+      } time queuectl keeps`,
+    );
+  }
+  return ms;
+}
+
+/**
+ * Checks a delay: seconds as a number, or a duration as text (`"5m"`, `"1h30m"`), from 0 to
+ * 100 years (`MAX_DURATION_MS`); returns milliseconds.
+ */
+export function parseDelay(value: unknown, where = "delay"): number {
+  if (typeof value === "number") {
+    if (!(value >= 0 && value * 1000 <= MAX_DURATION_MS)) {
+      throw new UsageError(
+        `Invalid ${where} ${String(value)}: expected seconds from 0 to ${
+          MAX_DURATION_MS / 1000
+        }, ${MAX_DURATION_TEXT}`,
+      );
+    }
+    return Math.round(value * 1000);
+  }
+  return parseDuration(typeof value === "string" ? value : describeValue(value), where);
 }
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
@@ -168,7 +212,15 @@ export function validateJobId(id: string): string {
   return id;
 }
 
-/** Checks a shell command: non-empty, no NUL byte. */
+/**
+ * The longest command a job may have, in UTF-8 bytes: 127 KiB. The worker passes the command to
+ * its shell as one argument (`sh -c COMMAND`), and Linux refuses to start a program with an
+ * argument over 128 KiB ("Argument list too long"); the margin covers the quotes some shells
+ * wrap it in. A longer script belongs in a file the command runs.
+ */
+export const MAX_COMMAND_BYTES = 127 * 1024;
+
+/** Checks a shell command: non-empty, no NUL byte, at most `MAX_COMMAND_BYTES` of UTF-8. */
 export function validateCommand(command: unknown, where = "command"): string {
   if (command === undefined) {
     throw new UsageError(`Missing ${where}: the job needs a "command" string`);
@@ -178,7 +230,53 @@ export function validateCommand(command: unknown, where = "command"): string {
   }
   if (command.trim() === "") throw new UsageError(`Invalid ${where}: it is empty`);
   if (command.includes("\0")) throw new UsageError(`Invalid ${where}: it contains a NUL byte`);
+  checkWellFormed(command, where);
+  const bytes = utf8Length(command);
+  if (bytes > MAX_COMMAND_BYTES) {
+    throw new UsageError(
+      `Invalid ${where}: it is ${bytes} bytes long, and at most ${MAX_COMMAND_BYTES} bytes (127 KiB) of UTF-8 fit in the one argument its shell is started with`,
+    );
+  }
   return command;
+}
+
+/** The length of `text` in UTF-8 bytes (counted only when it could be over the limit). */
+function utf8Length(text: string): number {
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: most texts need no counting at all.
+  if (text.length * 3 <= MAX_COMMAND_BYTES) return text.length;
+  let bytes = 0;
+  for (let index = 0; index < text.length; index++) {
+    const unit = text.charCodeAt(index);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit <= 0xdbff) {
+      bytes += 4; // A surrogate pair (well formed: checked first) is one 4-byte character.
+      index++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/**
+ * Refuses text holding a lone UTF-16 surrogate (JSON's `"\ud800"`): it is no character, and
+ * would be stored as U+FFFD, or not at all, instead of what was written.
+ */
+function checkWellFormed(text: string, where: string): string {
+  if (text.isWellFormed()) return text;
+  let lone = 0;
+  for (; lone < text.length; lone++) {
+    const unit = text.charCodeAt(lone);
+    if (unit < 0xd800 || unit > 0xdfff) continue;
+    const next = text.charCodeAt(lone + 1);
+    if (unit > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) break;
+    lone++; // A pair: one character.
+  }
+  const code = text.charCodeAt(lone).toString(16).padStart(4, "0");
+  throw new UsageError(
+    `Invalid ${where}: it holds a lone surrogate ("\\u${code}" at character ${
+      lone + 1
+    }), which is no text`,
+  );
 }
 
 /** Checks a retry count: an integer from 0 to 1000. */
@@ -238,8 +336,11 @@ export function jobSpecFromValue(value: unknown): JobSpec {
 }
 
 function jobSpecFromObject(fields: Record<string, unknown>): JobSpec {
-  const spec: JobSpec = { command: validateCommand(fields.command) };
-  for (const key in fields) {
+  // Own fields only: "constructor" or "__proto__" must not find Object.prototype's.
+  const spec: JobSpec = {
+    command: validateCommand(Object.hasOwn(fields, "command") ? fields.command : undefined),
+  };
+  for (const key of Object.keys(fields)) {
     const value = fields[key];
     switch (key) {
       case "command":
@@ -266,9 +367,7 @@ function jobSpecFromObject(fields: Record<string, unknown>): JobSpec {
         spec.runAt = parseRunAt(value);
         break;
       case "delay":
-        spec.delayMs = typeof value === "number" && value >= 0 && Number.isFinite(value)
-          ? Math.round(value * 1000)
-          : parseDuration(typeof value === "string" ? value : JSON.stringify(value), "delay");
+        spec.delayMs = parseDelay(value);
         break;
       case "backoff_base":
         spec.backoffBase = validateBackoffBase(value);
@@ -289,7 +388,7 @@ function jobSpecFromObject(fields: Record<string, unknown>): JobSpec {
         spec.shell = validateShell(value);
         break;
       default:
-        if (key in SEED_FIELDS) {
+        if (Object.hasOwn(SEED_FIELDS, key)) {
           if (!SEED_FIELDS[key](value)) {
             throw new UsageError(
               `Invalid ${key}: ${

@@ -6,6 +6,7 @@
  * @module
  */
 import type { Logger } from "@logtape/logtape";
+import { maskSecrets } from "./store/mod.ts";
 
 export type { Logger };
 
@@ -17,9 +18,11 @@ export type LogLevel = typeof LOG_LEVELS[number];
 /**
  * Sends records of category `queuectl` at `level` and above to stderr, or appended to `file`,
  * one human-readable line each, written synchronously so nothing is lost when the process exits.
+ * Every URL in a line is masked, and so is each secret of `location` (the database as given),
+ * should a message quote one.
  */
 export async function setupLogging(
-  options: { level: LogLevel; file?: string },
+  options: { level: LogLevel; file?: string; location?: string },
 ): Promise<(category: string) => Logger> {
   const { configure, getLogger, getTextFormatter } = await import("@logtape/logtape");
   const format = getTextFormatter({ timestamp: "date-time-tz", level: "FULL" });
@@ -30,7 +33,8 @@ export async function setupLogging(
   await configure({
     reset: true,
     sinks: {
-      text: (record) => writeAll(output, encoder.encode(format(record))),
+      text: (record) =>
+        writeAll(output, encoder.encode(maskSecrets(format(record), options.location ?? ""))),
     },
     loggers: [
       { category: ["queuectl"], lowestLevel: options.level, sinks: ["text"] },

@@ -63,8 +63,14 @@ export const SHELL_CHOICES = `${SHELL_NAMES.join(", ")} or an absolute path to a
 export function parseShell(value: unknown): string | undefined {
   if (typeof value !== "string") return undefined;
   const name = value.toLowerCase();
-  if (name in KNOWN_SHELLS) return name;
-  if (ABSOLUTE_PATH.test(value) && !value.includes("\0") && value.length <= 1024) return value;
+  // Own names only: "constructor" is not a shell, whatever Object.prototype holds.
+  if (Object.hasOwn(KNOWN_SHELLS, name)) return name;
+  if (
+    ABSOLUTE_PATH.test(value) && !value.includes("\0") && value.length <= 1024 &&
+    value.isWellFormed()
+  ) {
+    return value;
+  }
   return undefined;
 }
 
@@ -74,7 +80,7 @@ export function parseShell(value: unknown): string | undefined {
  */
 export function shellFamily(shell: string): ShellFamily {
   const file = shell.split(/[\\/]/).at(-1)!.toLowerCase().replace(/\.exe$/, "");
-  return KNOWN_SHELLS[file] ?? "posix";
+  return Object.hasOwn(KNOWN_SHELLS, file) ? KNOWN_SHELLS[file] : "posix";
 }
 
 /** The program and arguments that run a command line in a shell. */

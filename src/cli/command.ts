@@ -42,8 +42,8 @@ export interface CommandContext {
   env(name: string): string | undefined;
   /** The directory the command was run from. */
   cwd: string;
-  /** Reads all of standard input. */
-  readStdin(): Promise<string>;
+  /** Reads all of standard input, as bytes (text is decoded where it is checked). */
+  readStdin(): Promise<Uint8Array>;
   /** Whether stderr is a terminal (progress lines are for people only). */
   stderrIsTerminal: boolean;
 }

@@ -7,7 +7,7 @@
 import { systemClock } from "../clock.ts";
 import { errorMessage, ExitCode, QueuectlError, UsageError } from "../errors.ts";
 import { LOG_LEVELS, type LogLevel } from "../log.ts";
-import { openStore, resolveStoreLocation, type Store } from "../store/mod.ts";
+import { maskSecrets, openStore, resolveStoreLocation, type Store } from "../store/mod.ts";
 import { VERSION } from "../version.ts";
 import type { CommandContext } from "./command.ts";
 import { COMMAND_INDEX, loadCommands } from "./command_index.ts";
@@ -22,12 +22,13 @@ export interface CliIo {
   stderrIsTerminal: boolean;
   env(name: string): string | undefined;
   cwd: string;
-  readStdin(): Promise<string>;
+  readStdin(): Promise<Uint8Array>;
 }
 
 /** Runs one command line and returns the exit code. User mistakes become one line on stderr. */
 export async function runCli(args: string[], io: CliIo): Promise<number> {
   let store: Store | undefined;
+  let dbFlag: string | undefined;
   try {
     if (args.includes("--version") || args.includes("-V")) {
       // Loaded only here: it looks at the database its own, read-only way.
@@ -61,7 +62,7 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
       io.stdout(commandHelp(command));
       return ExitCode.ok;
     }
-    const dbFlag = parsed.values.db as string | undefined;
+    dbFlag = parsed.values.db as string | undefined;
     const location = resolveStoreLocation(dbFlag, io.env);
     const context: CommandContext = {
       store: async () => store ??= await openStore(location),
@@ -79,8 +80,11 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
     };
     return (await command.run(context, parsed)) ?? ExitCode.ok;
   } catch (error) {
+    // Every user-facing error passes here: whatever raised it (a driver, a URL that did not
+    // parse), a password of the database it quotes is masked.
+    const location = dbFlag ?? io.env("QUEUECTL_DB") ?? "";
     if (error instanceof QueuectlError) {
-      io.stderr(`queuectl: ${errorMessage(error)}\n`);
+      io.stderr(`queuectl: ${maskSecrets(errorMessage(error), location)}\n`);
       return error.exitCode;
     }
     throw error;

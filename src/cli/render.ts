@@ -2,11 +2,16 @@
  * How jobs and workers look: JSON for programs (snake_case, ISO 8601 UTC times; a contract users'
  * scripts depend on) and aligned tables for people.
  *
+ * Every function here is total: a stored value queuectl never writes (a row edited by hand, by
+ * an older version or by a bug: a time past 9999 or before 1970, NaN, a negative count, a state
+ * no version has, an env that is not a JSON object of strings) shows as the string `"invalid"`
+ * in that one field, in JSON and in tables alike, and everything else shows as usual.
+ *
  * @module
  */
-import { isoTime } from "../clock.ts";
+import { INVALID_TIME, isoTime, isTimeInRange } from "../clock.ts";
 import type { JobDetail } from "../job_detail.ts";
-import type { Job, JobRun, JobState } from "../job.ts";
+import { type Job, JOB_STATES, type JobRun, type JobState } from "../job.ts";
 import type { QueueStatus } from "../queue_status.ts";
 import type { Schedule, WorkerProcessWithJobs } from "../store/mod.ts";
 import { tailText } from "../worker/output_tail.ts";
@@ -14,6 +19,12 @@ import { tailText } from "../worker/output_tail.ts";
 /**
  * A job as JSON (`list --json`, `enqueue --json`). Times are ISO 8601 UTC with milliseconds;
  * `null` means not set.
+ *
+ * `"invalid"`: a field whose stored value queuectl cannot show (never one it wrote: a row edited
+ * by hand, by an older version or by a bug). A time reads so when it is not from
+ * 1970-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z; a number when it is NaN, infinite, or not
+ * a whole number or negative where it must be; `state` when no version of queuectl has it; `env`
+ * when it is not a JSON object of strings. The other fields of the job show as usual.
  */
 export interface JobJson {
   /** Its id: given, or generated (16 characters that sort by creation time). */
@@ -21,23 +32,23 @@ export interface JobJson {
   /** The command line the job runs. */
   command: string;
   /** Where it is in its life. */
-  state: JobState;
+  state: JobState | "invalid";
   /** Runs started so far. */
-  attempts: number;
+  attempts: number | "invalid";
   /** Failed runs allowed after the first before the job is dead. */
-  max_retries: number;
+  max_retries: number | "invalid";
   /** Higher runs first. */
-  priority: number;
+  priority: number | "invalid";
   /** The queue it is in. */
   queue: string;
   /** Seconds before a run is killed (0: never); null: the config's `job_timeout`. */
-  timeout: number | null;
+  timeout: number | null | "invalid";
   /** A failed run waits `backoff_base ^ attempts` seconds; null: the config's. */
-  backoff_base: number | null;
+  backoff_base: number | null | "invalid";
   /** The directory the command runs in; null: the worker's. */
   cwd: string | null;
   /** Variables added to the command's environment. */
-  env: Record<string, string> | null;
+  env: Record<string, string> | null | "invalid";
   /** The shell that runs the command; null: the config's `shell` when it runs. */
   shell: string | null;
   /** When it was enqueued. */
@@ -53,7 +64,7 @@ export interface JobJson {
   /** When its last run ended, or when it was canceled. */
   finished_at: string | null;
   /** The exit code of its last run. */
-  exit_code: number | null;
+  exit_code: number | null | "invalid";
   /** Why its last run failed, or why it was canceled. */
   last_error: string | null;
   /** The worker process running it. */
@@ -66,10 +77,13 @@ export interface JobJson {
   unique_key: string | null;
 }
 
-/** One run of a job as JSON: how it ended and the kept tail of its output. */
+/**
+ * One run of a job as JSON: how it ended and the kept tail of its output. A field whose stored
+ * value cannot be shown reads `"invalid"`, as in `JobJson`.
+ */
 export interface RunJson {
   /** 1 for the first run, 2 for the first retry, … */
-  attempt: number;
+  attempt: number | "invalid";
   /** The worker process that ran it. */
   worker_id: string | null;
   /** When it started. */
@@ -79,7 +93,7 @@ export interface RunJson {
   /** `completed`, `failed`, `timeout`, `rescued`, `released` or `canceled`. */
   outcome: string;
   /** The command's exit code; null when it did not exit by itself. */
-  exit_code: number | null;
+  exit_code: number | null | "invalid";
   /** Why it failed. */
   error: string | null;
   /** The kept tail of its standard output. */
@@ -87,9 +101,9 @@ export interface RunJson {
   /** The kept tail of its standard error. */
   stderr: string;
   /** How many bytes of standard output it printed in all (more than kept when cut). */
-  stdout_bytes: number;
+  stdout_bytes: number | "invalid";
   /** How many bytes of standard error it printed in all (more than kept when cut). */
-  stderr_bytes: number;
+  stderr_bytes: number | "invalid";
 }
 
 /** A job with its dependencies and runs, as JSON (`info --json`). */
@@ -97,23 +111,26 @@ export interface JobInfoJson extends JobJson {
   /** The ids of the jobs it waits for. */
   after: string[];
   /** The jobs it waits for, with their states. */
-  parents: { id: string; state: JobState }[];
+  parents: { id: string; state: JobState | "invalid" }[];
   /** The jobs that wait for it, with their states. */
-  children: { id: string; state: JobState }[];
+  children: { id: string; state: JobState | "invalid" }[];
   /** Its runs, oldest first. */
   runs: RunJson[];
 }
 
-/** A worker process as JSON. */
+/**
+ * A worker process as JSON. A field whose stored value cannot be shown reads `"invalid"`, as in
+ * `JobJson`.
+ */
 export interface WorkerJson {
   /** Its id. */
   id: string;
   /** The host it runs on (`QUEUECTL_HOST_ID`, else the hostname). */
   host: string;
   /** Its process id on that host. */
-  pid: number;
+  pid: number | "invalid";
   /** How many jobs it runs at once. */
-  concurrency: number;
+  concurrency: number | "invalid";
   /** When it started. */
   started_at: string;
   /** When it last proved it is alive. */
@@ -126,8 +143,11 @@ export interface WorkerJson {
 
 /** Job counts per state and the live worker processes, as JSON (`status --json`). */
 export interface StatusJson {
-  /** How many jobs are in each state (every state, zero when none). */
-  jobs: Record<JobState, number>;
+  /**
+   * How many jobs are in each state (every state, zero when none), and under `invalid` how many
+   * are in a state no version of queuectl has (only when there are any).
+   */
+  jobs: Record<JobState, number> & { invalid?: number };
   /** The worker processes that are alive. */
   workers: WorkerJson[];
 }
@@ -137,15 +157,15 @@ export function jobToJson(job: Job): JobJson {
   return {
     id: job.id,
     command: job.command,
-    state: job.state,
-    attempts: job.attempts,
-    max_retries: job.maxRetries,
-    priority: job.priority,
+    state: stateJson(job.state),
+    attempts: countJson(job.attempts),
+    max_retries: countJson(job.maxRetries),
+    priority: integerJson(job.priority),
     queue: job.queue,
-    timeout: job.timeoutSeconds,
-    backoff_base: job.backoffBase,
+    timeout: job.timeoutSeconds === null ? null : checked(job.timeoutSeconds, isSeconds),
+    backoff_base: job.backoffBase === null ? null : checked(job.backoffBase, isBackoffBase),
     cwd: job.cwd,
-    env: job.env,
+    env: job.unreadable?.includes("env") ? INVALID : job.env,
     shell: job.shell,
     created_at: isoTime(job.createdAt)!,
     updated_at: isoTime(job.updatedAt)!,
@@ -153,7 +173,7 @@ export function jobToJson(job: Job): JobJson {
     next_run_at: nextRunAt(job),
     started_at: isoTime(job.startedAt),
     finished_at: isoTime(job.finishedAt),
-    exit_code: job.exitCode,
+    exit_code: job.exitCode === null ? null : integerJson(job.exitCode),
     last_error: job.lastError,
     worker_id: job.leaseOwner,
     lease_expires_at: isoTime(job.leaseExpiresAt),
@@ -167,30 +187,68 @@ function nextRunAt(job: Job): string | null {
   return job.state === "pending" || job.state === "failed" ? isoTime(job.runAt) : null;
 }
 
+/** What a field whose stored value cannot be shown reads (see `JobJson`). */
+export const INVALID = INVALID_TIME;
+
+/** `value` when `valid` says it is one, else "invalid". */
+function checked(value: number, valid: (value: number) => boolean): number | "invalid" {
+  return valid(value) ? value : INVALID;
+}
+
+/** A count (attempts, retries, bytes, a pid): a whole number, not negative. */
+function countJson(value: number): number | "invalid" {
+  return checked(value, (count) => Number.isSafeInteger(count) && count >= 0);
+}
+
+/** A whole number of either sign (a priority, an exit code). */
+function integerJson(value: number): number | "invalid" {
+  return checked(value, Number.isSafeInteger);
+}
+
+function isSeconds(value: number): boolean {
+  return Number.isFinite(value) && value >= 0;
+}
+
+function isBackoffBase(value: number): boolean {
+  return Number.isFinite(value) && value > 0;
+}
+
+/** A state of `JOB_STATES`, or "invalid". */
+export function stateJson(state: string): JobState | "invalid" {
+  return (JOB_STATES as readonly string[]).includes(state) ? state as JobState : INVALID;
+}
+
+/** A JSON value as a table cell: "-" for null, the number or text as it reads. */
+function cell(value: number | string | null): string {
+  return value === null ? "-" : String(value);
+}
+
 /** One run of a job as JSON. */
 export function runToJson(run: JobRun): RunJson {
   return {
-    attempt: run.attempt,
+    attempt: checked(run.attempt, (attempt) => Number.isSafeInteger(attempt) && attempt >= 1),
     worker_id: run.workerId,
     started_at: isoTime(run.startedAt)!,
     finished_at: isoTime(run.finishedAt)!,
     outcome: run.outcome,
-    exit_code: run.exitCode,
+    exit_code: run.exitCode === null ? null : integerJson(run.exitCode),
     error: run.error,
     stdout: tailText(run.stdout, run.stdoutBytes),
     stderr: tailText(run.stderr, run.stderrBytes),
-    stdout_bytes: run.stdoutBytes,
-    stderr_bytes: run.stderrBytes,
+    stdout_bytes: countJson(run.stdoutBytes),
+    stderr_bytes: countJson(run.stderrBytes),
   };
 }
 
 /** A job with its dependencies and runs as JSON; `after` repeats the parents' ids. */
 export function jobDetailToJson(detail: JobDetail): JobInfoJson {
+  const family = (jobs: { id: string; state: string }[]) =>
+    jobs.map((other) => ({ id: other.id, state: stateJson(other.state) }));
   return {
     ...jobToJson(detail.job),
     after: detail.parents.map((parent) => parent.id),
-    parents: detail.parents,
-    children: detail.children,
+    parents: family(detail.parents),
+    children: family(detail.children),
     runs: detail.runs.map(runToJson),
   };
 }
@@ -200,8 +258,8 @@ export function workerToJson(worker: WorkerProcessWithJobs): WorkerJson {
   return {
     id: worker.id,
     host: worker.host,
-    pid: worker.pid,
-    concurrency: worker.concurrency,
+    pid: countJson(worker.pid),
+    concurrency: countJson(worker.concurrency),
     started_at: isoTime(worker.startedAt)!,
     heartbeat_at: isoTime(worker.heartbeatAt)!,
     stop_requested: worker.stopRequested,
@@ -211,7 +269,26 @@ export function workerToJson(worker: WorkerProcessWithJobs): WorkerJson {
 
 /** The job counts and live workers as JSON. */
 export function statusToJson(status: QueueStatus): StatusJson {
-  return { jobs: status.counts, workers: status.workers.map(workerToJson) };
+  return { jobs: stateCounts(status.counts), workers: status.workers.map(workerToJson) };
+}
+
+/**
+ * Counts per state as shown: every state of `JOB_STATES` in its order, then `invalid` for the
+ * jobs in states no version of queuectl has (a store counts those under their own names), when
+ * there are any.
+ */
+export function stateCounts(
+  counts: Readonly<Record<string, number>>,
+): Record<JobState, number> & { invalid?: number } {
+  const shown = Object.fromEntries(
+    JOB_STATES.map((state) => [state, Object.hasOwn(counts, state) ? counts[state] : 0]),
+  ) as Record<JobState, number> & { invalid?: number };
+  let invalid = 0;
+  for (const [state, count] of Object.entries(counts)) {
+    if (!(JOB_STATES as readonly string[]).includes(state)) invalid += count;
+  }
+  if (invalid > 0) shown.invalid = invalid;
+  return shown;
 }
 
 /** A schedule as JSON. */
@@ -247,9 +324,10 @@ export function table(headers: string[], rows: string[][], maxWidth = 60): strin
     .join("\n") + "\n";
 }
 
-/** `12s ago`, `in 4m`, relative to `now`. */
+/** `12s ago`, `in 4m`, relative to `now`; "invalid" for a time out of range. */
 export function relativeTime(ms: number | null, now: number): string {
   if (ms === null) return "-";
+  if (!isTimeInRange(ms)) return INVALID;
   const delta = ms - now;
   const text = shortDuration(Math.abs(delta));
   if (Math.abs(delta) < 1000) return "now";
@@ -266,6 +344,12 @@ export function shortDuration(ms: number): string {
   return `${Math.round(seconds / 86_400)}d`;
 }
 
+/** How many runs a job may have: `max_retries + 1`, or "invalid". */
+export function attemptsAllowed(job: Job): string {
+  const maxRetries = countJson(job.maxRetries);
+  return maxRetries === INVALID ? INVALID : String(maxRetries + 1);
+}
+
 /**
  * The job table shared by `list` and `dlq list`; `waitsOn` gives blocked jobs' NEXT RUN text.
  */
@@ -274,10 +358,10 @@ export function jobTable(jobs: Job[], now: number, waitsOn = new Map<string, str
     ["ID", "STATE", "QUEUE", "PRI", "ATTEMPTS", "NEXT RUN", "UPDATED", "COMMAND"],
     jobs.map((job) => [
       job.id,
-      job.state,
+      stateJson(job.state),
       job.queue,
-      String(job.priority),
-      `${job.attempts}/${job.maxRetries + 1}`,
+      cell(integerJson(job.priority)),
+      `${cell(countJson(job.attempts))}/${attemptsAllowed(job)}`,
       waitsOn.get(job.id) ??
         (job.state === "pending" || job.state === "failed" ? relativeTime(job.runAt, now) : "-"),
       relativeTime(job.updatedAt, now),

@@ -74,12 +74,12 @@ export function jobSpecsFromInputs(inputs: readonly (string | JobInput)[]): JobS
  */
 function asJsonFields(input: JobInput): unknown {
   if (typeof input !== "object" || input === null || Array.isArray(input)) return input;
-  const fields: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(input)) {
-    if (value === undefined) continue;
-    fields[key] = value instanceof Date && !Number.isNaN(value.getTime())
-      ? value.toISOString()
-      : value;
-  }
-  return fields;
+  // Own data properties, as JSON.parse makes them: a "__proto__" key stays a field (refused as
+  // unknown) instead of setting the prototype, where `command` could be inherited from.
+  return Object.fromEntries(
+    Object.entries(input).filter(([, value]) => value !== undefined).map(([key, value]) => [
+      key,
+      value instanceof Date && !Number.isNaN(value.getTime()) ? value.toISOString() : value,
+    ]),
+  );
 }

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { stateCounts } from "../cli/render.ts";
 import type { Histogram, Store } from "../store/mod.ts";
 
 /** Bucket bounds of both histograms, in seconds. */
@@ -49,7 +50,8 @@ export async function metricsText(
     "# TYPE queuectl_jobs gauge",
   );
   for (const queue of queues) {
-    for (const [state, count] of Object.entries(queue.counts)) {
+    // A state no version of queuectl has (a row written by hand) counts as state="invalid".
+    for (const [state, count] of Object.entries(stateCounts(queue.counts))) {
       lines.push(`queuectl_jobs{queue="${label(queue.name)}",state="${state}"} ${count}`);
     }
   }
@@ -58,20 +60,22 @@ export async function metricsText(
     "# TYPE queuectl_job_runs_total counter",
   );
   // Every known outcome, zero included (so rates work from the first scrape), then any other.
-  const outcomes = new Set([...RUN_OUTCOMES, ...Object.keys(totals.byOutcome)]);
+  // Read as own entries: an outcome named "__proto__" or "constructor" is just a name here.
+  const byOutcome = new Map(Object.entries(totals.byOutcome));
+  const outcomes = new Set([...RUN_OUTCOMES, ...byOutcome.keys()]);
   for (const outcome of outcomes) {
     lines.push(
-      `queuectl_job_runs_total{outcome="${label(outcome)}"} ${totals.byOutcome[outcome] ?? 0}`,
+      `queuectl_job_runs_total{outcome="${label(outcome)}"} ${byOutcome.get(outcome) ?? 0}`,
     );
   }
   lines.push(
     "# HELP queuectl_jobs_processed_total Runs that completed.",
     "# TYPE queuectl_jobs_processed_total counter",
-    `queuectl_jobs_processed_total ${totals.byOutcome.completed ?? 0}`,
+    `queuectl_jobs_processed_total ${byOutcome.get("completed") ?? 0}`,
     "# HELP queuectl_jobs_failed_total Runs that failed or timed out.",
     "# TYPE queuectl_jobs_failed_total counter",
     `queuectl_jobs_failed_total ${
-      (totals.byOutcome.failed ?? 0) + (totals.byOutcome.timeout ?? 0)
+      (byOutcome.get("failed") ?? 0) + (byOutcome.get("timeout") ?? 0)
     }`,
     "# HELP queuectl_jobs_dead Jobs in the dead-letter queue.",
     "# TYPE queuectl_jobs_dead gauge",

@@ -63,8 +63,13 @@ export async function writeServiceFile(
 ): Promise<void> {
   try {
     await Deno.mkdir(dirname(path), { recursive: true, mode: modes.directory });
+    // writeTextFile applies the mode only to a new file (and through the umask): an existing
+    // one (an older unit, a file the user made) is narrowed before the secret goes in, and
+    // either gets exactly its mode after.
+    await Deno.chmod(path, modes.file).catch((error) => {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    });
     await Deno.writeTextFile(path, text, { mode: modes.file });
-    // writeTextFile applies the mode only to a new file: an existing one keeps its own.
     await Deno.chmod(path, modes.file);
   } catch (error) {
     const hint = error instanceof Deno.errors.PermissionDenied ? " (a system unit needs root)" : "";

@@ -36,6 +36,7 @@ export {
   type StorePeek,
   type StoreReader,
 } from "./peek.ts";
+export { locationHasSecret, maskLocation, maskSecrets } from "./secrets.ts";
 export type { Durability };
 
 /** How a process uses the store it opens. */

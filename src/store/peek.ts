@@ -11,7 +11,7 @@ import { errorMessage, StoreUnavailableError } from "../errors.ts";
 import type { StoreLocation } from "./location.ts";
 import * as claims from "./sqlite/claims.ts";
 import { SqliteConnection } from "./sqlite/connection.ts";
-import { maskPassword } from "./postgres/url.ts";
+import { maskLocation } from "./secrets.ts";
 import * as jobs from "./sqlite/jobs.ts";
 import { APPLICATION_ID, MIGRATIONS } from "./sqlite/migrations.ts";
 import * as settings from "./sqlite/settings.ts";
@@ -79,9 +79,9 @@ export async function peekStore(
   return await peekSqlite(location.path);
 }
 
-/** The location as it may be printed: a file path, or a URL with its password masked. */
+/** The location as it may be printed: a file path, or a URL with its secrets masked. */
 export function displayLocation(location: StoreLocation): string {
-  return location.kind === "sqlite" ? location.path : maskPassword(location.url);
+  return location.kind === "sqlite" ? location.path : maskLocation(location.url);
 }
 
 async function peekSqlite(path: string): Promise<StorePeek> {

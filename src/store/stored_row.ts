@@ -18,8 +18,14 @@ export function stringOrNull(value: unknown): string | null {
   return value === null || value === undefined ? null : String(value);
 }
 
+/**
+ * A job row as a `Job`; never throws. Values are taken as they are (a bad number is NaN or out of
+ * range, for readers to show as invalid); an env that is not a JSON object of strings is null and
+ * listed in `unreadable`.
+ */
 export function jobFromRow(row: StoredRow): Job {
-  return {
+  const env = envFromColumn(row.env);
+  const job: Job = {
     id: String(row.id),
     command: String(row.command),
     state: row.state as JobState,
@@ -30,7 +36,7 @@ export function jobFromRow(row: StoredRow): Job {
     timeoutSeconds: numberOrNull(row.timeout_seconds),
     backoffBase: numberOrNull(row.backoff_base),
     cwd: stringOrNull(row.cwd),
-    env: row.env === null || row.env === undefined ? null : JSON.parse(String(row.env)),
+    env: env === UNREADABLE ? null : env,
     cancelRequestedAt: numberOrNull(row.cancel_requested_at),
     uniqueKey: stringOrNull(row.unique_key),
     shell: stringOrNull(row.shell),
@@ -47,6 +53,24 @@ export function jobFromRow(row: StoredRow): Job {
     pgid: numberOrNull(row.pgid),
     pgidStartTime: stringOrNull(row.pgid_start_time),
   };
+  if (env === UNREADABLE) job.unreadable = ["env"];
+  return job;
+}
+
+const UNREADABLE = Symbol("unreadable");
+
+/** The env column: null, a JSON object of strings, or `UNREADABLE`. */
+function envFromColumn(value: unknown): Record<string, string> | null | typeof UNREADABLE {
+  if (value === null || value === undefined) return null;
+  let env: unknown;
+  try {
+    env = JSON.parse(String(value));
+  } catch {
+    return UNREADABLE;
+  }
+  const ok = typeof env === "object" && env !== null && !Array.isArray(env) &&
+    Object.values(env).every((text) => typeof text === "string");
+  return ok ? env as Record<string, string> : UNREADABLE;
 }
 
 export function workerFromRow(row: StoredRow): WorkerProcess {

@@ -90,6 +90,12 @@ export class JobRunner {
       queues: this.#options.queues,
     });
     if (!job) return false;
+    if (job.unreadable) {
+      // A row written by hand or by another program: running the command without what cannot be
+      // read (its environment) could do harm, and leaving it claimable would block the queue.
+      await this.#finishUnreadable(job);
+      return true;
+    }
     log.info(
       `Picked job "${job.id}" (attempt ${job.attempts} of ${job.maxRetries + 1}): ${job.command}`,
     );
@@ -162,6 +168,26 @@ export class JobRunner {
         }
       },
     });
+  }
+
+  async #finishUnreadable(job: Job): Promise<void> {
+    const error = `Not run: its stored ${
+      job.unreadable!.join(", ")
+    } cannot be read (the row was not written by queuectl)`;
+    const recorded = await this.#record({
+      id: job.id,
+      leaseToken: job.leaseToken,
+      now: this.#options.clock.now(),
+      state: "dead",
+      exitCode: null,
+      error,
+      outcome: "failed",
+      stdout: new Uint8Array(),
+      stderr: new Uint8Array(),
+      stdoutBytes: 0,
+      stderrBytes: 0,
+    });
+    if (recorded) this.#options.log.error(`Job "${job.id}" is dead: ${error}`);
   }
 
   async #finish(job: Job, result: RunResult): Promise<void> {

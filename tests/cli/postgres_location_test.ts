@@ -148,3 +148,97 @@ Deno.test({
       assert.doesNotMatch(worker.stderr, /--db/);
     }),
 });
+
+/**
+ * Secrets a URL may hold: a password with a raw `/`, `?`, `#` or `@` (not percent-encoded, so the
+ * URL's structure is ambiguous), and any parameter whose name ends in "password" (libpq's
+ * `password` and `sslpassword`), in any case. Each holds "hunter2"; port 1 is closed.
+ */
+const SECRET_URLS: [string, string][] = [
+  ["a raw / in the password", "postgres://queue:hunter2/x@127.0.0.1:1/jobs"],
+  ["a raw ? in the password", "postgres://queue:hunter2?x@127.0.0.1:1/jobs"],
+  ["a raw # in the password", "postgres://queue:hunter2#x@127.0.0.1:1/jobs"],
+  ["a raw @ in the password", "postgres://queue:hunter2@x@127.0.0.1:1/jobs"],
+  ["a password parameter", "postgres://queue@127.0.0.1:1/jobs?password=hunter2"],
+  [
+    "a parameter in another case",
+    "postgres://queue@127.0.0.1:1/jobs?sslmode=disable&PassWord=hunter2",
+  ],
+  ["sslpassword", "postgres://queue@127.0.0.1:1/jobs?sslpassword=hunter2"],
+];
+
+Deno.test({
+  name: "a password with a raw / ? # or @, or in a password parameter, shows in no output or error",
+  ignore,
+  fn: async () => {
+    const leaks: string[] = [];
+    for (const [intent, url] of SECRET_URLS) {
+      for (const args of [["status"], ["doctor"], ["enqueue", "--", "true"]]) {
+        const result = await runCli(args, { QUEUECTL_DB: url });
+        const what = `${args[0]} with ${intent}`;
+        assert.notEqual(result.code, 0, `${what} cannot reach a server`);
+        // It still names the server, as the masked URL.
+        const output = result.stdout + result.stderr;
+        if (/hunter2/.test(output) || !output.includes("***")) leaks.push(`${what}:\n${output}`);
+      }
+    }
+    assert.deepEqual(leaks, []);
+  },
+});
+
+Deno.test({
+  name: "status and doctor on a server reached with a password parameter print it masked",
+  ignore,
+  fn: () =>
+    withSchema(async (pg, schema) => {
+      // The test server trusts local connections, so it accepts any password.
+      const url = new URL(pg.urlFor(schema));
+      url.searchParams.set("password", "hunter2/?#");
+      const env = { QUEUECTL_DB: url.href };
+      const status = await runCli(["status"], env);
+      assertExit(status, 0, "status");
+      assert.match(status.stdout, /Database: postgres:\/\/root@127\.0\.0\.1.*password=\*\*\*/);
+      const doctor = await runCli(["doctor", "--json"], env);
+      assert.match(JSON.parse(doctor.stdout).location, /password=\*\*\*/);
+      for (const text of [status.stdout, status.stderr, doctor.stdout, doctor.stderr]) {
+        assert.doesNotMatch(text, /hunter2/);
+      }
+    }),
+});
+
+/** Whether the test server lets this test make roles (a CI server may not). */
+const canCreateRoles = postgres !== undefined &&
+  (await postgres.query(
+      "SELECT rolsuper OR rolcreaterole AS ok FROM pg_roles WHERE rolname = current_user",
+    ))[0]?.ok === true;
+
+Deno.test({
+  name: "a role given only a schema made for it uses it, and another role cannot enqueue there",
+  ignore: !canCreateRoles,
+  fn: () =>
+    withSchema(async (pg, schema) => {
+      // The README's "one role per team" set-up: no CREATE on the database (PUBLIC has none by
+      // default), one schema each, owned by the team's role.
+      const [team, other] = [`${schema}_team`, `${schema}_other`];
+      await pg.query(`CREATE ROLE "${team}" LOGIN`);
+      await pg.query(`CREATE ROLE "${other}" LOGIN`);
+      try {
+        await pg.query(`CREATE SCHEMA "${schema}" AUTHORIZATION "${team}"`);
+        const as = (role: string) => {
+          const url = new URL(pg.urlFor(schema));
+          url.username = role;
+          return { QUEUECTL_DB: url.href };
+        };
+        assertExit(await runCli(["migrate"], as(team)), 0, "migrate as the team's role");
+        assertExit(await runCli(["enqueue", "--", "true"], as(team)), 0, "enqueue as the team");
+        const denied = await runCli(["enqueue", "--", "true"], as(other));
+        assert.notEqual(denied.code, 0, "another role cannot enqueue");
+        const jobs = await pg.query(`SELECT count(*)::int AS n FROM "${schema}".jobs`);
+        assert.equal(jobs[0].n, 1);
+      } finally {
+        await pg.dropSchema(schema);
+        await pg.query(`DROP ROLE "${team}"`);
+        await pg.query(`DROP ROLE "${other}"`);
+      }
+    }),
+});

@@ -30,8 +30,8 @@ export interface BadInputCase {
   /** The command line; may create files in the sandbox first. */
   args: (sandbox: Sandbox) => string[] | Promise<string[]>;
   env?: Record<string, string>;
-  /** What the command reads on stdin, if anything. */
-  stdin?: string;
+  /** What the command reads on stdin, if anything (bytes: for input that is not UTF-8). */
+  stdin?: string | Uint8Array;
   code: number;
   /** What the one line on stderr must say. */
   message?: RegExp;
@@ -85,8 +85,8 @@ async function checkCase(
 
     const result = await sandbox.run(args, { env: badCase.env, stdin: badCase.stdin });
     const shown = `queuectl ${
-      args.map((arg) => JSON.stringify(arg)).join(" ")
-    }\n--- stdout\n${result.stdout}--- stderr\n${result.stderr}`;
+      args.map((arg) => JSON.stringify(abbreviated(arg))).join(" ")
+    }\n--- stdout\n${abbreviated(result.stdout)}--- stderr\n${abbreviated(result.stderr)}`;
 
     assert.equal(result.code, badCase.code, `exit code of ${shown}`);
     assert.equal(result.stdout, "", `stdout of ${shown}`);
@@ -126,6 +126,13 @@ async function makeTemplate(extra: ExtraSeed | undefined): Promise<Sandbox> {
     await sandbox.cleanup();
     throw error;
   }
+}
+
+/** Long text (a 10 MB command) cut to its ends, so a failure stays readable. */
+function abbreviated(text: string): string {
+  return text.length <= 300
+    ? text
+    : `${text.slice(0, 150)}…(${text.length} chars)…${text.slice(-150)}`;
 }
 
 async function bytesOf(paths: string[]): Promise<(string | null)[]> {

@@ -75,7 +75,7 @@ export interface Sandbox {
   /** Runs `queuectl ARGS…` to its end. */
   run(
     args: string[],
-    options?: { stdin?: string; env?: Record<string, string> },
+    options?: { stdin?: string | Uint8Array; env?: Record<string, string> },
   ): Promise<CliResult>;
   /** Runs `queuectl ARGS…` and fails the test unless it exits 0; returns stdout. */
   ok(args: string[], options?: { env?: Record<string, string> }): Promise<string>;
@@ -163,7 +163,7 @@ export async function makeSandbox(store: StoreKind = TEST_STORE): Promise<Sandbo
 export async function runCli(
   args: string[],
   env: Record<string, string>,
-  stdin?: string,
+  stdin?: string | Uint8Array,
 ): Promise<CliResult> {
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", MAIN, ...args],
@@ -175,7 +175,7 @@ export async function runCli(
   }).spawn();
   if (stdin !== undefined) {
     const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(stdin));
+    await writer.write(typeof stdin === "string" ? new TextEncoder().encode(stdin) : stdin);
     await writer.close();
   }
   const output = await child.output();

@@ -12,6 +12,7 @@ export const configGetCommand: CommandDefinition = {
     if (args.positionals.length !== 1) throw new UsageError("Expected one config key");
     const key = canonicalConfigKey(args.positionals[0]);
     const overrides = await (await context.store()).configOverrides();
-    context.stdout(`${overrides[key] ?? CONFIG_KEYS[key].defaultValue}\n`);
+    const value = Object.hasOwn(overrides, key) ? overrides[key] : CONFIG_KEYS[key].defaultValue;
+    context.stdout(`${value}\n`);
   },
 };

@@ -14,9 +14,11 @@ export const configListCommand: CommandDefinition = {
     const overrides = await (await context.store()).configOverrides();
     const entries = Object.entries(CONFIG_KEYS).map(([key, definition]) => ({
       key,
-      value: key in overrides ? storedConfigValue(key, overrides[key]) : definition.defaultValue,
+      value: Object.hasOwn(overrides, key)
+        ? storedConfigValue(key, overrides[key])
+        : definition.defaultValue,
       default: definition.defaultValue,
-      overridden: key in overrides,
+      overridden: Object.hasOwn(overrides, key),
       description: definition.description,
     }));
     if (args.values.json) {

@@ -4,6 +4,7 @@ import { errorMessage, UsageError } from "../../errors.ts";
 import {
   type JobSpec,
   jobSpecFromValue,
+  MAX_COMMAND_BYTES,
   parseJobSpec,
   parseRunAt,
   validateAfter,
@@ -48,7 +49,12 @@ none, in one transaction.
 
 A job with "after" waits (state blocked) until all those jobs completed; if one ends dead or
 canceled, it is canceled too. A job whose unique key is held by an unfinished job is not added:
-enqueue prints that job's id instead, exits 0, and says so on stderr.`,
+enqueue prints that job's id instead, exits 0, and says so on stderr.
+
+Limits: a command is at most ${MAX_COMMAND_BYTES} bytes (127 KiB) of UTF-8, and so is each env
+NAME=VALUE (Linux starts no program with a longer argument; put a longer script in a file); a
+run time is from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59.999Z, a delay at most 100 years.
+Text must be valid UTF-8 (files, stdin) or Unicode (no lone surrogates like "\\ud800" in JSON).`,
   options: {
     id: {
       type: "string",
@@ -169,13 +175,13 @@ async function enqueueFile(
   }
   if (defaults.id !== undefined) throw new UsageError("--id cannot be used with --file");
   const path = args.values.file as string;
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = path === "-" ? await context.readStdin() : await Deno.readTextFile(path);
+    bytes = path === "-" ? await context.readStdin() : await Deno.readFile(path);
   } catch (error) {
     throw new UsageError(`Cannot read jobs from "${path}": ${errorMessage(error)}`);
   }
-  const specs = parseJobLines(text, path, defaults);
+  const specs = parseJobLines(decodeJobLines(bytes, path), path, defaults);
   if (specs.length === 0) throw new UsageError(`No jobs in "${path}"`);
   const store = await context.store();
   const results = await enqueueJobs(store, context.clock, specs, { cwd: context.cwd });
@@ -200,6 +206,31 @@ function reportExisting(context: CommandContext, results: JobInsertResult[]): vo
     );
   }
   if (existing.length > 10) context.stderr(`… and ${existing.length - 10} more not added\n`);
+}
+
+/**
+ * The text of a JSON-lines file. Bytes that are not UTF-8 are refused, naming the first line that
+ * holds one: decoded leniently they would become U+FFFD, and the job would run another command
+ * than the one written.
+ */
+function decodeJobLines(bytes: Uint8Array, path: string): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    // Rare: now find the line, decoding line by line.
+  }
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  for (let start = 0, line = 1; start <= bytes.length; line++) {
+    const newline = bytes.indexOf(0x0a, start);
+    const end = newline < 0 ? bytes.length : newline;
+    try {
+      decoder.decode(bytes.subarray(start, end));
+    } catch {
+      throw new UsageError(`Line ${line} of "${path}": it is not valid UTF-8 text`);
+    }
+    start = end + 1;
+  }
+  throw new UsageError(`"${path}" is not valid UTF-8 text`);
 }
 
 /**

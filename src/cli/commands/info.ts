@@ -1,10 +1,17 @@
-import { isoTime } from "../../clock.ts";
+import { isoTime, isTimeInRange } from "../../clock.ts";
 import { NotFoundError, UsageError } from "../../errors.ts";
 import { readJobDetail } from "../../job_detail.ts";
 import { validateJobId } from "../../job_spec.ts";
 import { tailText } from "../../worker/output_tail.ts";
 import type { CommandDefinition } from "../command.ts";
-import { jobDetailToJson, json, relativeTime } from "../render.ts";
+import {
+  attemptsAllowed,
+  INVALID,
+  jobDetailToJson,
+  json,
+  relativeTime,
+  runToJson,
+} from "../render.ts";
 
 /** `queuectl info ID`: every field of one job, its runs and their output. */
 export const infoCommand: CommandDefinition = {
@@ -23,40 +30,54 @@ export const infoCommand: CommandDefinition = {
     const detail = await readJobDetail(store, id);
     if (!detail) throw new NotFoundError(`No job with id "${id}"`);
     if (args.values.json) return context.stdout(json(jobDetailToJson(detail)));
-    const { job, runs, parents, children } = detail;
+    const { job, runs } = detail;
+    // Every value as the JSON shows it: a stored value out of range reads "invalid" here too.
+    const shown = jobDetailToJson(detail);
     const family = (jobs: { id: string; state: string }[]) =>
       jobs.length === 0 ? "-" : jobs.map((other) => `${other.id} (${other.state})`).join(", ");
     const now = context.clock.now();
+    const when = (ms: number) =>
+      isTimeInRange(ms) ? `${isoTime(ms)} (${relativeTime(ms, now)})` : INVALID;
+    const env = shown.env;
     const fields: [string, string][] = [
       ["id", job.id],
       ["command", job.command],
-      ["state", job.state + (job.cancelRequestedAt ? " (cancel requested)" : "")],
+      ["state", shown.state + (job.cancelRequestedAt !== null ? " (cancel requested)" : "")],
       ["queue", job.queue],
-      ["priority", String(job.priority)],
-      ["attempts", `${job.attempts} of ${job.maxRetries + 1} (max_retries ${job.maxRetries})`],
-      ["timeout", job.timeoutSeconds === null ? "config default" : `${job.timeoutSeconds} s`],
-      ["backoff base", job.backoffBase === null ? "config default" : String(job.backoffBase)],
+      ["priority", String(shown.priority)],
+      [
+        "attempts",
+        `${shown.attempts} of ${attemptsAllowed(job)} (max_retries ${shown.max_retries})`,
+      ],
+      [
+        "timeout",
+        shown.timeout === null
+          ? "config default"
+          : shown.timeout === INVALID
+          ? INVALID
+          : `${shown.timeout} s`,
+      ],
+      ["backoff base", shown.backoff_base === null ? "config default" : String(shown.backoff_base)],
       ["directory", job.cwd ?? "the worker's"],
       ["shell", job.shell ?? "config default"],
       [
         "environment",
-        job.env ? Object.entries(job.env).map(([k, v]) => `${k}=${v}`).join(" ") : "-",
-      ],
-      ["created", `${isoTime(job.createdAt)} (${relativeTime(job.createdAt, now)})`],
-      ["updated", `${isoTime(job.updatedAt)} (${relativeTime(job.updatedAt, now)})`],
-      [
-        "next run",
-        job.state === "pending" || job.state === "failed"
-          ? `${isoTime(job.runAt)} (${relativeTime(job.runAt, now)})`
+        env === INVALID
+          ? INVALID
+          : env
+          ? Object.entries(env).map(([k, v]) => `${k}=${v}`).join(" ")
           : "-",
       ],
-      ["started", isoTime(job.startedAt) ?? "-"],
-      ["finished", isoTime(job.finishedAt) ?? "-"],
-      ["exit code", job.exitCode === null ? "-" : String(job.exitCode)],
+      ["created", when(job.createdAt)],
+      ["updated", when(job.updatedAt)],
+      ["next run", shown.next_run_at === null ? "-" : when(job.runAt)],
+      ["started", shown.started_at ?? "-"],
+      ["finished", shown.finished_at ?? "-"],
+      ["exit code", shown.exit_code === null ? "-" : String(shown.exit_code)],
       ["last error", job.lastError ?? "-"],
       ["worker", job.leaseOwner ?? "-"],
-      ["after", family(parents)],
-      ["children", family(children)],
+      ["after", family(shown.parents)],
+      ["children", family(shown.children)],
       ["unique key", job.uniqueKey ?? "-"],
     ];
     const width = Math.max(...fields.map(([name]) => name.length));
@@ -64,10 +85,14 @@ export const infoCommand: CommandDefinition = {
       fields.map(([name, value]) => `${name.padEnd(width)}  ${value}`).join("\n") + "\n",
     );
     for (const run of runs) {
+      const ran = runToJson(run);
+      const took = isTimeInRange(run.startedAt) && isTimeInRange(run.finishedAt)
+        ? `${Math.max(0, run.finishedAt - run.startedAt)} ms`
+        : INVALID;
       context.stdout(
-        `\n--- attempt ${run.attempt}: ${run.outcome}` +
-          `${run.exitCode === null ? "" : `, exit ${run.exitCode}`}, ${isoTime(run.startedAt)}` +
-          ` (${Math.max(0, run.finishedAt - run.startedAt)} ms) on ${run.workerId ?? "-"}\n`,
+        `\n--- attempt ${ran.attempt}: ${run.outcome}` +
+          `${ran.exit_code === null ? "" : `, exit ${ran.exit_code}`}, ${ran.started_at}` +
+          ` (${took}) on ${run.workerId ?? "-"}\n`,
       );
       if (run.error) context.stdout(`error: ${run.error}\n`);
       if (run.stdoutBytes > 0) {

@@ -94,12 +94,17 @@ function parseSort(text: string | undefined): "enqueue" | "run_at" {
   throw new UsageError(`Invalid --sort ${JSON.stringify(text)}: use created or next-run`);
 }
 
+/** The largest `--limit`: more than any store holds, and within every database's LIMIT. */
+const MAX_LIMIT = 1_000_000_000;
+
 /** Parses `--limit N` (default 100; 0 = no limit). */
 export function parseLimit(text: string | undefined, fallback = 100): number {
   if (text === undefined) return fallback;
   const limit = Number(text);
-  if (text.trim() === "" || !Number.isInteger(limit) || limit < 0) {
-    throw new UsageError(`Invalid --limit ${JSON.stringify(text)}: expected an integer ≥ 0`);
+  if (text.trim() === "" || !Number.isInteger(limit) || limit < 0 || limit > MAX_LIMIT) {
+    throw new UsageError(
+      `Invalid --limit ${JSON.stringify(text)}: expected an integer from 0 (all) to ${MAX_LIMIT}`,
+    );
   }
   return limit;
 }

@@ -136,8 +136,13 @@ async function follow(store: Store, job: Job, print: Print): Promise<void> {
 function parseAttempt(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const attempt = Number(text);
-  if (!Number.isInteger(attempt) || attempt < 1) {
-    throw new UsageError(`Invalid --attempt ${JSON.stringify(text)}: expected an integer ≥ 1`);
+  // A safe integer: a larger one is rounded, and the message would name another attempt.
+  if (!Number.isSafeInteger(attempt) || attempt < 1) {
+    throw new UsageError(
+      `Invalid --attempt ${
+        JSON.stringify(text)
+      }: expected an integer from 1 to ${Number.MAX_SAFE_INTEGER}`,
+    );
   }
   return attempt;
 }

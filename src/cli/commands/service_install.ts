@@ -26,7 +26,7 @@ import {
   type WorkerUnitSpec,
   writeServiceFile,
 } from "../../service/mod.ts";
-import { displayLocation, peekStore } from "../../store/mod.ts";
+import { displayLocation, locationHasSecret, peekStore } from "../../store/mod.ts";
 import { parseCount, parseQueues, WORKER_OPTIONS } from "../flags.ts";
 import type { CommandContext, CommandDefinition, ParsedArgs } from "../command.ts";
 
@@ -41,8 +41,8 @@ export const serviceInstallCommand: CommandDefinition = {
   description: `
 Writes a systemd unit that runs "queuectl worker start" with this program (from a checkout:
 "deno run -A" with its main.ts) and pins the database resolved now (--db, $QUEUECTL_DB or the
-default) as QUEUECTL_DB. A PostgreSQL URL with a password goes to an environment file only its
-owner can read (mode 0600), not into the unit.
+default) as QUEUECTL_DB. A PostgreSQL URL with a password (or a password= parameter) goes to
+an environment file only its owner can read (mode 0600), not into the unit.
 
   --user (default)  \${XDG_CONFIG_HOME:-~/.config}/systemd/user/queuectl[-NAME].service, run by
                     your own service manager; "loginctl enable-linger $USER" keeps it running
@@ -205,14 +205,15 @@ interface PinnedDatabase {
 
 /**
  * QUEUECTL_DB as the service must see it: an absolute file path (the service does not start in
- * this directory), or the URL, which is secret when it holds a password.
+ * this directory), or the URL, which is secret when it holds a password (what `maskLocation`
+ * hides). It is the unit's only variable that can be: the worker reads no other secret.
  */
 function pinnedDatabase(context: CommandContext): PinnedDatabase {
   const { location } = context;
   if (location.kind === "sqlite") {
     return { value: resolve(context.cwd, location.path), secret: false };
   }
-  return { value: location.url, secret: displayLocation(location) !== location.url };
+  return { value: location.url, secret: locationHasSecret(location.url) };
 }
 
 /** From a checkout, the service must find the same Deno cache (as root, HOME may be unset). */

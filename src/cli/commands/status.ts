@@ -1,8 +1,7 @@
-import { JOB_STATES } from "../../job.ts";
 import { readQueueStatus } from "../../queue_status.ts";
 import { hostId } from "../../worker/liveness.ts";
 import type { CommandDefinition } from "../command.ts";
-import { json, relativeTime, statusToJson, table } from "../render.ts";
+import { json, relativeTime, stateCounts, statusToJson, table, workerToJson } from "../render.ts";
 
 /** `queuectl status`: job counts per state and the live worker processes. */
 export const statusCommand: CommandDefinition = {
@@ -22,22 +21,28 @@ export const statusCommand: CommandDefinition = {
     if (args.values.json) return context.stdout(json(statusToJson(status)));
     const { counts, workers } = status;
     context.stdout(
-      table(["STATE", "JOBS"], JOB_STATES.map((state) => [state, String(counts[state])])),
+      table(
+        ["STATE", "JOBS"],
+        Object.entries(stateCounts(counts)).map(([state, n]) => [state, String(n)]),
+      ),
     );
     if (workers.length === 0) context.stdout("\nWorkers: none running\n");
     else {
       context.stdout("\nWorkers:\n");
       context.stdout(table(
         ["ID", "PID", "HOST", "SLOTS", "STARTED", "HEARTBEAT", "RUNNING"],
-        workers.map((worker) => [
-          worker.id + (worker.stopRequested ? " (stopping)" : ""),
-          String(worker.pid),
-          worker.host,
-          String(worker.concurrency),
-          relativeTime(worker.startedAt, now),
-          relativeTime(worker.heartbeatAt, now),
-          worker.jobIds.join(", ") || "-",
-        ]),
+        workers.map((worker) => {
+          const shown = workerToJson(worker);
+          return [
+            worker.id + (worker.stopRequested ? " (stopping)" : ""),
+            String(shown.pid),
+            worker.host,
+            String(shown.concurrency),
+            relativeTime(worker.startedAt, now),
+            relativeTime(worker.heartbeatAt, now),
+            worker.jobIds.join(", ") || "-",
+          ];
+        }),
       ));
     }
     context.stdout(`\nDatabase: ${store.location}\n`);

@@ -47,7 +47,11 @@ beside the database).`,
     // Loaded here, not at the top: every other command starts faster without the worker code.
     const { setupLogging } = await import("../../log.ts");
     const { runSupervisor } = await import("../../worker/supervisor.ts");
-    const logger = await setupLogging({ level: context.logLevel, file: logFile });
+    const logger = await setupLogging({
+      level: context.logLevel,
+      file: logFile,
+      location: context.location.kind === "postgres" ? context.location.url : undefined,
+    });
     await runSupervisor({
       location: context.location,
       count,

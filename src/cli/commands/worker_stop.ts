@@ -1,3 +1,4 @@
+import { MAX_DURATION_MS, MAX_DURATION_TEXT } from "../../duration.ts";
 import { configFromOverrides } from "../../config.ts";
 import { ExitCode, QueuectlError, UsageError } from "../../errors.ts";
 import { hostId, liveWorkers } from "../../worker/liveness.ts";
@@ -75,8 +76,12 @@ its next heartbeat. Exits 124 if workers are still running after --timeout.`,
 function parseSeconds(text: string | undefined, fallback: number): number {
   if (text === undefined) return fallback;
   const seconds = Number(text);
-  if (text.trim() === "" || !Number.isFinite(seconds) || seconds < 0) {
-    throw new UsageError(`Invalid --timeout ${JSON.stringify(text)}: expected seconds ≥ 0`);
+  if (text.trim() === "" || !(seconds >= 0 && seconds * 1000 <= MAX_DURATION_MS)) {
+    throw new UsageError(
+      `Invalid --timeout ${JSON.stringify(text)}: expected seconds from 0 to ${
+        MAX_DURATION_MS / 1000
+      }, ${MAX_DURATION_TEXT}`,
+    );
   }
   return seconds;
 }

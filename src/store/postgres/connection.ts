@@ -8,7 +8,8 @@
 import postgres from "postgres";
 import { errorMessage, QueuectlError, StoreUnavailableError } from "../../errors.ts";
 import { isConnectionError } from "../connection_errors.ts";
-import { maskPassword, type PostgresTarget } from "./url.ts";
+import { maskSecrets } from "../secrets.ts";
+import type { PostgresTarget } from "./url.ts";
 
 /** A `postgres` query function bound to the pool, or to one transaction. */
 export type Sql = postgres.Sql<Record<string, never>>;
@@ -106,7 +107,9 @@ export class PgConnection {
     if (error instanceof QueuectlError) return error;
     if (isUnreachable(error)) {
       return new StoreUnavailableError(
-        `Cannot reach PostgreSQL at ${this.target.display}: ${maskPassword(errorMessage(error))}`,
+        `Cannot reach PostgreSQL at ${this.target.display}: ${
+          maskSecrets(errorMessage(error), this.target.location)
+        }`,
       );
     }
     return error;

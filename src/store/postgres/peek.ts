@@ -11,7 +11,8 @@ import { PgConnection } from "./connection.ts";
 import * as jobs from "./jobs.ts";
 import { MIGRATIONS } from "./migrations.ts";
 import * as settings from "./settings.ts";
-import { maskPassword, parsePostgresUrl } from "./url.ts";
+import { maskSecrets } from "../secrets.ts";
+import { parsePostgresUrl, type PostgresTarget } from "./url.ts";
 import * as workers from "./workers.ts";
 
 /** What the read-only look at the server found. */
@@ -36,7 +37,7 @@ export async function peekPostgres(url: string, timeoutMs: number): Promise<Stor
     }
     return peek;
   } catch (error) {
-    throw asUnavailable(connection.explain(error), target.display);
+    throw asUnavailable(connection.explain(error), target);
   } finally {
     // A server that never answered gets no graceful goodbye.
     if (!keepOpen) await connection.sql.end({ timeout: 0 }).catch(() => {});
@@ -114,9 +115,11 @@ function withTimeout<T>(work: Promise<T>, timeoutMs: number, display: string): P
 }
 
 /** Any failure to read the schema (a refused role, a missing privilege) as a one-line error. */
-function asUnavailable(error: unknown, display: string): QueuectlError {
+function asUnavailable(error: unknown, target: PostgresTarget): QueuectlError {
   if (error instanceof QueuectlError) return error;
   return new StoreUnavailableError(
-    `Cannot read PostgreSQL at ${display}: ${maskPassword(errorMessage(error))}`,
+    `Cannot read PostgreSQL at ${target.display}: ${
+      maskSecrets(errorMessage(error), target.location)
+    }`,
   );
 }

@@ -90,7 +90,11 @@ export class PostgresStore implements Store {
     const { schema } = this.#connection.target;
     await this.#connection.transaction(async (sql) => {
       await sql`SELECT pg_advisory_xact_lock(hashtextextended(${`queuectl.migrate.${schema}`}, 0))`;
-      await sql.unsafe(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+      // CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists:
+      // a role given only its own schema (one per team, made by an administrator) has none.
+      const [found] = await sql`SELECT count(*)::int AS n FROM pg_namespace
+        WHERE nspname = ${schema}`;
+      if (found.n === 0) await sql.unsafe(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
       const tables = await sql`SELECT tablename FROM pg_tables WHERE schemaname = ${schema}`;
       const names = tables.map((row) => String(row.tablename));
       if (names.length > 0 && !names.includes("schema_migrations")) {

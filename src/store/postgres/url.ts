@@ -5,6 +5,7 @@
  * @module
  */
 import { UsageError } from "../../errors.ts";
+import { maskLocation } from "../secrets.ts";
 
 /** The schema used when the URL names none. */
 export const DEFAULT_SCHEMA = "queuectl";
@@ -17,13 +18,16 @@ export interface PostgresTarget {
   connectionUrl: string;
   /** The schema holding queuectl's tables. */
   schema: string;
-  /** The URL with its password masked, for messages. */
+  /** The URL with its secrets masked (`maskLocation`), for messages. */
   display: string;
+  /** The location as given, secrets and all: for `maskSecrets`, never to print. */
+  location: string;
 }
 
 /**
  * Splits a location such as `postgres://user:pw@db:5432/jobs?schema=ci` into what to connect
- * with and the schema.
+ * with and the schema. A `password` parameter (libpq's) becomes the URL's password, which is how
+ * the driver takes it (it would send the parameter to the server as a setting).
  *
  * @example
  * ```ts
@@ -38,7 +42,11 @@ export function parsePostgresUrl(location: string): PostgresTarget {
   try {
     url = new URL(location);
   } catch {
-    throw new UsageError(`Invalid PostgreSQL URL "${maskPassword(location)}"`);
+    throw new UsageError(
+      `Invalid PostgreSQL URL "${
+        maskLocation(location)
+      }": check it, and percent-encode any "/", "?", "#" or "@" in the user name or password (%2F %3F %23 %40)`,
+    );
   }
   const schema = url.searchParams.get("schema") ?? DEFAULT_SCHEMA;
   if (!SCHEMA_PATTERN.test(schema)) {
@@ -47,10 +55,11 @@ export function parsePostgresUrl(location: string): PostgresTarget {
     );
   }
   url.searchParams.delete("schema");
-  return { connectionUrl: url.href, schema, display: maskPassword(location) };
-}
-
-/** The URL with the password (if any) replaced by `***`; also works on URLs that do not parse. */
-export function maskPassword(location: string): string {
-  return location.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/?#@]*):[^/?#]*@/i, "$1:***@");
+  const password = url.searchParams.get("password");
+  if (password !== null) {
+    url.searchParams.delete("password");
+    // As in libpq, the parameter wins over a password in the URL. The driver decodes it.
+    url.password = encodeURIComponent(password);
+  }
+  return { connectionUrl: url.href, schema, display: maskLocation(location), location };
 }

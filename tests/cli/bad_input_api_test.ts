@@ -1,0 +1,100 @@
+/**
+ * The dashboard's `POST /api/jobs` refuses what `queuectl enqueue` refuses, as a 400 with one
+ * plain line in `{"error": …}` (never a 500), and stores nothing: values too large to store, dates
+ * that do not exist, inherited keys as fields or shells, lone surrogates, commands too long to be
+ * started. `GET /api/jobs` keeps answering after each.
+ *
+ * @module
+ */
+import assert from "node:assert/strict";
+import { makeSandbox, onEveryStore, snapshotDatabase } from "../helpers/cli.ts";
+import { withDashboard } from "../helpers/dashboard.ts";
+
+/** The longest command accepted, in UTF-8 bytes (127 KiB: `MAX_COMMAND_BYTES`). */
+const LIMIT = 127 * 1024;
+
+/** One bad body of `POST /api/jobs` (JSON text, as sent) and what its error must say. */
+const CASES: { intent: string; body: string; message: RegExp }[] = [
+  {
+    intent: "a delay of 1e300 seconds",
+    body: '{"command":"true","delay":1e300}',
+    message: /delay.*100 years/,
+  },
+  {
+    intent: 'a delay of "99999999999999d"',
+    body: '{"command":"true","delay":"99999999999999d"}',
+    message: /delay.*100 years/,
+  },
+  {
+    intent: "a run_at past 9999-12-31T23:59:59.999Z",
+    body: '{"command":"true","run_at":"9999-12-31T23:59:59.999-01:00"}',
+    message: /run_at.*9999-12-31T23:59:59\.999Z/,
+  },
+  {
+    intent: "a run_at with a zone offset of +99:99",
+    body: '{"command":"true","run_at":"2026-01-01T00:00:00+99:99"}',
+    message: /run_at "2026-01-01T00:00:00\+99:99"/,
+  },
+  {
+    intent: 'a "__proto__" field',
+    body: '{"command":"true","__proto__":1}',
+    // Refused as an unknown field, or already where the body is read.
+    message: /"__proto__"/,
+  },
+  {
+    intent: 'a "constructor" field',
+    body: '{"command":"true","constructor":1}',
+    message: /Unknown field "constructor"/,
+  },
+  {
+    intent: 'a shell named "constructor"',
+    body: '{"command":"true","shell":"constructor"}',
+    message: /shell "constructor"/,
+  },
+  {
+    intent: "a command with a lone surrogate",
+    body: '{"command":"echo \\ud800"}',
+    message: /command.*surrogate/,
+  },
+  {
+    intent: "a command one byte over the limit",
+    body: JSON.stringify({ command: "x".repeat(LIMIT + 1) }),
+    message: new RegExp(`command.*at most ${LIMIT} bytes`),
+  },
+  {
+    intent: "an env value over the limit",
+    body: JSON.stringify({ command: "true", env: { BIG: "v".repeat(LIMIT + 1) } }),
+    message: /env value for BIG.*bytes/,
+  },
+];
+
+onEveryStore.test(
+  "POST /api/jobs answers 400 with one line for input the CLI refuses, and stores nothing",
+  async (t) => {
+    const sandbox = await makeSandbox();
+    try {
+      await sandbox.ok(["enqueue", "--id", "existing", "--", "true"]);
+      await withDashboard(sandbox, [], async (dashboard) => {
+        for (const { intent, body, message } of CASES) {
+          await t.step(intent, async () => {
+            const before = await snapshotDatabase(sandbox);
+            const answer = await dashboard.post("/api/jobs", body);
+            const shown = `POST /api/jobs ${body.slice(0, 200)}: ${answer.status} ${
+              answer.text.slice(0, 300)
+            }`;
+            assert.equal(answer.status, 400, shown);
+            assert.equal(typeof answer.json?.error, "string", shown);
+            assert.doesNotMatch(answer.json.error, /\n|Internal error/, shown);
+            assert.match(answer.json.error, message, shown);
+            assert.equal(await snapshotDatabase(sandbox), before, `the database changed: ${shown}`);
+            const list = await dashboard.get("/api/jobs");
+            assert.equal(list.status, 200, `GET /api/jobs after ${shown}: ${list.text}`);
+            assert.deepEqual(list.json.jobs.map((job: { id: string }) => job.id), ["existing"]);
+          });
+        }
+      });
+    } finally {
+      await sandbox.cleanup();
+    }
+  },
+);
