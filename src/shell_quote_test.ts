@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { needsTools } from "../tests/helpers/tools.ts";
 import { shellFamily } from "./shell.ts";
 import { commandLineFor } from "./shell_quote.ts";
 
@@ -38,18 +39,9 @@ async function argumentsSeen(shell: string, args: string[], dir: string): Promis
   return JSON.parse(new TextDecoder().decode(output.stdout));
 }
 
-function installed(shell: string): boolean {
-  try {
-    return new Deno.Command(shell, { args: ["-c", "true"] }).outputSync().success;
-  } catch {
-    return false;
-  }
-}
-
 for (const shell of ["sh", "bash", "dash", "zsh", "fish"]) {
-  Deno.test({
+  Deno.test(needsTools([shell], {
     name: `commandLineFor() quotes arguments so that ${shell} hands them over exactly`,
-    ignore: !installed(shell),
     async fn() {
       const dir = await Deno.makeTempDir();
       try {
@@ -58,7 +50,7 @@ for (const shell of ["sh", "bash", "dash", "zsh", "fish"]) {
         await Deno.remove(dir, { recursive: true });
       }
     },
-  });
+  }));
 }
 
 Deno.test("commandLineFor() leaves plainly safe arguments bare, so the stored command stays readable", () => {

@@ -1,51 +1,101 @@
 import assert from "node:assert/strict";
 import { IdleSlots } from "./idle_slots.ts";
 
+/** The waits a wake-up must end: far longer than any test, so only a wake-up ends them. */
 const LONG_MS = 60_000;
+/** How long a wake-up may take to end a wait before the test fails. */
+const FAST_MS = 1_000;
 
-Deno.test("wakeOne ends exactly one wait, the longest", async () => {
-  const idle = new IdleSlots();
-  const ended: string[] = [];
-  const first = idle.wait(LONG_MS).then(() => ended.push("first"));
-  const second = idle.wait(LONG_MS).then(() => ended.push("second"));
-  idle.wakeOne();
-  await first;
-  assert.deepEqual(ended, ["first"]);
-  idle.wakeOne();
-  await second;
-  assert.deepEqual(ended, ["first", "second"]);
-});
+/**
+ * `promise`, failing with `what` if it has not settled within `FAST_MS`: a missing wake-up fails
+ * the test at once instead of when the 60 s timer ends the wait.
+ */
+async function soon<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${what} did not happen within ${FAST_MS} ms`)),
+      FAST_MS,
+    );
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
-Deno.test("a wake-up while no slot waits is kept for the next wait", async () => {
+/** Runs `body` with fresh slots; ends every wait afterwards so no 60 s timer outlives a failure. */
+async function withSlots(body: (idle: IdleSlots) => Promise<void>): Promise<void> {
   const idle = new IdleSlots();
-  idle.wakeOne();
-  const started = performance.now();
-  await idle.wait(LONG_MS);
-  assert.ok(performance.now() - started < LONG_MS);
-});
+  try {
+    await body(idle);
+  } finally {
+    idle.wakeAll();
+  }
+}
 
-Deno.test("wakeAll ends every wait", async () => {
-  const idle = new IdleSlots();
-  const waits = [idle.wait(LONG_MS), idle.wait(LONG_MS), idle.wait(LONG_MS)];
-  idle.wakeAll();
-  await Promise.all(waits);
-});
+Deno.test("wakeOne ends exactly one wait, the longest", () =>
+  withSlots(async (idle) => {
+    const ended: string[] = [];
+    const first = idle.wait(LONG_MS).then(() => ended.push("first"));
+    const second = idle.wait(LONG_MS).then(() => ended.push("second"));
+    assert.equal(idle.idleCount, 2);
+    idle.wakeOne();
+    await soon(first, "the first wait ending on wakeOne");
+    assert.deepEqual(ended, ["first"]);
+    assert.equal(idle.idleCount, 1, "the second slot still waits");
+    idle.wakeOne();
+    await soon(second, "the second wait ending on the next wakeOne");
+    assert.deepEqual(ended, ["first", "second"]);
+    assert.equal(idle.idleCount, 0);
+  }));
 
-Deno.test("a wait ends by itself after its time", async () => {
-  const idle = new IdleSlots();
-  await idle.wait(10);
-  idle.wakeOne(); // Nobody waits: kept for later, and no timer is left behind.
-});
+Deno.test("a wake-up while no slot waits is kept for the next wait, and only that one", () =>
+  withSlots(async (idle) => {
+    idle.wakeOne();
+    await soon(idle.wait(LONG_MS), "the wait after a kept wake-up ending");
+    // Used up: the next wait waits.
+    let ended = false;
+    const next = idle.wait(LONG_MS).then(() => ended = true);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(ended, false, "a kept wake-up ended two waits");
+    assert.equal(idle.idleCount, 1);
+    idle.wakeOne();
+    await soon(next, "the wait ending on wakeOne");
+  }));
 
-Deno.test("only the longest-waiting slot times out; the next one takes over its polling", async () => {
-  const idle = new IdleSlots();
-  const ended: string[] = [];
-  const first = idle.wait(20).then(() => ended.push("first"));
-  const second = idle.wait(20).then(() => ended.push("second"));
-  await first;
-  assert.deepEqual(ended, ["first"]);
-  assert.equal(idle.idleCount, 1);
-  await second; // Its own timer started once it was first in line.
-  assert.deepEqual(ended, ["first", "second"]);
-  assert.equal(idle.idleCount, 0);
-});
+Deno.test("wakeAll ends every wait, and the next one at once (drain, stop)", () =>
+  withSlots(async (idle) => {
+    const waits = [idle.wait(LONG_MS), idle.wait(LONG_MS), idle.wait(LONG_MS)];
+    assert.equal(idle.idleCount, 3);
+    idle.wakeAll();
+    await soon(Promise.all(waits), "every wait ending on wakeAll");
+    assert.equal(idle.idleCount, 0);
+    await soon(idle.wait(LONG_MS), "a wait after wakeAll ending");
+  }));
+
+Deno.test("a wait ends by itself after its time, and a later wake-up is kept", () =>
+  withSlots(async (idle) => {
+    const started = performance.now();
+    await soon(idle.wait(50), "the 50 ms wait ending");
+    assert.ok(performance.now() - started >= 45, "the wait ended before its time");
+    assert.equal(idle.idleCount, 0);
+    idle.wakeOne(); // Nobody waits: kept for later, and no timer is left behind.
+    await soon(idle.wait(LONG_MS), "the wait after a kept wake-up ending");
+  }));
+
+Deno.test("only the longest-waiting slot times out; the next one takes over its polling", () =>
+  withSlots(async (idle) => {
+    const ended: string[] = [];
+    const first = idle.wait(50).then(() => ended.push("first"));
+    const second = idle.wait(50).then(() => ended.push("second"));
+    await soon(first, "the first wait timing out");
+    const firstEnded = performance.now();
+    assert.deepEqual(ended, ["first"]);
+    assert.equal(idle.idleCount, 1);
+    await soon(second, "the second wait timing out"); // Its own timer started once it was first.
+    assert.ok(performance.now() - firstEnded >= 40, "the second slot's timer ran alongside");
+    assert.deepEqual(ended, ["first", "second"]);
+    assert.equal(idle.idleCount, 0);
+  }));

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { needsTools } from "../../tests/helpers/tools.ts";
 import { runCommand, type RunCommandOptions } from "./run_command.ts";
 
 const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
@@ -13,33 +14,23 @@ function run(options: Partial<RunCommandOptions> & { command: string }) {
   });
 }
 
-function installed(shell: string): boolean {
-  try {
-    return new Deno.Command(shell, { args: ["-c", "true"] }).outputSync().success;
-  } catch {
-    return false;
-  }
-}
-
-Deno.test({
+Deno.test(needsTools(["bash"], {
   name: "runCommand() runs the command in the shell it is given (bash syntax in bash)",
-  ignore: !installed("bash"),
   async fn() {
     const result = await run({ shell: "bash", command: "[[ 1 == 1 ]] && echo $BASH_VERSION" });
     assert.equal(result.exitCode, 0, text(result.stderr.tail));
     assert.match(text(result.stdout.tail), /^\d+\.\d+/);
   },
-});
+}));
 
-Deno.test({
+Deno.test(needsTools(["fish"], {
   name: "runCommand() runs fish commands in fish",
-  ignore: !installed("fish"),
   async fn() {
     const result = await run({ shell: "fish", command: "set -l x fish; echo $x; exit 4" });
     assert.equal(text(result.stdout.tail), "fish\n");
     assert.equal(result.exitCode, 4);
   },
-});
+}));
 
 Deno.test("runCommand() without a shell runs sh -c on Unix", {
   ignore: Deno.build.os === "windows",

@@ -1,8 +1,8 @@
 /**
  * `queuectl completions` through the real CLI: each shell's script holds every command path and
  * its options and passes the shell's own syntax check, and the bash, zsh and fish scripts
- * complete what they should when the shell runs them (zsh and fish when installed). These need
- * no database, so they run in the SQLite pass only.
+ * complete what they should when the shell runs them (see `../helpers/tools.ts` for when zsh or
+ * fish is missing). These need no database, so they run in the SQLite pass only.
  *
  * @module
  */
@@ -12,6 +12,7 @@ import { COMMAND_INDEX, loadCommands } from "../../src/cli/command_index.ts";
 import { GLOBAL_OPTIONS } from "../../src/cli/command.ts";
 import { runCli, sqliteOnly, TEST_STORE } from "../helpers/cli.ts";
 import { assertExit } from "../helpers/jobs.ts";
+import { needsTools } from "../helpers/tools.ts";
 
 /** Store-independent: once per test run is enough. */
 const once = sqliteOnly;
@@ -38,16 +39,6 @@ async function run(program: string, args: string[], input = "") {
   const output = await child.output();
   const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
   return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
-}
-
-function installed(program: string): boolean {
-  return (Deno.env.get("PATH") ?? "").split(":").some((dir) => {
-    try {
-      return Deno.statSync(join(dir, program)).isFile;
-    } catch {
-      return false;
-    }
-  });
 }
 
 /** Writes the script to a temp file, runs `body` with its path, removes it. */
@@ -104,9 +95,9 @@ once.test("the bash script passes bash -n and completes words, subcommands and o
   });
 });
 
-Deno.test({
+Deno.test(needsTools(["zsh"], {
   name: "the zsh script passes zsh -n and offers subcommands and options",
-  ignore: TEST_STORE !== "sqlite" || !installed("zsh"),
+  ignore: TEST_STORE !== "sqlite",
   fn: async () => {
     await withScriptFile(await script("zsh"), async (path) => {
       const syntax = await run("zsh", ["-n", path]);
@@ -137,11 +128,11 @@ Deno.test({
       );
     });
   },
-});
+}));
 
-Deno.test({
+Deno.test(needsTools(["fish"], {
   name: "the fish script passes fish -n and completes subcommands and options",
-  ignore: TEST_STORE !== "sqlite" || !installed("fish"),
+  ignore: TEST_STORE !== "sqlite",
   fn: async () => {
     await withScriptFile(await script("fish"), async (path) => {
       const syntax = await run("fish", ["-n", path]);
@@ -157,7 +148,7 @@ Deno.test({
       assert.deepEqual(await offered("queuectl completions "), ["bash", "fish", "zsh"]);
     });
   },
-});
+}));
 
 once.test("completions needs one known shell: exit 2 and one line otherwise", async () => {
   for (const args of [["completions"], ["completions", "tcsh"], ["completions", "bash", "zsh"]]) {

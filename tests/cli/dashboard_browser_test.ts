@@ -24,7 +24,16 @@ import {
   STATES,
   withDashboard,
 } from "../helpers/dashboard.ts";
-import { inBrowser, type Page, pngSize, textOf, withPage } from "../helpers/browser.ts";
+import {
+  colourCounts,
+  decodePng,
+  inBrowser,
+  type Page,
+  rgbaKey,
+  textOf,
+  VIEWPORT,
+  withPage,
+} from "../helpers/browser.ts";
 import { enqueue, startWorker, stopWorker, waitForState } from "../helpers/jobs.ts";
 
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
@@ -298,8 +307,9 @@ inBrowser.test("browser: a screenshot of the overview with realistic data", asyn
         const artifacts = Deno.env.get("QUEUECTL_TEST_ARTIFACTS") || join(REPO, "test-artifacts");
         const path = join(artifacts, `dashboard-overview-${sandbox.store}.png`);
         await Deno.mkdir(artifacts, { recursive: true });
+        const counts = (await sandbox.status()).jobs;
         await page.screenshot({ path });
-        assert.deepEqual(await pngSize(path), { width: 1280, height: 800 });
+        await assertScreenshotShows(page, path, counts);
         if (Deno.env.get("QUEUECTL_UPDATE_SCREENSHOT") === "1" && sandbox.store === "sqlite") {
           const docs = join(REPO, "docs", "dashboard.png");
           await Deno.mkdir(dirname(docs), { recursive: true });
@@ -315,6 +325,65 @@ inBrowser.test("browser: a screenshot of the overview with realistic data", asyn
     await sandbox.cleanup();
   }
 });
+
+/**
+ * The screenshot at `path`, just taken of `page`, shows the overview: the navigation, the counts
+ * per state (`counts`), the chart with its bars, the queues and the live workers are in the
+ * page's text and inside the picture, each region of the picture drawn (many colours, where a
+ * blank or unstyled page has a few), the chart's bars in their colour.
+ */
+async function assertScreenshotShows(page: Page, path: string, counts: Record<string, number>) {
+  const image = await decodePng(path);
+  assert.deepEqual({ width: image.width, height: image.height }, VIEWPORT);
+  const everything = colourCounts(image);
+  assert.ok(everything.size >= 500, `the screenshot has only ${everything.size} colours`);
+
+  const nav = await page.locator("#nav").innerText();
+  for (const label of ["Overview", "Jobs", "Dead letters", "Schedules", "Workers"]) {
+    assert.ok(nav.includes(label), `the navigation shows ${label}: ${JSON.stringify(nav)}`);
+  }
+  const cards = await page.locator("#state-counts").innerText();
+  for (const state of STATES) {
+    assert.match(cards, new RegExp(`(^|\\n)${counts[state]}\\s+${state}(\\n|$)`, "i"), cards);
+  }
+  const regions: [string, string, number][] = [
+    ["the navigation", "#nav", 20],
+    ["the counts per state", "#state-counts", 100],
+    ["the throughput chart", "#throughput", 50],
+    ["the queues", "table.queues", 100],
+    ["the live workers", "table.live-workers", 30],
+  ];
+  for (const [what, selector, fewest] of regions) {
+    const box = await page.locator(selector).boundingBox();
+    assert.ok(box, `${what} (${selector}) is displayed`);
+    assert.ok(
+      box.x >= 0 && box.y >= 0 && box.x + box.width <= image.width &&
+        box.y + box.height <= image.height,
+      `${what} lies inside the screenshot: ${JSON.stringify(box)}`,
+    );
+    const colours = colourCounts(image, box).size;
+    assert.ok(colours >= fewest, `${what} is drawn: ${colours} colours at ${JSON.stringify(box)}`);
+  }
+  const chart = (await page.locator("#throughput").boundingBox())!;
+  const bars = page.locator("#throughput rect.bar-completed");
+  // These functions run in the page; Deno's types have no DOM, hence the casts.
+  type InPage = { getComputedStyle(element: unknown): { fill: string } };
+  const green = rgbaKey(
+    await bars.first().evaluate((bar) =>
+      (globalThis as unknown as InPage).getComputedStyle(bar).fill
+    ),
+  );
+  const barArea = await bars.evaluateAll((all) =>
+    all.map((bar) => bar.getBoundingClientRect())
+      .reduce((sum, { width, height }) => sum + width * height, 0)
+  );
+  assert.ok(barArea > 0, "the chart has bars");
+  const drawn = colourCounts(image, chart).get(green) ?? 0;
+  assert.ok(
+    drawn >= barArea * 0.8,
+    `the chart's bars are drawn: ${drawn} pixels of their colour for ${barArea} px² of bars`,
+  );
+}
 
 /**
  * A queue as a team would have it: seventy-odd jobs in five queues, most completed, some dead,

@@ -146,3 +146,104 @@ export async function pngSize(path: string): Promise<{ width: number; height: nu
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return { width: view.getUint32(16), height: view.getUint32(20) };
 }
+
+/** A decoded PNG: `rgba` holds 4 bytes per pixel, row by row. */
+export interface PngImage {
+  width: number;
+  height: number;
+  rgba: Uint8Array;
+}
+
+/**
+ * Decodes an 8-bit, non-interlaced RGB or RGBA PNG (what Chromium's screenshots are): its IDAT
+ * chunks inflated, then each row unfiltered (PNG's five filter types).
+ */
+export async function decodePng(path: string): Promise<PngImage> {
+  const bytes = await Deno.readFile(path);
+  const { width, height } = await pngSize(path);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const [bitDepth, colourType, , , interlace] = bytes.subarray(24, 29);
+  assert.ok(
+    bitDepth === 8 && (colourType === 2 || colourType === 6) && interlace === 0,
+    `${path}: bit depth ${bitDepth}, colour type ${colourType}, interlace ${interlace}`,
+  );
+  const idat: Uint8Array[] = [];
+  for (let at = 8; at < bytes.length;) {
+    const length = view.getUint32(at);
+    const type = new TextDecoder().decode(bytes.subarray(at + 4, at + 8));
+    if (type === "IDAT") idat.push(bytes.subarray(at + 8, at + 8 + length));
+    at += 12 + length;
+  }
+  const inflated = new Uint8Array(
+    await new Response(
+      new Blob(idat as BlobPart[]).stream().pipeThrough(new DecompressionStream("deflate")),
+    ).arrayBuffer(),
+  );
+  const channels = colourType === 6 ? 4 : 3;
+  const stride = width * channels;
+  assert.equal(inflated.length, height * (stride + 1), `${path}: image data of the wrong size`);
+  const raw = new Uint8Array(height * stride);
+  for (let y = 0; y < height; y++) {
+    const filter = inflated[y * (stride + 1)];
+    const line = inflated.subarray(y * (stride + 1) + 1, (y + 1) * (stride + 1));
+    const row = raw.subarray(y * stride, (y + 1) * stride);
+    const above = y > 0 ? raw.subarray((y - 1) * stride, y * stride) : new Uint8Array(stride);
+    for (let x = 0; x < stride; x++) {
+      const a = x >= channels ? row[x - channels] : 0;
+      const b = above[x];
+      const c = x >= channels ? above[x - channels] : 0;
+      let predicted: number;
+      if (filter === 0) predicted = 0;
+      else if (filter === 1) predicted = a;
+      else if (filter === 2) predicted = b;
+      else if (filter === 3) predicted = (a + b) >> 1;
+      else if (filter === 4) {
+        const p = a + b - c;
+        const [pa, pb, pc] = [Math.abs(p - a), Math.abs(p - b), Math.abs(p - c)];
+        predicted = pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
+      } else throw new Error(`${path}: unknown PNG filter ${filter} on row ${y}`);
+      row[x] = (line[x] + predicted) & 0xff;
+    }
+  }
+  const rgba = new Uint8Array(width * height * 4);
+  for (let i = 0; i < width * height; i++) {
+    rgba.set(raw.subarray(i * channels, i * channels + 3), i * 4);
+    rgba[i * 4 + 3] = channels === 4 ? raw[i * channels + 3] : 255;
+  }
+  return { width, height, rgba };
+}
+
+/** A region of a page or an image, in CSS pixels (what playwright's `boundingBox()` gives). */
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * How many pixels of each colour `image` has inside `box` (default: all of it), by colour as
+ * `0xRRGGBBAA` (see `rgbaKey`).
+ */
+export function colourCounts(image: PngImage, box?: Box): Map<number, number> {
+  const { x, y, width, height } = box ?? { x: 0, y: 0, width: image.width, height: image.height };
+  const counts = new Map<number, number>();
+  const view = new DataView(image.rgba.buffer, image.rgba.byteOffset, image.rgba.byteLength);
+  const right = Math.min(image.width, Math.ceil(x + width));
+  const bottom = Math.min(image.height, Math.ceil(y + height));
+  for (let row = Math.max(0, Math.floor(y)); row < bottom; row++) {
+    for (let column = Math.max(0, Math.floor(x)); column < right; column++) {
+      const colour = view.getUint32((row * image.width + column) * 4);
+      counts.set(colour, (counts.get(colour) ?? 0) + 1);
+    }
+  }
+  return counts;
+}
+
+/** The `colourCounts` key of an opaque CSS colour as `getComputedStyle` gives it: `rgb(r, g, b)`. */
+export function rgbaKey(css: string): number {
+  const match = css.match(/^rgb\((\d+), (\d+), (\d+)\)$/);
+  assert.ok(match, `not an opaque rgb() colour: ${css}`);
+  const [r, g, b] = match.slice(1).map(Number);
+  return ((r << 24) | (g << 16) | (b << 8) | 0xff) >>> 0;
+}

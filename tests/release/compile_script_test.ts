@@ -16,6 +16,7 @@ import {
   RELEASE_TARGETS,
   runStep,
 } from "../../scripts/compile.ts";
+import { needsTools } from "../helpers/tools.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const SCRIPT = join(ROOT, "scripts", "compile.ts");
@@ -156,9 +157,8 @@ Deno.test("the archive holds the binary at its top level and sha256sum -c accept
   }
 });
 
-Deno.test({
+Deno.test(needsTools(["zip", "unzip"], {
   name: "the Windows archive is a zip holding queuectl.exe",
-  ignore: !(await hasProgram("zip")) || !(await hasProgram("unzip")),
   async fn() {
     const target = "x86_64-pc-windows-msvc";
     const root = await packStandIn(target);
@@ -170,7 +170,7 @@ Deno.test({
       await Deno.remove(root, { recursive: true });
     }
   },
-});
+}));
 
 async function hasProgram(name: string): Promise<boolean> {
   const output = await new Deno.Command("sh", { args: ["-c", `command -v ${name}`] }).output();

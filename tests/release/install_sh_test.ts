@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { archiveName, RELEASE_TARGETS } from "../../scripts/compile.ts";
+import { needsTools } from "../helpers/tools.ts";
 
 const INSTALL_SH = fileURLToPath(new URL("../../install.sh", import.meta.url));
 const decoder = new TextDecoder();
@@ -18,11 +19,6 @@ const decoder = new TextDecoder();
 const UNIX_TARGETS = RELEASE_TARGETS.filter((target) => !target.includes("windows"));
 const LATEST = "2.0.0";
 const OLDER = "1.4.2";
-
-async function hasProgram(name: string): Promise<boolean> {
-  const output = await new Deno.Command("sh", { args: ["-c", `command -v ${name}`] }).output();
-  return output.success;
-}
 
 async function run(program: string, args: string[], options: Deno.CommandOptions = {}) {
   const output = await new Deno.Command(program, { args, ...options }).output();
@@ -146,9 +142,8 @@ async function withSandbox(fn: (sandbox: Sandbox) => Promise<void>): Promise<voi
 const SHELLS = ["sh", "dash", "bash --posix", "busybox sh"];
 
 for (const shell of SHELLS) {
-  Deno.test({
+  Deno.test(needsTools([shell.split(" ")[0]], {
     name: `install.sh under ${shell} installs the latest release's binary for this machine`,
-    ignore: !(await hasProgram(shell.split(" ")[0])),
     fn: () =>
       withSandbox(async (sandbox) => {
         const result = await install(sandbox, { shell });
@@ -166,7 +161,7 @@ for (const shell of SHELLS) {
         assert.ok(result.stdout.includes(`export PATH="${join(sandbox.dir, "bin")}:$PATH"`));
         assert.equal(result.stderr, "");
       }),
-  });
+  }));
 }
 
 Deno.test("install.sh gives no PATH hint when the install directory is on PATH", () =>
@@ -281,9 +276,8 @@ Deno.test("install.sh refuses an unsupported OS or CPU in one clear line", async
   });
 });
 
-Deno.test({
+Deno.test(needsTools(["shasum"], {
   name: "install.sh checks with shasum -a 256 where sha256sum is missing (macOS)",
-  ignore: !(await hasProgram("shasum")),
   fn: () =>
     withSandbox(async (sandbox) => {
       const path = await pathWithout(sandbox.dir, ["sha256sum"]);
@@ -297,7 +291,7 @@ Deno.test({
       assert.equal(bad.code, 1);
       assert.match(bad.stderr, /checksum mismatch/);
     }),
-});
+}));
 
 /**
  * A PATH of one directory, under `dir`, that links to every program on this PATH except
@@ -339,21 +333,105 @@ Deno.test("install.sh refuses unknown arguments and --version without a value", 
 Deno.test("install.sh is valid POSIX sh", async (t) => {
   for (const shell of ["sh", "dash", "bash --posix"]) {
     const [program, ...args] = shell.split(" ");
-    await t.step({
+    await t.step(needsTools([program], {
       name: `${shell} -n`,
-      ignore: !(await hasProgram(program)),
       fn: async () => {
         const result = await run(program, [...args, "-n", INSTALL_SH]);
         assert.equal(result.code, 0, result.stderr);
       },
-    });
+    }));
   }
-  await t.step({
+  await t.step(needsTools(["shellcheck"], {
     name: "shellcheck -s sh",
-    ignore: !(await hasProgram("shellcheck")),
     fn: async () => {
       const result = await run("shellcheck", ["-s", "sh", INSTALL_SH]);
       assert.equal(result.code, 0, result.stdout);
     },
-  });
+  }));
 });
+
+/** Replaces the host's archive of `dir`'s release with one whose queuectl runs `script`. */
+async function replaceHostBinary(sandbox: Sandbox, dir: string, script: string): Promise<void> {
+  const stage = await Deno.makeTempDir();
+  await Deno.writeTextFile(join(stage, "queuectl"), `#!/bin/sh\n${script}\n`, { mode: 0o755 });
+  const asset = join(sandbox.releases, dir, archiveName(hostTarget()));
+  const tar = await run("tar", ["-czf", asset, "-C", stage, "queuectl"]);
+  assert.equal(tar.code, 0, tar.stderr);
+  await Deno.writeTextFile(`${asset}.sha256`, `${await sha256Hex(asset)}  queuectl\n`);
+  await Deno.remove(stage, { recursive: true });
+}
+
+Deno.test("install.sh refuses a binary that cannot start here, and keeps the one it had", () =>
+  withSandbox(async (sandbox) => {
+    assert.equal((await install(sandbox, { env: { QUEUECTL_VERSION: OLDER } })).code, 0);
+    // Killed at start, as a binary for the wrong C library or CPU would fail.
+    await replaceHostBinary(
+      sandbox,
+      join("latest", "download"),
+      'echo "cannot start" >&2; kill -9 $$',
+    );
+    const result = await install(sandbox);
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      /^queuectl install: the downloaded queuectl does not start on this machine \(cannot start\); nothing was installed\n$/,
+    );
+    assert.doesNotMatch(result.stdout, /Installed/);
+    assert.match(await installedVersion(sandbox), new RegExp(`^queuectl ${OLDER} `));
+  }));
+
+Deno.test({
+  name: "install.sh on a musl system (Alpine) says the binaries need glibc, installing nothing",
+  ignore: Deno.build.os !== "linux",
+  fn: () =>
+    withSandbox(async (sandbox) => {
+      // Alpine's ldd is musl's, and says so.
+      await Deno.writeTextFile(
+        join(sandbox.fakeBin, "ldd"),
+        '#!/bin/sh\necho "musl libc (x86_64)" >&2\nexit 1\n',
+        { mode: 0o755 },
+      );
+      const result = await install(sandbox, { uname: ["Linux", "x86_64"] });
+      assert.equal(result.code, 1);
+      assert.match(
+        result.stderr,
+        /^queuectl install: this system's C library is musl \(Alpine\?\), but the release binaries need glibc: .*\n$/,
+      );
+      assert.equal(await exists(join(sandbox.dir, "bin")), false);
+    }),
+});
+
+Deno.test("install.sh takes only a version number, so --version cannot point elsewhere", async (t) => {
+  for (const version of ["../../../../other/path", "1.2.3/../../x", "1.2", "latest", "1.2.3 x"]) {
+    await t.step(version, () =>
+      withSandbox(async (sandbox) => {
+        const result = await install(sandbox, { args: ["--version", version] });
+        assert.equal(result.code, 1);
+        assert.equal(
+          result.stderr,
+          `queuectl install: --version must be a version number such as 0.1.0, not "${version}"\n`,
+        );
+        assert.equal(result.stdout, "", "nothing was downloaded");
+      }));
+  }
+  // What releases are named: plain, with a leading v, pre-releases.
+  for (const version of ["1.4.2", "v1.4.2", "2.0.0-rc.1"]) {
+    await t.step(`${version} is a version`, () =>
+      withSandbox(async (sandbox) => {
+        const result = await install(sandbox, { args: ["--version", version] });
+        assert.doesNotMatch(result.stderr, /must be a version number/);
+      }));
+  }
+});
+
+Deno.test("install.sh downloads over HTTPS only", () =>
+  withSandbox(async (sandbox) => {
+    const result = await install(sandbox, {
+      env: { QUEUECTL_RELEASE_URL: "http://127.0.0.1:9/releases" },
+    });
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      /refusing to download http:\/\/127\.0\.0\.1:9\/.*: only https:\/\/ URLs are used/,
+    );
+  }));

@@ -1,69 +1,62 @@
 /**
- * A child process for the SQLite race tests (`sqlite_claim_race_test.ts`): it opens the store on
- * its own connection, prints `ready`, waits for a `go` line on stdin (so every child starts
- * together), does its part, and prints one JSON line with what it did. Any error exits 1.
+ * A child process for the SQLite race tests (`sqlite_claim_race_test.ts`), on its own connection
+ * to the store. It prints `ready` once the store is open, then, in `claim` and `insert` mode,
+ * waits for a `go` line on stdin (so every child starts together), does its part and prints one
+ * JSON line with what it did; in `step` mode it does one thing per line the test sends, so that
+ * the test decides when each child acts. Any error exits 1.
  *
  * ```
- * deno run -A claim_worker_script.ts claim  DB_PATH WORKER_ID NOW [UNTIL_COMPLETED [QUEUE]]
+ * deno run -A claim_worker_script.ts claim  DB_PATH WORKER_ID NOW [UNTIL_COMPLETED]
  * deno run -A claim_worker_script.ts insert DB_PATH ID_PREFIX COUNT NOW
- * deno run -A claim_worker_script.ts fire   DB_PATH SCHEDULE WORKER_ID START ROUNDS
+ * deno run -A claim_worker_script.ts step   DB_PATH WORKER_ID
  * ```
  *
  * `claim` loops claim → finish(completed) and prints `{"claimed":[ids…]}`. It stops when nothing
  * is due, or, given UNTIL_COMPLETED, once that many jobs are completed in the whole store (while
- * others are still enqueueing, "nothing due" does not mean done). Given QUEUE too, after each claim
- * of a job of QUEUE it counts the jobs of QUEUE processing in the store, and adds the most it saw
- * as `"mostRunning"` (to check a concurrency limit). `insert` enqueues COUNT jobs one `jobInsert`
- * at a time and prints `{"inserted":[ids…]}`. `fire` acts like the scheduler of a worker
- * process: while SCHEDULE is due at START + ROUNDS × 1000, it fires it for its `nextRunAt`
- * (round r = (nextRunAt − START) / 1000), moving it 1000 ms on, with a job `SCHEDULE-r-WORKER_ID`;
- * it prints `{"fired":[ids of the jobs it added…],"lost":N}` (N fires another process won).
+ * others are still enqueueing, "nothing due" does not mean done). `insert` enqueues COUNT jobs
+ * one `jobInsert` at a time and prints `{"inserted":[ids…]}`.
+ *
+ * `step` answers each line on stdin with one JSON line:
+ * - `claim NOW`: claims one job and holds it → `{"claimed":ID|null,"queue":QUEUE|null}`;
+ * - `finish NOW`: completes every job it holds → `{"finished":[ids…]}`;
+ * - `read SCHEDULE NOW`: reads when SCHEDULE is next due, if by NOW → `{"due":TIME|null}`;
+ * - `fire SCHEDULE START`: fires SCHEDULE for the time it read last, moving it 1000 ms on, with
+ *   a job `SCHEDULE-r-WORKER_ID` (round r = (due − START) / 1000) → `{"jobId":ID|null}` (null:
+ *   another process fired it first);
+ * - `quit`: closes the store and exits.
  *
  * @module
  */
-import { openStore } from "../../src/store/mod.ts";
+import type { Job } from "../../src/job.ts";
+import { type NewJob, openStore, type Store } from "../../src/store/mod.ts";
 
 /** How long a claimer waits for UNTIL_COMPLETED before it gives up (a safety net, not a timing). */
 const GIVE_UP_MS = 120_000;
 
 async function main(args: string[]): Promise<void> {
   const [mode, path] = args;
-  if (!path) throw new Error(`usage: claim|insert|fire DB_PATH …, got ${JSON.stringify(args)}`);
+  if (!path) throw new Error(`usage: claim|insert|step DB_PATH …, got ${JSON.stringify(args)}`);
   const store = await openStore(
     { kind: "sqlite", path },
-    // Claimers behave like worker processes; inserters like `queuectl enqueue`.
-    { durability: mode === "claim" ? "normal" : "full" },
+    // Claimers and firers behave like worker processes; inserters like `queuectl enqueue`.
+    { durability: mode === "insert" ? "full" : "normal" },
   );
   try {
     console.log("ready");
+    if (mode === "step") {
+      await step(store, args[2]);
+      return;
+    }
     await waitForGo();
     if (mode === "claim") {
-      const [, , workerId, now, untilCompleted, queue] = args;
+      const [, , workerId, now, untilCompleted] = args;
       const claimed: string[] = [];
-      let mostRunning = 0;
       const giveUpAt = Date.now() + GIVE_UP_MS;
       for (;;) {
         const job = await store.jobClaim({ workerId, leaseMs: 60_000, now: Number(now) });
         if (job) {
           claimed.push(job.id);
-          if (queue !== undefined && job.queue === queue) {
-            const running = await store.jobList({ states: ["processing"], queues: [queue] });
-            mostRunning = Math.max(mostRunning, running.length);
-          }
-          const finished = await store.jobFinish({
-            id: job.id,
-            leaseToken: job.leaseToken,
-            now: Number(now) + 1,
-            state: "completed",
-            exitCode: 0,
-            error: null,
-            outcome: "completed",
-            stdout: new Uint8Array(),
-            stderr: new Uint8Array(),
-            stdoutBytes: 0,
-            stderrBytes: 0,
-          });
-          if (!finished) throw new Error(`jobFinish of ${job.id} was fenced off`);
+          await complete(store, job, Number(now) + 1);
           continue;
         }
         if (untilCompleted === undefined) break;
@@ -73,69 +66,16 @@ async function main(args: string[]): Promise<void> {
         }
         await new Promise((resolve) => setTimeout(resolve, 2)); // Poll: inserters are still going.
       }
-      console.log(JSON.stringify(queue === undefined ? { claimed } : { claimed, mostRunning }));
+      console.log(JSON.stringify({ claimed }));
     } else if (mode === "insert") {
       const [, , prefix, count, now] = args;
       const inserted: string[] = [];
       for (let i = 0; i < Number(count); i++) {
         const id = `${prefix}-${i}`;
-        await store.jobInsert({
-          jobs: [{
-            id,
-            command: "true",
-            maxRetries: 0,
-            timeoutSeconds: null,
-            runAt: Number(now),
-            priority: 0,
-            queue: "default",
-            backoffBase: null,
-            cwd: null,
-            env: null,
-            after: [],
-            uniqueKey: null,
-            shell: null,
-          }],
-          now: Number(now),
-        });
+        await store.jobInsert({ jobs: [newJob(id, Number(now))], now: Number(now) });
         inserted.push(id);
       }
       console.log(JSON.stringify({ inserted }));
-    } else if (mode === "fire") {
-      const [, , name, workerId, start, rounds] = args;
-      const fired: string[] = [];
-      let lost = 0;
-      const last = Number(start) + Number(rounds) * 1000;
-      for (;;) {
-        const schedule = (await store.scheduleListDue({ now: last }))
-          .find((due) => due.name === name);
-        if (!schedule) break;
-        const due = schedule.nextRunAt!;
-        const round = (due - Number(start)) / 1000;
-        const won = await store.scheduleFire({
-          name,
-          expectedNextRunAt: due,
-          nextRunAt: due + 1000,
-          job: {
-            id: `${name}-${round}-${workerId}`,
-            command: "true",
-            maxRetries: 0,
-            timeoutSeconds: null,
-            runAt: due,
-            priority: 0,
-            queue: "default",
-            backoffBase: null,
-            cwd: null,
-            env: null,
-            after: [],
-            uniqueKey: null,
-            shell: null,
-          },
-          now: due,
-        });
-        if (won?.jobId) fired.push(won.jobId);
-        else lost++;
-      }
-      console.log(JSON.stringify({ fired, lost }));
     } else {
       throw new Error(`unknown mode ${JSON.stringify(mode)}`);
     }
@@ -144,13 +84,101 @@ async function main(args: string[]): Promise<void> {
   }
 }
 
+/** `step` mode: one command per line on stdin, one JSON line in answer (see the module doc). */
+async function step(store: Store, workerId: string): Promise<void> {
+  const held: Job[] = [];
+  let due: number | null = null;
+  for await (const line of readLines(Deno.stdin.readable)) {
+    const [command, first, second] = line.split(" ");
+    let answer: unknown;
+    if (command === "claim") {
+      const job = await store.jobClaim({ workerId, leaseMs: 60_000, now: Number(first) });
+      if (job) held.push(job);
+      answer = { claimed: job?.id ?? null, queue: job?.queue ?? null };
+    } else if (command === "finish") {
+      const finished = held.splice(0);
+      for (const job of finished) await complete(store, job, Number(first));
+      answer = { finished: finished.map((job) => job.id) };
+    } else if (command === "read") {
+      const schedule = (await store.scheduleListDue({ now: Number(second) }))
+        .find((candidate) => candidate.name === first);
+      due = schedule?.nextRunAt ?? null;
+      answer = { due };
+    } else if (command === "fire") {
+      if (due === null) throw new Error(`fire ${first} without a due time read first`);
+      const round = (due - Number(second)) / 1000;
+      const won = await store.scheduleFire({
+        name: first,
+        expectedNextRunAt: due,
+        nextRunAt: due + 1000,
+        job: newJob(`${first}-${round}-${workerId}`, due),
+        now: due,
+      });
+      answer = { jobId: won?.jobId ?? null };
+    } else if (command === "quit") {
+      return;
+    } else {
+      throw new Error(`unknown step ${JSON.stringify(line)}`);
+    }
+    console.log(JSON.stringify(answer));
+  }
+  throw new Error("stdin closed before quit");
+}
+
+/** Completes `job`, failing if its lease was lost. */
+async function complete(store: Store, job: Job, now: number): Promise<void> {
+  const finished = await store.jobFinish({
+    id: job.id,
+    leaseToken: job.leaseToken,
+    now,
+    state: "completed",
+    exitCode: 0,
+    error: null,
+    outcome: "completed",
+    stdout: new Uint8Array(),
+    stderr: new Uint8Array(),
+    stdoutBytes: 0,
+    stderrBytes: 0,
+  });
+  if (!finished) throw new Error(`jobFinish of ${job.id} was fenced off`);
+}
+
+/** A job running `true`, due at `runAt`. */
+function newJob(id: string, runAt: number): NewJob {
+  return {
+    id,
+    command: "true",
+    maxRetries: 0,
+    timeoutSeconds: null,
+    runAt,
+    priority: 0,
+    queue: "default",
+    backoffBase: null,
+    cwd: null,
+    env: null,
+    after: [],
+    uniqueKey: null,
+    shell: null,
+  };
+}
+
+/** The lines of a byte stream (without their `\n`), as they arrive. */
+export async function* readLines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
+  let buffer = "";
+  for await (const chunk of stream) {
+    buffer += decoder.decode(chunk, { stream: true });
+    for (let end = buffer.indexOf("\n"); end !== -1; end = buffer.indexOf("\n")) {
+      yield buffer.slice(0, end);
+      buffer = buffer.slice(end + 1);
+    }
+  }
+}
+
 /** Resolves once a `go` line arrives on stdin. */
 async function waitForGo(): Promise<void> {
-  let text = "";
-  const decoder = new TextDecoder();
-  for await (const chunk of Deno.stdin.readable) {
-    text += decoder.decode(chunk, { stream: true });
-    if (text.split("\n").includes("go")) return;
+  for await (const line of readLines(Deno.stdin.readable)) {
+    if (line === "go") return;
   }
   throw new Error("stdin closed before the go signal");
 }

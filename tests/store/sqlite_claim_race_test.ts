@@ -1,7 +1,10 @@
 /**
  * Claim atomicity under real concurrency. `node:sqlite` is synchronous, so claimers in one process
  * never overlap; these tests run each claimer (and inserter) in its own `deno run` process on its
- * own connection to one SQLite file (`claim_worker_script.ts`), all released at once.
+ * own connection to one SQLite file (`claim_worker_script.ts`). The free-running tests release
+ * their processes at once and let them race to the end; the concurrency-limit and scheduleFire
+ * tests step them in rounds, each child acting on a line from the test, so that every round is a
+ * race of all of them (however the machine schedules them) and its outcome can be checked exactly.
  *
  * @module
  */
@@ -10,6 +13,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ManualClock } from "../../src/clock.ts";
 import { type NewJob, openStore, type Store } from "../../src/store/mod.ts";
+import { readLines } from "./claim_worker_script.ts";
 
 const SCRIPT = fileURLToPath(new URL("./claim_worker_script.ts", import.meta.url));
 const REPO = fileURLToPath(new URL("../../", import.meta.url));
@@ -69,12 +73,12 @@ Deno.test("sqlite: jobClaim() by 2 processes while 4 processes enqueue completes
   });
 });
 
-Deno.test("sqlite: jobClaim() by 4 processes at once never runs more of a queue than its concurrency limit", async () => {
+Deno.test("sqlite: jobClaim() by 4 processes at once holds as many of a queue as its concurrency limit allows, never more", async () => {
   await withDatabase(async (path, store) => {
     const LIMIT = 2;
     await store.queueSetConcurrency({ name: "deploy", concurrency: LIMIT });
-    const deploy = Array.from({ length: 300 }, (_, i) => `deploy-${String(i).padStart(3, "0")}`);
-    const mail = Array.from({ length: 300 }, (_, i) => `mail-${String(i).padStart(3, "0")}`);
+    const deploy = Array.from({ length: 40 }, (_, i) => `deploy-${String(i).padStart(2, "0")}`);
+    const mail = Array.from({ length: 40 }, (_, i) => `mail-${String(i).padStart(2, "0")}`);
     await store.jobInsert({
       jobs: [
         ...deploy.map((id) => newJob(id, { queue: "deploy" })),
@@ -82,37 +86,54 @@ Deno.test("sqlite: jobClaim() by 4 processes at once never runs more of a queue 
       ],
       now: T0,
     });
-    const total = deploy.length + mail.length;
 
-    const claimers = Array.from(
-      { length: 4 },
-      (_, i) =>
-        spawnScript(["claim", path, `claimer-${i}`, String(T0 + 1), String(total), "deploy"]),
-    );
-    const results = await releaseTogether(claimers);
-
-    const outputs = results.map((result, i) => {
-      assertCleanExit(result, `claimer-${i}`);
-      return result.output as { claimed: string[]; mostRunning: number };
+    // In rounds: all claimers claim at once, twice (holding what they got), then all finish.
+    // Every round starts with no deploy job held, so each is a four-way race for its places,
+    // and nothing is finished meanwhile: what the round claimed is held at once at its end.
+    await withSteppers(4, path, "claimer", async (claimers) => {
+      const claimedBy: string[][] = claimers.map(() => []);
+      const heldPerRound: number[] = [];
+      for (;;) {
+        let claimedThisRound = 0;
+        let deployHeld = 0;
+        for (let wave = 0; wave < 2; wave++) {
+          const answers = await Promise.all(
+            claimers.map((claimer) => claimer.send(`claim ${T0 + 1}`)),
+          );
+          answers.forEach((answer, i) => {
+            const { claimed, queue } = answer as { claimed: string | null; queue: string | null };
+            if (claimed === null) return;
+            claimedBy[i].push(claimed);
+            claimedThisRound++;
+            if (queue === "deploy") deployHeld++;
+          });
+        }
+        const processing = await store.jobList({ states: ["processing"], queues: ["deploy"] });
+        assert.equal(processing.length, deployHeld, "the store agrees with what the claimers hold");
+        assert.ok(
+          deployHeld <= LIMIT,
+          `${deployHeld} deploy jobs held at once, over the limit of ${LIMIT}: ${ids(processing)}`,
+        );
+        heldPerRound.push(deployHeld);
+        await Promise.all(claimers.map((claimer) => claimer.send(`finish ${T0 + 2}`)));
+        // Nothing held at a round's start: a round that claims nothing left nothing due.
+        if (claimedThisRound === 0) break;
+        assert.ok(heldPerRound.length <= 100, "still claiming after 100 rounds");
+      }
+      assert.equal(
+        Math.max(...heldPerRound),
+        LIMIT,
+        `the claimers held up to the limit at once (deploy jobs held per round: ${heldPerRound})`,
+      );
+      assertEachClaimedOnce(claimedBy, [...deploy, ...mail]);
+      await assertAllCompletedOnce(store, claimedBy, deploy.length + mail.length);
     });
-    const claimedBy = outputs.map((output) => output.claimed);
-    assertEachClaimedOnce(claimedBy, [...deploy, ...mail]);
-    const mostRunning = outputs.map((output) => output.mostRunning);
-    assert.ok(
-      mostRunning.every((most) => most <= LIMIT),
-      `more than ${LIMIT} deploy jobs processing at once: ${mostRunning}`,
-    );
-    assert.ok(
-      claimedBy.filter((claimed) => claimed.some((id) => id.startsWith("deploy-"))).length >= 2,
-      `the claimers did not overlap on deploy: ${claimedBy.map((claimed) => claimed.length)}`,
-    );
-    await assertAllCompletedOnce(store, claimedBy, total);
   });
 });
 
-Deno.test("sqlite: scheduleFire() by 4 processes at once fires each of 200 scheduled times exactly once", async () => {
+Deno.test("sqlite: scheduleFire() by 4 processes at once for the time they all read fires it once, each time", async () => {
   await withDatabase(async (path, store) => {
-    const ROUNDS = 200;
+    const ROUNDS = 50;
     await store.scheduleAdd({
       schedule: {
         name: "tick",
@@ -126,36 +147,37 @@ Deno.test("sqlite: scheduleFire() by 4 processes at once fires each of 200 sched
         createdAt: T0,
       },
     });
+    const last = T0 + ROUNDS * 1000;
 
-    const firers = Array.from(
-      { length: 4 },
-      (_, i) => spawnScript(["fire", path, "tick", `firer-${i}`, String(T0), String(ROUNDS)]),
-    );
-    const results = await releaseTogether(firers);
-
-    const outputs = results.map((result, i) => {
-      assertCleanExit(result, `firer-${i}`);
-      return result.output as { fired: string[]; lost: number };
+    // In rounds, as the schedulers of four worker processes: all read when the schedule is due,
+    // then, once every one has read it, all fire it for that time at once. The compare-and-set
+    // must let exactly one win.
+    await withSteppers(4, path, "firer", async (firers) => {
+      const fired: string[] = [];
+      for (let round = 1; round <= ROUNDS; round++) {
+        const read = await Promise.all(firers.map((firer) => firer.send(`read tick ${last}`)));
+        assert.deepEqual(
+          read,
+          firers.map(() => ({ due: T0 + round * 1000 })),
+          `round ${round}: every firer read the same due time`,
+        );
+        const answers = await Promise.all(firers.map((firer) => firer.send(`fire tick ${T0}`)));
+        const won = answers.map((answer) => (answer as { jobId: string | null }).jobId)
+          .filter((jobId) => jobId !== null);
+        assert.equal(won.length, 1, `round ${round}: ${won.length} firers won (${won})`);
+        assert.match(won[0], new RegExp(`^tick-${round}-firer-\\d$`));
+        fired.push(won[0]);
+      }
+      const after = await Promise.all(firers.map((firer) => firer.send(`read tick ${last}`)));
+      assert.deepEqual(
+        after,
+        firers.map(() => ({ due: null })),
+        "nothing due after the last round",
+      );
+      const stored = await store.jobList({});
+      assert.deepEqual(stored.map((job) => job.id).sort(), [...fired].sort());
+      assert.equal((await store.scheduleList())[0].nextRunAt, T0 + (ROUNDS + 1) * 1000);
     });
-    const firedBy = outputs.map((output) => output.fired);
-    const fired = firedBy.flat();
-    const rounds = fired.map((id) => Number(id.split("-")[1])).sort((a, b) => a - b);
-    assert.deepEqual(
-      rounds,
-      Array.from({ length: ROUNDS }, (_, i) => i + 1),
-      "each scheduled time fired exactly once",
-    );
-    // They raced when some firer lost a compare-and-set to another (on a loaded machine one
-    // process may still win every time).
-    assert.ok(
-      outputs.some((output) => output.lost > 0),
-      `the firers did not race: won ${firedBy.map((won) => won.length)}, lost ${
-        outputs.map((output) => output.lost)
-      }`,
-    );
-    const stored = await store.jobList({});
-    assert.deepEqual(stored.map((job) => job.id).sort(), [...fired].sort());
-    assert.equal((await store.scheduleList())[0].nextRunAt, T0 + (ROUNDS + 1) * 1000);
   });
 });
 
@@ -178,6 +200,10 @@ function newJob(id: string, overrides: Partial<NewJob> = {}): NewJob {
     shell: null,
     ...overrides,
   };
+}
+
+function ids(jobs: { id: string }[]): string[] {
+  return jobs.map((job) => job.id);
 }
 
 interface ScriptResult {
@@ -253,6 +279,77 @@ async function releaseTogether(children: Spawned[]): Promise<ScriptResult[]> {
   await Promise.all(children.map((child) => child.ready));
   await Promise.all(children.map((child) => child.go().catch(() => {})));
   return await Promise.all(children.map((child) => child.result));
+}
+
+/** A child in `step` mode: it acts on each line the test sends, and answers with one. */
+interface Stepper {
+  /** Sends one command line; resolves with the JSON line the child answers. */
+  send(command: string): Promise<unknown>;
+}
+
+/**
+ * Runs `body` with `count` children in `step` mode on the database at `path` (named
+ * `${prefix}-0`…), each with its store open; then asks them to quit and checks they exited
+ * cleanly (or kills them, when `body` failed).
+ */
+async function withSteppers(
+  count: number,
+  path: string,
+  prefix: string,
+  body: (steppers: Stepper[]) => Promise<void>,
+): Promise<void> {
+  const children = Array.from({ length: count }, (_, i) => {
+    const name = `${prefix}-${i}`;
+    const spawned = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", SCRIPT, "step", path, name],
+      cwd: REPO,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const stderr = new Response(spawned.stderr).text();
+    const lines = readLines(spawned.stdout);
+    const writer = spawned.stdin.getWriter();
+    async function next(what: string): Promise<string> {
+      const line = await lines.next();
+      if (line.done) throw new Error(`${name} exited before it answered ${what}:\n${await stderr}`);
+      return line.value;
+    }
+    const stepper: Stepper = {
+      async send(command) {
+        await writer.write(new TextEncoder().encode(`${command}\n`));
+        return JSON.parse(await next(command));
+      },
+    };
+    return { name, spawned, stderr, lines, writer, next, stepper };
+  });
+  let passed = false;
+  try {
+    for (const child of children) assert.equal(await child.next("ready"), "ready");
+    await body(children.map((child) => child.stepper));
+    passed = true;
+  } finally {
+    for (const child of children) {
+      if (passed) {
+        await child.writer.write(new TextEncoder().encode("quit\n"));
+        await child.writer.close();
+      } else {
+        await child.writer.abort().catch(() => {});
+        try {
+          child.spawned.kill();
+        } catch {
+          // Already exited.
+        }
+      }
+      const status = await child.spawned.status;
+      for await (const _ of child.lines); // The rest of its output, if any.
+      const stderr = await child.stderr;
+      if (passed) {
+        assert.equal(status.code, 0, `${child.name} exited ${status.code}:\n${stderr}`);
+        assert.equal(stderr, "", `${child.name} wrote to stderr`);
+      }
+    }
+  }
 }
 
 function assertCleanExit(result: ScriptResult, who: string): void {

@@ -26,10 +26,17 @@ import { workersContract } from "./contract/workers.ts";
 
 export type { StoreFixture };
 
-/** Registers the whole contract suite with `Deno.test`, each test named `"<name>: …"`. */
-export function storeContract(name: string, makeStore: () => Promise<StoreFixture>): void {
+/**
+ * Registers the whole contract suite with `Deno.test`, each test named `"<name>: …"`; with
+ * `ignore`, registers it as ignored (a missing server shows in the summary, never as a pass).
+ */
+export function storeContract(
+  name: string,
+  makeStore: () => Promise<StoreFixture>,
+  options: { ignore?: boolean } = {},
+): void {
   function test(title: string, body: (fixture: StoreFixture) => Promise<void>): void {
-    Deno.test(`${name}: ${title}`, async () => {
+    Deno.test(`${name}: ${title}`, { ignore: options.ignore ?? false }, async () => {
       const fixture = await makeStore();
       try {
         await body(fixture);
