@@ -16,10 +16,18 @@ import type { OutputChunk, Store, WorkerProcessWithJobs } from "../store/mod.ts"
 import { jobToJson, runToJson, scheduleToJson, workerToJson } from "../cli/render.ts";
 import { liveWorkers } from "../worker/liveness.ts";
 import { readJobDetail } from "../job_detail.ts";
+import { HttpError, readJsonBody } from "./request_body.ts";
 
 /** Starts worker slots inside the dashboard's process (`--allow-worker-control`). */
 export interface WorkerControl {
+  /**
+   * Starts a worker process of `count` slots; resolves to its id once it runs. What it starts
+   * counts in `running()` from the call on (synchronously), so concurrent requests cannot both
+   * pass the caps.
+   */
   start(count: number): Promise<string>;
+  /** The slots, and worker processes, this process runs now (`--workers` and the page's). */
+  running(): { slots: number; processes: number };
 }
 
 /** What the API handlers work with. */
@@ -39,6 +47,15 @@ export interface ApiContext {
 
 /** Largest request body accepted. */
 const MAX_BODY_BYTES = 1 << 20;
+/** Most slots one `POST /api/workers/start` starts. */
+const MAX_START_SLOTS = 64;
+/** Most slots the dashboard's process runs in all: beyond it, starting more is refused. */
+const MAX_TOTAL_SLOTS = 64;
+/**
+ * Most worker processes the dashboard's process runs: each has its own threads (~9 MiB each)
+ * and store connection, so many small starts would cost more than one big one.
+ */
+const MAX_WORKER_PROCESSES = 4;
 /** Most jobs one page of `/api/jobs` returns. */
 const MAX_PAGE = 500;
 
@@ -56,7 +73,7 @@ export async function handleApi(
     ["POST", /^\/api\/jobs$/, (request) => enqueue(context, request)],
     ["GET", /^\/api\/jobs\/([^/]+)$/, (_r, [id]) => jobDetail(context, id)],
     ["GET", /^\/api\/jobs\/([^/]+)\/output$/, (_r, [id], url) => jobOutput(context, id, url)],
-    ["POST", /^\/api\/jobs\/([^/]+)\/cancel$/, (_r, [id]) => cancel(context, id)],
+    ["POST", /^\/api\/jobs\/([^/]+)\/cancel$/, (request, [id]) => cancel(context, request, id)],
     ["POST", /^\/api\/dlq\/retry$/, (request) => retryDead(context, request)],
     ["GET", /^\/api\/schedules$/, () => schedules(context)],
     ["GET", /^\/api\/workers$/, async () => ok(await workersJson(context))],
@@ -104,6 +121,7 @@ function errorFromException(error: unknown): Response {
     };
     return errorResponse(status[error.exitCode] ?? 500, error.message);
   }
+  if (error instanceof HttpError) return errorResponse(error.status, error.message);
   if (error instanceof URIError) return errorResponse(400, "Malformed URL encoding");
   return errorResponse(500, `Internal error: ${errorMessage(error)}`);
 }
@@ -162,11 +180,12 @@ async function listJobs(context: ApiContext, url: URL): Promise<Response> {
   const queues = listParam(query.get("queue")).map((queue) => validateQueueName(queue));
   const limit = intParam(query.get("limit"), 50, 1, MAX_PAGE, "limit");
   const offset = intParam(query.get("offset"), 0, 0, Number.MAX_SAFE_INTEGER, "offset");
-  const filter = {
-    states,
-    queues: queues.length > 0 ? queues : undefined,
-    search: query.get("q") ?? undefined,
-  };
+  const search = query.get("q") ?? undefined;
+  // PostgreSQL refuses NUL in text; other control characters are no job's either.
+  if (search !== undefined && hasControlCharacter(search)) {
+    throw new UsageError(`Invalid q ${JSON.stringify(search)}: it contains a control character`);
+  }
+  const filter = { states, queues: queues.length > 0 ? queues : undefined, search };
   const [jobs, total] = await Promise.all([
     context.store.jobList({ ...filter, order: "newest", limit, offset }),
     context.store.jobCount(filter),
@@ -259,23 +278,25 @@ async function enqueue(context: ApiContext, request: Request): Promise<Response>
   return ok({ ...jobToJson(result.job), existing: result.existing }, result.existing ? 200 : 201);
 }
 
-async function cancel(context: ApiContext, rawId: string): Promise<Response> {
+async function cancel(context: ApiContext, request: Request, rawId: string): Promise<Response> {
+  objectBody(await readJson(request, {}), [], "{}");
   const id = validateJobId(rawId);
   if (!await context.store.jobGet({ id })) return errorResponse(404, `No job with id "${id}"`);
   return ok(await context.store.jobCancel({ ids: [id], now: context.clock.now() }));
 }
 
 async function retryDead(context: ApiContext, request: Request): Promise<Response> {
-  const body = await readJson(request) as { ids?: unknown; all?: unknown };
-  if (typeof body !== "object" || body === null) {
-    throw new UsageError('Expected {"ids": [...]} or {"all": true}');
-  }
+  const expected = '{"ids": [...]} or {"all": true}';
+  const body = objectBody(await readJson(request), ["ids", "all"], expected);
   const now = context.clock.now();
-  if (body.all === true) {
+  if (body.all === true && body.ids === undefined) {
     return ok({ retried: await context.store.jobRetryDead({ ids: "all", now }) });
   }
-  if (!Array.isArray(body.ids) || body.ids.some((id) => typeof id !== "string")) {
-    throw new UsageError('Expected {"ids": [...]} or {"all": true}');
+  if (
+    body.all !== undefined || !Array.isArray(body.ids) ||
+    body.ids.some((id) => typeof id !== "string")
+  ) {
+    throw new UsageError(`Expected ${expected}`);
   }
   const ids = (body.ids as string[]).map((id) => validateJobId(id));
   return ok({ retried: await context.store.jobRetryDead({ ids, now }) });
@@ -300,7 +321,10 @@ export async function aliveWorkerCount(context: ApiContext): Promise<number> {
 }
 
 async function stopWorker(context: ApiContext, request: Request, id: string): Promise<Response> {
-  const body = await readJson(request, {}) as { mode?: unknown };
+  const body = objectBody(await readJson(request, {}), ["mode"], '{"mode": "drain"}');
+  if (id.length > 256 || hasControlCharacter(id)) {
+    throw new UsageError(`Invalid worker id ${JSON.stringify(id)}`);
+  }
   const mode = body.mode ?? "drain";
   if (mode !== "drain" && mode !== "now") throw new UsageError('mode must be "drain" or "now"');
   const stopping = await context.store.workerRequestStop({ ids: [id], mode });
@@ -315,26 +339,63 @@ async function startWorkers(context: ApiContext, request: Request): Promise<Resp
       "Starting workers from the dashboard is off: run it with --allow-worker-control",
     );
   }
-  const body = await readJson(request) as { count?: unknown };
-  const count = body?.count;
-  if (typeof count !== "number" || !Number.isInteger(count) || count < 1 || count > 64) {
-    throw new UsageError("count must be an integer from 1 to 64");
+  const body = objectBody(await readJson(request), ["count"], '{"count": 2}');
+  const count = body.count;
+  if (
+    typeof count !== "number" || !Number.isInteger(count) || count < 1 || count > MAX_START_SLOTS
+  ) {
+    throw new UsageError(`count must be an integer from 1 to ${MAX_START_SLOTS}`);
+  }
+  // Checked and started with no await in between: concurrent requests see each other's slots.
+  const { slots, processes } = context.workerControl.running();
+  if (slots + count > MAX_TOTAL_SLOTS) {
+    return errorResponse(
+      409,
+      `This dashboard already runs ${slots} worker slots: ${count} more would pass its limit of ` +
+        `${MAX_TOTAL_SLOTS}`,
+    );
+  }
+  if (processes >= MAX_WORKER_PROCESSES) {
+    return errorResponse(
+      409,
+      `This dashboard already runs ${processes} worker processes, its limit: stop one first`,
+    );
   }
   return ok({ worker_id: await context.workerControl.start(count) }, 201);
 }
 
-/** The request's JSON body (or `fallback` when it has none), size-limited. */
-async function readJson(request: Request, fallback?: unknown): Promise<unknown> {
-  const length = Number(request.headers.get("content-length") ?? 0);
-  if (length > MAX_BODY_BYTES) throw new UsageError("Request body too large");
-  const text = await request.text();
-  if (text.length > MAX_BODY_BYTES) throw new UsageError("Request body too large");
-  if (text.trim() === "" && fallback !== undefined) return fallback;
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new UsageError(`Invalid JSON body: ${errorMessage(error)}`);
+/** The request's JSON body (or `fallback` when it has none), at most `MAX_BODY_BYTES`. */
+function readJson(request: Request, fallback?: unknown): Promise<unknown> {
+  return readJsonBody(request, MAX_BODY_BYTES, fallback);
+}
+
+/** `value` as a JSON object with only the `allowed` keys (a usage error otherwise). */
+function objectBody(
+  value: unknown,
+  allowed: string[],
+  expected: string,
+): Record<string, unknown> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    const got = value === null ? "null" : Array.isArray(value) ? "an array" : typeof value;
+    throw new UsageError(`Expected a JSON object like ${expected}, got ${got}`);
   }
+  for (const key of Object.keys(value)) {
+    if (!allowed.includes(key)) {
+      throw new UsageError(
+        `Unknown field ${JSON.stringify(key)}: expected ${expected}`,
+      );
+    }
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Whether `text` has a C0 control character or DEL (NUL among them). */
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
 }
 
 function listParam(value: string | null): string[] {

@@ -1,7 +1,18 @@
 /** The page that asks for the dashboard's token (only when one is required). */
 
-/** The login form; `failed` says the last token was wrong. Nothing user-controlled is shown. */
-export function loginPage(failed: boolean): string {
+/** What the login page says about the last attempt. */
+export type LoginNotice = "none" | "wrong" | "throttled";
+
+const NOTICES: Record<LoginNotice, string> = {
+  none: "",
+  wrong: '<p class="error" id="login-error">That token is not right.</p>',
+  throttled:
+    '<p class="error" id="login-error">Too many wrong tokens: wait a few seconds and try ' +
+    "again.</p>",
+};
+
+/** The login form, with `notice` about the last attempt. Nothing user-controlled is shown. */
+export function loginPage(notice: LoginNotice): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -18,7 +29,7 @@ export function loginPage(failed: boolean): string {
 <label>Token <input type="password" name="token" autocomplete="current-password" autofocus required></label>
 <button type="submit">Sign in</button>
 </form>
-${failed ? '<p class="error" id="login-error">That token is not right.</p>' : ""}
+${NOTICES[notice]}
 </main>
 </body>
 </html>

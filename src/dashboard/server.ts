@@ -1,7 +1,8 @@
 /**
  * The dashboard's HTTP server (`Deno.serve`): the page and its assets (embedded in the code, so
  * the compiled binary carries them and nothing is fetched from elsewhere), the JSON API,
- * `/metrics` and `/healthz`, behind the access rules of `auth.ts` and strict security headers.
+ * `/metrics` and `/healthz`, behind the Host and Origin checks of `origin.ts`, the access rules of
+ * `auth.ts`, the body caps of `request_body.ts`, and strict security headers.
  *
  * @module
  */
@@ -19,15 +20,22 @@ import { APP_JS } from "./assets/app_js.ts";
 import { pageHtml } from "./assets/page_html.ts";
 import { STYLE_CSS } from "./assets/style_css.ts";
 import {
+  type Access,
   type AccessPolicy,
+  authenticate,
+  checkToken,
+  clearedSessionCookie,
+  GuessThrottle,
   hasCsrfToken,
-  isAuthenticated,
   randomToken,
-  sameSecret,
   sessionCookie,
+  sessionId,
+  Sessions,
 } from "./auth.ts";
 import { loginPage } from "./login_page.ts";
 import { metricsText } from "./metrics.ts";
+import { crossSiteRefusal, isLoopbackHost, parseHost } from "./origin.ts";
+import { HttpError, readFormBody } from "./request_body.ts";
 
 /** How the dashboard is served. */
 export interface DashboardOptions {
@@ -62,9 +70,25 @@ const SECURITY_HEADERS: Record<string, string> = {
   "cache-control": "no-store",
 };
 
+/** Largest login or logout form read: a token or a CSRF token is far smaller. */
+const MAX_FORM_BYTES = 4096;
+
+/** What every request is routed with. */
+interface Served {
+  policy: AccessPolicy;
+  context: ApiContext;
+  /** The port listened on (Host must name it when there is no token). */
+  port: number;
+}
+
 /** Starts serving; resolves once the server listens. */
 export async function serveDashboard(options: DashboardOptions): Promise<Dashboard> {
-  const policy: AccessPolicy = { token: options.token, csrfToken: randomToken() };
+  const policy: AccessPolicy = {
+    token: options.token,
+    csrfToken: randomToken(),
+    sessions: new Sessions(),
+    throttle: new GuessThrottle(),
+  };
   const context: ApiContext = {
     store: options.store,
     clock: options.clock,
@@ -74,14 +98,17 @@ export async function serveDashboard(options: DashboardOptions): Promise<Dashboa
     cwd: options.cwd,
     workerControl: options.workerControl,
   };
+  const served: Served = { policy, context, port: options.port };
   let listening: (port: number) => void = () => {};
   const listened = new Promise<number>((resolve) => listening = resolve);
   const server = Deno.serve({
     hostname: options.hostname,
     port: options.port,
     onListen: ({ port }) => listening(port),
-  }, async (request) => withHeaders(await route(request, policy, context)));
+  }, async (request) => withHeaders(await answer(request, served)));
   const port = await listened;
+  // No request is answered before the server listens, so none sees the port unset.
+  served.port = port;
   const shown = options.hostname.includes(":") ? `[${options.hostname}]` : options.hostname;
   return {
     url: `http://${shown}:${port}/`,
@@ -90,22 +117,56 @@ export async function serveDashboard(options: DashboardOptions): Promise<Dashboa
   };
 }
 
-async function route(
-  request: Request,
-  policy: AccessPolicy,
-  context: ApiContext,
-): Promise<Response> {
-  const url = new URL(request.url);
+async function answer(request: Request, served: Served): Promise<Response> {
+  try {
+    return await route(request, served);
+  } catch (error) {
+    if (error instanceof HttpError) return errorResponse(error.status, error.message);
+    throw error;
+  }
+}
+
+async function route(request: Request, served: Served): Promise<Response> {
+  const { policy, context } = served;
+  const host = request.headers.get("host");
+  // Deno builds request.url from Host: a Host that is not host[:port] could even move the path.
+  if (host !== null && parseHost(host) === null) {
+    return policy.token === null
+      ? misdirected(host, served.port)
+      : errorResponse(400, `Invalid Host header ${JSON.stringify(host)}`);
+  }
+  let url: URL | null = null;
+  try {
+    url = new URL(request.url);
+  } catch {
+    // Answered below, once a misdirected Host has had its 421.
+  }
+  // Liveness for probes under any name: it says "ok" and nothing else, as a 421 would.
+  if (url?.pathname === "/healthz" && request.method === "GET") {
+    return Response.json({ status: "ok" });
+  }
+  // Without a token, only a loopback name is this machine (see origin.ts). A request without
+  // Host (HTTP/1.0) is no browser's, so it cannot be a rebinding page's.
+  if (policy.token === null && host !== null && !isLoopbackHost(host, served.port)) {
+    return misdirected(host, served.port);
+  }
+  if (url === null) return errorResponse(400, "Malformed request target");
+  if (request.method === "POST") {
+    const refusal = crossSiteRefusal(request);
+    if (refusal !== null) return errorResponse(403, refusal);
+    if (url.pathname === "/login") return await login(request, policy, context.clock.now());
+    if (url.pathname === "/logout") return await logout(request, policy);
+  }
   if (request.method === "GET") {
-    // Public: liveness, and the page's code, which holds no data (the login page uses the CSS).
-    if (url.pathname === "/healthz") return Response.json({ status: "ok" });
+    // Public: the page's code, which holds no data (the login page uses the CSS).
     if (url.pathname === "/assets/app.js") return asset(APP_JS, "text/javascript; charset=utf-8");
     if (url.pathname === "/assets/style.css") return asset(STYLE_CSS, "text/css; charset=utf-8");
   }
-  if (url.pathname === "/login" && request.method === "POST") return await login(request, policy);
-  if (!isAuthenticated(request, policy)) {
+  const access = authenticate(request, policy, context.clock.now());
+  if (access.kind === "throttled") return throttled(access);
+  if (access.kind === "denied") {
     if (url.pathname === "/" && request.method === "GET") {
-      return html(loginPage(false), 401);
+      return html(loginPage("none"), 401);
     }
     return errorResponse(401, "This dashboard needs its token: Authorization: Bearer TOKEN");
   }
@@ -115,7 +176,7 @@ async function route(
   if (request.method === "GET") {
     switch (url.pathname) {
       case "/":
-        return html(pageHtml(policy.csrfToken));
+        return html(pageHtml(policy.csrfToken, { logout: policy.token !== null }));
       case "/metrics":
         return new Response(await metricsText(context.store, () => aliveWorkerCount(context)), {
           headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" },
@@ -131,18 +192,50 @@ async function route(
   return errorResponse(404, `Not found: ${url.pathname}`);
 }
 
-/** The login form's POST: sets the session cookie when the token is right. */
-async function login(request: Request, policy: AccessPolicy): Promise<Response> {
+function misdirected(host: string, port: number): Response {
+  return errorResponse(
+    421,
+    `Misdirected request: without a token this dashboard answers to Host 127.0.0.1, localhost ` +
+      `or [::1] at port ${port} only, not ${JSON.stringify(host)}`,
+  );
+}
+
+function throttled(access: Extract<Access, { kind: "throttled" }>, body?: string): Response {
+  const response = body === undefined
+    ? errorResponse(
+      429,
+      `Too many wrong tokens: try again in ${access.retryAfterSeconds} s`,
+    )
+    : html(body, 429);
+  response.headers.set("retry-after", String(access.retryAfterSeconds));
+  return response;
+}
+
+/** The login form's POST: starts a session when the token is right. */
+async function login(request: Request, policy: AccessPolicy, now: number): Promise<Response> {
   if (policy.token === null) return redirect("/");
-  let token = "";
-  try {
-    token = String((await request.formData()).get("token") ?? "");
-  } catch {
-    // An unreadable form is a wrong token.
-  }
-  if (!sameSecret(token, policy.token)) return html(loginPage(true), 401);
+  const form = await readFormBody(request, MAX_FORM_BYTES);
+  const access = checkToken(form.get("token") ?? "", policy, now);
+  if (access.kind === "throttled") return throttled(access, loginPage("throttled"));
+  if (access.kind === "denied") return html(loginPage("wrong"), 401);
   const secure = new URL(request.url).protocol === "https:";
-  return redirect("/", { "set-cookie": sessionCookie(policy.token, secure) });
+  return redirect("/", { "set-cookie": sessionCookie(policy.sessions.create(now), secure) });
+}
+
+/**
+ * Ends the request's session and clears its cookie. Needs the CSRF token (the page's form sends
+ * it as the field `csrf_token`), or another site could log a browser out.
+ */
+async function logout(request: Request, policy: AccessPolicy): Promise<Response> {
+  const given = request.headers.get("x-csrf-token") ??
+    (await readFormBody(request, MAX_FORM_BYTES)).get("csrf_token");
+  if (!hasCsrfToken(request, policy, given)) {
+    return errorResponse(403, "Missing or wrong CSRF token (reload the page)");
+  }
+  const id = sessionId(request);
+  if (id !== undefined) policy.sessions.end(id);
+  const secure = new URL(request.url).protocol === "https:";
+  return redirect("/", { "set-cookie": clearedSessionCookie(secure) });
 }
 
 function redirect(location: string, headers: Record<string, string> = {}): Response {

@@ -14,6 +14,7 @@ import {
   makeDead,
   metricValue,
   parseMetrics,
+  rawHttp,
   runToExit,
   seedStates,
   STATES,
@@ -420,7 +421,8 @@ onEveryStore.test("dashboard API: POST /api/jobs enqueues; bad bodies get the CL
         assert.equal(typeof answer.json.error, "string");
       }
       const huge = await dashboard.post("/api/jobs", { command: "x".repeat(2 << 20) });
-      assert.equal(huge.status, 400, `a 2 MiB body: ${huge.status}`);
+      assert.equal(huge.status, 413, `a 2 MiB body: ${huge.status}`);
+      assert.match(huge.json.error, /too large/);
       assert.deepEqual(await sandbox.status(), statusBefore);
       assert.equal(await snapshotDatabase(sandbox), before, "a refused POST changed the database");
     });
@@ -733,18 +735,20 @@ onEveryStore.test("dashboard security: with --token every request needs it (Bear
         "/metrics",
       ];
       const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
-      for (const path of gets) {
+      // Wrong Bearer tokens are guesses, throttled after ten (see the throttle test): three
+      // kinds on two paths here; what is no guess at all on every path.
+      const guesses = [bearer("wrong-token-123"), bearer(TOKEN + "x"), bearer(TOKEN.slice(0, -1))];
+      for (const [index, path] of gets.entries()) {
         const none = await dashboard.get(path);
         assert.equal(none.status, 401, `${path} without a token: ${none.text}`);
         assert.match(none.json.error, /token/);
         for (
           const headers of [
-            bearer("wrong-token-123"),
-            bearer(TOKEN + "x"),
-            bearer(TOKEN.slice(0, -1)),
+            ...index < 2 ? guesses : [],
             { authorization: TOKEN },
             { authorization: `Basic ${btoa(`user:${TOKEN}`)}` },
-            { cookie: "queuectl_token=wrong-token-123" },
+            { cookie: "queuectl_session=wrong-session-123" },
+            { cookie: `queuectl_token=${TOKEN}` },
           ]
         ) {
           const wrong = await dashboard.get(path, headers);
@@ -793,7 +797,7 @@ onEveryStore.test("dashboard security: with --token every request needs it (Bear
       assert.ok(attributes.includes("SameSite=Strict"), setCookie);
       assert.ok(attributes.includes("Path=/"), setCookie);
       const cookie = attributes[0];
-      assert.match(cookie, /^queuectl_token=/);
+      assert.match(cookie, /^queuectl_session=/);
 
       const withCookie = await dashboard.get("/api/overview", { cookie });
       assert.equal(withCookie.status, 200, withCookie.text);
@@ -802,7 +806,7 @@ onEveryStore.test("dashboard security: with --token every request needs it (Bear
       assert.equal(page.status, 200);
       assert.match(page.text, /<meta name="csrf-token" content="[0-9a-f]{32}">/);
       const wrongCookie = await dashboard.get("/api/overview", {
-        cookie: setCookie.replace(/^queuectl_token=[^;]*/, "queuectl_token=x"),
+        cookie: setCookie.replace(/^queuectl_session=[^;]*/, "queuectl_session=x"),
       });
       assert.equal(wrongCookie.status, 401);
 
@@ -813,6 +817,571 @@ onEveryStore.test("dashboard security: with --token every request needs it (Bear
       });
       assert.equal(canceled.status, 200, canceled.text);
       assert.equal((await sandbox.info("t-1")).state, "canceled");
+    });
+  } finally {
+    await sandbox.cleanup();
+  }
+});
+
+// ------------------------------------------------------------------ hardening (the security issue)
+
+/** A port that is not the dashboard's. */
+function otherPort(port: number): number {
+  return port === 65535 ? port - 1 : port + 1;
+}
+
+/** Headers of a JSON POST to the dashboard at `host` with `csrf`, then `extra`. */
+function postHeaders(host: string, csrf: string, extra: [string, string][] = []) {
+  return [
+    ["host", host],
+    ["content-type", "application/json"],
+    ["x-csrf-token", csrf],
+    ...extra,
+  ] as [string, string][];
+}
+
+onEveryStore.test("dashboard security: without a token only loopback Hosts at its port are served, else 421 (DNS rebinding), on every route but /healthz", async () => {
+  const sandbox = await makeSandbox();
+  try {
+    await withDashboard(sandbox, [], async (dashboard) => {
+      const port = dashboard.port;
+      const csrf = await dashboard.csrf();
+      const get = (target: string, host: string | null, version?: string) =>
+        rawHttp(port, { target, version, headers: host === null ? [] : [["host", host]] });
+      for (
+        const host of [
+          `127.0.0.1:${port}`,
+          `localhost:${port}`,
+          `LocalHost:${port}`,
+          `localhost.:${port}`,
+          `127.0.0.2:${port}`,
+          `127.255.255.254:${port}`,
+          `[::1]:${port}`,
+        ]
+      ) {
+        const session = await get("/api/session", host);
+        assert.equal(session.status, 200, `Host ${host}: ${session.status} ${session.text}`);
+        assert.equal(session.json.csrf_token, csrf);
+      }
+      // No browser leaves Host out, so a request without one cannot be a rebinding page's.
+      const old = await get("/api/session", null, "HTTP/1.0");
+      assert.equal(old.status, 200, `HTTP/1.0 without Host: ${old.status} ${old.text}`);
+
+      const before = await snapshotDatabase(sandbox);
+      const foreign = [
+        `evil.example:${port}`,
+        "evil.example",
+        `127.0.0.1:${otherPort(port)}`,
+        "127.0.0.1",
+        "localhost",
+        `localhost.evil.example:${port}`,
+        `127.0.0.1.evil.example:${port}`,
+        `evil-localhost:${port}`,
+        `0.0.0.0:${port}`,
+        `[::ffff:127.0.0.1]:${port}`,
+        `[::2]:${port}`,
+        `256.0.0.1:${port}`,
+        `127.0.0.1:${port}@evil.example`,
+        `127.0.0.1:${port}/x`,
+        "",
+      ];
+      const routes: [string, string][] = [
+        ["GET", "/"],
+        ["GET", "/api/session"],
+        ["GET", "/api/overview"],
+        ["GET", "/api/jobs"],
+        ["GET", "/metrics"],
+        ["GET", "/assets/app.js"],
+        ["GET", "/nope"],
+        ["POST", "/api/jobs"],
+        ["POST", "/login"],
+      ];
+      for (const host of foreign) {
+        for (const [method, target] of routes) {
+          const answer = await rawHttp(port, {
+            method,
+            target,
+            headers: postHeaders(host, csrf, [["origin", `http://${host}`]]),
+            body: method === "POST" ? '{"command":"echo rebound"}' : undefined,
+          });
+          const what = `${method} ${target} with Host ${JSON.stringify(host)}`;
+          assert.equal(answer.status, 421, `${what}: ${answer.status} ${answer.text}`);
+          assert.equal(typeof answer.json.error, "string", what);
+          assert.match(answer.json.error, /Host/, what);
+          assert.ok(!answer.text.includes(csrf), `${what} leaked the CSRF token`);
+        }
+      }
+      assert.equal(await snapshotDatabase(sandbox), before, "a rebound POST changed the database");
+
+      // /healthz stays open for probes: it says "ok" and nothing else.
+      const health = await get("/healthz", `evil.example:${port}`);
+      assert.equal(health.status, 200);
+      assert.deepEqual(health.json, { status: "ok" });
+    });
+  } finally {
+    await sandbox.cleanup();
+  }
+});
+
+onEveryStore.test("dashboard security: a POST from another origin or site is 403, with or without a token", async () => {
+  const sandbox = await makeSandbox();
+  try {
+    await enqueue(sandbox, ["--id", "p-1", "--", "echo p"]);
+    await withDashboard(sandbox, [], async (dashboard) => {
+      const port = dashboard.port;
+      const csrf = await dashboard.csrf();
+      const host = `127.0.0.1:${port}`;
+      const before = await snapshotDatabase(sandbox);
+      const crossSite: [string, string][][] = [
+        [["origin", "http://evil.example"]],
+        [["origin", `http://evil.example:${port}`]],
+        [["origin", "null"]],
+        [["origin", "junk"]],
+        [["origin", `http://localhost:${port}`]],
+        [["origin", `http://127.0.0.1:${otherPort(port)}`]],
+        [["origin", `http://127.0.0.2:${port}`]],
+        [["sec-fetch-site", "cross-site"]],
+        // Ports do not separate sites: another local web app is "same-site".
+        [["sec-fetch-site", "same-site"]],
+        [["origin", `http://${host}`], ["sec-fetch-site", "cross-site"]],
+      ];
+      const posts: [string, unknown][] = [
+        ["/api/jobs", { command: "echo forged" }],
+        ["/api/jobs/p-1/cancel", {}],
+        ["/api/dlq/retry", { all: true }],
+        ["/api/workers/start", { count: 1 }],
+        ["/logout", {}],
+        ["/login", {}],
+      ];
+      for (const extra of crossSite) {
+        for (const [target, body] of posts) {
+          const answer = await rawHttp(port, {
+            method: "POST",
+            target,
+            headers: postHeaders(host, csrf, extra),
+            body: JSON.stringify(body),
+          });
+          const what = `POST ${target} with ${JSON.stringify(extra)}`;
+          assert.equal(answer.status, 403, `${what}: ${answer.status} ${answer.text}`);
+          assert.equal(typeof answer.json.error, "string", what);
+        }
+      }
+      assert.equal(await snapshotDatabase(sandbox), before, "a cross-site POST changed something");
+
+      // The page's own requests, and scripts (which send no Origin), still work.
+      const accepted: [string, [string, string][]][] = [
+        [host, [["origin", `http://${host}`], ["sec-fetch-site", "same-origin"]]],
+        [host, []],
+        [host, [["sec-fetch-site", "none"]]],
+        [`localhost:${port}`, [["origin", `http://localhost:${port}`]]],
+        [`[::1]:${port}`, [["origin", `http://[::1]:${port}`]]],
+      ];
+      for (const [asHost, extra] of accepted) {
+        const answer = await rawHttp(port, {
+          method: "POST",
+          target: "/api/jobs",
+          headers: postHeaders(asHost, csrf, extra),
+          body: '{"command":"echo same origin"}',
+        });
+        assert.equal(answer.status, 201, `${asHost} ${JSON.stringify(extra)}: ${answer.text}`);
+      }
+    });
+
+    // With a token off loopback, Host is free (a proxy's name), but Origin on POST is not.
+    await withDashboard(sandbox, ["--host", "0.0.0.0", "--token", TOKEN], async (dashboard) => {
+      const port = dashboard.port;
+      const host = `dash.example:${port}`;
+      const bearer: [string, string] = ["authorization", `Bearer ${TOKEN}`];
+      const session = await rawHttp(port, {
+        target: "/api/session",
+        headers: [["host", host], bearer],
+      });
+      assert.equal(session.status, 200, session.text);
+      const csrf = String(session.json.csrf_token);
+      const before = await snapshotDatabase(sandbox);
+      for (
+        const extra of [
+          [["origin", "http://evil.example"]],
+          [["origin", `http://127.0.0.1:${port}`]],
+          [["sec-fetch-site", "cross-site"]],
+        ] as [string, string][][]
+      ) {
+        const answer = await rawHttp(port, {
+          method: "POST",
+          target: "/api/jobs",
+          headers: postHeaders(host, csrf, [bearer, ...extra]),
+          body: '{"command":"echo forged"}',
+        });
+        assert.equal(answer.status, 403, `${JSON.stringify(extra)}: ${answer.text}`);
+        // Even the right token does not log a browser in from another site (login CSRF).
+        const login = await rawHttp(port, {
+          method: "POST",
+          target: "/login",
+          headers: [
+            ["host", host],
+            ["content-type", "application/x-www-form-urlencoded"],
+            ...extra,
+          ],
+          body: new URLSearchParams({ token: TOKEN }).toString(),
+        });
+        assert.equal(login.status, 403, `login with ${JSON.stringify(extra)}: ${login.text}`);
+        assert.equal(login.headers.get("set-cookie"), null);
+      }
+      assert.equal(await snapshotDatabase(sandbox), before);
+      const same = await rawHttp(port, {
+        method: "POST",
+        target: "/api/jobs",
+        headers: postHeaders(host, csrf, [bearer, ["origin", `http://${host}`]]),
+        body: '{"command":"echo from the proxy name"}',
+      });
+      assert.equal(same.status, 201, same.text);
+      // Behind a TLS proxy the page's origin is https with the same host.
+      const tls = await rawHttp(port, {
+        method: "POST",
+        target: "/api/jobs",
+        headers: postHeaders("dash.example", csrf, [bearer, ["origin", "https://dash.example"]]),
+        body: '{"command":"echo through tls"}',
+      });
+      assert.equal(tls.status, 201, tls.text);
+    });
+  } finally {
+    await sandbox.cleanup();
+  }
+});
+
+onEveryStore.test("dashboard security: request bodies stop at a byte cap (413), declared or streamed", async () => {
+  const sandbox = await makeSandbox();
+  try {
+    const kib = (n: number, byte = 0x61) => new Uint8Array(n * 1024).fill(byte);
+    await withDashboard(sandbox, [], async (dashboard) => {
+      const port = dashboard.port;
+      const headers = postHeaders(`127.0.0.1:${port}`, await dashboard.csrf());
+      const before = await snapshotDatabase(sandbox);
+      const tooLarge = async (what: string, request: Parameters<typeof rawHttp>[1]) => {
+        const answer = await rawHttp(
+          port,
+          { method: "POST", target: "/api/jobs", ...request },
+          8000,
+        );
+        assert.equal(answer.status, 413, `${what}: ${answer.status} ${answer.text}`);
+        assert.match(answer.json.error, /too large/i, what);
+      };
+      // Refused from the header alone: the body is never sent.
+      await tooLarge("Content-Length: 2 MiB", {
+        headers: [...headers, ["content-length", String(2 << 20)]],
+        endless: true,
+      });
+      // No Content-Length: the reading stops at the cap instead of waiting for the end.
+      await tooLarge("an endless chunked body", {
+        headers,
+        chunks: Array.from({ length: 24 }, () => kib(64)),
+        endless: true,
+      });
+      // The cap counts bytes: 600 Ki "é" are 1.2 MB of UTF-8 but 600 Ki UTF-16 units.
+      const wide = new TextEncoder().encode(`{"command":"echo ${"é".repeat(600 * 1024)}"}`);
+      await tooLarge("1.2 MB of two-byte characters, chunked", {
+        headers,
+        chunks: [wide.subarray(0, 1 << 19), wide.subarray(1 << 19)],
+      });
+      assert.equal(await snapshotDatabase(sandbox), before, "a refused body changed the database");
+      // A chunked body under the cap is read as a whole.
+      const small = new TextEncoder().encode('{"command":"echo chunked"}');
+      const ok = await rawHttp(port, {
+        method: "POST",
+        target: "/api/jobs",
+        headers,
+        chunks: [small.subarray(0, 5), small.subarray(5)],
+      });
+      assert.equal(ok.status, 201, ok.text);
+    });
+
+    await withDashboard(sandbox, ["--token", TOKEN], async (dashboard) => {
+      const port = dashboard.port;
+      const form: [string, string][] = [
+        ["host", `127.0.0.1:${port}`],
+        ["content-type", "application/x-www-form-urlencoded"],
+      ];
+      const login = (request: Parameters<typeof rawHttp>[1]) =>
+        rawHttp(port, { method: "POST", target: "/login", ...request }, 8000);
+      const declared = await login({
+        headers: [...form, ["content-length", "300000000"]],
+        endless: true,
+      });
+      assert.equal(declared.status, 413, `a 300 MB login: ${declared.status} ${declared.text}`);
+      assert.match(declared.json.error, /too large/i);
+      const streamed = await login({
+        headers: form,
+        chunks: [new TextEncoder().encode("token="), ...Array.from({ length: 8 }, () => kib(16))],
+        endless: true,
+      });
+      assert.equal(streamed.status, 413, `an endless login: ${streamed.status} ${streamed.text}`);
+      const right = await login({
+        headers: form,
+        body: new URLSearchParams({ token: TOKEN }).toString(),
+      });
+      assert.equal(right.status, 303, right.text);
+    });
+  } finally {
+    await sandbox.cleanup();
+  }
+});
+
+onEveryStore.test("dashboard security: after ten wrong tokens, guesses are throttled (429) whatever they are, while sessions keep working", async () => {
+  const sandbox = await makeSandbox();
+  try {
+    await withDashboard(sandbox, ["--token", TOKEN], async (dashboard) => {
+      const form = (token: string) =>
+        dashboard.request("POST", "/login", {
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams({ token }).toString(),
+        });
+      const cookie = (await form(TOKEN)).headers.get("set-cookie")!.split(";")[0];
+      // Ten wrong guesses at once (the bucket is full), from the form or as a Bearer token.
+      const guesses = await Promise.all(
+        Array.from(
+          { length: 10 },
+          (_, i) =>
+            i % 2 === 0
+              ? form(`wrong-token-${i}`)
+              : dashboard.get("/api/overview", { authorization: `Bearer wrong-token-${i}` }),
+        ),
+      );
+      assert.deepEqual(guesses.map((answer) => answer.status), Array(10).fill(401));
+      // Then the next guesses are refused before they are compared, even a right one.
+      for (const answer of [await form("wrong-token-x"), await form(TOKEN)]) {
+        assert.equal(answer.status, 429, answer.text);
+        assert.ok(Number(answer.headers.get("retry-after")) >= 1, "Retry-After");
+        assert.equal(answer.headers.get("set-cookie"), null);
+      }
+      const bearer = await dashboard.get("/api/overview", { authorization: `Bearer ${TOKEN}` });
+      assert.equal(bearer.status, 429, bearer.text);
+      assert.match(bearer.json.error, /Too many wrong tokens/);
+      // A logged-in browser is not locked out by someone else's guessing.
+      assert.equal((await dashboard.get("/api/overview", { cookie })).status, 200);
+      // One guess a second comes back.
+      const later = await waitFor(
+        "a login to be allowed again",
+        async () => {
+          const answer = await form(TOKEN);
+          return answer.status === 303 ? answer : undefined;
+        },
+        5000,
+        300,
+      );
+      assert.match(later.headers.get("set-cookie") ?? "", /^queuectl_session=/);
+    });
+  } finally {
+    await sandbox.cleanup();
+  }
+});
+
+onEveryStore.test("dashboard security: the login cookie is a session id, not the token; it has a Max-Age and logout ends it", async () => {
+  const sandbox = await makeSandbox();
+  try {
+    await withDashboard(sandbox, [], async (dashboard) => {
+      const page = await dashboard.get("/");
+      assert.ok(!page.text.includes('action="/logout"'), "no logout without a token");
+    });
+    await withDashboard(sandbox, ["--token", TOKEN], async (dashboard) => {
+      const login = async () => {
+        const answer = await dashboard.request("POST", "/login", {
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams({ token: TOKEN }).toString(),
+        });
+        assert.equal(answer.status, 303, answer.text);
+        return answer.headers.get("set-cookie") ?? "";
+      };
+      const setCookie = await login();
+      const [cookie, ...attributes] = setCookie.split(";").map((part) => part.trim());
+      assert.match(cookie, /^queuectl_session=[0-9a-f]{32}$/, setCookie);
+      assert.ok(!setCookie.includes(TOKEN) && !setCookie.includes(encodeURIComponent(TOKEN)));
+      for (const attribute of ["Path=/", "HttpOnly", "SameSite=Strict", "Max-Age=43200"]) {
+        assert.ok(attributes.includes(attribute), `${setCookie} lacks ${attribute}`);
+      }
+      assert.notEqual(await login(), setCookie, "every login is a new session");
+      assert.equal((await dashboard.get("/api/overview", { cookie })).status, 200);
+      for (const forged of [`queuectl_token=${TOKEN}`, `queuectl_session=${TOKEN}`]) {
+        const answer = await dashboard.get("/api/overview", { cookie: forged });
+        assert.equal(answer.status, 401, `${forged}: ${answer.text}`);
+      }
+
+      const page = await dashboard.get("/", { cookie });
+      assert.equal(page.status, 200);
+      const csrf = /<meta name="csrf-token" content="([0-9a-f]{32})">/.exec(page.text)![1];
+      assert.match(page.text, /<form method="post" action="\/logout" id="logout-form">/);
+      assert.ok(
+        page.text.includes(`<input type="hidden" name="csrf_token" value="${csrf}">`),
+        "the logout form carries the CSRF token",
+      );
+
+      const logout = (headers: Record<string, string>, body = "") =>
+        dashboard.request("POST", "/logout", { headers: { cookie, ...headers }, body });
+      const forgedLogout = await logout({ "content-type": "application/x-www-form-urlencoded" });
+      assert.equal(forgedLogout.status, 403, forgedLogout.text);
+      assert.equal((await dashboard.get("/api/overview", { cookie })).status, 200);
+
+      // The page's form: the CSRF token as a field.
+      const out = await logout(
+        { "content-type": "application/x-www-form-urlencoded" },
+        new URLSearchParams({ csrf_token: csrf }).toString(),
+      );
+      assert.equal(out.status, 303, out.text);
+      assert.equal(out.headers.get("location"), "/");
+      const cleared = out.headers.get("set-cookie") ?? "";
+      assert.match(cleared, /^queuectl_session=;/);
+      assert.ok(cleared.split(";").map((part) => part.trim()).includes("Max-Age=0"), cleared);
+      // The session is over on the server too, not only in that browser.
+      assert.equal((await dashboard.get("/api/overview", { cookie })).status, 401);
+      assert.equal((await dashboard.get("/", { cookie })).status, 401);
+
+      // A script: the CSRF token as a header.
+      const second = (await login()).split(";")[0];
+      const scripted = await dashboard.request("POST", "/logout", {
+        headers: { cookie: second, "x-csrf-token": csrf },
+      });
+      assert.equal(scripted.status, 303, scripted.text);
+      assert.equal((await dashboard.get("/api/overview", { cookie: second })).status, 401);
+    });
+  } finally {
+    await sandbox.cleanup();
+  }
+});
+
+onEveryStore.test("dashboard --help: says --token shows in the process list and the environment variable does not", async () => {
+  const sandbox = await makeSandbox();
+  try {
+    const help = (await sandbox.ok(["dashboard", "--help"])).replace(/\s+/g, " ");
+    assert.match(help, /--token shows in the process list/);
+    assert.match(help, /QUEUECTL_DASHBOARD_TOKEN does not/);
+  } finally {
+    await sandbox.cleanup();
+  }
+});
+
+onEveryStore.test("dashboard API: a malformed body on any POST is 400 with a JSON error and changes nothing", async () => {
+  const sandbox = await makeSandbox();
+  try {
+    await makeDead(sandbox, ["d-1"]);
+    await enqueue(sandbox, ["--id", "p-1", "--", "echo p"]);
+    await withDashboard(sandbox, ["--allow-worker-control"], async (dashboard) => {
+      const port = dashboard.port;
+      const headers = postHeaders(`127.0.0.1:${port}`, await dashboard.csrf());
+      const before = await snapshotDatabase(sandbox);
+      const common = [
+        "null",
+        "42",
+        '"text"',
+        "[]",
+        "[{}]",
+        "true",
+        "{oops",
+        '{"a":1}}',
+        '{"__proto__":{"polluted":true}}',
+        '{"nested":{"__proto__":{}}}',
+      ];
+      const bad: Record<string, string[]> = {
+        "/api/jobs": [...common, '{"command":"echo \u0000"}'],
+        "/api/jobs/p-1/cancel": [...common, '{"force":true}'],
+        "/api/dlq/retry": [...common, '{"ids":"d-1"}', '{"all":1}', '{"ids":[null]}'],
+        "/api/workers/no-such-worker/stop": [...common, '{"mode":5}', '{"mode":"now","x":1}'],
+        "/api/workers/start": [...common, '{"count":"2"}', '{"count":null}', '{"count":1e400}'],
+      };
+      // Bytes that are not UTF-8, inside a JSON string.
+      const invalidUtf8 = (json: string) => {
+        const [head, tail] = json.split("@");
+        const encoder = new TextEncoder();
+        return new Uint8Array([...encoder.encode(head), 0xff, 0xc3, 0x28, ...encoder.encode(tail)]);
+      };
+      const notUtf8: Record<string, string> = {
+        "/api/jobs": '{"command":"echo @"}',
+        "/api/jobs/p-1/cancel": '{"x@":1}',
+        "/api/dlq/retry": '{"ids":["@"]}',
+        "/api/workers/no-such-worker/stop": '{"mode":"@"}',
+        "/api/workers/start": '{"count":1,"@":2}',
+      };
+      for (const [target, bodies] of Object.entries(bad)) {
+        for (const body of [...bodies, invalidUtf8(notUtf8[target])]) {
+          const answer = await rawHttp(port, { method: "POST", target, headers, body });
+          const what = `POST ${target} ${typeof body === "string" ? body : "(not UTF-8)"}`;
+          assert.equal(answer.status, 400, `${what}: ${answer.status} ${answer.text}`);
+          assert.match(answer.headers.get("content-type") ?? "", /json/, what);
+          assert.equal(typeof answer.json.error, "string", what);
+        }
+      }
+      assert.equal(await snapshotDatabase(sandbox), before, "a malformed body changed something");
+      assert.deepEqual((await sandbox.status()).workers, [], "no worker started");
+      // An empty body is fine where there is nothing to say.
+      const cancel = await rawHttp(port, {
+        method: "POST",
+        target: "/api/jobs/p-1/cancel",
+        headers: [...headers, ["content-length", "0"]],
+      });
+      assert.equal(cancel.status, 200, cancel.text);
+    });
+  } finally {
+    await sandbox.cleanup();
+  }
+});
+
+onEveryStore.test("dashboard API: --allow-worker-control caps the slots (64) and worker processes (4) the dashboard runs in total", async () => {
+  const sandbox = await makeSandbox();
+  try {
+    await withDashboard(sandbox, ["--allow-worker-control"], async (dashboard) => {
+      const start = (count: number) => dashboard.post("/api/workers/start", { count });
+      const first = await start(60);
+      assert.equal(first.status, 201, first.text);
+      const over = await start(5);
+      assert.equal(over.status, 409, over.text);
+      assert.match(over.json.error, /60 worker slots.*64/);
+      for (let i = 0; i < 3; i++) {
+        const one = await start(1);
+        assert.equal(one.status, 201, one.text);
+      }
+      const fifth = await start(1);
+      assert.equal(fifth.status, 409, fifth.text);
+      assert.match(fifth.json.error, /4 worker processes/);
+      const status = await sandbox.status();
+      assert.equal(status.workers.length, 4);
+      assert.equal(
+        status.workers.reduce((sum, worker) => sum + Number(worker.concurrency), 0),
+        63,
+      );
+      // Stopping one gives its room back.
+      const stop = await dashboard.post(`/api/workers/${first.json.worker_id}/stop`, {});
+      assert.equal(stop.status, 200, stop.text);
+      const again = await waitFor(
+        "room for more workers",
+        async () => {
+          const answer = await start(5);
+          assert.ok(answer.status === 201 || answer.status === 409, answer.text);
+          return answer.status === 201 ? answer : undefined;
+        },
+        30_000,
+        250,
+      );
+      assert.equal(again.status, 201);
+    });
+  } finally {
+    await sandbox.cleanup();
+  }
+});
+
+onEveryStore.test("dashboard API: a NUL or control character in q or a worker id is 400, not a store error", async () => {
+  const sandbox = await makeSandbox();
+  try {
+    await withDashboard(sandbox, [], async (dashboard) => {
+      // PostgreSQL refuses NUL in text outright: before the check it was a 500.
+      for (const q of ["%00", "a%00b", "%01", "%7F"]) {
+        const answer = await dashboard.get(`/api/jobs?q=${q}`);
+        assert.equal(answer.status, 400, `q=${q}: ${answer.status} ${answer.text}`);
+        assert.match(answer.json.error, /control character/);
+      }
+      for (const id of ["%00", "w%00x", "w%0Ax", "w".repeat(300)]) {
+        const answer = await dashboard.post(`/api/workers/${id}/stop`, {});
+        assert.equal(answer.status, 400, `worker ${id}: ${answer.status} ${answer.text}`);
+        assert.match(answer.json.error, /Invalid worker id/);
+      }
+      assert.equal((await dashboard.get("/api/jobs?q=%FF")).status, 200, "odd but not control");
     });
   } finally {
     await sandbox.cleanup();

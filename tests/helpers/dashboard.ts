@@ -256,6 +256,192 @@ export function cliError(result: CliResult): string {
   return lines[0].slice("queuectl: ".length);
 }
 
+// ------------------------------------------------------------------ raw HTTP
+
+/** One request written byte for byte by `rawHttp` (fetch cannot set `Host` or omit it). */
+export interface RawRequest {
+  method?: string;
+  /** The request target as sent (no encoding is added). */
+  target?: string;
+  /** "HTTP/1.1" by default. */
+  version?: string;
+  /** In order, as given: include `host` yourself (none: no Host header at all). */
+  headers?: [string, string][];
+  /** Sent after the head, with a Content-Length unless `headers` has one. */
+  body?: string | Uint8Array;
+  /** Sent as `Transfer-Encoding: chunked` chunks (the header is added). */
+  chunks?: Uint8Array[];
+  /**
+   * Leaves the body unfinished (no last chunk; fewer bytes than declared) and the connection
+   * open: the server must answer without waiting for the rest.
+   */
+  endless?: boolean;
+  /** Shuts the writing side once all is sent (a client that leaves: it may get no answer). */
+  halfClose?: boolean;
+}
+
+/** What came back; `status` 0 when the server closed the connection without an answer. */
+export interface RawResult extends HttpResult {
+  /** The status line and headers as received. */
+  head: string;
+}
+
+/**
+ * Writes `request` on a new connection to 127.0.0.1:`port` (the body in the background, so a
+ * server that answers before reading it all is not deadlocked) and reads one response; fails
+ * after `timeoutMs` without one.
+ */
+export async function rawHttp(
+  port: number,
+  request: RawRequest,
+  timeoutMs = 15_000,
+): Promise<RawResult> {
+  const encoder = new TextEncoder();
+  const headers = [...request.headers ?? []];
+  const body = typeof request.body === "string" ? encoder.encode(request.body) : request.body;
+  if (request.chunks) headers.push(["transfer-encoding", "chunked"]);
+  else if (body && !headers.some(([name]) => name.toLowerCase() === "content-length")) {
+    headers.push(["content-length", String(body.length)]);
+  }
+  const head = `${request.method ?? "GET"} ${request.target ?? "/"} ${
+    request.version ?? "HTTP/1.1"
+  }\r\n${headers.map(([name, value]) => `${name}: ${value}\r\n`).join("")}\r\n`;
+  const parts: Uint8Array[] = [latin1(head)];
+  if (request.chunks) {
+    for (const chunk of request.chunks) {
+      parts.push(encoder.encode(`${chunk.length.toString(16)}\r\n`), chunk, encoder.encode("\r\n"));
+    }
+    if (!request.endless) parts.push(encoder.encode("0\r\n\r\n"));
+  } else if (body) {
+    parts.push(body);
+  }
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const writing = (async () => {
+      for (const part of parts) {
+        for (let at = 0; at < part.length;) at += await conn.write(part.subarray(at));
+      }
+      // Deno takes a half-closed connection for a client that left: only when asked.
+      if (request.halfClose) await conn.closeWrite();
+    })().catch(() => {
+      // The server may answer and close before reading everything: that is its right.
+    });
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`No answer within ${timeoutMs} ms to ${JSON.stringify(head)}`)),
+        timeoutMs,
+      );
+    });
+    const result = await Promise.race([readResponse(conn, request.method === "HEAD"), timedOut]);
+    if (!request.endless) await Promise.race([writing, timedOut]);
+    return result;
+  } finally {
+    clearTimeout(timer);
+    try {
+      conn.close();
+    } catch {
+      // Already closed.
+    }
+  }
+}
+
+function latin1(text: string): Uint8Array {
+  return Uint8Array.from(text, (char) => char.charCodeAt(0) & 0xff);
+}
+
+/**
+ * Reads one HTTP/1.x response (Content-Length, chunked, or until the connection closes; no body
+ * after a HEAD).
+ */
+async function readResponse(conn: Deno.Conn, head: boolean): Promise<RawResult> {
+  let buffer = new Uint8Array(0);
+  let closed = false;
+  const more = async () => {
+    const chunk = new Uint8Array(65_536);
+    let n: number | null = null;
+    try {
+      n = await conn.read(chunk);
+    } catch {
+      // A reset after the answer, or instead of one.
+    }
+    if (n === null) {
+      closed = true;
+      return;
+    }
+    const next = new Uint8Array(buffer.length + n);
+    next.set(buffer);
+    next.set(chunk.subarray(0, n), buffer.length);
+    buffer = next;
+  };
+  const decoder = new TextDecoder();
+  let end = -1;
+  while ((end = indexOf(buffer, "\r\n\r\n")) < 0) {
+    if (closed) {
+      return {
+        status: 0,
+        headers: new Headers(),
+        text: decoder.decode(buffer),
+        json: undefined,
+        head: "",
+      };
+    }
+    await more();
+  }
+  const headText = decoder.decode(buffer.subarray(0, end));
+  const [statusLine, ...lines] = headText.split("\r\n");
+  const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1] ?? 0);
+  const headers = new Headers();
+  for (const line of lines) {
+    const colon = line.indexOf(":");
+    if (colon > 0) headers.append(line.slice(0, colon).trim(), line.slice(colon + 1).trim());
+  }
+  let body = buffer.subarray(end + 4);
+  const rest = async () => {
+    await more();
+    body = buffer.subarray(end + 4);
+  };
+  const length = headers.get("content-length");
+  if (head) {
+    body = body.subarray(0, 0);
+  } else if (length !== null) {
+    while (body.length < Number(length) && !closed) await rest();
+    body = body.subarray(0, Number(length));
+  } else if ((headers.get("transfer-encoding") ?? "").includes("chunked")) {
+    const out: number[] = [];
+    let at = 0;
+    for (;;) {
+      let line = indexOf(body, "\r\n", at);
+      while (line < 0 && !closed) {
+        await rest();
+        line = indexOf(body, "\r\n", at);
+      }
+      if (line < 0) break;
+      const size = parseInt(decoder.decode(body.subarray(at, line)), 16);
+      if (!(size > 0)) break;
+      while (body.length < line + 2 + size + 2 && !closed) await rest();
+      out.push(...body.subarray(line + 2, line + 2 + size));
+      at = line + 2 + size + 2;
+    }
+    body = Uint8Array.from(out);
+  } else if (status !== 204 && status !== 304) {
+    while (!closed) await rest();
+  }
+  const text = decoder.decode(body);
+  let json: unknown = undefined;
+  if (!head && (headers.get("content-type") ?? "").includes("json")) json = JSON.parse(text);
+  return { status, headers, text, json, head: headText };
+}
+
+function indexOf(bytes: Uint8Array, needle: string, from = 0): number {
+  const codes = Array.from(needle, (char) => char.charCodeAt(0));
+  outer: for (let i = from; i <= bytes.length - codes.length; i++) {
+    for (let j = 0; j < codes.length; j++) if (bytes[i + j] !== codes[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
 // ------------------------------------------------------------------ /metrics
 
 /** One sample line of the text format. */

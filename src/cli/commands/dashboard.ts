@@ -13,10 +13,14 @@ export const dashboardCommand: CommandDefinition = {
   description: `
 Serves a live page of the queue (counts, throughput, workers, jobs with their output, the DLQ,
 schedules), a JSON API under /api/ for the same, /metrics for Prometheus and /healthz. It binds
-to 127.0.0.1 by default. Any other address requires a token (--token or
+to 127.0.0.1 by default and, without a token, answers only to the Host names 127.0.0.1,
+localhost and [::1] (against DNS rebinding). Any other address requires a token (--token or
 QUEUECTL_DASHBOARD_TOKEN): every request must then carry it (Authorization: Bearer TOKEN, or
-the page's login form). --workers N also runs N workers in this process; with
---allow-worker-control the page can start more. Ctrl-C stops it (its workers drain first).`,
+the page's login form, whose session lasts 12 hours). A token given with --token shows in the
+process list (ps) to every user of this machine; QUEUECTL_DASHBOARD_TOKEN does not, so prefer
+it. --workers N also runs N workers in this process; with --allow-worker-control the page can
+start more, up to 64 slots in 4 worker processes in all. Ctrl-C stops it (its workers drain
+first).`,
   options: {
     host: { type: "string", valueName: "ADDR", description: "address to bind (default 127.0.0.1)" },
     port: {
@@ -28,7 +32,7 @@ the page's login form). --workers N also runs N workers in this process; with
     token: {
       type: "string",
       valueName: "TOKEN",
-      description: "require this token (default: QUEUECTL_DASHBOARD_TOKEN)",
+      description: "require this token (default: QUEUECTL_DASHBOARD_TOKEN, which ps does not show)",
     },
     workers: {
       type: "string",
@@ -98,9 +102,14 @@ async function serve(
   const { runSupervisor } = await import("../../worker/supervisor.ts");
   const logger = await setupLogging({ level: context.logLevel });
   const supervisors: Promise<void>[] = [];
+  // What runs in this process now: the API caps it (MAX_TOTAL_SLOTS, MAX_WORKER_PROCESSES).
+  const running = { slots: 0, processes: 0 };
   const startWorkers = (count: number) =>
     new Promise<string>((resolve, reject) => {
-      const running = runSupervisor({
+      // Counted before anything is awaited, so a second start sees this one at once.
+      running.slots += count;
+      running.processes += 1;
+      const supervisor = runSupervisor({
         location: context.location,
         count,
         queues: options.queues,
@@ -109,10 +118,15 @@ async function serve(
         logger,
         onReady: resolve,
       });
-      running.catch(reject);
-      supervisors.push(running.catch((error) => {
-        logger("dashboard").error(`Workers stopped: ${errorMessage(error)}`);
-      }));
+      supervisor.catch(reject);
+      supervisors.push(
+        supervisor.catch((error) => {
+          logger("dashboard").error(`Workers stopped: ${errorMessage(error)}`);
+        }).finally(() => {
+          running.slots -= count;
+          running.processes -= 1;
+        }),
+      );
     });
   let dashboard;
   try {
@@ -125,7 +139,9 @@ async function serve(
       host: hostId(context.env),
       location: store.location,
       cwd: context.cwd,
-      workerControl: options.allowWorkerControl ? { start: startWorkers } : null,
+      workerControl: options.allowWorkerControl
+        ? { start: startWorkers, running: () => ({ ...running }) }
+        : null,
     });
   } catch (error) {
     throw new QueuectlError(

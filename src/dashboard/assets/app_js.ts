@@ -38,6 +38,8 @@
  * - Workers: `table.workers tr[data-worker-id="<id>"]` (`data-alive="true|false"`),
  *   `button[data-action="stop"][data-worker-id]`; when worker control is allowed,
  *   `form#start-workers` with `input[name=count]` and `button[data-action="start-workers"]`.
+ * - Sign out (dashboards with a token): `form#logout-form` with
+ *   `button[data-action="logout"]`, a plain form POST to `/logout` (no script involved).
  * - Enqueue: `button#enqueue-toggle` opens `#enqueue-panel` with `form#enqueue-form`
  *   (`command`, `queue`, `priority`, `delay`, `max_retries`, `timeout`) and `#enqueue-error`;
  *   on success the page goes to the new job.

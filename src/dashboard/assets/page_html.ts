@@ -16,8 +16,19 @@ function escapeHtml(text: string): string {
     .replaceAll("'", "&#39;");
 }
 
-/** The whole page, with the session's CSRF token in `<meta name="csrf-token">`. */
-export function pageHtml(csrfToken: string): string {
+/**
+ * The whole page, with the session's CSRF token in `<meta name="csrf-token">`; with `logout`
+ * (a dashboard with a token), a sign-out form that posts the CSRF token as a field, so it works
+ * without script.
+ */
+export function pageHtml(csrfToken: string, options: { logout: boolean }): string {
+  const logout = options.logout
+    ? `
+    <form method="post" action="/logout" id="logout-form">
+      <input type="hidden" name="csrf_token" value="${escapeHtml(csrfToken)}">
+      <button type="submit" class="btn" data-action="logout">Sign out</button>
+    </form>`
+    : "";
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -46,7 +57,7 @@ export function pageHtml(csrfToken: string): string {
   <div class="top-right">
     <span id="status" class="status" data-status="loading" role="status">loading…</span>
     <button type="button" id="enqueue-toggle" class="btn primary" data-action="toggle-enqueue"
-      aria-expanded="false" aria-controls="enqueue-panel">Enqueue</button>
+      aria-expanded="false" aria-controls="enqueue-panel">Enqueue</button>${logout}
   </div>
 </header>
 <section id="enqueue-panel" class="enqueue-panel" hidden>

@@ -86,6 +86,7 @@ header.top {
 #nav a:hover { background: rgba(255, 255, 255, .08); text-decoration: none; }
 #nav a[aria-current="page"] { background: rgba(255, 255, 255, .14); color: #fff; }
 .top-right { margin-left: auto; display: flex; align-items: center; gap: 12px; }
+#logout-form { display: contents; }
 .status { font-size: 12px; color: #9aa4b5; white-space: nowrap; }
 .status::before {
   content: "";

@@ -3,12 +3,7 @@ import type { MissedPolicy, Schedule } from "../store.ts";
 import type { PgRow } from "./connection.ts";
 import { numberOrNull } from "../stored_row.ts";
 
-export {
-  bytesFromColumn,
-  jobFromRow,
-  runFromRow,
-  workerFromRow,
-} from "../stored_row.ts";
+export { bytesFromColumn, jobFromRow, runFromRow, workerFromRow } from "../stored_row.ts";
 
 export function scheduleFromRow(row: PgRow): Schedule {
   return {
