@@ -8,7 +8,7 @@
  * | 1    | a failure that is not one of the below                         |
  * | 2    | usage: bad flag, bad argument, bad JSON, bad config value      |
  * | 3    | not found: no job / worker with that id                        |
- * | 4    | store unavailable: cannot open, create or read the database    |
+ * | 4    | store unavailable: cannot open, create, read or write the database |
  * | 5    | conflict: the id exists already, or the job is in the wrong state |
  * | 124  | timeout: `wait` or `worker stop` gave up (as `timeout(1)`)        |
  *
@@ -55,7 +55,10 @@ export class NotFoundError extends QueuectlError {
   }
 }
 
-/** The database cannot be opened, created, read or is not a queuectl database. */
+/**
+ * The database cannot be opened, created, read or written (its disk full, an I/O error), or is
+ * not a queuectl database.
+ */
 export class StoreUnavailableError extends QueuectlError {
   /** An error with `message`: one line, sentence case, quoting the values at fault. */
   constructor(message: string) {

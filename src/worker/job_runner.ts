@@ -22,6 +22,15 @@ export interface RunnerLog {
   error(message: string): void;
 }
 
+/**
+ * Told when a store call the runner retries fails, and when the store answers again: the slot
+ * says an outage once, not at every retry (see `StoreOutage`).
+ */
+export interface StoreHealth {
+  failed(error: StoreUnavailableError): void;
+  answered(): void;
+}
+
 /** Why a running job is stopped from outside. */
 export type StopReason = "shutdown" | "lease-lost" | "canceled";
 
@@ -37,6 +46,8 @@ export interface JobRunnerOptions {
   env: Record<string, string>;
   /** The queues this worker serves (all when not given). */
   queues?: string[];
+  /** Told of the store's failures that the runner waits out (else they are logged as warnings). */
+  storeHealth?: StoreHealth;
   /** Told when a run starts and ends, so the supervisor can track what runs where. */
   onRunStart?: (job: Job) => void;
   onRunEnd?: (job: Job) => void;
@@ -159,7 +170,7 @@ export class JobRunner {
           });
         } catch (error) {
           // Only a rescuer on this host uses the record (to stop an orphan): the run goes on.
-          log.warn(`Cannot record the process of job "${job.id}": ${errorMessage(error)}`);
+          this.#storeFailed(error, `Cannot record the process of job "${job.id}"`);
           return;
         }
         if (!held) {
@@ -209,20 +220,37 @@ export class JobRunner {
    * if it expires first, another worker rescues the job and this finish is fenced off.
    */
   async #record(finish: JobFinish): Promise<boolean> {
-    const { store, log } = this.#options;
+    const { store, storeHealth } = this.#options;
+    let failed = false;
     for (let delayMs = 100;; delayMs = Math.min(delayMs * 2, 5_000)) {
       try {
-        return await store.jobFinish(finish);
+        const recorded = await store.jobFinish(finish);
+        if (failed) storeHealth?.answered();
+        return recorded;
       } catch (error) {
         if (!(error instanceof StoreUnavailableError) || this.#shuttingDown) throw error;
-        log.warn(
-          `Cannot record how job "${finish.id}" ended, trying again in ${delayMs} ms: ${
-            errorMessage(error)
-          }`,
+        failed = true;
+        this.#storeFailed(
+          error,
+          `Cannot record how job "${finish.id}" ended, trying again in ${delayMs} ms`,
         );
         await new Promise((resolve) => setTimeout(resolve, delayMs));
       }
     }
+  }
+
+  /**
+   * A store call failed: said at debug level (with `what` was attempted) when the slot reports
+   * outages, which says it once for the whole process; as a warning otherwise.
+   */
+  #storeFailed(error: unknown, what: string): void {
+    const { storeHealth, log } = this.#options;
+    if (storeHealth && error instanceof StoreUnavailableError) {
+      storeHealth.failed(error);
+      log.debug(`${what}: ${errorMessage(error)}`);
+      return;
+    }
+    log.warn(`${what}: ${errorMessage(error)}`);
   }
 }
 

@@ -37,4 +37,8 @@ export type FromSlot =
   | { type: "run-start"; jobId: string; leaseToken: number }
   | { type: "run-end"; jobId: string; leaseToken: number }
   | { type: "exited" }
-  | { type: "failed"; message: string };
+  | { type: "failed"; message: string }
+  /** This slot cannot use the store (`message` says why): it waits and tries again. */
+  | { type: "store-failed"; slot: number; message: string }
+  /** This slot used the store again after `store-failed`. */
+  | { type: "store-answered"; slot: number };

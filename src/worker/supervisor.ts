@@ -8,7 +8,7 @@
  */
 import { type Clock, systemClock } from "../clock.ts";
 import { type Config, configFromOverrides } from "../config.ts";
-import { errorMessage, QueuectlError } from "../errors.ts";
+import { errorMessage, QueuectlError, StoreUnavailableError } from "../errors.ts";
 import type { Logger, LogLevel } from "../log.ts";
 import { openStore, type StopMode, type Store, type StoreLocation } from "../store/mod.ts";
 import { leaseDurationMs } from "./job_runner.ts";
@@ -16,6 +16,7 @@ import type { FromSlot, ToSlot } from "./messages.ts";
 import { processStartTime } from "./process_identity.ts";
 import { killOrphan, rescueOnce } from "./rescuer.ts";
 import { survivingLostConnections } from "./lost_connections.ts";
+import { StoreOutage } from "./store_outage.ts";
 import { UnclaimedLeases } from "./unclaimed_leases.ts";
 
 /** What a worker process is asked to do. */
@@ -76,10 +77,19 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
   log.info(
     `Worker process ${workerId} started with ${options.count} worker(s) on ${store.location}`,
   );
+  // From here on, the store unavailable (its disk full, its server away) is waited out, and
+  // said once for the whole process (the heartbeat, the scheduler and every slot report here).
+  const outage = new StoreOutage(log, () => clock.now());
+  /** A store call of `source` failed: an outage is waited out, anything else logged as `what`. */
+  const storeFailed = (source: string, what: string, error: unknown) => {
+    if (error instanceof StoreUnavailableError) outage.failed(source, errorMessage(error));
+    else log.error(`${what}: ${errorMessage(error)}`);
+  };
   const rescuerLog = options.logger("rescuer");
   const rescue = () =>
     rescueOnce({ store, host: options.host, config, log: rescuerLog }, clock.now());
-  await rescue();
+  // Not fatal either: the heartbeat rescues again.
+  await rescue().catch((error) => storeFailed("heartbeat", "Rescuer failed", error));
 
   let stopping: StopMode | null = null;
   const threads: Thread[] = [];
@@ -90,8 +100,8 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
       superviseThread(
         index,
         threads,
-        () => startThread(options, workerId, config, slots, threadLock),
-        { isStopping: () => stopping !== null, log },
+        () => startThread(options, workerId, config, slots, threadLock, outage),
+        { isStopping: () => stopping !== null, log, outage },
       ),
   );
   const broadcast = (message: ToSlot) =>
@@ -150,8 +160,9 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
         lastPurge = clock.now();
         await purgeExpired(store, config, clock.now(), log);
       }
+      outage.recovered("heartbeat");
     } catch (error) {
-      log.error(`Heartbeat failed: ${errorMessage(error)}`);
+      storeFailed("heartbeat", "Heartbeat failed", error);
     }
   };
   // Cron schedules: every process tries; the store lets one win each scheduled time.
@@ -167,8 +178,9 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
               : `Schedule "${fired.name}" skipped runs missed while no worker was up`,
           );
         }
+        outage.recovered("scheduler");
       } catch (error) {
-        log.error(`Scheduler failed: ${errorMessage(error)}`);
+        storeFailed("scheduler", "Scheduler failed", error);
       }
       if (schedulerTimer !== undefined) scheduleTick();
     }, SCHEDULER_TICK_MS);
@@ -192,8 +204,10 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
   schedulerTimer = undefined;
   unsubscribe();
   for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
-  await store.workerDeregister({ id: workerId });
-  await store.close();
+  await deregister(store, workerId, { config, clock, log, outage });
+  await store.close().catch((error) =>
+    log.warn(`Cannot close the store cleanly: ${errorMessage(error)}`)
+  );
   stopSurviving();
   log.info(`Worker process ${workerId} stopped`);
   if (failures > 0) {
@@ -213,13 +227,15 @@ async function superviseThread(
   index: number,
   threads: Thread[],
   start: () => Thread,
-  options: { isStopping: () => boolean; log: Logger },
+  options: { isStopping: () => boolean; log: Logger; outage: StoreOutage },
 ): Promise<boolean> {
   for (let pauseMs = 1_000;; pauseMs = Math.min(pauseMs * 2, 30_000)) {
     const thread = start();
     threads[index] = thread;
     const failed = await thread.exited;
     thread.running.clear();
+    // Its slots report nothing any more: an outage they were waiting out is not theirs to end.
+    for (const slot of thread.slots) options.outage.forget(slotSource(slot));
     if (!failed || options.isStopping()) return failed;
     options.log.warn(`${threadName(thread)} starts again in ${pauseMs / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, pauseMs));
@@ -232,12 +248,18 @@ function threadName(thread: Thread): string {
   return `Worker${thread.slots.length > 1 ? "s" : ""} ${thread.slots.join(", ")}`;
 }
 
+/** The name a slot's store failures are tracked under. */
+function slotSource(slot: number): string {
+  return `worker ${slot}`;
+}
+
 function startThread(
   options: SupervisorOptions,
   workerId: string,
   config: Config,
   slots: number[],
   threadLock: SharedArrayBuffer,
+  outage: StoreOutage,
 ): Thread {
   const log = options.logger("supervisor");
   const worker = new Worker(new URL("./web_worker.ts", import.meta.url).href, {
@@ -256,6 +278,8 @@ function startThread(
       if (message.type === "run-end") {
         thread.running.delete(leaseKey({ id: message.jobId, leaseToken: message.leaseToken }));
       }
+      if (message.type === "store-failed") outage.failed(slotSource(message.slot), message.message);
+      if (message.type === "store-answered") outage.recovered(slotSource(message.slot));
       if (message.type === "failed") {
         log.error(`${threadName(thread)} failed: ${message.message}`);
       }
@@ -364,6 +388,44 @@ async function relayCancelRequests(
     thread?.worker.postMessage(
       { type: "cancel", jobId: request.id, leaseToken: request.leaseToken } satisfies ToSlot,
     );
+  }
+}
+
+/**
+ * Removes this process from the store as it stops. A store that is unavailable (its disk full)
+ * is tried again for at most one lease (heartbeat_interval × lease_heartbeats, 15 s by
+ * default): by then every other process takes this one for dead anyway. Then it gives up and
+ * the process stops all the same, its row left behind for the rescuer, which forgets it (on this
+ * host at once, since the process is gone; elsewhere after two leases of silence) once the jobs
+ * it may still hold (after `--now`, their finish unrecorded) are rescued. Other errors are bugs,
+ * and thrown.
+ */
+async function deregister(
+  store: Store,
+  workerId: string,
+  context: { config: Config; clock: Clock; log: Logger; outage: StoreOutage },
+): Promise<void> {
+  const { clock, log, outage } = context;
+  const started = clock.now();
+  const deadline = started + leaseDurationMs(context.config);
+  for (let delayMs = 100;; delayMs = Math.min(delayMs * 2, 2_000)) {
+    try {
+      await store.workerDeregister({ id: workerId });
+      outage.recovered("deregistration");
+      return;
+    } catch (error) {
+      if (!(error instanceof StoreUnavailableError)) throw error;
+      outage.failed("deregistration", errorMessage(error));
+      if (clock.now() + delayMs > deadline) {
+        log.warn(
+          `Stopping without removing worker process ${workerId} from the store (tried for ${
+            Math.round((clock.now() - started) / 1000)
+          } s): the rescuer forgets it, and runs again any job it still held`,
+        );
+        return;
+      }
+      await clock.sleep(delayMs);
+    }
   }
 }
 

@@ -11,11 +11,11 @@
  */
 import { systemClock } from "../clock.ts";
 import type { Config } from "../config.ts";
-import { errorMessage } from "../errors.ts";
+import { errorMessage, StoreUnavailableError } from "../errors.ts";
 import { type Logger, setupLogging } from "../log.ts";
 import { openStore, type Store } from "../store/mod.ts";
 import { IdleSlots } from "./idle_slots.ts";
-import { JobRunner } from "./job_runner.ts";
+import { JobRunner, type StoreHealth } from "./job_runner.ts";
 import { survivingLostConnections } from "./lost_connections.ts";
 import type { FromSlot, ToSlot } from "./messages.ts";
 
@@ -80,7 +80,7 @@ async function run(start: Extract<ToSlot, { type: "start" }>): Promise<void> {
     threadLock: start.threadLock,
   });
   await Promise.all(
-    start.slots.map((slot) => runSlot(start, store, logger(`worker.${slot}`))),
+    start.slots.map((slot) => runSlot(start, slot, store, logger(`worker.${slot}`))),
   );
   await store.close().catch((error) =>
     logger("worker").warn(`Cannot close the store: ${errorMessage(error)}`)
@@ -91,9 +91,11 @@ async function run(start: Extract<ToSlot, { type: "start" }>): Promise<void> {
 /** One slot's loop: a job at a time until the supervisor says drain or stop. */
 async function runSlot(
   start: Extract<ToSlot, { type: "start" }>,
+  slot: number,
   store: Store,
   log: Logger,
 ): Promise<void> {
+  const storeHealth = slotStoreHealth(slot);
   const runner = new JobRunner({
     store,
     clock: systemClock,
@@ -102,6 +104,7 @@ async function runSlot(
     log,
     env: Deno.env.toObject(),
     queues: start.queues,
+    storeHealth,
     onRunStart: (job) => send({ type: "run-start", jobId: job.id, leaseToken: job.leaseToken }),
     onRunEnd: (job) => send({ type: "run-end", jobId: job.id, leaseToken: job.leaseToken }),
   });
@@ -111,13 +114,19 @@ async function runSlot(
     let ran = false;
     try {
       ran = await runner.runOnce();
-      if (failing) log.info("The store answers again: taking jobs");
+      storeHealth.answered();
+      if (failing) log.info("Taking jobs again");
       failing = false;
     } catch (error) {
-      // The store was unreachable or busy beyond its retries: wait, then try again. Said once
-      // per outage, not at every poll.
-      if (!failing) log.error(`Cannot take or finish a job: ${errorMessage(error)}`);
-      failing = true;
+      // Wait, then try again. The store unavailable (unreachable, its disk full, busy beyond
+      // its retries) is said once by the supervisor for the whole process; anything else once
+      // here, not at every poll.
+      if (error instanceof StoreUnavailableError) {
+        storeHealth.failed(error);
+      } else {
+        if (!failing) log.error(`Cannot take or finish a job: ${errorMessage(error)}`);
+        failing = true;
+      }
     }
     if (ran) {
       // A slot that found work claims again at once (more may be due), and passes the wake-up on
@@ -128,4 +137,19 @@ async function runSlot(
     }
     if (mode === "running") await idle.wait(await idleTime(store, start.queues));
   }
+}
+
+/** Tells the supervisor when this slot's store calls start failing and when they work again. */
+function slotStoreHealth(slot: number): StoreHealth {
+  let failing = false;
+  return {
+    failed(error) {
+      if (!failing) send({ type: "store-failed", slot, message: errorMessage(error) });
+      failing = true;
+    },
+    answered() {
+      if (failing) send({ type: "store-answered", slot });
+      failing = false;
+    },
+  };
 }

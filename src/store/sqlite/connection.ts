@@ -5,8 +5,8 @@
  * @module
  */
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import { errorMessage, StoreUnavailableError } from "../../errors.ts";
 import type { Row } from "./rows.ts";
+import { isBusy, storeErrorOf } from "./sqlite_errors.ts";
 import type { ThreadLock } from "./thread_lock.ts";
 
 const BUSY_RETRIES = 20;
@@ -42,7 +42,9 @@ export class SqliteConnection {
   /**
    * Runs `body` in one `BEGIN IMMEDIATE` transaction: it takes the write lock up front, so it
    * never has to upgrade a read snapshot (which fails with SQLITE_BUSY_SNAPSHOT, untouched by
-   * the busy timeout). SQLITE_BUSY past the busy timeout is retried with jitter.
+   * the busy timeout). SQLITE_BUSY past the busy timeout is retried with jitter. A failure of
+   * the disk (full, I/O error) rolls the whole transaction back and becomes a
+   * `StoreUnavailableError` naming the cause (see `storeErrorOf`).
    */
   async write<T>(body: () => T): Promise<T> {
     for (let attempt = 1;; attempt++) {
@@ -51,7 +53,9 @@ export class SqliteConnection {
           ? this.#threadLock.hold(() => this.#transaction(body))
           : this.#transaction(body);
       } catch (error) {
-        if (!isBusy(error) || attempt >= BUSY_RETRIES) throw this.#unavailable(error);
+        if (!isBusy(error) || attempt >= BUSY_RETRIES) {
+          throw storeErrorOf(error, this.path, "write");
+        }
         // Jittered, growing pause so racing writers do not retry in lockstep.
         await new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
       }
@@ -59,24 +63,24 @@ export class SqliteConnection {
   }
 
   #transaction<T>(body: () => T): T {
+    // A ROLLBACK that failed below left the last transaction open: end it, or no write would
+    // ever begin again on this connection.
+    if (this.db.isTransaction) this.db.exec("ROLLBACK");
     this.db.exec("BEGIN IMMEDIATE");
     try {
       const result = body();
       this.db.exec("COMMIT");
       return result;
     } catch (error) {
-      if (this.db.isTransaction) this.db.exec("ROLLBACK");
+      // SQLite may have rolled back already (a full disk at COMMIT can); the error that got us
+      // here is the one to report, not a failed ROLLBACK's.
+      try {
+        if (this.db.isTransaction) this.db.exec("ROLLBACK");
+      } catch {
+        // Nothing was committed either way.
+      }
       throw error;
     }
-  }
-
-  #unavailable(error: unknown): unknown {
-    if (isBusy(error)) {
-      return new StoreUnavailableError(
-        `The database "${this.path}" stayed locked by another process: ${errorMessage(error)}`,
-      );
-    }
-    return error;
   }
 
   /**
@@ -126,9 +130,4 @@ function touchWakeFile(path: string): void {
   } finally {
     file.close();
   }
-}
-
-function isBusy(error: unknown): boolean {
-  const message = error instanceof Error ? error.message : "";
-  return /database is locked|database is busy|SQLITE_BUSY/i.test(message);
 }

@@ -1,5 +1,6 @@
 import { dirname } from "node:path";
 import { errorMessage, StoreUnavailableError } from "../../errors.ts";
+import { isNoSpaceLeft } from "./sqlite_errors.ts";
 
 /**
  * Makes sure the database file can be opened: its directory exists (created 0700) and the file
@@ -12,7 +13,9 @@ export async function prepareFile(path: string): Promise<void> {
     await Deno.mkdir(directory, { recursive: true, mode: 0o700 });
   } catch (error) {
     throw new StoreUnavailableError(
-      `Cannot create the database directory "${directory}": ${errorMessage(error)}`,
+      `Cannot create the database directory "${directory}": ${
+        isNoSpaceLeft(error) ? "the disk is full" : errorMessage(error)
+      }`,
     );
   }
   try {
@@ -21,6 +24,10 @@ export async function prepareFile(path: string): Promise<void> {
     const file = await Deno.open(path, { read: true, write: true, create: true, mode: 0o600 });
     file.close();
   } catch (error) {
-    throw new StoreUnavailableError(`Cannot open database "${path}": ${errorMessage(error)}`);
+    throw new StoreUnavailableError(
+      `Cannot open the database "${path}": ${
+        isNoSpaceLeft(error) ? "the disk is full" : errorMessage(error)
+      }`,
+    );
   }
 }
