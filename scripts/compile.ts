@@ -14,7 +14,10 @@
  * `permissionFlags`). `deno compile` bundles only what it can follow from main.ts, so every Web
  * Worker module and every command module (loaded by a computed path) is passed with `--include`,
  * and `--exclude-unused-npm` leaves out the npm packages only tests use (playwright-core alone is
- * 13 MB).
+ * 13 MB). Files imported as text (`import APP_JS from "./assets/app.js" with { type: "text" }`:
+ * the dashboard's page) need nothing: they are part of the module graph, which the binary embeds
+ * (text imports are stable since Deno 2.8, so no `--unstable-raw-imports` either);
+ * tests/project_test.ts checks that each one is in that graph.
  *
  * @module
  */

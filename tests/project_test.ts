@@ -71,3 +71,81 @@ Deno.test("every command module is passed to deno compile with --include", async
     assertIncluded(commands, module);
   }
 });
+
+/** `import NAME from "PATH" with { type: "text" };`: a static text import of a literal path. */
+const TEXT_IMPORT = /^import\s+\w+\s+from\s+"([^"]+)"\s+with\s*\{\s*type:\s*"text"\s*\};?$/gm;
+
+/**
+ * Every module in the graph of `modules` (paths relative to the project) as `deno info` sees it,
+ * text-imported files included, by specifier.
+ */
+async function moduleGraph(modules: string[]): Promise<Set<string>> {
+  const dir = await Deno.makeTempDir();
+  try {
+    const roots = `${dir}/roots.ts`;
+    const lines = modules.map((module) => `import "${new URL(module, root)}";`);
+    await Deno.writeTextFile(roots, lines.join("\n") + "\n");
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: ["info", "--json", "--config", fileURLToPath(new URL("deno.json", root)), roots],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    assert.equal(code, 0, new TextDecoder().decode(stderr));
+    const graph = JSON.parse(new TextDecoder().decode(stdout));
+    return new Set(graph.modules.map((module: { specifier: string }) => module.specifier));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("every text-imported asset is in the module graph deno compile embeds", async () => {
+  // deno compile embeds every file of its module graph, text imports included (stable since
+  // Deno 2.8: no flag, no --include). An asset imported by a computed path, or by a module the
+  // graph does not reach, would be missing from the binary: the dashboard would serve nothing.
+  const assets: string[] = [];
+  for (const file of await sourceFiles(new URL("src/", root))) {
+    if (file.pathname.endsWith("_test.ts")) continue;
+    const text = await Deno.readTextFile(file);
+    const imports = [...text.matchAll(TEXT_IMPORT)].map((match) => new URL(match[1], file));
+    const attributes = text.match(/type:\s*"(text|bytes)"/g)?.length ?? 0;
+    assert.equal(
+      imports.length,
+      attributes,
+      `${file.pathname}: a text or bytes import that is not \`import NAME from "PATH" with …\``,
+    );
+    for (const asset of imports) {
+      assert.ok((await Deno.stat(asset)).isFile, `${asset.pathname} is not a file`);
+      assets.push(asset.href);
+    }
+  }
+  assert.ok(assets.length >= 2, `only ${assets.length} text imports found in src/`);
+  // The graph deno compile builds: main.ts and every module it is given with --include.
+  const graph = await moduleGraph(["main.ts", ...await dynamicModules(fileURLToPath(root))]);
+  for (const asset of assets) assert.ok(graph.has(asset), `${asset} is not in the compile's graph`);
+});
+
+Deno.test("the library and the dashboard reach no module of the CLI", async () => {
+  // The JSON contract they share with the CLI is src/json_contract.ts; what is in src/cli/ is
+  // the CLI's own (and the library would carry it to every program that imports mod.ts).
+  for (const entry of ["mod.ts", "src/dashboard/server.ts"]) {
+    const cli = [...await moduleGraph([entry])].filter((module) =>
+      module.startsWith(new URL("src/cli/", root).href)
+    );
+    assert.deepEqual(cli, [], `${entry} imports the CLI`);
+  }
+});
+
+Deno.test("no command imports another command, and nothing outside src/cli imports the CLI", async () => {
+  const commands = new URL("src/cli/commands/", root);
+  for await (const entry of Deno.readDir(commands)) {
+    if (!entry.name.endsWith(".ts")) continue;
+    const text = await Deno.readTextFile(new URL(entry.name, commands));
+    // What commands share lives beside them in src/cli/ (flags.ts, render.ts, worker_log.ts).
+    assert.doesNotMatch(text, /from "\.\/[^"]+"/, `${entry.name} imports another command`);
+  }
+  for (const file of await sourceFiles(new URL("src/", root))) {
+    if (file.href.startsWith(new URL("src/cli/", root).href)) continue;
+    const text = await Deno.readTextFile(file);
+    assert.doesNotMatch(text, /from "[^"]*\/cli\/[^"]*"/, `${file.pathname} imports the CLI`);
+  }
+});

@@ -1,5 +1,6 @@
 /** Reading the flag values and trailing arguments that several commands share. */
 import { UsageError } from "../errors.ts";
+import { JOB_STATES, type JobState } from "../job.ts";
 import type { OptionSpec } from "./command.ts";
 import { validateCommand, validateEnv, validateQueueName } from "../job_spec.ts";
 import { defaultShell, shellFamily } from "../shell.ts";
@@ -67,4 +68,33 @@ export function parseCount(text: string | undefined): number {
     );
   }
   return count;
+}
+
+/** Parses `--state pending,failed`; every name must be a known state. */
+export function parseStates(text: string | undefined): JobState[] | undefined {
+  if (text === undefined) return undefined;
+  return text.split(",").map((name) => {
+    const state = name.trim().toLowerCase();
+    if (!(JOB_STATES as readonly string[]).includes(state)) {
+      throw new UsageError(
+        `Unknown state ${JSON.stringify(name)}: use one of ${JOB_STATES.join(", ")}`,
+      );
+    }
+    return state as JobState;
+  });
+}
+
+/** The largest `--limit`: more than any store holds, and within every database's LIMIT. */
+const MAX_LIMIT = 1_000_000_000;
+
+/** Parses `--limit N` (default 100; 0 = no limit). */
+export function parseLimit(text: string | undefined, fallback = 100): number {
+  if (text === undefined) return fallback;
+  const limit = Number(text);
+  if (text.trim() === "" || !Number.isInteger(limit) || limit < 0 || limit > MAX_LIMIT) {
+    throw new UsageError(
+      `Invalid --limit ${JSON.stringify(text)}: expected an integer from 0 (all) to ${MAX_LIMIT}`,
+    );
+  }
+  return limit;
 }

@@ -12,7 +12,7 @@ export {
   type WaitResult,
 } from "./queue.ts";
 export type { JobInput } from "./job_input.ts";
-export type { JobInfoJson, JobJson, RunJson, StatusJson, WorkerJson } from "../cli/render.ts";
+export type { JobInfoJson, JobJson, RunJson, StatusJson, WorkerJson } from "../json_contract.ts";
 export type { JobState } from "../job.ts";
 export {
   ConflictError,

@@ -21,7 +21,7 @@ import {
   jobToJson,
   type StatusJson,
   statusToJson,
-} from "../cli/render.ts";
+} from "../json_contract.ts";
 import { type JobInput, jobSpecFromInput, jobSpecsFromInputs } from "./job_input.ts";
 
 /** Where `Queue.open` finds the queue. */

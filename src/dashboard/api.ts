@@ -13,7 +13,7 @@ import { errorMessage, ExitCode, QueuectlError, UsageError } from "../errors.ts"
 import { JOB_STATES, type JobState } from "../job.ts";
 import { jobSpecFromValue, validateJobId, validateQueueName } from "../job_spec.ts";
 import type { OutputChunk, Store, WorkerProcessWithJobs } from "../store/mod.ts";
-import { jobToJson, runToJson, scheduleToJson, workerToJson } from "../cli/render.ts";
+import { jobToJson, runToJson, scheduleToJson, workerToJson } from "../json_contract.ts";
 import { liveWorkers } from "../worker/liveness.ts";
 import { readJobDetail } from "../job_detail.ts";
 import { HttpError, readJsonBody } from "./request_body.ts";

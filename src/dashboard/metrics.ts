@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { stateCounts } from "../cli/render.ts";
+import { stateCounts } from "../json_contract.ts";
 import type { Histogram, Store } from "../store/mod.ts";
 
 /** Bucket bounds of both histograms, in seconds. */

@@ -1,8 +1,9 @@
 /**
- * The dashboard's HTTP server (`Deno.serve`): the page and its assets (embedded in the code, so
- * the compiled binary carries them and nothing is fetched from elsewhere), the JSON API,
- * `/metrics` and `/healthz`, behind the Host and Origin checks of `origin.ts`, the access rules of
- * `auth.ts`, the body caps of `request_body.ts`, and strict security headers.
+ * The dashboard's HTTP server (`Deno.serve`): the page and its assets (`assets/app.js` and
+ * `assets/style.css`, imported as text, so the compiled binary carries them and nothing is
+ * fetched from elsewhere), the JSON API, `/metrics` and `/healthz`, behind the Host and Origin
+ * checks of `origin.ts`, the access rules of `auth.ts`, the body caps of `request_body.ts`, and
+ * strict security headers.
  *
  * @module
  */
@@ -16,9 +17,11 @@ import {
   handleApi,
   type WorkerControl,
 } from "./api.ts";
-import { APP_JS } from "./assets/app_js.ts";
+// Text imports: deno compile embeds what a module imports this way (the guard is in
+// tests/project_test.ts), so the binary serves these files without reading the disk.
+import APP_JS from "./assets/app.js" with { type: "text" };
 import { pageHtml } from "./assets/page_html.ts";
-import { STYLE_CSS } from "./assets/style_css.ts";
+import STYLE_CSS from "./assets/style.css" with { type: "text" };
 import {
   type Access,
   type AccessPolicy,

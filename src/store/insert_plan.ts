@@ -6,7 +6,39 @@
  * @module
  */
 import type { Job } from "../job.ts";
-import { type JobInsertResult, type NewJob, newJobRow } from "./store.ts";
+import type { JobInsertResult, NewJob } from "./store.ts";
+
+/** The row `jobInsert` creates for `job`: what every store returns for a new job. */
+export function newJobRow(job: NewJob, now: number, state: "pending" | "blocked"): Job {
+  return {
+    id: job.id,
+    command: job.command,
+    maxRetries: job.maxRetries,
+    timeoutSeconds: job.timeoutSeconds,
+    runAt: job.runAt,
+    priority: job.priority,
+    queue: job.queue,
+    backoffBase: job.backoffBase,
+    cwd: job.cwd,
+    env: job.env,
+    uniqueKey: job.uniqueKey,
+    shell: job.shell,
+    state,
+    attempts: 0,
+    createdAt: now,
+    updatedAt: now,
+    startedAt: null,
+    finishedAt: null,
+    exitCode: null,
+    lastError: null,
+    leaseOwner: null,
+    leaseToken: 0,
+    leaseExpiresAt: null,
+    pgid: null,
+    pgidStartTime: null,
+    cancelRequestedAt: null,
+  };
+}
 
 /** One job of a batch: answered with a stored holder of its key, or added (or a repeat). */
 export type PlanEntry = { stored: Job } | { added: NewJob; repeat: boolean };

@@ -7,9 +7,15 @@
 import { posix, win32 } from "node:path";
 import { fileURLToPath } from "node:url";
 import { StoreUnavailableError, UsageError } from "../errors.ts";
+import { maskLocation } from "./secrets.ts";
 
 /** Where the store is, and which kind it is. */
 export type StoreLocation = { kind: "sqlite"; path: string } | { kind: "postgres"; url: string };
+
+/** The location as it may be printed: a file path, or a URL with its secrets masked. */
+export function displayLocation(location: StoreLocation): string {
+  return location.kind === "sqlite" ? location.path : maskLocation(location.url);
+}
 
 /** Reads an environment variable (injected, so tests can play another OS's environment). */
 export type EnvReader = (name: string) => string | undefined;

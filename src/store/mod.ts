@@ -1,10 +1,17 @@
 /**
- * The store: the interface, and `openStore`, the only place a backend is chosen.
+ * The store: the interface, and `openStore` and `peekStore`, the only places a backend is chosen.
  *
  * @module
  */
-import { resolveStoreLocation, stateDirectory, type StoreLocation } from "./location.ts";
-import { type Durability, SqliteStore } from "./sqlite/sqlite_store.ts";
+import {
+  displayLocation,
+  resolveStoreLocation,
+  stateDirectory,
+  type StoreLocation,
+} from "./location.ts";
+import type { PeekOptions, StorePeek, StoreReader } from "./peek_types.ts";
+import { peekSqlite } from "./sqlite/peek.ts";
+import { type Durability, openSqliteStore } from "./sqlite/sqlite_store.ts";
 import type { Store } from "./store.ts";
 
 export type {
@@ -28,14 +35,8 @@ export type {
   WorkerProcess,
   WorkerProcessWithJobs,
 } from "./store.ts";
-export { resolveStoreLocation, stateDirectory, type StoreLocation };
-export {
-  displayLocation,
-  type PeekOptions,
-  peekStore,
-  type StorePeek,
-  type StoreReader,
-} from "./peek.ts";
+export { displayLocation, resolveStoreLocation, stateDirectory, type StoreLocation };
+export type { PeekOptions, StorePeek, StoreReader };
 export { locationHasSecret, maskLocation, maskSecrets } from "./secrets.ts";
 export type { Durability };
 
@@ -69,8 +70,35 @@ export async function openStore(
 ): Promise<Store> {
   if (location.kind === "postgres") {
     // Loaded on demand: the driver adds ~30 ms to every start of a SQLite user's CLI call.
-    const { PostgresStore } = await import("./postgres/postgres_store.ts");
-    return await PostgresStore.open(location.url, { durability: options.durability });
+    const { openPostgresStore } = await import("./postgres/postgres_store.ts");
+    return await openPostgresStore(location.url, { durability: options.durability });
   }
-  return await SqliteStore.open(location.path, options);
+  return await openSqliteStore(location.path, options);
+}
+
+/**
+ * Looks at the store at `location` without creating, migrating or writing to it, for
+ * `queuectl doctor` and `queuectl --version` (which `openStore` cannot serve: it creates a
+ * missing database and migrates an old one). Throws `StoreUnavailableError` when it cannot be
+ * read or reached.
+ *
+ * @example
+ * ```ts
+ * import { peekStore } from "./mod.ts";
+ * const dir = await Deno.makeTempDir();
+ * const peek = await peekStore({ kind: "sqlite", path: `${dir}/queue.db` });
+ * console.assert(peek.state === "missing");
+ * await Deno.remove(dir, { recursive: true });
+ * ```
+ */
+export async function peekStore(
+  location: StoreLocation,
+  options: PeekOptions = {},
+): Promise<StorePeek> {
+  if (location.kind === "postgres") {
+    // Loaded on demand, as in openStore.
+    const { peekPostgres } = await import("./postgres/peek.ts");
+    return await peekPostgres(location.url, options.timeoutMs ?? 10_000);
+  }
+  return await peekSqlite(location.path);
 }

@@ -7,38 +7,6 @@
  */
 import type { Job, JobRun, JobState } from "../job.ts";
 
-/** The row `jobInsert` creates for `job`: what every store returns for a new job. */
-export function newJobRow(job: NewJob, now: number, state: "pending" | "blocked"): Job {
-  return {
-    id: job.id,
-    command: job.command,
-    maxRetries: job.maxRetries,
-    timeoutSeconds: job.timeoutSeconds,
-    runAt: job.runAt,
-    priority: job.priority,
-    queue: job.queue,
-    backoffBase: job.backoffBase,
-    cwd: job.cwd,
-    env: job.env,
-    uniqueKey: job.uniqueKey,
-    shell: job.shell,
-    state,
-    attempts: 0,
-    createdAt: now,
-    updatedAt: now,
-    startedAt: null,
-    finishedAt: null,
-    exitCode: null,
-    lastError: null,
-    leaseOwner: null,
-    leaseToken: 0,
-    leaseExpiresAt: null,
-    pgid: null,
-    pgidStartTime: null,
-    cancelRequestedAt: null,
-  };
-}
-
 /** A new job, with every default already resolved by the caller. */
 export interface NewJob {
   id: string;
@@ -245,13 +213,13 @@ export interface Store {
    * already or a parent is dead or canceled; `NotFoundError` when a parent does not exist. The
    * caller has checked the batch for cycles.
    */
-  jobInsert(params: { jobs: NewJob[]; now: number }): Promise<JobInsertResult[]>;
+  jobInsert(params: JobInsertParams): Promise<JobInsertResult[]>;
 
   /** The parents and children of a job (empty lists for an unknown id). */
-  jobDependencies(params: { id: string }): Promise<JobDependencies>;
+  jobDependencies(params: JobDependenciesParams): Promise<JobDependencies>;
 
   /** The job with that id, or undefined. */
-  jobGet(params: { id: string }): Promise<Job | undefined>;
+  jobGet(params: JobGetParams): Promise<Job | undefined>;
 
   /** Jobs matching every filter given, in the order asked for, at most `limit` (0 = all). */
   jobList(params: JobListParams): Promise<Job[]>;
@@ -266,10 +234,10 @@ export interface Store {
    * Runs that ended at or after `since`, counted per outcome in buckets of `bucketMs` starting
    * at `since` (buckets with no run are left out), oldest first.
    */
-  runStats(params: { since: number; bucketMs: number }): Promise<RunBucket[]>;
+  runStats(params: RunStatsParams): Promise<RunBucket[]>;
 
   /** Totals over every recorded run; bounds are in milliseconds, ascending. */
-  runTotals(params: { durationBoundsMs: number[]; waitBoundsMs: number[] }): Promise<RunTotals>;
+  runTotals(params: RunTotalsParams): Promise<RunTotals>;
 
   /**
    * Takes the next due job (`pending` or `failed` with `runAt <= now`; highest priority, then
@@ -279,12 +247,10 @@ export interface Store {
    * `now + leaseMs`: `attempts` and `leaseToken` grow by one. Atomic: no two callers ever get
    * the same job, and no limit is ever exceeded. Undefined when nothing can be taken.
    */
-  jobClaim(
-    params: { workerId: string; leaseMs: number; now: number; queues?: string[] },
-  ): Promise<Job | undefined>;
+  jobClaim(params: JobClaimParams): Promise<Job | undefined>;
 
   /** The earliest `runAt` of a job waiting in `queues` (all when not given), or undefined. */
-  jobNextRunAt(params: { queues?: string[] }): Promise<number | undefined>;
+  jobNextRunAt(params: JobNextRunAtParams): Promise<number | undefined>;
 
   /**
    * Cancels jobs: `blocked`, `pending` and `failed` ones become `canceled` at once; `processing`
@@ -292,76 +258,56 @@ export interface Store {
    * jobs in a final state are left alone. Returns which ids went which way. Jobs waiting on a
    * canceled job are canceled with it (see `jobFinish`).
    */
-  jobCancel(
-    params: { ids: string[]; now: number },
-  ): Promise<{ canceled: string[]; stopping: string[] }>;
+  jobCancel(params: JobCancelParams): Promise<JobCancelResult>;
 
   /** The jobs `workerId` runs that a user asked to cancel, with their lease tokens. */
-  jobListCancelRequested(
-    params: { workerId: string },
-  ): Promise<{ id: string; leaseToken: number }[]>;
+  jobListCancelRequested(params: JobListCancelRequestedParams): Promise<JobLease[]>;
 
   /**
    * Appends output of a running job's current run, keeping only the last `keepBytes` of each
    * stream. Fenced like `jobFinish`: false and no change unless the lease is held.
    */
-  jobOutputAppend(
-    params: { id: string; leaseToken: number; chunks: OutputChunk[]; keepBytes: number },
-  ): Promise<boolean>;
+  jobOutputAppend(params: JobOutputAppendParams): Promise<boolean>;
 
   /** Output of run `run` (its lease token) of a running job from `fromOffset` on, per stream. */
-  jobOutputRead(
-    params: { id: string; run: number; from: Record<OutputStream, number> },
-  ): Promise<OutputChunk[]>;
+  jobOutputRead(params: JobOutputReadParams): Promise<OutputChunk[]>;
 
   /** Deletes jobs in `states` (final states only) that finished before `finishedBefore`. */
-  jobPurge(params: { states: JobState[]; finishedBefore: number }): Promise<number>;
+  jobPurge(params: JobPurgeParams): Promise<number>;
 
   /** Sets (or with null, removes) a queue's concurrency limit. */
-  queueSetConcurrency(params: { name: string; concurrency: number | null }): Promise<void>;
+  queueSetConcurrency(params: QueueSetConcurrencyParams): Promise<void>;
 
   /** Every queue that has had a job or a limit, by name. */
   queueList(): Promise<QueueInfo[]>;
 
   /** Adds a schedule; `ConflictError` when the name is taken. */
-  scheduleAdd(params: { schedule: Schedule }): Promise<void>;
+  scheduleAdd(params: ScheduleAddParams): Promise<void>;
 
   /** Every schedule, by name. */
   scheduleList(): Promise<Schedule[]>;
 
   /** Removes a schedule (its jobs stay); false when there was none. */
-  scheduleRemove(params: { name: string }): Promise<boolean>;
+  scheduleRemove(params: ScheduleRemoveParams): Promise<boolean>;
 
   /** Pauses or resumes a schedule, setting its next run time; false when there is none. */
-  scheduleSetPaused(
-    params: { name: string; paused: boolean; nextRunAt: number | null },
-  ): Promise<boolean>;
+  scheduleSetPaused(params: ScheduleSetPausedParams): Promise<boolean>;
 
   /** The schedules not paused whose `nextRunAt <= now`. */
-  scheduleListDue(params: { now: number }): Promise<Schedule[]>;
+  scheduleListDue(params: ScheduleListDueParams): Promise<Schedule[]>;
 
   /**
    * Fires a due schedule, once: only if its `nextRunAt` is still `expectedNextRunAt` (else
    * another process fired it: undefined), moves it to `nextRunAt` and inserts `job` (if any) in
    * the same transaction. Returns the id of the job added (null when `job` is null).
    */
-  scheduleFire(
-    params: {
-      name: string;
-      expectedNextRunAt: number;
-      nextRunAt: number | null;
-      job: NewJob | null;
-      now: number;
-    },
-  ): Promise<{ jobId: string | null } | undefined>;
+  scheduleFire(params: ScheduleFireParams): Promise<ScheduleFireResult | undefined>;
 
   /**
    * Records the process group of a claimed job's command. Fenced: false (and no change) unless
    * the job is still `processing` under `leaseToken`.
    */
-  jobSetProcess(
-    params: { id: string; leaseToken: number; pgid: number; pgidStartTime: string | null },
-  ): Promise<boolean>;
+  jobSetProcess(params: JobSetProcessParams): Promise<boolean>;
 
   /**
    * Ends a run: moves the job out of `processing` to `state`, clears the lease, drops the run's
@@ -378,18 +324,16 @@ export interface Store {
    * Extends to `now + leaseMs` the leases `workerId` holds, and returns the ids and tokens it
    * still holds; a job missing from the answer was lost (rescued) and must not be finished.
    */
-  leaseExtend(
-    params: { workerId: string; leaseMs: number; now: number },
-  ): Promise<{ id: string; leaseToken: number }[]>;
+  leaseExtend(params: LeaseExtendParams): Promise<JobLease[]>;
 
   /** Jobs in `processing` whose lease expired before `now`, or whose owner is in `owners`. */
-  jobListRescuable(params: { now: number; owners: string[] }): Promise<Job[]>;
+  jobListRescuable(params: JobListRescuableParams): Promise<Job[]>;
 
   /** Moves dead jobs back to `pending` with `attempts = 0` and returns their ids. */
-  jobRetryDead(params: { ids: string[] | "all"; now: number }): Promise<string[]>;
+  jobRetryDead(params: JobRetryDeadParams): Promise<string[]>;
 
   /** The run history of a job, oldest first. */
-  jobRuns(params: { id: string }): Promise<JobRun[]>;
+  jobRuns(params: JobRunsParams): Promise<JobRun[]>;
 
   /** Registers (or re-registers) a worker process. */
   workerRegister(params: WorkerProcess): Promise<void>;
@@ -398,32 +342,149 @@ export interface Store {
    * Records that the worker process is alive at `now`. Returns its stop request, or undefined
    * when its row is gone (it was deregistered or cleaned up as dead).
    */
-  workerHeartbeat(
-    params: { id: string; now: number },
-  ): Promise<{ stopRequested: StopMode | null } | undefined>;
+  workerHeartbeat(params: WorkerHeartbeatParams): Promise<WorkerHeartbeatResult | undefined>;
 
   /** Every registered worker process with the ids of the jobs it holds. */
   workerList(): Promise<WorkerProcessWithJobs[]>;
 
   /** Asks worker processes to stop; returns the ids that were asked. */
-  workerRequestStop(params: { ids: string[]; mode: StopMode }): Promise<string[]>;
+  workerRequestStop(params: WorkerRequestStopParams): Promise<string[]>;
 
   /** Removes a worker process's row (its jobs must have been finished or rescued first). */
-  workerDeregister(params: { id: string }): Promise<void>;
+  workerDeregister(params: WorkerDeregisterParams): Promise<void>;
 
   /**
    * Calls `onWork` soon after any process adds work (enqueue, DLQ retry), frees a place in a
    * limited queue, or asks to cancel a running job; returns a function that stops watching.
    * Best effort, for fast reactions: callers still poll now and then.
    */
-  workSubscribe(params: { onWork: () => void }): () => void;
+  workSubscribe(params: WorkSubscribeParams): () => void;
 
   /** The stored config overrides, canonical key → text. */
   configOverrides(): Promise<Record<string, string>>;
 
   /** Stores one override (the caller has validated it). */
-  configSet(params: { key: string; value: string }): Promise<void>;
+  configSet(params: ConfigSetParams): Promise<void>;
 
   /** Removes an override so the default applies again; false if there was none. */
-  configUnset(params: { key: string }): Promise<boolean>;
+  configUnset(params: ConfigUnsetParams): Promise<boolean>;
 }
+
+// Each method's parameters (and the results not named above), in the order of the interface.
+// A method takes one object named after it; JobListParams, JobFilter (jobCount), JobFinish and
+// WorkerProcess (workerRegister) are defined above.
+
+/** `jobInsert`'s parameters. */
+export type JobInsertParams = { jobs: NewJob[]; now: number };
+
+/** `jobDependencies`'s parameters. */
+export type JobDependenciesParams = { id: string };
+
+/** `jobGet`'s parameters. */
+export type JobGetParams = { id: string };
+
+/** `runStats`'s parameters. */
+export type RunStatsParams = { since: number; bucketMs: number };
+
+/** `runTotals`'s parameters. */
+export type RunTotalsParams = { durationBoundsMs: number[]; waitBoundsMs: number[] };
+
+/** `jobClaim`'s parameters. */
+export type JobClaimParams = { workerId: string; leaseMs: number; now: number; queues?: string[] };
+
+/** `jobNextRunAt`'s parameters. */
+export type JobNextRunAtParams = { queues?: string[] };
+
+/** `jobCancel`'s parameters. */
+export type JobCancelParams = { ids: string[]; now: number };
+
+/** What `jobCancel` did: which ids were canceled at once, and which are being stopped. */
+export type JobCancelResult = { canceled: string[]; stopping: string[] };
+
+/** `jobListCancelRequested`'s parameters. */
+export type JobListCancelRequestedParams = { workerId: string };
+
+/** A job and the lease token its current run holds (`jobListCancelRequested`, `leaseExtend`). */
+export type JobLease = { id: string; leaseToken: number };
+
+/** `jobOutputAppend`'s parameters. */
+export type JobOutputAppendParams = {
+  id: string;
+  leaseToken: number;
+  chunks: OutputChunk[];
+  keepBytes: number;
+};
+
+/** `jobOutputRead`'s parameters. */
+export type JobOutputReadParams = { id: string; run: number; from: Record<OutputStream, number> };
+
+/** `jobPurge`'s parameters. */
+export type JobPurgeParams = { states: JobState[]; finishedBefore: number };
+
+/** `queueSetConcurrency`'s parameters. */
+export type QueueSetConcurrencyParams = { name: string; concurrency: number | null };
+
+/** `scheduleAdd`'s parameters. */
+export type ScheduleAddParams = { schedule: Schedule };
+
+/** `scheduleRemove`'s parameters. */
+export type ScheduleRemoveParams = { name: string };
+
+/** `scheduleSetPaused`'s parameters. */
+export type ScheduleSetPausedParams = { name: string; paused: boolean; nextRunAt: number | null };
+
+/** `scheduleListDue`'s parameters. */
+export type ScheduleListDueParams = { now: number };
+
+/** `scheduleFire`'s parameters. */
+export type ScheduleFireParams = {
+  name: string;
+  expectedNextRunAt: number;
+  nextRunAt: number | null;
+  job: NewJob | null;
+  now: number;
+};
+
+/** What `scheduleFire` added. */
+export type ScheduleFireResult = { jobId: string | null };
+
+/** `jobSetProcess`'s parameters. */
+export type JobSetProcessParams = {
+  id: string;
+  leaseToken: number;
+  pgid: number;
+  pgidStartTime: string | null;
+};
+
+/** `leaseExtend`'s parameters. */
+export type LeaseExtendParams = { workerId: string; leaseMs: number; now: number };
+
+/** `jobListRescuable`'s parameters. */
+export type JobListRescuableParams = { now: number; owners: string[] };
+
+/** `jobRetryDead`'s parameters. */
+export type JobRetryDeadParams = { ids: string[] | "all"; now: number };
+
+/** `jobRuns`'s parameters. */
+export type JobRunsParams = { id: string };
+
+/** `workerHeartbeat`'s parameters. */
+export type WorkerHeartbeatParams = { id: string; now: number };
+
+/** What `workerHeartbeat` tells a live worker process. */
+export type WorkerHeartbeatResult = { stopRequested: StopMode | null };
+
+/** `workerRequestStop`'s parameters. */
+export type WorkerRequestStopParams = { ids: string[]; mode: StopMode };
+
+/** `workerDeregister`'s parameters. */
+export type WorkerDeregisterParams = { id: string };
+
+/** `workSubscribe`'s parameters. */
+export type WorkSubscribeParams = { onWork: () => void };
+
+/** `configSet`'s parameters. */
+export type ConfigSetParams = { key: string; value: string };
+
+/** `configUnset`'s parameters. */
+export type ConfigUnsetParams = { key: string };

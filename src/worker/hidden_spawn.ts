@@ -18,7 +18,6 @@
  */
 import type { ChildProcess } from "node:child_process";
 import type { Readable } from "node:stream";
-import type { TreeSpawn } from "./process_tree.ts";
 
 /** What `runCommand` needs of a started process: what `Deno.ChildProcess` gives it. */
 export interface SpawnedProcess {
@@ -38,6 +37,17 @@ export interface HiddenSpawnOptions {
   env: Record<string, string>;
   /** Where it runs (default: this process's directory). */
   cwd?: string;
+}
+
+/**
+ * What to start: process_tree.ts's `TreeSpawn`, spelled here so that the two modules do not
+ * import each other (process_tree.ts starts taskkill through this one).
+ */
+export interface HiddenSpawn {
+  program: string;
+  args: string[];
+  detached: boolean;
+  windowsRawArguments: boolean;
 }
 
 type NodeModules = [typeof import("node:child_process"), typeof import("node:os")];
@@ -62,7 +72,7 @@ function loadNodeModules(): Promise<NodeModules> {
  * ```
  */
 export async function spawnHidden(
-  spawn: TreeSpawn,
+  spawn: HiddenSpawn,
   options: HiddenSpawnOptions,
 ): Promise<SpawnedProcess> {
   const [childProcess, os] = await loadNodeModules();
@@ -107,7 +117,7 @@ export async function spawnHidden(
  * on Windows stays exposed to that: to join it we would have to quote it ourselves, and a
  * shell path with spaces would go unquoted.
  */
-export function hiddenSpawnArgs(spawn: TreeSpawn): string[] {
+export function hiddenSpawnArgs(spawn: HiddenSpawn): string[] {
   return spawn.windowsRawArguments ? [spawn.args.join(" ")] : spawn.args;
 }
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { completionScript, type Shell, SHELLS } from "../../completions/mod.ts";
+import { completionScript, type Shell, SHELLS } from "../completions/mod.ts";
 import { UsageError } from "../../errors.ts";
 import type { CommandDefinition } from "../command.ts";
 import { COMMAND_INDEX, loadCommands } from "../command_index.ts";

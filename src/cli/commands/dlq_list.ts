@@ -1,6 +1,7 @@
 import type { CommandDefinition } from "../command.ts";
-import { jobTable, jobToJson, json } from "../render.ts";
-import { parseLimit } from "./list.ts";
+import { parseLimit } from "../flags.ts";
+import { jobToJson } from "../../json_contract.ts";
+import { jobTable, json } from "../render.ts";
 
 /** `queuectl dlq list`: the dead jobs. */
 export const dlqListCommand: CommandDefinition = {

@@ -8,7 +8,7 @@ import { ExitCode, UsageError } from "../../errors.ts";
 import { hostId } from "../../worker/liveness.ts";
 import type { CommandContext, CommandDefinition } from "../command.ts";
 import { json } from "../render.ts";
-import { defaultLogFile } from "./worker_start.ts";
+import { defaultLogFile } from "../worker_log.ts";
 
 /** `queuectl doctor`: checks the database, the workers and this machine; never changes a thing. */
 export const doctorCommand: CommandDefinition = {

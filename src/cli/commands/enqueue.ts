@@ -22,7 +22,8 @@ import { validateShell } from "../../shell.ts";
 import type { JobInsertResult } from "../../store/mod.ts";
 import type { CommandContext, CommandDefinition, ParsedArgs } from "../command.ts";
 import { commandFromRest, envFlag, numberFlag } from "../flags.ts";
-import { jobToJson, json } from "../render.ts";
+import { jobToJson } from "../../json_contract.ts";
+import { json } from "../render.ts";
 
 /** `queuectl enqueue`: adds one job (or a file of them) and prints the id(s). */
 export const enqueueCommand: CommandDefinition = {

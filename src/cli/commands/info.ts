@@ -4,14 +4,8 @@ import { readJobDetail } from "../../job_detail.ts";
 import { validateJobId } from "../../job_spec.ts";
 import { tailText } from "../../worker/output_tail.ts";
 import type { CommandDefinition } from "../command.ts";
-import {
-  attemptsAllowed,
-  INVALID,
-  jobDetailToJson,
-  json,
-  relativeTime,
-  runToJson,
-} from "../render.ts";
+import { INVALID, jobDetailToJson, runToJson } from "../../json_contract.ts";
+import { attemptsAllowed, json, relativeTime } from "../render.ts";
 
 /** `queuectl info ID`: every field of one job, its runs and their output. */
 export const infoCommand: CommandDefinition = {

@@ -1,10 +1,11 @@
 import { UsageError } from "../../errors.ts";
 import { parseDuration } from "../../duration.ts";
-import { JOB_STATES, type JobState } from "../../job.ts";
+import { JOB_STATES } from "../../job.ts";
 import { parseRunAt } from "../../job_spec.ts";
-import { parseQueues } from "../flags.ts";
+import { parseLimit, parseQueues, parseStates } from "../flags.ts";
 import type { CommandDefinition } from "../command.ts";
-import { jobTable, jobToJson, json } from "../render.ts";
+import { jobToJson } from "../../json_contract.ts";
+import { jobTable, json } from "../render.ts";
 
 /** `queuectl list`: jobs in enqueue order, optionally of some states. */
 export const listCommand: CommandDefinition = {
@@ -68,20 +69,6 @@ export const listCommand: CommandDefinition = {
   },
 };
 
-/** Parses `--state pending,failed`; every name must be a known state. */
-export function parseStates(text: string | undefined): JobState[] | undefined {
-  if (text === undefined) return undefined;
-  return text.split(",").map((name) => {
-    const state = name.trim().toLowerCase();
-    if (!(JOB_STATES as readonly string[]).includes(state)) {
-      throw new UsageError(
-        `Unknown state ${JSON.stringify(name)}: use one of ${JOB_STATES.join(", ")}`,
-      );
-    }
-    return state as JobState;
-  });
-}
-
 function parseSince(text: string, now: number): number {
   return /^\d{4}-\d{2}-\d{2}T/.test(text)
     ? parseRunAt(text, "--since")
@@ -92,19 +79,4 @@ function parseSort(text: string | undefined): "enqueue" | "run_at" {
   if (text === undefined || text === "created") return "enqueue";
   if (text === "next-run") return "run_at";
   throw new UsageError(`Invalid --sort ${JSON.stringify(text)}: use created or next-run`);
-}
-
-/** The largest `--limit`: more than any store holds, and within every database's LIMIT. */
-const MAX_LIMIT = 1_000_000_000;
-
-/** Parses `--limit N` (default 100; 0 = no limit). */
-export function parseLimit(text: string | undefined, fallback = 100): number {
-  if (text === undefined) return fallback;
-  const limit = Number(text);
-  if (text.trim() === "" || !Number.isInteger(limit) || limit < 0 || limit > MAX_LIMIT) {
-    throw new UsageError(
-      `Invalid --limit ${JSON.stringify(text)}: expected an integer from 0 (all) to ${MAX_LIMIT}`,
-    );
-  }
-  return limit;
 }

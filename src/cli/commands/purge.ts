@@ -2,7 +2,7 @@ import { parseDuration } from "../../duration.ts";
 import { UsageError } from "../../errors.ts";
 import { FINAL_STATES } from "../../job.ts";
 import type { CommandDefinition } from "../command.ts";
-import { parseStates } from "./list.ts";
+import { parseStates } from "../flags.ts";
 
 /** `queuectl purge`: deletes old finished jobs and their history. */
 export const purgeCommand: CommandDefinition = {

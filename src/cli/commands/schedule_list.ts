@@ -1,6 +1,7 @@
 import { isoTime } from "../../clock.ts";
 import type { CommandDefinition } from "../command.ts";
-import { json, relativeTime, scheduleToJson, table } from "../render.ts";
+import { scheduleToJson } from "../../json_contract.ts";
+import { json, relativeTime, table } from "../render.ts";
 
 /** `queuectl schedule list`: every schedule with its next run time. */
 export const scheduleListCommand: CommandDefinition = {

@@ -1,7 +1,8 @@
 import { readQueueStatus } from "../../queue_status.ts";
 import { hostId } from "../../worker/liveness.ts";
 import type { CommandDefinition } from "../command.ts";
-import { json, relativeTime, stateCounts, statusToJson, table, workerToJson } from "../render.ts";
+import { stateCounts, statusToJson, workerToJson } from "../../json_contract.ts";
+import { json, relativeTime, table } from "../render.ts";
 
 /** `queuectl status`: job counts per state and the live worker processes. */
 export const statusCommand: CommandDefinition = {

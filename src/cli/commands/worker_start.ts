@@ -1,9 +1,9 @@
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { errorMessage, QueuectlError, UsageError } from "../../errors.ts";
-import { stateDirectory } from "../../store/mod.ts";
 import { hostId } from "../../worker/liveness.ts";
 import { parseCount, parseQueues, WORKER_OPTIONS } from "../flags.ts";
 import type { CommandContext, CommandDefinition } from "../command.ts";
+import { defaultLogFile } from "../worker_log.ts";
 
 /** `queuectl worker start`: run N workers in this process (or detached in the background). */
 export const workerStartCommand: CommandDefinition = {
@@ -117,10 +117,4 @@ function selfInvocation(): string[] {
   const executable = Deno.execPath().split(/[\\/]/).at(-1) ?? "";
   if (/^deno(\.exe)?$/.test(executable)) return ["run", "-A", Deno.mainModule];
   return [];
-}
-
-/** Where a detached worker logs when given no --log-file (doctor checks the same place). */
-export function defaultLogFile(context: CommandContext): string {
-  if (context.location.kind === "sqlite") return join(dirname(context.location.path), "worker.log");
-  return join(stateDirectory(context.env), "worker.log");
 }

@@ -1,12 +1,20 @@
 /** A job's life under a lease: claim, process, finish, renew, rescue. */
 import type { Job } from "../../job.ts";
-import type { JobFinish } from "../store.ts";
+import type {
+  JobClaimParams,
+  JobFinish,
+  JobLease,
+  JobListRescuableParams,
+  JobNextRunAtParams,
+  JobSetProcessParams,
+  LeaseExtendParams,
+} from "../store.ts";
 import { type PgConnection, textArray } from "./connection.ts";
 import { jobFromRow } from "./rows.ts";
 
 export async function jobClaim(
   conn: PgConnection,
-  params: { workerId: string; leaseMs: number; now: number; queues?: string[] },
+  params: JobClaimParams,
 ): Promise<Job | undefined> {
   // One round trip: the function locks limited queues, then takes the best due head.
   const [row] = await conn.run((sql) =>
@@ -18,7 +26,7 @@ export async function jobClaim(
 
 export async function jobNextRunAt(
   conn: PgConnection,
-  params: { queues?: string[] },
+  params: JobNextRunAtParams,
 ): Promise<number | undefined> {
   const [row] = await conn.run((sql) =>
     sql`SELECT min(run_at) AS next FROM jobs WHERE state IN ('pending','failed')
@@ -31,7 +39,7 @@ export async function jobNextRunAt(
 
 export async function jobSetProcess(
   conn: PgConnection,
-  params: { id: string; leaseToken: number; pgid: number; pgidStartTime: string | null },
+  params: JobSetProcessParams,
 ): Promise<boolean> {
   const result = await conn.run((sql) =>
     sql`UPDATE jobs SET pgid = ${params.pgid}, pgid_start_time = ${params.pgidStartTime}
@@ -58,8 +66,8 @@ export async function jobFinish(conn: PgConnection, params: JobFinish): Promise<
 
 export async function leaseExtend(
   conn: PgConnection,
-  params: { workerId: string; leaseMs: number; now: number },
-): Promise<{ id: string; leaseToken: number }[]> {
+  params: LeaseExtendParams,
+): Promise<JobLease[]> {
   const rows = await conn.run((sql) =>
     sql`UPDATE jobs SET lease_expires_at = ${params.now + params.leaseMs}::bigint
       WHERE lease_owner = ${params.workerId} AND state = 'processing'
@@ -70,7 +78,7 @@ export async function leaseExtend(
 
 export async function jobListRescuable(
   conn: PgConnection,
-  params: { now: number; owners: string[] },
+  params: JobListRescuableParams,
 ): Promise<Job[]> {
   const rows = await conn.run((sql) =>
     sql`SELECT * FROM jobs WHERE state = 'processing'

@@ -13,7 +13,7 @@
 import { ConflictError, NotFoundError } from "../../errors.ts";
 import type { Job, JobState } from "../../job.ts";
 import { insertResults, newJobColumns, planUniqueKeys, uniqueKeysOf } from "../insert_plan.ts";
-import type { JobInsertResult, NewJob } from "../store.ts";
+import type { JobInsertParams, JobInsertResult, NewJob } from "../store.ts";
 import {
   type PgConnection,
   textArray,
@@ -27,7 +27,7 @@ const INSERT_ROWS = 20_000;
 
 export async function jobInsert(
   conn: PgConnection,
-  params: { jobs: NewJob[]; now: number },
+  params: JobInsertParams,
 ): Promise<JobInsertResult[]> {
   for (let attempt = 1;; attempt++) {
     try {

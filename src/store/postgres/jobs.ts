@@ -1,10 +1,21 @@
 /** Reading, listing, retrying, canceling and purging jobs. */
 import { FINAL_STATES, type Job, JOB_STATES, type JobRun, type JobState } from "../../job.ts";
-import type { JobDependencies, JobFilter, JobListParams } from "../store.ts";
+import type {
+  JobCancelParams,
+  JobCancelResult,
+  JobFilter,
+  JobGetParams,
+  JobLease,
+  JobListCancelRequestedParams,
+  JobListParams,
+  JobPurgeParams,
+  JobRetryDeadParams,
+  JobRunsParams,
+} from "../store.ts";
 import { type PgConnection, type Sql, textArray, uniqueViolation } from "./connection.ts";
 import { jobFromRow, runFromRow } from "./rows.ts";
 
-export async function jobGet(conn: PgConnection, params: { id: string }): Promise<Job | undefined> {
+export async function jobGet(conn: PgConnection, params: JobGetParams): Promise<Job | undefined> {
   const [row] = await conn.run((sql) => sql`SELECT * FROM jobs WHERE id = ${params.id}`);
   return row ? jobFromRow(row) : undefined;
 }
@@ -54,7 +65,7 @@ export async function jobCountByState(conn: PgConnection): Promise<Record<JobSta
 
 export async function jobRetryDead(
   conn: PgConnection,
-  params: { ids: string[] | "all"; now: number },
+  params: JobRetryDeadParams,
 ): Promise<string[]> {
   const all = params.ids === "all";
   const ids = all ? [] : params.ids as string[];
@@ -92,7 +103,7 @@ export async function jobRetryDead(
   }
 }
 
-export async function jobRuns(conn: PgConnection, params: { id: string }): Promise<JobRun[]> {
+export async function jobRuns(conn: PgConnection, params: JobRunsParams): Promise<JobRun[]> {
   const rows = await conn.run((sql) =>
     sql`SELECT jobs.id AS job_id, job_runs.* FROM job_runs JOIN jobs ON jobs.seq = job_runs.job_seq
       WHERE jobs.id = ${params.id} ORDER BY run`
@@ -102,7 +113,7 @@ export async function jobRuns(conn: PgConnection, params: { id: string }): Promi
 
 export async function jobPurge(
   conn: PgConnection,
-  params: { states: JobState[]; finishedBefore: number },
+  params: JobPurgeParams,
 ): Promise<number> {
   const finals = params.states.filter((state) => FINAL_STATES.includes(state));
   const result = await conn.run((sql) =>
@@ -114,8 +125,8 @@ export async function jobPurge(
 
 export async function jobCancel(
   conn: PgConnection,
-  params: { ids: string[]; now: number },
-): Promise<{ canceled: string[]; stopping: string[] }> {
+  params: JobCancelParams,
+): Promise<JobCancelResult> {
   return await conn.transaction(async (sql) => {
     const canceledRows = await sql`
       UPDATE jobs SET state = 'canceled', finished_at = ${params.now}::bigint,
@@ -142,31 +153,12 @@ export async function jobCancel(
 
 export async function jobListCancelRequested(
   conn: PgConnection,
-  params: { workerId: string },
-): Promise<{ id: string; leaseToken: number }[]> {
+  params: JobListCancelRequestedParams,
+): Promise<JobLease[]> {
   const rows = await conn.run((sql) =>
     sql`SELECT id, lease_token FROM jobs
       WHERE lease_owner = ${params.workerId} AND state = 'processing'
         AND cancel_requested_at IS NOT NULL`
   );
   return rows.map((row) => ({ id: String(row.id), leaseToken: Number(row.lease_token) }));
-}
-
-export async function jobDependencies(
-  conn: PgConnection,
-  params: { id: string },
-): Promise<JobDependencies> {
-  const [parents, children] = await conn.run((sql) =>
-    Promise.all([
-      sql`SELECT p.id, p.state FROM jobs c JOIN job_dependencies d ON d.child_seq = c.seq
-        JOIN jobs p ON p.seq = d.parent_seq WHERE c.id = ${params.id} ORDER BY p.seq`,
-      sql`SELECT c.id, c.state FROM jobs p JOIN job_dependencies d ON d.parent_seq = p.seq
-        JOIN jobs c ON c.seq = d.child_seq WHERE p.id = ${params.id} ORDER BY c.seq`,
-    ])
-  );
-  const shape = (row: Record<string, unknown>) => ({
-    id: String(row.id),
-    state: row.state as JobState,
-  });
-  return { parents: parents.map(shape), children: children.map(shape) };
 }

@@ -1,11 +1,16 @@
 /** Live output of running jobs (for logs --follow). */
-import type { OutputChunk, OutputStream } from "../store.ts";
+import type {
+  JobOutputAppendParams,
+  JobOutputReadParams,
+  OutputChunk,
+  OutputStream,
+} from "../store.ts";
 import type { PgConnection } from "./connection.ts";
 import { bytesFromColumn } from "./rows.ts";
 
 export async function jobOutputAppend(
   conn: PgConnection,
-  params: { id: string; leaseToken: number; chunks: OutputChunk[]; keepBytes: number },
+  params: JobOutputAppendParams,
 ): Promise<boolean> {
   return await conn.transaction(async (sql) => {
     // FOR SHARE: a finish of this run waits for the append (and then drops its rows), or the
@@ -37,7 +42,7 @@ export async function jobOutputAppend(
 
 export async function jobOutputRead(
   conn: PgConnection,
-  params: { id: string; run: number; from: Record<OutputStream, number> },
+  params: JobOutputReadParams,
 ): Promise<OutputChunk[]> {
   const rows = await conn.run((sql) =>
     sql`SELECT stream, byte_offset, data FROM job_output

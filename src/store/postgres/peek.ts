@@ -1,19 +1,17 @@
 /**
  * `peekStore` for PostgreSQL: reaches the server and looks at the schema in one read-only
- * transaction, creating nothing (`PostgresStore.open` would create and migrate the schema).
+ * transaction, creating nothing (`openPostgresStore` would create and migrate the schema).
  *
  * @module
  */
 import { errorMessage, QueuectlError, StoreUnavailableError } from "../../errors.ts";
-import type { StorePeek, StoreReader } from "../peek.ts";
-import * as claims from "./claims.ts";
-import { PgConnection } from "./connection.ts";
-import * as jobs from "./jobs.ts";
-import { MIGRATIONS } from "./migrations.ts";
-import * as settings from "./settings.ts";
+import type { StorePeek, StoreReader } from "../peek_types.ts";
 import { maskSecrets } from "../secrets.ts";
+import { readerFromQueries } from "../store_from_queries.ts";
+import { PgConnection } from "./connection.ts";
+import { MIGRATIONS } from "./migrations.ts";
+import { postgresQueries } from "./queries.ts";
 import { parsePostgresUrl, type PostgresTarget } from "./url.ts";
-import * as workers from "./workers.ts";
 
 /** What the read-only look at the server found. */
 interface SchemaFacts {
@@ -88,14 +86,10 @@ function judgeSchema(facts: SchemaFacts, where: { location: string; schema: stri
 }
 
 function postgresReader(connection: PgConnection): StoreReader {
-  return {
+  return readerFromQueries(connection, postgresQueries, {
     location: connection.target.display,
-    workerList: () => workers.workerList(connection),
-    jobListRescuable: (params) => claims.jobListRescuable(connection, params),
-    jobCountByState: () => jobs.jobCountByState(connection),
-    configOverrides: () => settings.configOverrides(connection),
     close: () => connection.close(),
-  };
+  });
 }
 
 function withTimeout<T>(work: Promise<T>, timeoutMs: number, display: string): Promise<T> {

@@ -1,13 +1,21 @@
 /** Cron schedules, and firing each scheduled time once across hosts. */
 import { ConflictError } from "../../errors.ts";
-import type { NewJob, Schedule } from "../store.ts";
+import type {
+  Schedule,
+  ScheduleAddParams,
+  ScheduleFireParams,
+  ScheduleFireResult,
+  ScheduleListDueParams,
+  ScheduleRemoveParams,
+  ScheduleSetPausedParams,
+} from "../store.ts";
 import { type PgConnection, uniqueViolation } from "./connection.ts";
 import { duplicateIdError, insertInTransaction } from "./job_insert.ts";
 import { scheduleFromRow } from "./rows.ts";
 
 export async function scheduleAdd(
   conn: PgConnection,
-  params: { schedule: Schedule },
+  params: ScheduleAddParams,
 ): Promise<void> {
   const schedule = params.schedule;
   const result = await conn.run((sql) =>
@@ -32,7 +40,7 @@ export async function scheduleList(conn: PgConnection): Promise<Schedule[]> {
 
 export async function scheduleRemove(
   conn: PgConnection,
-  params: { name: string },
+  params: ScheduleRemoveParams,
 ): Promise<boolean> {
   const result = await conn.run((sql) => sql`DELETE FROM schedules WHERE name = ${params.name}`);
   return result.count === 1;
@@ -40,7 +48,7 @@ export async function scheduleRemove(
 
 export async function scheduleSetPaused(
   conn: PgConnection,
-  params: { name: string; paused: boolean; nextRunAt: number | null },
+  params: ScheduleSetPausedParams,
 ): Promise<boolean> {
   const result = await conn.run((sql) =>
     sql`UPDATE schedules SET paused = ${params.paused}, next_run_at = ${params.nextRunAt}::bigint
@@ -51,7 +59,7 @@ export async function scheduleSetPaused(
 
 export async function scheduleListDue(
   conn: PgConnection,
-  params: { now: number },
+  params: ScheduleListDueParams,
 ): Promise<Schedule[]> {
   const rows = await conn.run((sql) =>
     sql`SELECT * FROM schedules WHERE NOT paused AND next_run_at <= ${params.now}::bigint
@@ -62,14 +70,8 @@ export async function scheduleListDue(
 
 export async function scheduleFire(
   conn: PgConnection,
-  params: {
-    name: string;
-    expectedNextRunAt: number;
-    nextRunAt: number | null;
-    job: NewJob | null;
-    now: number;
-  },
-): Promise<{ jobId: string | null } | undefined> {
+  params: ScheduleFireParams,
+): Promise<ScheduleFireResult | undefined> {
   for (let attempt = 1;; attempt++) {
     try {
       return await conn.transaction(async (sql) => {

@@ -1,6 +1,11 @@
 /** Config overrides and queue limits. */
 import { JOB_STATES, type JobState } from "../../job.ts";
-import type { QueueInfo } from "../store.ts";
+import type {
+  ConfigSetParams,
+  ConfigUnsetParams,
+  QueueInfo,
+  QueueSetConcurrencyParams,
+} from "../store.ts";
 import type { PgConnection } from "./connection.ts";
 
 export async function configOverrides(conn: PgConnection): Promise<Record<string, string>> {
@@ -10,7 +15,7 @@ export async function configOverrides(conn: PgConnection): Promise<Record<string
 
 export async function configSet(
   conn: PgConnection,
-  params: { key: string; value: string },
+  params: ConfigSetParams,
 ): Promise<void> {
   await conn.run((sql) =>
     sql`INSERT INTO config (key, value) VALUES (${params.key}, ${params.value})
@@ -18,14 +23,14 @@ export async function configSet(
   );
 }
 
-export async function configUnset(conn: PgConnection, params: { key: string }): Promise<boolean> {
+export async function configUnset(conn: PgConnection, params: ConfigUnsetParams): Promise<boolean> {
   const result = await conn.run((sql) => sql`DELETE FROM config WHERE key = ${params.key}`);
   return result.count === 1;
 }
 
 export async function queueSetConcurrency(
   conn: PgConnection,
-  params: { name: string; concurrency: number | null },
+  params: QueueSetConcurrencyParams,
 ): Promise<void> {
   await conn.transaction(async (sql) => {
     await sql`

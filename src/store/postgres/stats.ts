@@ -1,10 +1,10 @@
 /** Aggregates over the run history, for the dashboard and /metrics. */
-import type { Histogram, RunBucket, RunTotals } from "../store.ts";
+import type { Histogram, RunBucket, RunStatsParams, RunTotals, RunTotalsParams } from "../store.ts";
 import type { PgConnection, PgRow } from "./connection.ts";
 
 export async function runStats(
   conn: PgConnection,
-  params: { since: number; bucketMs: number },
+  params: RunStatsParams,
 ): Promise<RunBucket[]> {
   const rows = await conn.run((sql) =>
     sql`SELECT (finished_at - ${params.since}::bigint) / ${params.bucketMs}::bigint AS bucket,
@@ -21,7 +21,7 @@ export async function runStats(
 
 export async function runTotals(
   conn: PgConnection,
-  params: { durationBoundsMs: number[]; waitBoundsMs: number[] },
+  params: RunTotalsParams,
 ): Promise<RunTotals> {
   const duration = "(finished_at - started_at)";
   const wait = "greatest(0, started_at - due_at)";

@@ -1,5 +1,13 @@
 /** The registry of worker processes. */
-import type { StopMode, WorkerProcess, WorkerProcessWithJobs } from "../store.ts";
+import type {
+  StopMode,
+  WorkerDeregisterParams,
+  WorkerHeartbeatParams,
+  WorkerHeartbeatResult,
+  WorkerProcess,
+  WorkerProcessWithJobs,
+  WorkerRequestStopParams,
+} from "../store.ts";
 import { type PgConnection, textArray } from "./connection.ts";
 import { workerFromRow } from "./rows.ts";
 
@@ -19,8 +27,8 @@ export async function workerRegister(conn: PgConnection, params: WorkerProcess):
 
 export async function workerHeartbeat(
   conn: PgConnection,
-  params: { id: string; now: number },
-): Promise<{ stopRequested: StopMode | null } | undefined> {
+  params: WorkerHeartbeatParams,
+): Promise<WorkerHeartbeatResult | undefined> {
   const [row] = await conn.run((sql) =>
     sql`UPDATE workers SET heartbeat_at = ${params.now}::bigint WHERE id = ${params.id}
       RETURNING stop_requested`
@@ -43,7 +51,7 @@ export async function workerList(conn: PgConnection): Promise<WorkerProcessWithJ
 
 export async function workerRequestStop(
   conn: PgConnection,
-  params: { ids: string[]; mode: StopMode },
+  params: WorkerRequestStopParams,
 ): Promise<string[]> {
   const rows = await conn.run((sql) =>
     sql`UPDATE workers
@@ -53,6 +61,9 @@ export async function workerRequestStop(
   return rows.map((row) => String(row.id));
 }
 
-export async function workerDeregister(conn: PgConnection, params: { id: string }): Promise<void> {
+export async function workerDeregister(
+  conn: PgConnection,
+  params: WorkerDeregisterParams,
+): Promise<void> {
   await conn.run((sql) => sql`DELETE FROM workers WHERE id = ${params.id}`);
 }

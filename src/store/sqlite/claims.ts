@@ -1,13 +1,21 @@
 /** A job's life under a lease: claim, process, finish, renew, rescue. */
 import type { Job } from "../../job.ts";
-import type { JobFinish } from "../store.ts";
+import type {
+  JobClaimParams,
+  JobFinish,
+  JobLease,
+  JobListRescuableParams,
+  JobNextRunAtParams,
+  JobSetProcessParams,
+  LeaseExtendParams,
+} from "../store.ts";
 import type { SqliteConnection } from "./connection.ts";
 import { settleChildren } from "./dependencies.ts";
 import { jobFromRow, numberOrNull, type Row } from "./rows.ts";
 
 export function jobClaim(
   conn: SqliteConnection,
-  params: { workerId: string; leaseMs: number; now: number; queues?: string[] },
+  params: JobClaimParams,
 ): Promise<Job | undefined> {
   return conn.write(() => {
     // Per open queue (served, and below its limit), its best due job by the index; then the
@@ -45,7 +53,7 @@ export function jobClaim(
 
 export function jobNextRunAt(
   conn: SqliteConnection,
-  params: { queues?: string[] },
+  params: JobNextRunAtParams,
 ): Promise<number | undefined> {
   const row = conn.statement(
     `SELECT min(run_at) AS next FROM jobs WHERE state IN ('pending','failed')
@@ -56,7 +64,7 @@ export function jobNextRunAt(
 
 export function jobSetProcess(
   conn: SqliteConnection,
-  params: { id: string; leaseToken: number; pgid: number; pgidStartTime: string | null },
+  params: JobSetProcessParams,
 ): Promise<boolean> {
   return conn.write(() =>
     conn.statement(
@@ -139,8 +147,8 @@ export async function jobFinish(conn: SqliteConnection, params: JobFinish): Prom
 
 export function leaseExtend(
   conn: SqliteConnection,
-  params: { workerId: string; leaseMs: number; now: number },
-): Promise<{ id: string; leaseToken: number }[]> {
+  params: LeaseExtendParams,
+): Promise<JobLease[]> {
   return conn.write(() =>
     conn.statement(
       `UPDATE jobs SET lease_expires_at = ?
@@ -154,7 +162,7 @@ export function leaseExtend(
 
 export function jobListRescuable(
   conn: SqliteConnection,
-  params: { now: number; owners: string[] },
+  params: JobListRescuableParams,
 ): Promise<Job[]> {
   const rows = conn.statement(
     `SELECT * FROM jobs WHERE state = 'processing'

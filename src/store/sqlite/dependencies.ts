@@ -1,10 +1,11 @@
 /**
- * What a job's end means for the jobs waiting on it. Called inside the transaction that ends the
- * parent, so a child is never left blocked on a finished parent, nor run after a failed one.
+ * A job's place in the dependency graph (`jobDependencies`), and what a job's end means for the
+ * jobs waiting on it (`settleChildren`, called inside the transaction that ends the parent, so a
+ * child is never left blocked on a finished parent, nor run after a failed one).
  *
  * @module
  */
-import type { JobDependencies } from "../store.ts";
+import type { JobDependencies, JobDependenciesParams } from "../store.ts";
 import type { SqliteConnection } from "./connection.ts";
 
 /** Children of `parentSeq` whose parents have all completed become pending; returns how many. */
@@ -57,7 +58,7 @@ export function settleChildren(
 
 export function jobDependencies(
   conn: SqliteConnection,
-  params: { id: string },
+  params: JobDependenciesParams,
 ): Promise<JobDependencies> {
   const parents = conn.statement(
     `SELECT p.id, p.state FROM jobs c JOIN job_dependencies d ON d.child_seq = c.seq

@@ -8,7 +8,7 @@ import type { SQLInputValue } from "node:sqlite";
 import { ConflictError, errorMessage, NotFoundError } from "../../errors.ts";
 import type { Job, JobState } from "../../job.ts";
 import { insertResults, newJobColumns, planUniqueKeys, uniqueKeysOf } from "../insert_plan.ts";
-import type { JobInsertResult, NewJob } from "../store.ts";
+import type { JobInsertParams, JobInsertResult, NewJob } from "../store.ts";
 import type { SqliteConnection } from "./connection.ts";
 import { jobFromRow, type Row } from "./rows.ts";
 
@@ -20,7 +20,7 @@ const UNFINISHED = "('blocked','pending','processing','failed')";
 
 export async function jobInsert(
   conn: SqliteConnection,
-  params: { jobs: NewJob[]; now: number },
+  params: JobInsertParams,
 ): Promise<JobInsertResult[]> {
   const results = await conn.write(() => insertInTransaction(conn, params.jobs, params.now));
   conn.announceWork();

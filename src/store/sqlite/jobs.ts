@@ -1,12 +1,23 @@
 /** Reading, listing, retrying, canceling and purging jobs. */
 import { FINAL_STATES, type Job, JOB_STATES, type JobRun, type JobState } from "../../job.ts";
 import type { SQLInputValue } from "node:sqlite";
-import type { JobFilter, JobListParams } from "../store.ts";
+import type {
+  JobCancelParams,
+  JobCancelResult,
+  JobFilter,
+  JobGetParams,
+  JobLease,
+  JobListCancelRequestedParams,
+  JobListParams,
+  JobPurgeParams,
+  JobRetryDeadParams,
+  JobRunsParams,
+} from "../store.ts";
 import type { SqliteConnection } from "./connection.ts";
 import { cancelDescendants } from "./dependencies.ts";
 import { jobFromRow, type Row, runFromRow } from "./rows.ts";
 
-export function jobGet(conn: SqliteConnection, params: { id: string }): Promise<Job | undefined> {
+export function jobGet(conn: SqliteConnection, params: JobGetParams): Promise<Job | undefined> {
   const row = conn.statement("SELECT * FROM jobs WHERE id = ?").get(params.id);
   return Promise.resolve(row ? jobFromRow(row as Row) : undefined);
 }
@@ -62,7 +73,7 @@ export function jobCountByState(conn: SqliteConnection): Promise<Record<JobState
 
 export async function jobRetryDead(
   conn: SqliteConnection,
-  params: { ids: string[] | "all"; now: number },
+  params: JobRetryDeadParams,
 ): Promise<string[]> {
   const ids = await conn.write(() => {
     const all = params.ids === "all";
@@ -93,7 +104,7 @@ export async function jobRetryDead(
   return ids;
 }
 
-export function jobRuns(conn: SqliteConnection, params: { id: string }): Promise<JobRun[]> {
+export function jobRuns(conn: SqliteConnection, params: JobRunsParams): Promise<JobRun[]> {
   const rows = conn.statement(
     `SELECT jobs.id AS job_id, job_runs.* FROM job_runs JOIN jobs ON jobs.seq = job_runs.job_seq
      WHERE jobs.id = ? ORDER BY run`,
@@ -103,7 +114,7 @@ export function jobRuns(conn: SqliteConnection, params: { id: string }): Promise
 
 export function jobPurge(
   conn: SqliteConnection,
-  params: { states: JobState[]; finishedBefore: number },
+  params: JobPurgeParams,
 ): Promise<number> {
   const finals = params.states.filter((state) => FINAL_STATES.includes(state));
   return conn.write(() =>
@@ -117,8 +128,8 @@ export function jobPurge(
 
 export async function jobCancel(
   conn: SqliteConnection,
-  params: { ids: string[]; now: number },
-): Promise<{ canceled: string[]; stopping: string[] }> {
+  params: JobCancelParams,
+): Promise<JobCancelResult> {
   const result = await conn.write(() => {
     const ids = JSON.stringify(params.ids);
     const canceledRows = conn.statement(
@@ -148,8 +159,8 @@ export async function jobCancel(
 
 export function jobListCancelRequested(
   conn: SqliteConnection,
-  params: { workerId: string },
-): Promise<{ id: string; leaseToken: number }[]> {
+  params: JobListCancelRequestedParams,
+): Promise<JobLease[]> {
   const rows = conn.statement(
     `SELECT id, lease_token FROM jobs
      WHERE lease_owner = ? AND state = 'processing' AND cancel_requested_at IS NOT NULL`,

@@ -1,10 +1,15 @@
 /** Live output of running jobs (for logs --follow). */
-import type { OutputChunk, OutputStream } from "../store.ts";
+import type {
+  JobOutputAppendParams,
+  JobOutputReadParams,
+  OutputChunk,
+  OutputStream,
+} from "../store.ts";
 import type { SqliteConnection } from "./connection.ts";
 
 export function jobOutputAppend(
   conn: SqliteConnection,
-  params: { id: string; leaseToken: number; chunks: OutputChunk[]; keepBytes: number },
+  params: JobOutputAppendParams,
 ): Promise<boolean> {
   return conn.write(() => {
     const held = conn.statement(
@@ -34,7 +39,7 @@ export function jobOutputAppend(
 
 export function jobOutputRead(
   conn: SqliteConnection,
-  params: { id: string; run: number; from: Record<OutputStream, number> },
+  params: JobOutputReadParams,
 ): Promise<OutputChunk[]> {
   const rows = conn.statement(
     `SELECT stream, offset, data FROM job_output

@@ -1,11 +1,19 @@
 /** Cron schedules, and firing each scheduled time once across processes. */
 import { ConflictError } from "../../errors.ts";
-import type { NewJob, Schedule } from "../store.ts";
+import type {
+  Schedule,
+  ScheduleAddParams,
+  ScheduleFireParams,
+  ScheduleFireResult,
+  ScheduleListDueParams,
+  ScheduleRemoveParams,
+  ScheduleSetPausedParams,
+} from "../store.ts";
 import type { SqliteConnection } from "./connection.ts";
 import { insertInTransaction } from "./job_insert.ts";
 import { type Row, scheduleFromRow } from "./rows.ts";
 
-export function scheduleAdd(conn: SqliteConnection, params: { schedule: Schedule }): Promise<void> {
+export function scheduleAdd(conn: SqliteConnection, params: ScheduleAddParams): Promise<void> {
   const schedule = params.schedule;
   return conn.write(() => {
     const added = conn.statement(
@@ -36,7 +44,10 @@ export function scheduleList(conn: SqliteConnection): Promise<Schedule[]> {
   return Promise.resolve(rows.map((row) => scheduleFromRow(row as Row)));
 }
 
-export function scheduleRemove(conn: SqliteConnection, params: { name: string }): Promise<boolean> {
+export function scheduleRemove(
+  conn: SqliteConnection,
+  params: ScheduleRemoveParams,
+): Promise<boolean> {
   return conn.write(() =>
     Number(conn.statement("DELETE FROM schedules WHERE name = ?").run(params.name).changes) === 1
   );
@@ -44,7 +55,7 @@ export function scheduleRemove(conn: SqliteConnection, params: { name: string })
 
 export function scheduleSetPaused(
   conn: SqliteConnection,
-  params: { name: string; paused: boolean; nextRunAt: number | null },
+  params: ScheduleSetPausedParams,
 ): Promise<boolean> {
   return conn.write(() =>
     Number(
@@ -56,7 +67,7 @@ export function scheduleSetPaused(
 
 export function scheduleListDue(
   conn: SqliteConnection,
-  params: { now: number },
+  params: ScheduleListDueParams,
 ): Promise<Schedule[]> {
   const rows = conn.statement(
     "SELECT * FROM schedules WHERE paused = 0 AND next_run_at <= ? ORDER BY next_run_at, name",
@@ -66,14 +77,8 @@ export function scheduleListDue(
 
 export async function scheduleFire(
   conn: SqliteConnection,
-  params: {
-    name: string;
-    expectedNextRunAt: number;
-    nextRunAt: number | null;
-    job: NewJob | null;
-    now: number;
-  },
-): Promise<{ jobId: string | null } | undefined> {
+  params: ScheduleFireParams,
+): Promise<ScheduleFireResult | undefined> {
   const fired = await conn.write(() => {
     // Compare-and-set on next_run_at: of all processes racing for this time, one wins.
     const won = Number(

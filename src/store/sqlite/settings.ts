@@ -1,6 +1,11 @@
 /** Config overrides and queue limits. */
 import { JOB_STATES, type JobState } from "../../job.ts";
-import type { QueueInfo } from "../store.ts";
+import type {
+  ConfigSetParams,
+  ConfigUnsetParams,
+  QueueInfo,
+  QueueSetConcurrencyParams,
+} from "../store.ts";
 import type { SqliteConnection } from "./connection.ts";
 import { numberOrNull } from "./rows.ts";
 
@@ -11,7 +16,7 @@ export function configOverrides(conn: SqliteConnection): Promise<Record<string, 
 
 export function configSet(
   conn: SqliteConnection,
-  params: { key: string; value: string },
+  params: ConfigSetParams,
 ): Promise<void> {
   return conn.write(() => {
     conn.statement(
@@ -20,7 +25,7 @@ export function configSet(
   });
 }
 
-export function configUnset(conn: SqliteConnection, params: { key: string }): Promise<boolean> {
+export function configUnset(conn: SqliteConnection, params: ConfigUnsetParams): Promise<boolean> {
   return conn.write(() =>
     conn.statement("DELETE FROM config WHERE key = ?").run(params.key).changes === 1
   );
@@ -28,7 +33,7 @@ export function configUnset(conn: SqliteConnection, params: { key: string }): Pr
 
 export async function queueSetConcurrency(
   conn: SqliteConnection,
-  params: { name: string; concurrency: number | null },
+  params: QueueSetConcurrencyParams,
 ): Promise<void> {
   await conn.write(() => {
     conn.statement(

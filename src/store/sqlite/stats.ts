@@ -1,10 +1,10 @@
 /** Aggregates over the run history, for the dashboard and /metrics. */
-import type { Histogram, RunBucket, RunTotals } from "../store.ts";
+import type { Histogram, RunBucket, RunStatsParams, RunTotals, RunTotalsParams } from "../store.ts";
 import type { SqliteConnection } from "./connection.ts";
 
 export function runStats(
   conn: SqliteConnection,
-  params: { since: number; bucketMs: number },
+  params: RunStatsParams,
 ): Promise<RunBucket[]> {
   const rows = conn.statement(
     // node:sqlite binds numbers as REAL: cast, so that the division is a whole-number one.
@@ -21,7 +21,7 @@ export function runStats(
 
 export function runTotals(
   conn: SqliteConnection,
-  params: { durationBoundsMs: number[]; waitBoundsMs: number[] },
+  params: RunTotalsParams,
 ): Promise<RunTotals> {
   const outcomes = conn.statement(
     "SELECT outcome, count(*) AS n FROM job_runs GROUP BY outcome ORDER BY outcome",

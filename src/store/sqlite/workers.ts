@@ -1,5 +1,13 @@
 /** The registry of worker processes. */
-import type { StopMode, WorkerProcess, WorkerProcessWithJobs } from "../store.ts";
+import type {
+  StopMode,
+  WorkerDeregisterParams,
+  WorkerHeartbeatParams,
+  WorkerHeartbeatResult,
+  WorkerProcess,
+  WorkerProcessWithJobs,
+  WorkerRequestStopParams,
+} from "../store.ts";
 import type { SqliteConnection } from "./connection.ts";
 import { type Row, workerFromRow } from "./rows.ts";
 
@@ -24,8 +32,8 @@ export function workerRegister(conn: SqliteConnection, params: WorkerProcess): P
 
 export function workerHeartbeat(
   conn: SqliteConnection,
-  params: { id: string; now: number },
-): Promise<{ stopRequested: StopMode | null } | undefined> {
+  params: WorkerHeartbeatParams,
+): Promise<WorkerHeartbeatResult | undefined> {
   return conn.write(() => {
     const row = conn.statement(
       "UPDATE workers SET heartbeat_at = ? WHERE id = ? RETURNING stop_requested",
@@ -47,7 +55,7 @@ export function workerList(conn: SqliteConnection): Promise<WorkerProcessWithJob
 
 export function workerRequestStop(
   conn: SqliteConnection,
-  params: { ids: string[]; mode: StopMode },
+  params: WorkerRequestStopParams,
 ): Promise<string[]> {
   return conn.write(() =>
     conn.statement(
@@ -57,7 +65,10 @@ export function workerRequestStop(
   );
 }
 
-export function workerDeregister(conn: SqliteConnection, params: { id: string }): Promise<void> {
+export function workerDeregister(
+  conn: SqliteConnection,
+  params: WorkerDeregisterParams,
+): Promise<void> {
   return conn.write(() => {
     conn.statement("DELETE FROM workers WHERE id = ?").run(params.id);
   });

@@ -16,7 +16,7 @@ import type {
   Store,
   WorkerProcess,
 } from "../../../src/store/mod.ts";
-import { newJobRow } from "../../../src/store/store.ts";
+import { newJobRow } from "../../../src/store/insert_plan.ts";
 
 /** What a backend's test file hands to `storeContract`: a fresh, empty store per test. */
 export interface StoreFixture {

@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { ConflictError } from "../../../src/errors.ts";
 import type { NewJob, Schedule, Store } from "../../../src/store/mod.ts";
-import { newJobRow } from "../../../src/store/store.ts";
+import { newJobRow } from "../../../src/store/insert_plan.ts";
 import { claim, type ContractTest, ids, newJob, stateCounts, T0, waitFor } from "./harness.ts";
 
 /** Registers the tests of this part of the contract. */

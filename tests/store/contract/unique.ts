@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import type { NewJob } from "../../../src/store/mod.ts";
-import { newJobRow } from "../../../src/store/store.ts";
+import { newJobRow } from "../../../src/store/insert_plan.ts";
 import {
   added,
   claimId,

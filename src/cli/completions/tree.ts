@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { type CommandDefinition, GLOBAL_OPTIONS, type OptionSpec } from "../cli/command.ts";
-import { JOB_STATES } from "../job.ts";
-import { LOG_LEVELS } from "../log.ts";
+import { type CommandDefinition, GLOBAL_OPTIONS, type OptionSpec } from "../command.ts";
+import { JOB_STATES } from "../../job.ts";
+import { LOG_LEVELS } from "../../log.ts";
 
 /** What an option's value is, for completing it: a file, a directory, a word of a list, or anything. */
 export type ValueKind =

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { CommandDefinition } from "../cli/command.ts";
+import type { CommandDefinition } from "../command.ts";
 import { bashScript } from "./bash.ts";
 import { fishScript } from "./fish.ts";
 import { completionTree } from "./tree.ts";

@@ -1,4 +1,4 @@
-/**
+/*
  * The dashboard's script, served as `/assets/app.js`: a small single-page app over the JSON API,
  * with hash routes and short polling (every 2 s; 1 s while a job page tails live output). Plain
  * ES2020, no modules, no dependencies.
@@ -43,12 +43,8 @@
  * - Enqueue: `button#enqueue-toggle` opens `#enqueue-panel` with `form#enqueue-form`
  *   (`command`, `queue`, `priority`, `delay`, `max_retries`, `timeout`) and `#enqueue-error`;
  *   on success the page goes to the new job.
- *
- * @module
  */
-
-/** The script's source, formatted for reading. */
-const SOURCE = String.raw`"use strict";
+"use strict";
 (() => {
   const STATES = ["pending", "processing", "completed", "failed", "dead", "canceled", "blocked"];
   const CANCELABLE = ["blocked", "pending", "failed", "processing"];
@@ -1606,10 +1602,3 @@ const SOURCE = String.raw`"use strict";
   route();
   freshOverview();
 })();
-`;
-
-/** The script as served: the source without its indentation and its comment-only lines. */
-export const APP_JS: string = SOURCE.replace(/^[ \t]+/gm, "").replace(
-  /^(\/\/.*|\/\*\*.*\*\/)\n/gm,
-  "",
-);

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { VERSION } from "../version.ts";
+import { VERSION } from "../../version.ts";
 import { type CompletionOption, type CompletionTree, optionWords } from "./tree.ts";
 
 /** The script for `tree`. */

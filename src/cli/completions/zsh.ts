@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { VERSION } from "../version.ts";
+import { VERSION } from "../../version.ts";
 import {
   type CompletionNode,
   type CompletionTree,

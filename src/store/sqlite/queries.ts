@@ -1,0 +1,94 @@
+/**
+ * Every query of the SQLite store, one per `Store` method: what `storeFromQueries` builds the
+ * store from. The SQL lives in one module per area; this object only names the queries.
+ *
+ * @module
+ */
+import type { StoreQueries } from "../store_from_queries.ts";
+import {
+  jobClaim,
+  jobFinish,
+  jobListRescuable,
+  jobNextRunAt,
+  jobSetProcess,
+  leaseExtend,
+} from "./claims.ts";
+import type { SqliteConnection } from "./connection.ts";
+import { jobDependencies } from "./dependencies.ts";
+import { jobInsert } from "./job_insert.ts";
+import {
+  jobCancel,
+  jobCount,
+  jobCountByState,
+  jobGet,
+  jobList,
+  jobListCancelRequested,
+  jobPurge,
+  jobRetryDead,
+  jobRuns,
+} from "./jobs.ts";
+import { jobOutputAppend, jobOutputRead } from "./output.ts";
+import {
+  scheduleAdd,
+  scheduleFire,
+  scheduleList,
+  scheduleListDue,
+  scheduleRemove,
+  scheduleSetPaused,
+} from "./schedules.ts";
+import {
+  configOverrides,
+  configSet,
+  configUnset,
+  queueList,
+  queueSetConcurrency,
+} from "./settings.ts";
+import { runStats, runTotals } from "./stats.ts";
+import {
+  workerDeregister,
+  workerHeartbeat,
+  workerList,
+  workerRegister,
+  workerRequestStop,
+} from "./workers.ts";
+
+/** The SQLite store's queries, in the order of the `Store` interface. */
+export const sqliteQueries: StoreQueries<SqliteConnection> = {
+  jobInsert,
+  jobDependencies,
+  jobGet,
+  jobList,
+  jobCountByState,
+  jobCount,
+  runStats,
+  runTotals,
+  jobClaim,
+  jobNextRunAt,
+  jobCancel,
+  jobListCancelRequested,
+  jobOutputAppend,
+  jobOutputRead,
+  jobPurge,
+  queueSetConcurrency,
+  queueList,
+  scheduleAdd,
+  scheduleList,
+  scheduleRemove,
+  scheduleSetPaused,
+  scheduleListDue,
+  scheduleFire,
+  jobSetProcess,
+  jobFinish,
+  leaseExtend,
+  jobListRescuable,
+  jobRetryDead,
+  jobRuns,
+  workerRegister,
+  workerHeartbeat,
+  workerList,
+  workerRequestStop,
+  workerDeregister,
+  configOverrides,
+  configSet,
+  configUnset,
+};
