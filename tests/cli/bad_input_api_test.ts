@@ -71,30 +71,26 @@ const CASES: { intent: string; body: string; message: RegExp }[] = [
 onEveryStore.test(
   "POST /api/jobs answers 400 with one line for input the CLI refuses, and stores nothing",
   async (t) => {
-    const sandbox = await makeSandbox();
-    try {
-      await sandbox.ok(["enqueue", "--id", "existing", "--", "true"]);
-      await withDashboard(sandbox, [], async (dashboard) => {
-        for (const { intent, body, message } of CASES) {
-          await t.step(intent, async () => {
-            const before = await snapshotDatabase(sandbox);
-            const answer = await dashboard.post("/api/jobs", body);
-            const shown = `POST /api/jobs ${body.slice(0, 200)}: ${answer.status} ${
-              answer.text.slice(0, 300)
-            }`;
-            assert.equal(answer.status, 400, shown);
-            assert.equal(typeof answer.json?.error, "string", shown);
-            assert.doesNotMatch(answer.json.error, /\n|Internal error/, shown);
-            assert.match(answer.json.error, message, shown);
-            assert.equal(await snapshotDatabase(sandbox), before, `the database changed: ${shown}`);
-            const list = await dashboard.get("/api/jobs");
-            assert.equal(list.status, 200, `GET /api/jobs after ${shown}: ${list.text}`);
-            assert.deepEqual(list.json.jobs.map((job: { id: string }) => job.id), ["existing"]);
-          });
-        }
-      });
-    } finally {
-      await sandbox.cleanup();
-    }
+    await using sandbox = await makeSandbox();
+    await sandbox.ok(["enqueue", "--id", "existing", "--", "true"]);
+    await withDashboard(sandbox, [], async (dashboard) => {
+      for (const { intent, body, message } of CASES) {
+        await t.step(intent, async () => {
+          const before = await snapshotDatabase(sandbox);
+          const answer = await dashboard.post("/api/jobs", body);
+          const shown = `POST /api/jobs ${body.slice(0, 200)}: ${answer.status} ${
+            answer.text.slice(0, 300)
+          }`;
+          assert.equal(answer.status, 400, shown);
+          assert.equal(typeof answer.json?.error, "string", shown);
+          assert.doesNotMatch(answer.json.error, /\n|Internal error/, shown);
+          assert.match(answer.json.error, message, shown);
+          assert.equal(await snapshotDatabase(sandbox), before, `the database changed: ${shown}`);
+          const list = await dashboard.get("/api/jobs");
+          assert.equal(list.status, 200, `GET /api/jobs after ${shown}: ${list.text}`);
+          assert.deepEqual(list.json.jobs.map((job: { id: string }) => job.id), ["existing"]);
+        });
+      }
+    });
   },
 );

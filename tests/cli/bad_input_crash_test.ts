@@ -75,27 +75,23 @@ const CASES: BadInput[] = [
 
 for (const { what, args, mentions, notMentions } of CASES) {
   onEveryStore.test(`${what} is refused with a one-line usage error and changes nothing (queuectl ${args.join(" ")})`, async () => {
-    const sandbox = await makeSandbox();
-    try {
-      await sandbox.ok(["enqueue", "--id", "existing", "--", "true"]);
-      await sandbox.ok(["config", "set", "max_retries", "2"]);
-      const before = await snapshotDatabase(sandbox);
-      assert.notEqual(before, null);
+    await using sandbox = await makeSandbox();
+    await sandbox.ok(["enqueue", "--id", "existing", "--", "true"]);
+    await sandbox.ok(["config", "set", "max_retries", "2"]);
+    const before = await snapshotDatabase(sandbox);
+    assert.notEqual(before, null);
 
-      const result = await sandbox.run(args);
+    const result = await sandbox.run(args);
 
-      assert.equal(result.code, 2, `exit code; stderr: ${result.stderr}`);
-      assert.equal(result.stdout, "");
-      const lines = result.stderr.split("\n");
-      assert.equal(lines.length, 2, `one line on stderr, got ${JSON.stringify(result.stderr)}`);
-      assert.equal(lines[1], "");
-      assert.match(lines[0], /^queuectl: /);
-      assert.doesNotMatch(result.stderr, /^\s+at |Uncaught|\.ts:\d+:\d+/m);
-      assert.match(lines[0], mentions);
-      if (notMentions) assert.doesNotMatch(lines[0], notMentions);
-      assert.equal(await snapshotDatabase(sandbox), before, "the database changed");
-    } finally {
-      await sandbox.cleanup();
-    }
+    assert.equal(result.code, 2, `exit code; stderr: ${result.stderr}`);
+    assert.equal(result.stdout, "");
+    const lines = result.stderr.split("\n");
+    assert.equal(lines.length, 2, `one line on stderr, got ${JSON.stringify(result.stderr)}`);
+    assert.equal(lines[1], "");
+    assert.match(lines[0], /^queuectl: /);
+    assert.doesNotMatch(result.stderr, /^\s+at |Uncaught|\.ts:\d+:\d+/m);
+    assert.match(lines[0], mentions);
+    if (notMentions) assert.doesNotMatch(lines[0], notMentions);
+    assert.equal(await snapshotDatabase(sandbox), before, "the database changed");
   });
 }

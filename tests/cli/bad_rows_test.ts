@@ -196,21 +196,17 @@ const CASES: BadRowCase[] = [
 onEveryStore.test(
   'a stored value out of range shows as "invalid" in its field and breaks no reader',
   async (t) => {
-    const sandbox = await makeSandbox();
-    try {
-      await seed(sandbox);
-      await withDashboard(sandbox, [], async (dashboard) => {
-        for (const badCase of CASES) {
-          await t.step({
-            name: badCase.intent,
-            ignore: badCase.only !== undefined && badCase.only !== TEST_STORE,
-            fn: () => checkCase(sandbox, dashboard, badCase),
-          });
-        }
-      });
-    } finally {
-      await sandbox.cleanup();
-    }
+    await using sandbox = await makeSandbox();
+    await seed(sandbox);
+    await withDashboard(sandbox, [], async (dashboard) => {
+      for (const badCase of CASES) {
+        await t.step({
+          name: badCase.intent,
+          ignore: badCase.only !== undefined && badCase.only !== TEST_STORE,
+          fn: () => checkCase(sandbox, dashboard, badCase),
+        });
+      }
+    });
   },
 );
 
@@ -428,19 +424,15 @@ async function server() {
 }
 
 onEveryStore.test("a job whose env cannot be read is made dead, not run, and does not block the queue", async () => {
-  const sandbox = await makeSandbox();
-  try {
-    const marker = join(sandbox.dir, "ran");
-    await sandbox.ok(["enqueue", "--id", "poisoned", "--", `touch ${marker}`]);
-    assert.equal(await updateEveryRow(sandbox, "jobs", { env: "{not json" }), 1);
-    await sandbox.ok(["enqueue", "--id", "next", "--", "echo next"]);
-    const worker = await startWorker(sandbox, ["--count", "1"]);
-    const dead = await waitForState(sandbox, "poisoned", "dead");
-    assert.match(String(dead.last_error), /Not run: its stored env cannot be read/);
-    await waitForState(sandbox, "next", "completed");
-    assert.equal(await readOrEmpty(marker), "", "the poisoned job's command never ran");
-    await stopWorker(worker);
-  } finally {
-    await sandbox.cleanup();
-  }
+  await using sandbox = await makeSandbox();
+  const marker = join(sandbox.dir, "ran");
+  await sandbox.ok(["enqueue", "--id", "poisoned", "--", `touch ${marker}`]);
+  assert.equal(await updateEveryRow(sandbox, "jobs", { env: "{not json" }), 1);
+  await sandbox.ok(["enqueue", "--id", "next", "--", "echo next"]);
+  const worker = await startWorker(sandbox, ["--count", "1"]);
+  const dead = await waitForState(sandbox, "poisoned", "dead");
+  assert.match(String(dead.last_error), /Not run: its stored env cannot be read/);
+  await waitForState(sandbox, "next", "completed");
+  assert.equal(await readOrEmpty(marker), "", "the poisoned job's command never ran");
+  await stopWorker(worker);
 });

@@ -58,82 +58,74 @@ function assertJobObject(job: Json): void {
 }
 
 onEveryStore.test("a job completes and its output is recorded", async () => {
-  const sandbox = await makeSandbox();
-  try {
-    const id = await enqueue(sandbox, ['{"id":"job1","command":"echo hello"}']);
-    assert.equal(id, "job1");
-    const worker = sandbox.spawnWorker();
-    const job = await waitForState(sandbox, "job1", "completed");
-    assert.equal(job.exit_code, 0);
-    assert.equal(job.attempts, 1);
-    assert.equal(runs(job).length, 1);
-    assert.match(String(runs(job)[0].stdout), /hello/);
-    assert.equal(runs(job)[0].exit_code, 0);
-    await stopWorker(worker);
-  } finally {
-    await sandbox.cleanup();
-  }
+  await using sandbox = await makeSandbox();
+  const id = await enqueue(sandbox, ['{"id":"job1","command":"echo hello"}']);
+  assert.equal(id, "job1");
+  const worker = sandbox.spawnWorker();
+  const job = await waitForState(sandbox, "job1", "completed");
+  assert.equal(job.exit_code, 0);
+  assert.equal(job.attempts, 1);
+  assert.equal(runs(job).length, 1);
+  assert.match(String(runs(job)[0].stdout), /hello/);
+  assert.equal(runs(job)[0].exit_code, 0);
+  await stopWorker(worker);
 });
 
 onEveryStore.test("a failing job retries with backoff and lands in the DLQ, and dlq retry brings it back", async () => {
-  const sandbox = await makeSandbox();
-  try {
-    await sandbox.ok(["config", "set", "backoff_base", "2"]);
-    // Idle workers look again every 0.1 s, so the gaps measure the backoff, not the polling.
-    await sandbox.ok(["config", "set", "poll_interval", "0.1"]);
-    await enqueue(sandbox, ['{"id":"flaky","command":"exit 3","max_retries":2}']);
-    await enqueue(sandbox, ['{"id":"doomed","command":"exit 1","max_retries":0}']);
-    const worker = sandbox.spawnWorker();
-    const flaky = await waitForState(sandbox, "flaky", "dead", 30_000);
-    const doomed = await waitForState(sandbox, "doomed", "dead");
-    await stopWorker(worker);
+  await using sandbox = await makeSandbox();
+  await sandbox.ok(["config", "set", "backoff_base", "2"]);
+  // Idle workers look again every 0.1 s, so the gaps measure the backoff, not the polling.
+  await sandbox.ok(["config", "set", "poll_interval", "0.1"]);
+  await enqueue(sandbox, ['{"id":"flaky","command":"exit 3","max_retries":2}']);
+  await enqueue(sandbox, ['{"id":"doomed","command":"exit 1","max_retries":0}']);
+  const worker = sandbox.spawnWorker();
+  const flaky = await waitForState(sandbox, "flaky", "dead", 30_000);
+  const doomed = await waitForState(sandbox, "doomed", "dead");
+  await stopWorker(worker);
 
-    assert.equal(flaky.attempts, 3);
-    assert.equal(flaky.exit_code, 3);
-    assert.match(String(flaky.last_error), /\b3\b/, "last_error should mention the exit code");
-    const flakyRuns = runs(flaky);
-    assert.equal(flakyRuns.length, 3);
-    for (const run of flakyRuns) {
-      assert.match(String(run.started_at), ISO_UTC);
-      assert.match(String(run.finished_at), ISO_UTC);
-      assert.equal(run.exit_code, 3);
-    }
-    const starts = flakyRuns.map((run) => Date.parse(String(run.started_at)) / 1000);
-    const [firstGap, secondGap] = [starts[1] - starts[0], starts[2] - starts[1]];
-    // backoff_base ^ attempts: 2 s after the first failure, 4 s after the second.
-    assert.ok(firstGap >= 1.8 && firstGap < 3.9, `first retry gap ${firstGap} s, expected ~2 s`);
-    assert.ok(
-      secondGap >= 3.8 && secondGap < 7.9,
-      `second retry gap ${secondGap} s, expected ~4 s`,
-    );
-    assert.equal(doomed.attempts, 1);
-
-    const dlq = JSON.parse(await sandbox.ok(["dlq", "list", "--json"])) as Json[];
-    assert.deepEqual(dlq.map((job) => job.id).sort(), ["doomed", "flaky"]);
-    dlq.forEach(assertJobObject);
-    assert.ok(dlq.every((job) => job.state === "dead"));
-
-    assert.equal((await sandbox.ok(["dlq", "retry", "flaky"])).trim(), "flaky");
-    const retried = await sandbox.info("flaky");
-    assert.equal(retried.state, "pending");
-    assert.equal(retried.attempts, 0);
-
-    const again = await sandbox.run(["dlq", "retry", "flaky"]);
-    assert.equal(again.code, 5, "retrying a job that is not dead is a conflict");
-    assert.equal(again.stdout, "");
-    assert.match(again.stderr, /^queuectl: .*pending/);
-
-    assert.equal((await sandbox.ok(["dlq", "retry", "--all"])).trim(), "doomed");
-    const doomedAfter = await sandbox.info("doomed");
-    assert.equal(doomedAfter.state, "pending");
-    assert.equal(doomedAfter.attempts, 0);
-    assert.deepEqual(JSON.parse(await sandbox.ok(["dlq", "list", "--json"])), []);
-    const counts = (await sandbox.status()).jobs;
-    assert.equal(counts.pending, 2);
-    assert.equal(counts.dead, 0);
-  } finally {
-    await sandbox.cleanup();
+  assert.equal(flaky.attempts, 3);
+  assert.equal(flaky.exit_code, 3);
+  assert.match(String(flaky.last_error), /\b3\b/, "last_error should mention the exit code");
+  const flakyRuns = runs(flaky);
+  assert.equal(flakyRuns.length, 3);
+  for (const run of flakyRuns) {
+    assert.match(String(run.started_at), ISO_UTC);
+    assert.match(String(run.finished_at), ISO_UTC);
+    assert.equal(run.exit_code, 3);
   }
+  const starts = flakyRuns.map((run) => Date.parse(String(run.started_at)) / 1000);
+  const [firstGap, secondGap] = [starts[1] - starts[0], starts[2] - starts[1]];
+  // backoff_base ^ attempts: 2 s after the first failure, 4 s after the second.
+  assert.ok(firstGap >= 1.8 && firstGap < 3.9, `first retry gap ${firstGap} s, expected ~2 s`);
+  assert.ok(
+    secondGap >= 3.8 && secondGap < 7.9,
+    `second retry gap ${secondGap} s, expected ~4 s`,
+  );
+  assert.equal(doomed.attempts, 1);
+
+  const dlq = JSON.parse(await sandbox.ok(["dlq", "list", "--json"])) as Json[];
+  assert.deepEqual(dlq.map((job) => job.id).sort(), ["doomed", "flaky"]);
+  dlq.forEach(assertJobObject);
+  assert.ok(dlq.every((job) => job.state === "dead"));
+
+  assert.equal((await sandbox.ok(["dlq", "retry", "flaky"])).trim(), "flaky");
+  const retried = await sandbox.info("flaky");
+  assert.equal(retried.state, "pending");
+  assert.equal(retried.attempts, 0);
+
+  const again = await sandbox.run(["dlq", "retry", "flaky"]);
+  assert.equal(again.code, 5, "retrying a job that is not dead is a conflict");
+  assert.equal(again.stdout, "");
+  assert.match(again.stderr, /^queuectl: .*pending/);
+
+  assert.equal((await sandbox.ok(["dlq", "retry", "--all"])).trim(), "doomed");
+  const doomedAfter = await sandbox.info("doomed");
+  assert.equal(doomedAfter.state, "pending");
+  assert.equal(doomedAfter.attempts, 0);
+  assert.deepEqual(JSON.parse(await sandbox.ok(["dlq", "list", "--json"])), []);
+  const counts = (await sandbox.status()).jobs;
+  assert.equal(counts.pending, 2);
+  assert.equal(counts.dead, 0);
 });
 
 /** Enqueues `count` jobs that each append their own id to `file`; returns the ids. */
@@ -173,108 +165,92 @@ async function assertEachRanOnce(sandbox: Sandbox, file: string, ids: string[]) 
 }
 
 onEveryStore.test("one worker process with --count 4 runs each of 60 jobs exactly once", async () => {
-  const sandbox = await makeSandbox();
-  try {
-    const file = join(sandbox.dir, "ran.txt");
-    const ids = await enqueueAppenders(sandbox, file, 60);
-    const worker = sandbox.spawnWorker(["--count", "4"]);
-    await assertEachRanOnce(sandbox, file, ids);
-    const [registered] = (await sandbox.status()).workers;
-    assert.equal(registered?.concurrency, 4);
-    await stopWorker(worker);
-  } finally {
-    await sandbox.cleanup();
-  }
+  await using sandbox = await makeSandbox();
+  const file = join(sandbox.dir, "ran.txt");
+  const ids = await enqueueAppenders(sandbox, file, 60);
+  const worker = sandbox.spawnWorker(["--count", "4"]);
+  await assertEachRanOnce(sandbox, file, ids);
+  const [registered] = (await sandbox.status()).workers;
+  assert.equal(registered?.concurrency, 4);
+  await stopWorker(worker);
 });
 
 onEveryStore.test("two worker processes with --count 2 on one database run each of 60 jobs exactly once", async () => {
-  const sandbox = await makeSandbox();
-  try {
-    const file = join(sandbox.dir, "ran.txt");
-    const ids = await enqueueAppenders(sandbox, file, 60);
-    const workers = [
-      sandbox.spawnWorker(["--count", "2"]),
-      sandbox.spawnWorker(["--count", "2"]),
-    ];
-    await assertEachRanOnce(sandbox, file, ids);
-    assert.equal((await sandbox.status()).workers.length, 2);
-    await Promise.all(workers.map(stopWorker));
-  } finally {
-    await sandbox.cleanup();
-  }
+  await using sandbox = await makeSandbox();
+  const file = join(sandbox.dir, "ran.txt");
+  const ids = await enqueueAppenders(sandbox, file, 60);
+  const workers = [
+    sandbox.spawnWorker(["--count", "2"]),
+    sandbox.spawnWorker(["--count", "2"]),
+  ];
+  await assertEachRanOnce(sandbox, file, ids);
+  assert.equal((await sandbox.status()).workers.length, 2);
+  await Promise.all(workers.map(stopWorker));
 });
 
 onEveryStore.test("a command that does not exist fails with exit code 127, ends dead, and the worker keeps working", async () => {
-  const sandbox = await makeSandbox();
-  try {
-    await sandbox.ok(["config", "set", "backoff_base", "1"]);
-    await sandbox.ok(["config", "set", "poll_interval", "0.1"]);
-    await enqueue(sandbox, ['{"id":"bad","command":"nonexistent_cmd_xyz","max_retries":1}']);
-    const worker = sandbox.spawnWorker();
-    const bad = await waitForState(sandbox, "bad", "dead");
-    assert.equal(bad.exit_code, 127);
-    assert.equal(bad.attempts, 2, "it was retried once");
-    assert.deepEqual(runs(bad).map((run) => run.exit_code), [127, 127]);
-    assert.match(String(bad.last_error), /127/);
+  await using sandbox = await makeSandbox();
+  await sandbox.ok(["config", "set", "backoff_base", "1"]);
+  await sandbox.ok(["config", "set", "poll_interval", "0.1"]);
+  await enqueue(sandbox, ['{"id":"bad","command":"nonexistent_cmd_xyz","max_retries":1}']);
+  const worker = sandbox.spawnWorker();
+  const bad = await waitForState(sandbox, "bad", "dead");
+  assert.equal(bad.exit_code, 127);
+  assert.equal(bad.attempts, 2, "it was retried once");
+  assert.deepEqual(runs(bad).map((run) => run.exit_code), [127, 127]);
+  assert.match(String(bad.last_error), /127/);
 
-    assert.ok(await processExists(worker.pid), "the worker process is still running");
-    const good = await enqueue(sandbox, ["--", "echo", "still alive"]);
-    const done = await waitForState(sandbox, good, "completed");
-    assert.match(String(runs(done)[0].stdout), /still alive/);
-    assert.equal((await sandbox.status()).workers.length, 1);
-    await stopWorker(worker);
-  } finally {
-    await sandbox.cleanup();
-  }
+  assert.ok(await processExists(worker.pid), "the worker process is still running");
+  const good = await enqueue(sandbox, ["--", "echo", "still alive"]);
+  const done = await waitForState(sandbox, good, "completed");
+  assert.match(String(runs(done)[0].stdout), /still alive/);
+  assert.equal((await sandbox.status()).workers.length, 1);
+  await stopWorker(worker);
 });
 
 onEveryStore.test("jobs and config survive a worker restart", async () => {
-  const sandbox = await makeSandbox();
-  try {
+  await using sandbox = await makeSandbox();
+  assert.equal(
+    (await sandbox.ok(["config", "set", "max-retries", "5"])).trim(),
+    "max_retries = 5",
+  );
+  await enqueue(sandbox, ['{"id":"slow","command":"sleep 1; echo slow"}']);
+  await enqueue(sandbox, ['{"id":"next1","command":"echo next1"}']);
+  await enqueue(sandbox, ['{"id":"next2","command":"echo next2"}']);
+  const first = sandbox.spawnWorker(["--count", "1"]);
+  await waitForState(sandbox, "slow", "processing");
+
+  const stop = await sandbox.run(["worker", "stop", "--timeout", "20"]);
+  assert.equal(stop.code, 0, stop.stderr);
+  assert.match(stop.stdout, /stopped/i);
+  assert.equal((await first.finished()).code, 0);
+
+  // The running job finished; the queued ones were not started and are still there.
+  assert.equal((await sandbox.info("slow")).state, "completed");
+  assert.equal((await sandbox.info("next1")).state, "pending");
+  assert.equal((await sandbox.info("next2")).state, "pending");
+  const between = await sandbox.status();
+  assert.deepEqual(between.workers, []);
+  assert.equal(between.jobs.completed, 1);
+  assert.equal(between.jobs.pending, 2);
+  const late = await enqueue(sandbox, ["--", "echo", "late"]);
+
+  const second = sandbox.spawnWorker(["--count", "2"]);
+  for (const id of ["next1", "next2", late]) await waitForState(sandbox, id, "completed");
+  assert.equal((await sandbox.ok(["config", "get", "max_retries"])).trim(), "5");
+  for (const id of ["next1", "next2", late]) {
     assert.equal(
-      (await sandbox.ok(["config", "set", "max-retries", "5"])).trim(),
-      "max_retries = 5",
+      (await sandbox.info(id)).max_retries,
+      5,
+      "new jobs take max_retries from config",
     );
-    await enqueue(sandbox, ['{"id":"slow","command":"sleep 1; echo slow"}']);
-    await enqueue(sandbox, ['{"id":"next1","command":"echo next1"}']);
-    await enqueue(sandbox, ['{"id":"next2","command":"echo next2"}']);
-    const first = sandbox.spawnWorker(["--count", "1"]);
-    await waitForState(sandbox, "slow", "processing");
-
-    const stop = await sandbox.run(["worker", "stop", "--timeout", "20"]);
-    assert.equal(stop.code, 0, stop.stderr);
-    assert.match(stop.stdout, /stopped/i);
-    assert.equal((await first.finished()).code, 0);
-
-    // The running job finished; the queued ones were not started and are still there.
-    assert.equal((await sandbox.info("slow")).state, "completed");
-    assert.equal((await sandbox.info("next1")).state, "pending");
-    assert.equal((await sandbox.info("next2")).state, "pending");
-    const between = await sandbox.status();
-    assert.deepEqual(between.workers, []);
-    assert.equal(between.jobs.completed, 1);
-    assert.equal(between.jobs.pending, 2);
-    const late = await enqueue(sandbox, ["--", "echo", "late"]);
-
-    const second = sandbox.spawnWorker(["--count", "2"]);
-    for (const id of ["next1", "next2", late]) await waitForState(sandbox, id, "completed");
-    assert.equal((await sandbox.ok(["config", "get", "max_retries"])).trim(), "5");
-    for (const id of ["next1", "next2", late]) {
-      assert.equal(
-        (await sandbox.info(id)).max_retries,
-        5,
-        "new jobs take max_retries from config",
-      );
-    }
-    const slow = await sandbox.info("slow");
-    assert.equal(slow.state, "completed");
-    assert.equal(runs(slow).length, 1, "the completed job did not run again");
-    assert.match(String(runs(slow)[0].stdout), /slow/);
-    assert.equal((await sandbox.status()).jobs.completed, 4);
-    await stopWorker(second);
-  } finally {
-    await sandbox.cleanup();
   }
+  const slow = await sandbox.info("slow");
+  assert.equal(slow.state, "completed");
+  assert.equal(runs(slow).length, 1, "the completed job did not run again");
+  assert.match(String(runs(slow)[0].stdout), /slow/);
+  assert.equal((await sandbox.status()).jobs.completed, 4);
+  await stopWorker(second);
 });
 
 onEveryStore.test("a detached worker returns at once, shows in status, does the work and stops on worker stop", async () => {
@@ -322,134 +298,122 @@ onEveryStore.test("a detached worker returns at once, shows in status, does the 
 });
 
 onEveryStore.test("status, list and dlq list print the documented JSON shapes, and list --state filters", async () => {
-  const sandbox = await makeSandbox();
-  try {
-    const empty = JSON.parse(await sandbox.ok(["status", "--json"]));
-    assert.deepEqual(empty, {
-      // The seed's five states, then "canceled" (job options) and "blocked" (workflows).
-      jobs: {
-        pending: 0,
-        processing: 0,
-        completed: 0,
-        failed: 0,
-        dead: 0,
-        canceled: 0,
-        blocked: 0,
-      },
-      workers: [],
-    });
-
-    await enqueue(sandbox, ['{"id":"ok","command":"true"}']);
-    await enqueue(sandbox, ['{"id":"dies","command":"exit 2","max_retries":0}']);
-    const worker = sandbox.spawnWorker();
-    await waitForState(sandbox, "ok", "completed");
-    await waitForState(sandbox, "dies", "dead");
-    await stopWorker(worker);
-    await enqueue(sandbox, ['{"id":"waits","command":"true"}']);
-
-    const status = JSON.parse(await sandbox.ok(["status", "--json"]));
-    assert.deepEqual(Object.keys(status).sort(), ["jobs", "workers"]);
-    assert.deepEqual(status.jobs, {
-      pending: 1,
+  await using sandbox = await makeSandbox();
+  const empty = JSON.parse(await sandbox.ok(["status", "--json"]));
+  assert.deepEqual(empty, {
+    // The seed's five states, then "canceled" (job options) and "blocked" (workflows).
+    jobs: {
+      pending: 0,
       processing: 0,
-      completed: 1,
+      completed: 0,
       failed: 0,
-      dead: 1,
+      dead: 0,
       canceled: 0,
       blocked: 0,
-    });
-    assert.deepEqual(Object.keys(status.jobs), [
-      "pending",
-      "processing",
-      "completed",
-      "failed",
-      "dead",
-      "canceled",
-      "blocked",
-    ]);
-    assert.deepEqual(status.workers, []);
+    },
+    workers: [],
+  });
 
-    const all = JSON.parse(await sandbox.ok(["list", "--json"])) as Json[];
-    assert.ok(Array.isArray(all));
-    assert.deepEqual(all.map((job) => job.id), ["ok", "dies", "waits"]);
-    all.forEach(assertJobObject);
-    assert.deepEqual(all.map((job) => job.state), ["completed", "dead", "pending"]);
-    assert.equal(all[0].command, "true");
+  await enqueue(sandbox, ['{"id":"ok","command":"true"}']);
+  await enqueue(sandbox, ['{"id":"dies","command":"exit 2","max_retries":0}']);
+  const worker = sandbox.spawnWorker();
+  await waitForState(sandbox, "ok", "completed");
+  await waitForState(sandbox, "dies", "dead");
+  await stopWorker(worker);
+  await enqueue(sandbox, ['{"id":"waits","command":"true"}']);
 
-    const pending = JSON.parse(await sandbox.ok(["list", "--state", "pending", "--json"]));
-    assert.deepEqual(pending.map((job: Json) => job.id), ["waits"]);
-    const settled = JSON.parse(
-      await sandbox.ok(["list", "--state", "completed,dead", "--json"]),
-    );
-    assert.deepEqual(settled.map((job: Json) => job.id), ["ok", "dies"]);
+  const status = JSON.parse(await sandbox.ok(["status", "--json"]));
+  assert.deepEqual(Object.keys(status).sort(), ["jobs", "workers"]);
+  assert.deepEqual(status.jobs, {
+    pending: 1,
+    processing: 0,
+    completed: 1,
+    failed: 0,
+    dead: 1,
+    canceled: 0,
+    blocked: 0,
+  });
+  assert.deepEqual(Object.keys(status.jobs), [
+    "pending",
+    "processing",
+    "completed",
+    "failed",
+    "dead",
+    "canceled",
+    "blocked",
+  ]);
+  assert.deepEqual(status.workers, []);
 
-    const dlq = JSON.parse(await sandbox.ok(["dlq", "list", "--json"])) as Json[];
-    assert.ok(Array.isArray(dlq));
-    assert.deepEqual(dlq.map((job) => job.id), ["dies"]);
-    dlq.forEach(assertJobObject);
-    assert.equal(dlq[0].max_retries, 0);
-    assert.equal(dlq[0].attempts, 1);
-  } finally {
-    await sandbox.cleanup();
-  }
+  const all = JSON.parse(await sandbox.ok(["list", "--json"])) as Json[];
+  assert.ok(Array.isArray(all));
+  assert.deepEqual(all.map((job) => job.id), ["ok", "dies", "waits"]);
+  all.forEach(assertJobObject);
+  assert.deepEqual(all.map((job) => job.state), ["completed", "dead", "pending"]);
+  assert.equal(all[0].command, "true");
+
+  const pending = JSON.parse(await sandbox.ok(["list", "--state", "pending", "--json"]));
+  assert.deepEqual(pending.map((job: Json) => job.id), ["waits"]);
+  const settled = JSON.parse(
+    await sandbox.ok(["list", "--state", "completed,dead", "--json"]),
+  );
+  assert.deepEqual(settled.map((job: Json) => job.id), ["ok", "dies"]);
+
+  const dlq = JSON.parse(await sandbox.ok(["dlq", "list", "--json"])) as Json[];
+  assert.ok(Array.isArray(dlq));
+  assert.deepEqual(dlq.map((job) => job.id), ["dies"]);
+  dlq.forEach(assertJobObject);
+  assert.equal(dlq[0].max_retries, 0);
+  assert.equal(dlq[0].attempts, 1);
 });
 
 onEveryStore.test("enqueue -- COMMAND ARGS passes the arguments through, and generated ids sort by creation time", async () => {
-  const sandbox = await makeSandbox();
-  try {
-    const script = join(sandbox.dir, "script.sh");
-    await Deno.writeTextFile(script, '#!/bin/sh\nfor arg in "$@"; do echo "arg=[$arg]"; done\n');
-    await Deno.chmod(script, 0o755);
-    const scripted = await enqueue(sandbox, ["--", script, "--flag", "two words", "it's"]);
+  await using sandbox = await makeSandbox();
+  const script = join(sandbox.dir, "script.sh");
+  await Deno.writeTextFile(script, '#!/bin/sh\nfor arg in "$@"; do echo "arg=[$arg]"; done\n');
+  await Deno.chmod(script, 0o755);
+  const scripted = await enqueue(sandbox, ["--", script, "--flag", "two words", "it's"]);
 
-    const ids = [];
-    for (let index = 0; index < 3; index++) {
-      ids.push(await enqueue(sandbox, ["--", "echo", String(index)]));
-    }
-    assert.deepEqual([...ids].sort(), ids, "generated ids sort in creation order");
-    assert.equal(new Set(ids).size, 3);
-    const listed = JSON.parse(await sandbox.ok(["list", "--json"])) as Json[];
-    assert.deepEqual(listed.map((job) => job.id), [scripted, ...ids]);
-    const created = listed.map((job) => Date.parse(String(job.created_at)));
-    assert.deepEqual([...created].sort((a, b) => a - b), created);
-
-    const worker = sandbox.spawnWorker();
-    const job = await waitForState(sandbox, scripted, "completed");
-    assert.equal(
-      runs(job)[0].stdout,
-      "arg=[--flag]\narg=[two words]\narg=[it's]\n",
-      "each argument reaches the script exactly as given",
-    );
-    await stopWorker(worker);
-  } finally {
-    await sandbox.cleanup();
+  const ids = [];
+  for (let index = 0; index < 3; index++) {
+    ids.push(await enqueue(sandbox, ["--", "echo", String(index)]));
   }
+  assert.deepEqual([...ids].sort(), ids, "generated ids sort in creation order");
+  assert.equal(new Set(ids).size, 3);
+  const listed = JSON.parse(await sandbox.ok(["list", "--json"])) as Json[];
+  assert.deepEqual(listed.map((job) => job.id), [scripted, ...ids]);
+  const created = listed.map((job) => Date.parse(String(job.created_at)));
+  assert.deepEqual([...created].sort((a, b) => a - b), created);
+
+  const worker = sandbox.spawnWorker();
+  const job = await waitForState(sandbox, scripted, "completed");
+  assert.equal(
+    runs(job)[0].stdout,
+    "arg=[--flag]\narg=[two words]\narg=[it's]\n",
+    "each argument reaches the script exactly as given",
+  );
+  await stopWorker(worker);
 });
 
 onEveryStore.test("SIGTERM lets the running job finish, starts no new one, and the worker exits 0", async () => {
-  const sandbox = await makeSandbox();
-  try {
-    const file = join(sandbox.dir, "done.txt");
-    await enqueue(sandbox, [
-      JSON.stringify({ id: "running", command: `sleep 2; echo done >> '${file}'` }),
-    ]);
-    const worker = sandbox.spawnWorker(["--count", "1"]);
-    await waitForState(sandbox, "running", "processing");
-    await enqueue(sandbox, ['{"id":"queued","command":"echo queued"}']);
-    worker.kill("SIGTERM");
-    const result = await worker.finished();
-    assert.equal(result.code, 0, result.stderr);
+  await using sandbox = await makeSandbox();
+  const file = join(sandbox.dir, "done.txt");
+  await enqueue(sandbox, [
+    JSON.stringify({ id: "running", command: `sleep 2; echo done >> '${file}'` }),
+  ]);
+  const worker = sandbox.spawnWorker(["--count", "1"]);
+  await waitForState(sandbox, "running", "processing");
+  await enqueue(sandbox, ['{"id":"queued","command":"echo queued"}']);
+  worker.kill("SIGTERM");
+  const result = await worker.finished();
+  assert.equal(result.code, 0, result.stderr);
 
-    const running = await sandbox.info("running");
-    assert.equal(running.state, "completed");
-    assert.equal(running.exit_code, 0);
-    assert.equal(await readOrEmpty(file), "done\n");
-    const queued = await sandbox.info("queued");
-    assert.equal(queued.state, "pending", "no new job starts after SIGTERM");
-    assert.equal(queued.attempts, 0);
-    assert.deepEqual(runs(queued), []);
-    assert.deepEqual((await sandbox.status()).workers, []);
-  } finally {
-    await sandbox.cleanup();
-  }
+  const running = await sandbox.info("running");
+  assert.equal(running.state, "completed");
+  assert.equal(running.exit_code, 0);
+  assert.equal(await readOrEmpty(file), "done\n");
+  const queued = await sandbox.info("queued");
+  assert.equal(queued.state, "pending", "no new job starts after SIGTERM");
+  assert.equal(queued.attempts, 0);
+  assert.deepEqual(runs(queued), []);
+  assert.deepEqual((await sandbox.status()).workers, []);
 });

@@ -63,267 +63,247 @@ async function open(page: Page, base: string, hash = "#/"): Promise<void> {
 }
 
 inBrowser.test("browser: the overview shows the counts per state of the store, and follows it", async () => {
-  const sandbox = await makeSandbox();
-  try {
-    const seeded = await seedStates(sandbox);
-    await withDashboard(sandbox, [], async (dashboard) => {
-      await withPage(async ({ page }) => {
-        await open(page, dashboard.base);
-        const status = await sandbox.status();
-        assert.deepEqual(status.jobs, seeded.counts);
-        await waitForCounts(page, status.jobs, "the overview's counts");
-        assert.equal(await page.locator('#view [data-view="overview"]').count(), 1);
-        assert.equal(
-          await page.getAttribute('#nav a[data-nav="overview"]', "aria-current"),
-          "page",
-        );
-        assert.ok(
-          (await textOf(page, "#location"))!.includes(sandbox.schema ?? sandbox.db),
-          `#location shows ${await textOf(page, "#location")}`,
-        );
+  await using sandbox = await makeSandbox();
+  const seeded = await seedStates(sandbox);
+  await withDashboard(sandbox, [], async (dashboard) => {
+    await withPage(async ({ page }) => {
+      await open(page, dashboard.base);
+      const status = await sandbox.status();
+      assert.deepEqual(status.jobs, seeded.counts);
+      await waitForCounts(page, status.jobs, "the overview's counts");
+      assert.equal(await page.locator('#view [data-view="overview"]').count(), 1);
+      assert.equal(
+        await page.getAttribute('#nav a[data-nav="overview"]', "aria-current"),
+        "page",
+      );
+      assert.ok(
+        (await textOf(page, "#location"))!.includes(sandbox.schema ?? sandbox.db),
+        `#location shows ${await textOf(page, "#location")}`,
+      );
 
-        for (const [queue, counts] of Object.entries(seeded.byQueue)) {
-          for (const state of STATES) {
-            assert.equal(
-              await textOf(
-                page,
-                `table.queues tr[data-queue="${queue}"] td[data-state="${state}"]`,
-              ),
-              String(counts[state]),
-              `queue ${queue}, ${state}`,
-            );
-          }
+      for (const [queue, counts] of Object.entries(seeded.byQueue)) {
+        for (const state of STATES) {
+          assert.equal(
+            await textOf(
+              page,
+              `table.queues tr[data-queue="${queue}"] td[data-state="${state}"]`,
+            ),
+            String(counts[state]),
+            `queue ${queue}, ${state}`,
+          );
         }
-        assert.equal(await textOf(page, '#last-hour [data-stat="runs"] b'), "5");
-        assert.equal(await textOf(page, '#last-hour [data-stat="completed"] b'), "3");
-        assert.equal(await textOf(page, '#last-hour [data-stat="failed"] b'), "2");
-        assert.equal(await textOf(page, '#last-hour [data-stat="failure_rate"] b'), "40.0%");
-        const bars = await page.$$eval("#throughput g.bucket", (groups) =>
-          groups.reduce(
-            (sum, g) => ({
-              completed: sum.completed + Number(g.getAttribute("data-completed")),
-              failed: sum.failed + Number(g.getAttribute("data-failed")),
-            }),
-            { completed: 0, failed: 0 },
-          ));
-        assert.deepEqual(bars, { completed: 3, failed: 2 });
-        assert.ok(await page.locator("#throughput rect.bar-completed").count() >= 1);
+      }
+      assert.equal(await textOf(page, '#last-hour [data-stat="runs"] b'), "5");
+      assert.equal(await textOf(page, '#last-hour [data-stat="completed"] b'), "3");
+      assert.equal(await textOf(page, '#last-hour [data-stat="failed"] b'), "2");
+      assert.equal(await textOf(page, '#last-hour [data-stat="failure_rate"] b'), "40.0%");
+      const bars = await page.$$eval("#throughput g.bucket", (groups) =>
+        groups.reduce(
+          (sum, g) => ({
+            completed: sum.completed + Number(g.getAttribute("data-completed")),
+            failed: sum.failed + Number(g.getAttribute("data-failed")),
+          }),
+          { completed: 0, failed: 0 },
+        ));
+      assert.deepEqual(bars, { completed: 3, failed: 2 });
+      assert.ok(await page.locator("#throughput rect.bar-completed").count() >= 1);
 
-        // The page refreshes itself: a job enqueued with the CLI shows up without a reload.
-        await enqueue(sandbox, ["--queue", "gamma", "--", "echo later"]);
-        const after = await sandbox.status();
-        assert.equal(after.jobs.pending, seeded.counts.pending + 1);
-        await waitForCounts(page, after.jobs, "the overview to follow the store");
-        await waitFor(
-          "the queue table to follow",
-          async () =>
-            await textOf(page, 'table.queues tr[data-queue="gamma"] td[data-state="pending"]') ===
-              "3",
-        );
-      });
+      // The page refreshes itself: a job enqueued with the CLI shows up without a reload.
+      await enqueue(sandbox, ["--queue", "gamma", "--", "echo later"]);
+      const after = await sandbox.status();
+      assert.equal(after.jobs.pending, seeded.counts.pending + 1);
+      await waitForCounts(page, after.jobs, "the overview to follow the store");
+      await waitFor(
+        "the queue table to follow",
+        async () =>
+          await textOf(page, 'table.queues tr[data-queue="gamma"] td[data-state="pending"]') ===
+            "3",
+      );
     });
-  } finally {
-    await sandbox.cleanup();
-  }
+  });
 });
 
 inBrowser.test("browser: a click on Retry in the dead-letter view moves that job to pending", async () => {
-  const sandbox = await makeSandbox();
-  try {
-    await makeDead(sandbox, ["dead-a", "dead-b"]);
-    await withDashboard(sandbox, [], async (dashboard) => {
-      await withPage(async ({ page }) => {
-        await open(page, dashboard.base, "#/dlq");
-        assert.equal(await page.locator('#view [data-view="dlq"]').count(), 1);
-        const rowA = page.locator('table.jobs tr[data-job-id="dead-a"]');
-        await rowA.waitFor();
-        assert.equal(await rowA.getAttribute("data-state"), "dead");
-        assert.equal(await page.locator("table.jobs tbody tr").count(), 2);
-        assert.equal(await textOf(page, "#page-info"), "1–2 of 2");
+  await using sandbox = await makeSandbox();
+  await makeDead(sandbox, ["dead-a", "dead-b"]);
+  await withDashboard(sandbox, [], async (dashboard) => {
+    await withPage(async ({ page }) => {
+      await open(page, dashboard.base, "#/dlq");
+      assert.equal(await page.locator('#view [data-view="dlq"]').count(), 1);
+      const rowA = page.locator('table.jobs tr[data-job-id="dead-a"]');
+      await rowA.waitFor();
+      assert.equal(await rowA.getAttribute("data-state"), "dead");
+      assert.equal(await page.locator("table.jobs tbody tr").count(), 2);
+      assert.equal(await textOf(page, "#page-info"), "1–2 of 2");
 
-        await page.click('button[data-action="retry"][data-job-id="dead-a"]');
-        const job = await waitForState(sandbox, "dead-a", "pending", 10_000);
-        assert.equal(job.attempts, 0);
-        assert.equal((await sandbox.info("dead-b")).state, "dead", "only the clicked job");
-        await page.locator('#flash[data-kind="ok"]').waitFor();
-        assert.equal(await textOf(page, "#flash"), "Retried dead-a");
-        await rowA.waitFor({ state: "detached" });
-        assert.equal(await page.locator('table.jobs tr[data-job-id="dead-b"]').count(), 1);
-        assert.equal(await textOf(page, "#page-info"), "1–1 of 1");
-      });
+      await page.click('button[data-action="retry"][data-job-id="dead-a"]');
+      const job = await waitForState(sandbox, "dead-a", "pending", 10_000);
+      assert.equal(job.attempts, 0);
+      assert.equal((await sandbox.info("dead-b")).state, "dead", "only the clicked job");
+      await page.locator('#flash[data-kind="ok"]').waitFor();
+      assert.equal(await textOf(page, "#flash"), "Retried dead-a");
+      await rowA.waitFor({ state: "detached" });
+      assert.equal(await page.locator('table.jobs tr[data-job-id="dead-b"]').count(), 1);
+      assert.equal(await textOf(page, "#page-info"), "1–1 of 1");
     });
-  } finally {
-    await sandbox.cleanup();
-  }
+  });
 });
 
 inBrowser.test("browser: the enqueue form shows the server's error inline, and a job it enqueues runs", async () => {
-  const sandbox = await makeSandbox();
-  try {
-    const worker = await startWorker(sandbox, ["--count", "2"]);
-    await withDashboard(sandbox, [], async (dashboard) => {
-      await withPage(async ({ page }) => {
-        await open(page, dashboard.base);
-        await page.click("#enqueue-toggle");
-        const form = page.locator("#enqueue-form");
-        await form.waitFor();
-        assert.equal(await page.getAttribute("#enqueue-toggle", "aria-expanded"), "true");
+  await using sandbox = await makeSandbox();
+  const worker = await startWorker(sandbox, ["--count", "2"]);
+  await withDashboard(sandbox, [], async (dashboard) => {
+    await withPage(async ({ page }) => {
+      await open(page, dashboard.base);
+      await page.click("#enqueue-toggle");
+      const form = page.locator("#enqueue-form");
+      await form.waitFor();
+      assert.equal(await page.getAttribute("#enqueue-toggle", "aria-expanded"), "true");
 
-        const bad: [Record<string, string>, Record<string, unknown>][] = [
-          [{ command: "echo x", priority: "high" }, { command: "echo x", priority: "high" }],
-          [{ command: "", priority: "" }, { command: "" }],
-          [{ command: "echo x", delay: "soon" }, { command: "echo x", delay: "soon" }],
-        ];
-        for (const [fields, json] of bad) {
-          for (const [name, value] of Object.entries(fields)) {
-            await form.locator(`[name="${name}"]`).fill(value);
-          }
-          const expected = cliError(await sandbox.run(["enqueue", JSON.stringify(json)]));
-          await form.locator('button[data-action="enqueue"]').click();
-          await waitFor(
-            `the form's error for ${JSON.stringify(json)}`,
-            async () =>
-              await page.locator("#enqueue-error").isVisible() &&
-              await textOf(page, "#enqueue-error") === expected,
-          );
-          await form.locator('[name="delay"]').fill("");
+      const bad: [Record<string, string>, Record<string, unknown>][] = [
+        [{ command: "echo x", priority: "high" }, { command: "echo x", priority: "high" }],
+        [{ command: "", priority: "" }, { command: "" }],
+        [{ command: "echo x", delay: "soon" }, { command: "echo x", delay: "soon" }],
+      ];
+      for (const [fields, json] of bad) {
+        for (const [name, value] of Object.entries(fields)) {
+          await form.locator(`[name="${name}"]`).fill(value);
         }
-        assert.equal(await page.locator("#enqueue-panel").isVisible(), true, "the panel stays");
-        const status = await sandbox.status();
-        assert.equal(Object.values(status.jobs).reduce((a, b) => a + b, 0), 0, "nothing added");
-
-        await form.locator('[name="command"]').fill("echo from the form");
-        await form.locator('[name="queue"]').fill("web");
-        await form.locator('[name="priority"]').fill("7");
+        const expected = cliError(await sandbox.run(["enqueue", JSON.stringify(json)]));
         await form.locator('button[data-action="enqueue"]').click();
-        const hash = await waitFor("the page to go to the new job", () => {
-          const hash = new URL(page.url()).hash;
-          return hash.startsWith("#/jobs/") ? hash : undefined;
-        });
-        const id = decodeURIComponent(hash.slice("#/jobs/".length));
-        assert.equal(await page.locator("#enqueue-panel").isVisible(), false);
-        const job = await waitForState(sandbox, id, "completed");
-        assert.equal(job.command, "echo from the form");
-        assert.equal(job.queue, "web");
-        assert.equal(job.priority, 7);
-        assert.equal(await textOf(page, "#job-id"), id);
-        await page.locator('#job-state[data-state="completed"]').waitFor();
         await waitFor(
-          "the run's output on the job page",
+          `the form's error for ${JSON.stringify(json)}`,
           async () =>
-            (await page.locator(".run-output pre.stdout").allTextContents()).includes(
-              "from the form\n",
-            ),
+            await page.locator("#enqueue-error").isVisible() &&
+            await textOf(page, "#enqueue-error") === expected,
         );
-      }, {
-        expectedErrors: [/^console: Failed to load resource: .* status of 400 \(Bad Request\)$/],
+        await form.locator('[name="delay"]').fill("");
+      }
+      assert.equal(await page.locator("#enqueue-panel").isVisible(), true, "the panel stays");
+      const status = await sandbox.status();
+      assert.equal(Object.values(status.jobs).reduce((a, b) => a + b, 0), 0, "nothing added");
+
+      await form.locator('[name="command"]').fill("echo from the form");
+      await form.locator('[name="queue"]').fill("web");
+      await form.locator('[name="priority"]').fill("7");
+      await form.locator('button[data-action="enqueue"]').click();
+      const hash = await waitFor("the page to go to the new job", () => {
+        const hash = new URL(page.url()).hash;
+        return hash.startsWith("#/jobs/") ? hash : undefined;
       });
+      const id = decodeURIComponent(hash.slice("#/jobs/".length));
+      assert.equal(await page.locator("#enqueue-panel").isVisible(), false);
+      const job = await waitForState(sandbox, id, "completed");
+      assert.equal(job.command, "echo from the form");
+      assert.equal(job.queue, "web");
+      assert.equal(job.priority, 7);
+      assert.equal(await textOf(page, "#job-id"), id);
+      await page.locator('#job-state[data-state="completed"]').waitFor();
+      await waitFor(
+        "the run's output on the job page",
+        async () =>
+          (await page.locator(".run-output pre.stdout").allTextContents()).includes(
+            "from the form\n",
+          ),
+      );
+    }, {
+      expectedErrors: [/^console: Failed to load resource: .* status of 400 \(Bad Request\)$/],
     });
-    await stopWorker(worker);
-  } finally {
-    await sandbox.cleanup();
-  }
+  });
+  await stopWorker(worker);
 });
 
 inBrowser.test("browser: commands and output that look like HTML are shown as text, never run", async () => {
-  const sandbox = await makeSandbox();
-  try {
-    const html = "<img src=x onerror=alert(1)>";
-    const printed = "<img src=x onerror=alert(2)>";
-    const printedErr = "<script>alert(3)</script>";
-    await enqueue(sandbox, ["--id", "xss-1", "--max-retries", "0", "--shell", "bash", "--", html]);
-    await enqueue(sandbox, [
-      "--id",
-      "xss-2",
-      "--",
-      `printf '%s\\n' '${printed}'; printf '%s' '${printedErr}' >&2`,
-    ]);
-    const worker = await startWorker(sandbox);
-    await waitForState(sandbox, "xss-2", "completed");
-    await waitForState(sandbox, "xss-1", "dead");
-    await stopWorker(worker);
-    await withDashboard(sandbox, [], async (dashboard) => {
-      await withPage(async ({ page, dialogs }) => {
-        const noMarkup = async (where: string) => {
-          assert.equal(await page.locator("img").count(), 0, `an <img> element on ${where}`);
-          assert.equal(
-            await page.locator("script").count(),
-            1,
-            `a script element besides app.js on ${where}`,
-          );
-          assert.deepEqual(dialogs, [], `a dialog opened on ${where}`);
-        };
+  await using sandbox = await makeSandbox();
+  const html = "<img src=x onerror=alert(1)>";
+  const printed = "<img src=x onerror=alert(2)>";
+  const printedErr = "<script>alert(3)</script>";
+  await enqueue(sandbox, ["--id", "xss-1", "--max-retries", "0", "--shell", "bash", "--", html]);
+  await enqueue(sandbox, [
+    "--id",
+    "xss-2",
+    "--",
+    `printf '%s\\n' '${printed}'; printf '%s' '${printedErr}' >&2`,
+  ]);
+  const worker = await startWorker(sandbox);
+  await waitForState(sandbox, "xss-2", "completed");
+  await waitForState(sandbox, "xss-1", "dead");
+  await stopWorker(worker);
+  await withDashboard(sandbox, [], async (dashboard) => {
+    await withPage(async ({ page, dialogs }) => {
+      const noMarkup = async (where: string) => {
+        assert.equal(await page.locator("img").count(), 0, `an <img> element on ${where}`);
+        assert.equal(
+          await page.locator("script").count(),
+          1,
+          `a script element besides app.js on ${where}`,
+        );
+        assert.deepEqual(dialogs, [], `a dialog opened on ${where}`);
+      };
 
-        await open(page, dashboard.base, "#/jobs");
-        const cell = page.locator('table.jobs tr[data-job-id="xss-1"] td.command');
-        await cell.waitFor();
-        assert.equal(await cell.textContent(), html);
-        assert.equal(await page.getByText(html, { exact: true }).first().isVisible(), true);
-        await noMarkup("the jobs list");
+      await open(page, dashboard.base, "#/jobs");
+      const cell = page.locator('table.jobs tr[data-job-id="xss-1"] td.command');
+      await cell.waitFor();
+      assert.equal(await cell.textContent(), html);
+      assert.equal(await page.getByText(html, { exact: true }).first().isVisible(), true);
+      await noMarkup("the jobs list");
 
-        await open(page, dashboard.base, "#/jobs/xss-1");
-        await page.locator('#job-state[data-state="dead"]').waitFor();
-        assert.equal(await textOf(page, 'dd[data-field="command"]'), html);
-        assert.equal(await textOf(page, 'dd[data-field="shell"]'), "bash");
-        assert.equal(await page.getByText(html, { exact: true }).first().isVisible(), true);
-        await noMarkup("the job's page");
+      await open(page, dashboard.base, "#/jobs/xss-1");
+      await page.locator('#job-state[data-state="dead"]').waitFor();
+      assert.equal(await textOf(page, 'dd[data-field="command"]'), html);
+      assert.equal(await textOf(page, 'dd[data-field="shell"]'), "bash");
+      assert.equal(await page.getByText(html, { exact: true }).first().isVisible(), true);
+      await noMarkup("the job's page");
 
-        await open(page, dashboard.base, "#/jobs/xss-2");
-        await page.locator('#job-state[data-state="completed"]').waitFor();
-        assert.equal(await textOf(page, 'dd[data-field="shell"]'), "config");
-        await page.locator(".run-output pre.stdout").first().waitFor({ state: "attached" });
-        assert.deepEqual(await page.locator(".run-output pre.stdout").allTextContents(), [
-          `${printed}\n`,
-        ]);
-        assert.deepEqual(await page.locator(".run-output pre.stderr").allTextContents(), [
-          printedErr,
-        ]);
-        await noMarkup("the page of a job that printed HTML");
+      await open(page, dashboard.base, "#/jobs/xss-2");
+      await page.locator('#job-state[data-state="completed"]').waitFor();
+      assert.equal(await textOf(page, 'dd[data-field="shell"]'), "config");
+      await page.locator(".run-output pre.stdout").first().waitFor({ state: "attached" });
+      assert.deepEqual(await page.locator(".run-output pre.stdout").allTextContents(), [
+        `${printed}\n`,
+      ]);
+      assert.deepEqual(await page.locator(".run-output pre.stderr").allTextContents(), [
+        printedErr,
+      ]);
+      await noMarkup("the page of a job that printed HTML");
 
-        // The dialog listener works: a real alert is seen (and dismissed).
-        await page.evaluate(() => alert("control"));
-        assert.deepEqual(dialogs, ["alert: control"]);
-      });
+      // The dialog listener works: a real alert is seen (and dismissed).
+      await page.evaluate(() => alert("control"));
+      assert.deepEqual(dialogs, ["alert: control"]);
     });
-  } finally {
-    await sandbox.cleanup();
-  }
+  });
 });
 
 inBrowser.test("browser: a screenshot of the overview with realistic data", async () => {
-  const sandbox = await makeSandbox();
-  try {
-    const worker = await fillRealistically(sandbox);
-    await withDashboard(sandbox, [], async (dashboard) => {
-      await withPage(async ({ page }) => {
-        await open(page, dashboard.base);
-        await waitForCounts(page, (await sandbox.status()).jobs, "the overview's counts");
-        await page.locator("table.live-workers tr[data-worker-id]").waitFor();
-        await waitFor(
-          "bars spread over the last hour",
-          async () => await page.locator("#throughput rect.bar-completed").count() >= 10,
-        );
-        await page.locator('table.queues tr[data-queue="deploy"]').waitFor();
-        const artifacts = Deno.env.get("QUEUECTL_TEST_ARTIFACTS") || join(REPO, "test-artifacts");
-        const path = join(artifacts, `dashboard-overview-${sandbox.store}.png`);
-        await Deno.mkdir(artifacts, { recursive: true });
-        const counts = (await sandbox.status()).jobs;
-        await page.screenshot({ path });
-        await assertScreenshotShows(page, path, counts);
-        if (Deno.env.get("QUEUECTL_UPDATE_SCREENSHOT") === "1" && sandbox.store === "sqlite") {
-          const docs = join(REPO, "docs", "dashboard.png");
-          await Deno.mkdir(dirname(docs), { recursive: true });
-          await Deno.copyFile(path, docs);
-        }
-      });
+  await using sandbox = await makeSandbox();
+  const worker = await fillRealistically(sandbox);
+  await withDashboard(sandbox, [], async (dashboard) => {
+    await withPage(async ({ page }) => {
+      await open(page, dashboard.base);
+      await waitForCounts(page, (await sandbox.status()).jobs, "the overview's counts");
+      await page.locator("table.live-workers tr[data-worker-id]").waitFor();
+      await waitFor(
+        "bars spread over the last hour",
+        async () => await page.locator("#throughput rect.bar-completed").count() >= 10,
+      );
+      await page.locator('table.queues tr[data-queue="deploy"]').waitFor();
+      const artifacts = Deno.env.get("QUEUECTL_TEST_ARTIFACTS") || join(REPO, "test-artifacts");
+      const path = join(artifacts, `dashboard-overview-${sandbox.store}.png`);
+      await Deno.mkdir(artifacts, { recursive: true });
+      const counts = (await sandbox.status()).jobs;
+      await page.screenshot({ path });
+      await assertScreenshotShows(page, path, counts);
+      if (Deno.env.get("QUEUECTL_UPDATE_SCREENSHOT") === "1" && sandbox.store === "sqlite") {
+        const docs = join(REPO, "docs", "dashboard.png");
+        await Deno.mkdir(dirname(docs), { recursive: true });
+        await Deno.copyFile(path, docs);
+      }
     });
-    // The long deploy stops when canceled; then the worker exits 0.
-    await sandbox.ok(["cancel", "deploy-web"]);
-    await waitForState(sandbox, "deploy-web", "canceled");
-    await stopWorker(worker);
-  } finally {
-    await sandbox.cleanup();
-  }
+  });
+  // The long deploy stops when canceled; then the worker exits 0.
+  await sandbox.ok(["cancel", "deploy-web"]);
+  await waitForState(sandbox, "deploy-web", "canceled");
+  await stopWorker(worker);
 });
 
 /**

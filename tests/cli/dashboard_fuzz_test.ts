@@ -453,95 +453,91 @@ onEveryStore.test("dashboard fuzz: random requests at every route get no 5xx, le
   const seed = Number(
     Deno.env.get("QUEUECTL_FUZZ_SEED") ?? (crypto.getRandomValues(new Uint32Array(1))[0]),
   );
-  const sandbox = await makeSandbox();
-  try {
-    await makeDead(sandbox, ["d-1"]);
-    await enqueue(sandbox, ["--id", "p-1", "--", "echo p"]);
-    await enqueue(sandbox, ["--id", "c-1", "--after", "p-1", "--", "echo c"]);
-    const args = ["--allow-worker-control"];
-    await withDashboard(sandbox, args, async (open) => {
-      await withDashboard(sandbox, [...args, "--token", TOKEN], async (guarded) => {
-        const csrf = {
-          open: await open.csrf(),
-          token: (await guarded.get("/api/session", { authorization: `Bearer ${TOKEN}` })).json
-            .csrf_token as string,
-        };
-        const dashboards: Record<"open" | "token", RunningDashboard> = { open, token: guarded };
-        const before = await snapshotDatabase(sandbox);
-        const random = prng(seed);
-        // Made up front and in order, so the seed alone decides every request.
-        const cases = Array.from({ length: REQUESTS }, (_, index) => {
-          // Most to the dashboard without a token: the other refuses nearly all with a 401.
-          const which = random.chance(0.7) ? "open" : "token";
-          return fuzzCase(random, index, which, dashboards[which].port, csrf[which]);
-        });
-        const started = Date.now();
-        const statuses = new Map<number, number>();
-        let sent = 0;
-        let dropped = 0;
-        const failures: string[] = [];
-        const check = (fuzz: FuzzCase, condition: boolean, what: string) => {
-          if (!condition) failures.push(`${what}\n  ${describe(fuzz)}`);
-        };
-        const lane = async () => {
-          while (sent < cases.length && failures.length === 0 && Date.now() - started < BUDGET_MS) {
-            const fuzz = cases[sent++];
-            let answer;
-            try {
-              answer = await rawHttp(dashboards[fuzz.dashboard].port, fuzz.request, 10_000);
-            } catch (error) {
-              check(fuzz, false, `no usable answer: ${error}`);
-              continue;
-            }
-            statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
-            if (answer.status === 0) {
-              dropped++;
-              check(fuzz, fuzz.mayDrop, "the connection closed without an answer");
-              continue;
-            }
+  await using sandbox = await makeSandbox();
+  await makeDead(sandbox, ["d-1"]);
+  await enqueue(sandbox, ["--id", "p-1", "--", "echo p"]);
+  await enqueue(sandbox, ["--id", "c-1", "--after", "p-1", "--", "echo c"]);
+  const args = ["--allow-worker-control"];
+  await withDashboard(sandbox, args, async (open) => {
+    await withDashboard(sandbox, [...args, "--token", TOKEN], async (guarded) => {
+      const csrf = {
+        open: await open.csrf(),
+        token: (await guarded.get("/api/session", { authorization: `Bearer ${TOKEN}` })).json
+          .csrf_token as string,
+      };
+      const dashboards: Record<"open" | "token", RunningDashboard> = { open, token: guarded };
+      const before = await snapshotDatabase(sandbox);
+      const random = prng(seed);
+      // Made up front and in order, so the seed alone decides every request.
+      const cases = Array.from({ length: REQUESTS }, (_, index) => {
+        // Most to the dashboard without a token: the other refuses nearly all with a 401.
+        const which = random.chance(0.7) ? "open" : "token";
+        return fuzzCase(random, index, which, dashboards[which].port, csrf[which]);
+      });
+      const started = Date.now();
+      const statuses = new Map<number, number>();
+      let sent = 0;
+      let dropped = 0;
+      const failures: string[] = [];
+      const check = (fuzz: FuzzCase, condition: boolean, what: string) => {
+        if (!condition) failures.push(`${what}\n  ${describe(fuzz)}`);
+      };
+      const lane = async () => {
+        while (sent < cases.length && failures.length === 0 && Date.now() - started < BUDGET_MS) {
+          const fuzz = cases[sent++];
+          let answer;
+          try {
+            answer = await rawHttp(dashboards[fuzz.dashboard].port, fuzz.request, 10_000);
+          } catch (error) {
+            check(fuzz, false, `no usable answer: ${error}`);
+            continue;
+          }
+          statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
+          if (answer.status === 0) {
+            dropped++;
+            check(fuzz, fuzz.mayDrop, "the connection closed without an answer");
+            continue;
+          }
+          check(
+            fuzz,
+            answer.status < 500,
+            `answered ${answer.status}: ${answer.text.slice(0, 300)}`,
+          );
+          const method = fuzz.request.method ?? "GET";
+          if (method === "POST" || fuzz.rightCsrf) {
             check(
               fuzz,
-              answer.status < 500,
-              `answered ${answer.status}: ${answer.text.slice(0, 300)}`,
+              answer.status >= 300,
+              `an action was not refused: ${answer.status} ${answer.text.slice(0, 300)}`,
             );
-            const method = fuzz.request.method ?? "GET";
-            if (method === "POST" || fuzz.rightCsrf) {
-              check(
-                fuzz,
-                answer.status >= 300,
-                `an action was not refused: ${answer.status} ${answer.text.slice(0, 300)}`,
-              );
-            }
           }
-        };
-        await Promise.all(Array.from({ length: PARALLEL }, lane));
-        const elapsed = Date.now() - started;
-        const summary =
-          `seed ${seed} (rerun: QUEUECTL_FUZZ_SEED=${seed}): ${sent} of ${cases.length} ` +
-          `requests in ${elapsed} ms, statuses ${
-            JSON.stringify(Object.fromEntries([...statuses].sort()))
-          }, ` +
-          `${dropped} dropped`;
-        console.log(`dashboard fuzz: ${summary}`);
-        assert.deepEqual(failures, [], `${summary}\n${failures.slice(0, 5).join("\n")}`);
-        assert.ok(
-          sent >= Math.min(cases.length, 500),
-          `only ${sent} requests were sent: ${summary}`,
-        );
-
-        for (const dashboard of [open, guarded]) {
-          const health = await dashboard.get("/healthz");
-          assert.equal(health.status, 200, `${summary}: /healthz ${health.status}`);
-          assert.deepEqual(health.json, { status: "ok" });
         }
-        assert.equal(
-          await snapshotDatabase(sandbox),
-          before,
-          `${summary}: a refused request changed the stored data`,
-        );
-      });
+      };
+      await Promise.all(Array.from({ length: PARALLEL }, lane));
+      const elapsed = Date.now() - started;
+      const summary =
+        `seed ${seed} (rerun: QUEUECTL_FUZZ_SEED=${seed}): ${sent} of ${cases.length} ` +
+        `requests in ${elapsed} ms, statuses ${
+          JSON.stringify(Object.fromEntries([...statuses].sort()))
+        }, ` +
+        `${dropped} dropped`;
+      console.log(`dashboard fuzz: ${summary}`);
+      assert.deepEqual(failures, [], `${summary}\n${failures.slice(0, 5).join("\n")}`);
+      assert.ok(
+        sent >= Math.min(cases.length, 500),
+        `only ${sent} requests were sent: ${summary}`,
+      );
+
+      for (const dashboard of [open, guarded]) {
+        const health = await dashboard.get("/healthz");
+        assert.equal(health.status, 200, `${summary}: /healthz ${health.status}`);
+        assert.deepEqual(health.json, { status: "ok" });
+      }
+      assert.equal(
+        await snapshotDatabase(sandbox),
+        before,
+        `${summary}: a refused request changed the stored data`,
+      );
     });
-  } finally {
-    await sandbox.cleanup();
-  }
+  });
 });

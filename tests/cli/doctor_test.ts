@@ -75,221 +75,181 @@ async function unchangedBy<T>(sandbox: Sandbox, body: () => Promise<T>): Promise
 }
 
 onEveryStore.test("doctor passes a clean database and changes nothing", async () => {
-  const sandbox = await makeSandbox();
-  try {
-    await enqueue(sandbox, ["--", "true"]);
-    const checks = await unchangedBy(sandbox, () => doctor(sandbox, 0));
-    for (const check of checks.values()) {
-      assert.notEqual(check.status, "fail", `${check.name}: ${check.message}`);
-    }
-    assertCheck(checks, "database", "ok");
-    assertCheck(checks, "schema", "ok", { message: /the one this queuectl expects/ });
-    assertCheck(checks, "workers", "ok");
-    assertCheck(checks, "leases", "ok");
-    assertCheck(checks, "sh", "ok");
-    assertCheck(checks, "queue", "warn", { fix: /worker start/ });
-    if (sandbox.store === "postgres") assertCheck(checks, "connection", "ok");
-    else assertCheck(checks, "permissions", "ok", { message: /mode 0600/ });
-
-    const text = await sandbox.run(["doctor"]);
-    assertExit(text, 0, "doctor");
-    assert.match(text.stdout, /^ok {4}location +\S/m);
-    assert.match(text.stdout, /^warn {2}queue +.*\n +fix: /m);
-    assert.match(text.stdout, /\n\d+ ok, 1 warn, 0 fail\n$/);
-  } finally {
-    await sandbox.cleanup();
+  await using sandbox = await makeSandbox();
+  await enqueue(sandbox, ["--", "true"]);
+  const checks = await unchangedBy(sandbox, () => doctor(sandbox, 0));
+  for (const check of checks.values()) {
+    assert.notEqual(check.status, "fail", `${check.name}: ${check.message}`);
   }
+  assertCheck(checks, "database", "ok");
+  assertCheck(checks, "schema", "ok", { message: /the one this queuectl expects/ });
+  assertCheck(checks, "workers", "ok");
+  assertCheck(checks, "leases", "ok");
+  assertCheck(checks, "sh", "ok");
+  assertCheck(checks, "queue", "warn", { fix: /worker start/ });
+  if (sandbox.store === "postgres") assertCheck(checks, "connection", "ok");
+  else assertCheck(checks, "permissions", "ok", { message: /mode 0600/ });
+
+  const text = await sandbox.run(["doctor"]);
+  assertExit(text, 0, "doctor");
+  assert.match(text.stdout, /^ok {4}location +\S/m);
+  assert.match(text.stdout, /^warn {2}queue +.*\n +fix: /m);
+  assert.match(text.stdout, /\n\d+ ok, 1 warn, 0 fail\n$/);
 });
 
 onEveryStore.test("doctor reports a missing database without creating it", async () => {
-  const sandbox = await makeSandbox();
-  try {
-    const checks = await doctor(sandbox, 0);
-    assertCheck(checks, "database", "warn", {
-      message: /no database yet/,
-      fix: /queuectl migrate/,
-    });
-    assert.equal(checks.get("schema"), undefined);
-    assert.equal(await snapshotDatabase(sandbox), null, "doctor created the database");
-  } finally {
-    await sandbox.cleanup();
-  }
+  await using sandbox = await makeSandbox();
+  const checks = await doctor(sandbox, 0);
+  assertCheck(checks, "database", "warn", {
+    message: /no database yet/,
+    fix: /queuectl migrate/,
+  });
+  assert.equal(checks.get("schema"), undefined);
+  assert.equal(await snapshotDatabase(sandbox), null, "doctor created the database");
 });
 
 sqliteOnly.test("doctor reports a missing directory without creating it", async () => {
-  const sandbox = await makeSandbox();
-  try {
-    const db = join(sandbox.dir, "not", "yet", "queue.db");
-    const checks = await doctor(sandbox, 0, { QUEUECTL_DB: db });
-    assertCheck(checks, "directory", "warn", { fix: /creates it \(mode 0700\)/ });
-    assertCheck(checks, "database", "warn", { message: /no database yet/ });
-    await assert.rejects(Deno.stat(join(sandbox.dir, "not")), Deno.errors.NotFound);
-  } finally {
-    await sandbox.cleanup();
-  }
+  await using sandbox = await makeSandbox();
+  const db = join(sandbox.dir, "not", "yet", "queue.db");
+  const checks = await doctor(sandbox, 0, { QUEUECTL_DB: db });
+  assertCheck(checks, "directory", "warn", { fix: /creates it \(mode 0700\)/ });
+  assertCheck(checks, "database", "warn", { message: /no database yet/ });
+  await assert.rejects(Deno.stat(join(sandbox.dir, "not")), Deno.errors.NotFound);
 });
 
 sqliteOnly.test("doctor warns about a database file other users can read", async () => {
-  const sandbox = await makeSandbox();
-  try {
-    await sandbox.ok(["migrate"]);
-    await Deno.chmod(sandbox.db, 0o644);
-    const checks = await unchangedBy(sandbox, () => doctor(sandbox, 0));
-    assertCheck(checks, "permissions", "warn", {
-      message: /readable by other users \(mode 0644\)/,
-      fix: new RegExp(`^chmod 600 ${sandbox.db}`),
-    });
-    assert.equal((await Deno.stat(sandbox.db)).mode! & 0o777, 0o644, "doctor changed the mode");
-  } finally {
-    await sandbox.cleanup();
-  }
+  await using sandbox = await makeSandbox();
+  await sandbox.ok(["migrate"]);
+  await Deno.chmod(sandbox.db, 0o644);
+  const checks = await unchangedBy(sandbox, () => doctor(sandbox, 0));
+  assertCheck(checks, "permissions", "warn", {
+    message: /readable by other users \(mode 0644\)/,
+    fix: new RegExp(`^chmod 600 ${sandbox.db}`),
+  });
+  assert.equal((await Deno.stat(sandbox.db)).mode! & 0o777, 0o644, "doctor changed the mode");
 });
 
 onEveryStore.test("doctor fails on a schema newer than this queuectl: upgrade queuectl", async () => {
-  const sandbox = await makeSandbox();
-  try {
-    const { schema_version: version } = JSON.parse(await sandbox.ok(["migrate", "--json"]));
-    if (sandbox.store === "postgres") {
-      const pg = (await postgresForTests())!;
-      await pg.query(`INSERT INTO "${sandbox.schema}".schema_migrations (version) VALUES ($1)`, [
-        version + 1,
-      ]);
-    } else {
-      const db = new DatabaseSync(sandbox.db);
-      db.exec(`PRAGMA user_version = ${version + 1}`);
-      db.close();
-    }
-    const checks = await unchangedBy(sandbox, () => doctor(sandbox, 1));
-    assertCheck(checks, "database", "ok");
-    assertCheck(checks, "schema", "fail", {
-      message: new RegExp(`version ${version + 1} is newer than this queuectl`),
-      fix: /upgrade queuectl/,
-    });
-    // Its rows are not read: their shape is the newer version's.
-    assert.equal(checks.get("workers"), undefined);
-  } finally {
-    await sandbox.cleanup();
+  await using sandbox = await makeSandbox();
+  const { schema_version: version } = JSON.parse(await sandbox.ok(["migrate", "--json"]));
+  if (sandbox.store === "postgres") {
+    const pg = (await postgresForTests())!;
+    await pg.query(`INSERT INTO "${sandbox.schema}".schema_migrations (version) VALUES ($1)`, [
+      version + 1,
+    ]);
+  } else {
+    const db = new DatabaseSync(sandbox.db);
+    db.exec(`PRAGMA user_version = ${version + 1}`);
+    db.close();
   }
+  const checks = await unchangedBy(sandbox, () => doctor(sandbox, 1));
+  assertCheck(checks, "database", "ok");
+  assertCheck(checks, "schema", "fail", {
+    message: new RegExp(`version ${version + 1} is newer than this queuectl`),
+    fix: /upgrade queuectl/,
+  });
+  // Its rows are not read: their shape is the newer version's.
+  assert.equal(checks.get("workers"), undefined);
 });
 
 onEveryStore.test("doctor fails on another program's database and leaves it alone", async () => {
-  const sandbox = await makeSandbox();
-  try {
-    if (sandbox.store === "postgres") {
-      const pg = (await postgresForTests())!;
-      await pg.query(`CREATE SCHEMA "${sandbox.schema}"`);
-      await pg.query(`CREATE TABLE "${sandbox.schema}".notes (id int, body text)`);
-      await pg.query(`INSERT INTO "${sandbox.schema}".notes VALUES (1, 'mine')`);
-    } else {
-      const db = new DatabaseSync(sandbox.db);
-      db.exec("CREATE TABLE notes (id INTEGER, body TEXT); INSERT INTO notes VALUES (1, 'mine')");
-      db.close();
-    }
-    const checks = await unchangedBy(sandbox, () => doctor(sandbox, 1));
-    assertCheck(checks, "database", "fail", {
-      message: /is not a queuectl database: .*another program/,
-      fix: sandbox.store === "postgres" ? /\?schema=NAME/ : /point --db or \$QUEUECTL_DB/,
-    });
-  } finally {
-    await sandbox.cleanup();
+  await using sandbox = await makeSandbox();
+  if (sandbox.store === "postgres") {
+    const pg = (await postgresForTests())!;
+    await pg.query(`CREATE SCHEMA "${sandbox.schema}"`);
+    await pg.query(`CREATE TABLE "${sandbox.schema}".notes (id int, body text)`);
+    await pg.query(`INSERT INTO "${sandbox.schema}".notes VALUES (1, 'mine')`);
+  } else {
+    const db = new DatabaseSync(sandbox.db);
+    db.exec("CREATE TABLE notes (id INTEGER, body TEXT); INSERT INTO notes VALUES (1, 'mine')");
+    db.close();
   }
+  const checks = await unchangedBy(sandbox, () => doctor(sandbox, 1));
+  assertCheck(checks, "database", "fail", {
+    message: /is not a queuectl database: .*another program/,
+    fix: sandbox.store === "postgres" ? /\?schema=NAME/ : /point --db or \$QUEUECTL_DB/,
+  });
 });
 
 sqliteOnly.test("doctor fails on a file that is not a SQLite database", async () => {
-  const sandbox = await makeSandbox();
-  try {
-    await Deno.writeTextFile(sandbox.db, "just some notes\n".repeat(100));
-    const result = await sandbox.run(["doctor"]);
-    assertExit(result, 1, "doctor");
-    assert.match(
-      result.stdout,
-      /^fail {2}database +.* is not a queuectl database: it is not a SQLite database\n +fix: /m,
-    );
-    assert.equal(await Deno.readTextFile(sandbox.db), "just some notes\n".repeat(100));
-  } finally {
-    await sandbox.cleanup();
-  }
+  await using sandbox = await makeSandbox();
+  await Deno.writeTextFile(sandbox.db, "just some notes\n".repeat(100));
+  const result = await sandbox.run(["doctor"]);
+  assertExit(result, 1, "doctor");
+  assert.match(
+    result.stdout,
+    /^fail {2}database +.* is not a queuectl database: it is not a SQLite database\n +fix: /m,
+  );
+  assert.equal(await Deno.readTextFile(sandbox.db), "just some notes\n".repeat(100));
 });
 
 onEveryStore.test("doctor lists stale workers and stuck jobs, and says who cleans them up", async () => {
-  const sandbox = await makeSandbox();
+  await using sandbox = await makeSandbox();
+  const id = await enqueue(sandbox, ["--", "sleep 60"]);
+  const longAgo = Date.now() - 10 * 60_000;
+  const store = await openStore(locationOf(sandbox));
   try {
-    const id = await enqueue(sandbox, ["--", "sleep 60"]);
-    const longAgo = Date.now() - 10 * 60_000;
-    const store = await openStore(locationOf(sandbox));
-    try {
-      // A worker on another host that stopped sending heartbeats, holding the job…
-      await store.workerRegister({
-        id: "w-far",
-        host: "far-host",
-        pid: 4242,
-        pidStartTime: null,
-        concurrency: 1,
-        startedAt: longAgo,
-        heartbeatAt: longAgo,
-        stopRequested: null,
-      });
-      // …and one on this host whose process is gone (pid 1 never started at that time).
-      await store.workerRegister({
-        id: "w-here",
-        host: "doctor-host",
-        pid: 1,
-        pidStartTime: "not-its-start-time",
-        concurrency: 1,
-        startedAt: Date.now(),
-        heartbeatAt: Date.now(),
-        stopRequested: null,
-      });
-      const claimed = await store.jobClaim({ workerId: "w-far", leaseMs: 60_000, now: Date.now() });
-      assert.equal(claimed?.id, id);
-    } finally {
-      await store.close();
-    }
-    await updateEveryRow(sandbox, "jobs", { lease_expires_at: longAgo + 15_000 });
-
-    const checks = await unchangedBy(
-      sandbox,
-      () => doctor(sandbox, 0, { QUEUECTL_HOST_ID: "doctor-host" }),
-    );
-    assertCheck(checks, "workers", "warn", {
-      message:
-        /^2 stale: w-far \(host far-host, pid 4242: last heartbeat 6\d\d s ago, holds \S+\); w-here \(host doctor-host, pid 1: its process is gone\)$/,
-      fix: /at once on their own host.*none runs now: "queuectl worker start"/,
+    // A worker on another host that stopped sending heartbeats, holding the job…
+    await store.workerRegister({
+      id: "w-far",
+      host: "far-host",
+      pid: 4242,
+      pidStartTime: null,
+      concurrency: 1,
+      startedAt: longAgo,
+      heartbeatAt: longAgo,
+      stopRequested: null,
     });
-    assertCheck(checks, "leases", "warn", {
-      message: new RegExp(`1 job\\(s\\) stuck in processing .*: ${id}$`),
-      fix: /queuectl worker start/,
+    // …and one on this host whose process is gone (pid 1 never started at that time).
+    await store.workerRegister({
+      id: "w-here",
+      host: "doctor-host",
+      pid: 1,
+      pidStartTime: "not-its-start-time",
+      concurrency: 1,
+      startedAt: Date.now(),
+      heartbeatAt: Date.now(),
+      stopRequested: null,
     });
+    const claimed = await store.jobClaim({ workerId: "w-far", leaseMs: 60_000, now: Date.now() });
+    assert.equal(claimed?.id, id);
   } finally {
-    await sandbox.cleanup();
+    await store.close();
   }
+  await updateEveryRow(sandbox, "jobs", { lease_expires_at: longAgo + 15_000 });
+
+  const checks = await unchangedBy(
+    sandbox,
+    () => doctor(sandbox, 0, { QUEUECTL_HOST_ID: "doctor-host" }),
+  );
+  assertCheck(checks, "workers", "warn", {
+    message:
+      /^2 stale: w-far \(host far-host, pid 4242: last heartbeat 6\d\d s ago, holds \S+\); w-here \(host doctor-host, pid 1: its process is gone\)$/,
+    fix: /at once on their own host.*none runs now: "queuectl worker start"/,
+  });
+  assertCheck(checks, "leases", "warn", {
+    message: new RegExp(`1 job\\(s\\) stuck in processing .*: ${id}$`),
+    fix: /queuectl worker start/,
+  });
 });
 
 onEveryStore.test("doctor sees a worker killed with SIGKILL as gone", async () => {
-  const sandbox = await makeSandbox();
-  try {
-    const worker = sandbox.spawnWorker();
-    await waitFor("the worker to register", async () => (await sandbox.status()).workers.length);
-    const healthy = await doctor(sandbox, 0);
-    assertCheck(healthy, "workers", "ok", { message: /^1 alive$/ });
-    worker.kill("SIGKILL");
-    await worker.finished();
-    const checks = await doctor(sandbox, 0);
-    assertCheck(checks, "workers", "warn", { message: /: its process is gone\)$/ });
-  } finally {
-    await sandbox.cleanup();
-  }
+  await using sandbox = await makeSandbox();
+  const worker = sandbox.spawnWorker();
+  await waitFor("the worker to register", async () => (await sandbox.status()).workers.length);
+  const healthy = await doctor(sandbox, 0);
+  assertCheck(healthy, "workers", "ok", { message: /^1 alive$/ });
+  worker.kill("SIGKILL");
+  await worker.finished();
+  const checks = await doctor(sandbox, 0);
+  assertCheck(checks, "workers", "warn", { message: /: its process is gone\)$/ });
 });
 
 sqliteOnly.test("doctor fails when sh is not on PATH", async () => {
-  const sandbox = await makeSandbox();
-  try {
-    const checks = await doctor(sandbox, 1, { PATH: join(sandbox.dir, "no-programs-here") });
-    assertCheck(checks, "sh", "fail", { fix: /POSIX shell/ });
-    if (Deno.build.os === "linux") assertCheck(checks, "setsid", "warn");
-  } finally {
-    await sandbox.cleanup();
-  }
+  await using sandbox = await makeSandbox();
+  const checks = await doctor(sandbox, 1, { PATH: join(sandbox.dir, "no-programs-here") });
+  assertCheck(checks, "sh", "fail", { fix: /POSIX shell/ });
+  if (Deno.build.os === "linux") assertCheck(checks, "setsid", "warn");
 });
 
 Deno.test("doctor fails on an unreachable PostgreSQL, with the password masked", async () => {

@@ -39,54 +39,50 @@ for (const slots of [1, 4]) {
     name: `kill -9 in a run's first milliseconds, ${ROUNDS} times with ${slots} slot(s) busy: ` +
       "no run overlaps another, every job completes",
     fn: async () => {
-      const sandbox = await makeSandbox();
-      try {
-        // Rescue at a new worker's start-up: its rescuer runs at once and finds the dead pid.
-        await configure(sandbox, { poll_interval: "0.05", heartbeat_interval: "0.5" });
-        let worker = await startWorker(sandbox, ["--count", String(slots)]);
-        const jobs: { id: string; file: string }[] = [];
-        for (let round = 0; round < ROUNDS; round++) {
-          const batch: { id: string; file: string }[] = [];
-          for (let i = 0; i < slots; i++) {
-            const file = join(sandbox.dir, `run-${round}-${i}.log`);
-            batch.push({ id: await enqueue(sandbox, ["--", jobCommand(file)]), file });
-          }
-          // The instant every job has written its first line: well inside the first 50 ms.
-          await waitFor(
-            `round ${round}'s jobs to start`,
-            async () => {
-              for (const { file } of batch) {
-                if (!(await readOrEmpty(file)).includes("start")) return false;
-              }
-              return true;
-            },
-            20_000,
-            2,
-          );
-          worker.handle.kill("SIGKILL");
-          await worker.exited;
-          worker = await startWorker(sandbox, ["--count", String(slots)]);
-          // Each round's reruns end before the next round starts: its kill hits only new runs.
-          for (const { id } of batch) await waitForState(sandbox, id, "completed", 60_000);
-          jobs.push(...batch);
+      await using sandbox = await makeSandbox();
+      // Rescue at a new worker's start-up: its rescuer runs at once and finds the dead pid.
+      await configure(sandbox, { poll_interval: "0.05", heartbeat_interval: "0.5" });
+      let worker = await startWorker(sandbox, ["--count", String(slots)]);
+      const jobs: { id: string; file: string }[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        const batch: { id: string; file: string }[] = [];
+        for (let i = 0; i < slots; i++) {
+          const file = join(sandbox.dir, `run-${round}-${i}.log`);
+          batch.push({ id: await enqueue(sandbox, ["--", jobCommand(file)]), file });
         }
-        let killedMidRun = 0;
-        for (const { id, file } of jobs) {
-          const lines = (await readOrEmpty(file)).trim().split("\n");
-          assert.ok(!lines.some((line) => line.startsWith("overlap")), `${id}: ${lines}`);
-          // The last run is whole: its start, then its end.
-          const last = lines.at(-2)?.split(" ")[1];
-          assert.deepEqual(lines.slice(-2), [`start ${last}`, `end ${last}`], `${id}: ${lines}`);
-          // A run that never ended was killed with its worker (on a loaded machine the kill
-          // may come after a run ended: then the job just runs again, at least once).
-          if (lines.length === 3) killedMidRun++;
-        }
-        assert.ok(killedMidRun >= jobs.length / 2, `only ${killedMidRun} runs were killed mid-run`);
-        worker.handle.kill("SIGTERM");
-        assert.equal(await worker.exited, 0, worker.log());
-      } finally {
-        await sandbox.cleanup();
+        // The instant every job has written its first line: well inside the first 50 ms.
+        await waitFor(
+          `round ${round}'s jobs to start`,
+          async () => {
+            for (const { file } of batch) {
+              if (!(await readOrEmpty(file)).includes("start")) return false;
+            }
+            return true;
+          },
+          20_000,
+          2,
+        );
+        worker.handle.kill("SIGKILL");
+        await worker.exited;
+        worker = await startWorker(sandbox, ["--count", String(slots)]);
+        // Each round's reruns end before the next round starts: its kill hits only new runs.
+        for (const { id } of batch) await waitForState(sandbox, id, "completed", 60_000);
+        jobs.push(...batch);
       }
+      let killedMidRun = 0;
+      for (const { id, file } of jobs) {
+        const lines = (await readOrEmpty(file)).trim().split("\n");
+        assert.ok(!lines.some((line) => line.startsWith("overlap")), `${id}: ${lines}`);
+        // The last run is whole: its start, then its end.
+        const last = lines.at(-2)?.split(" ")[1];
+        assert.deepEqual(lines.slice(-2), [`start ${last}`, `end ${last}`], `${id}: ${lines}`);
+        // A run that never ended was killed with its worker (on a loaded machine the kill
+        // may come after a run ended: then the job just runs again, at least once).
+        if (lines.length === 3) killedMidRun++;
+      }
+      assert.ok(killedMidRun >= jobs.length / 2, `only ${killedMidRun} runs were killed mid-run`);
+      worker.handle.kill("SIGTERM");
+      assert.equal(await worker.exited, 0, worker.log());
     },
   });
 }

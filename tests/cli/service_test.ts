@@ -55,83 +55,71 @@ function line(unit: string, key: string): string {
 }
 
 once.test("service install --dry-run prints the unit and writes nothing", async () => {
-  const sandbox = await makeSandbox();
-  try {
-    const result = await sandbox.run(
-      ["service", "install", "--count", "3", "--queue", "a,b", "--dry-run"],
-      { env: userEnv(sandbox) },
-    );
-    assertExit(result, 0, "service install --dry-run");
-    const unit = result.stdout;
-    assert.equal(
-      line(unit, "ExecStart"),
-      `${Deno.execPath()} run -A ${MAIN} worker start --count 3 --queue a,b`,
-    );
-    assert.equal(line(unit, "Restart"), "on-failure");
-    assert.equal(line(unit, "KillSignal"), "SIGTERM");
-    assert.equal(line(unit, "KillMode"), "mixed");
-    // job_timeout is 0 (no limit) by default: the drain is bounded at 300 s.
-    assert.equal(line(unit, "TimeoutStopSec"), "300");
-    assert.ok(unit.includes(`\nEnvironment="QUEUECTL_DB=${sandbox.db}"\n`), unit);
-    assert.equal(line(unit, "WantedBy"), "default.target");
-    assert.match(result.stderr, /would write .*\/config\/systemd\/user\/queuectl\.service/);
-    await assert.rejects(Deno.stat(join(sandbox.dir, "config")), Deno.errors.NotFound);
-  } finally {
-    await sandbox.cleanup();
-  }
+  await using sandbox = await makeSandbox();
+  const result = await sandbox.run(
+    ["service", "install", "--count", "3", "--queue", "a,b", "--dry-run"],
+    { env: userEnv(sandbox) },
+  );
+  assertExit(result, 0, "service install --dry-run");
+  const unit = result.stdout;
+  assert.equal(
+    line(unit, "ExecStart"),
+    `${Deno.execPath()} run -A ${MAIN} worker start --count 3 --queue a,b`,
+  );
+  assert.equal(line(unit, "Restart"), "on-failure");
+  assert.equal(line(unit, "KillSignal"), "SIGTERM");
+  assert.equal(line(unit, "KillMode"), "mixed");
+  // job_timeout is 0 (no limit) by default: the drain is bounded at 300 s.
+  assert.equal(line(unit, "TimeoutStopSec"), "300");
+  assert.ok(unit.includes(`\nEnvironment="QUEUECTL_DB=${sandbox.db}"\n`), unit);
+  assert.equal(line(unit, "WantedBy"), "default.target");
+  assert.match(result.stderr, /would write .*\/config\/systemd\/user\/queuectl\.service/);
+  await assert.rejects(Deno.stat(join(sandbox.dir, "config")), Deno.errors.NotFound);
 });
 
 Deno.test(needsTools(["systemd-analyze"], {
   name: "systemd-analyze verify finds nothing wrong with the units service install writes",
   ignore: TEST_STORE !== "sqlite",
   async fn() {
-    const sandbox = await makeSandbox();
-    try {
-      const units = {
-        "a plain unit": ["--count", "3", "--queue", "a,b"],
-        // %z is no systemd specifier: unescaped, systemd-analyze says so (most letters are).
-        "a unit for a path with spaces, quotes and %": ["--db", join(sandbox.dir, `my "q" 1%z.db`)],
-      };
-      for (const [what, flags] of Object.entries(units)) {
-        const unit = await sandbox.ok(["service", "install", "--dry-run", ...flags], {
-          env: userEnv(sandbox),
-        });
-        const path = join(sandbox.dir, "queuectl-verify.service");
-        await Deno.writeTextFile(path, unit);
-        const output = await new Deno.Command("systemd-analyze", { args: ["verify", path] })
-          .output();
-        const stderr = new TextDecoder().decode(output.stderr);
-        assert.equal(output.code, 0, `${what}:\n${stderr}`);
-        // It exits 0 for settings it ignores, and names the unit's file when it does.
-        assert.ok(!stderr.includes(path), `systemd-analyze verify of ${what}:\n${stderr}`);
-      }
-    } finally {
-      await sandbox.cleanup();
+    await using sandbox = await makeSandbox();
+    const units = {
+      "a plain unit": ["--count", "3", "--queue", "a,b"],
+      // %z is no systemd specifier: unescaped, systemd-analyze says so (most letters are).
+      "a unit for a path with spaces, quotes and %": ["--db", join(sandbox.dir, `my "q" 1%z.db`)],
+    };
+    for (const [what, flags] of Object.entries(units)) {
+      const unit = await sandbox.ok(["service", "install", "--dry-run", ...flags], {
+        env: userEnv(sandbox),
+      });
+      const path = join(sandbox.dir, "queuectl-verify.service");
+      await Deno.writeTextFile(path, unit);
+      const output = await new Deno.Command("systemd-analyze", { args: ["verify", path] })
+        .output();
+      const stderr = new TextDecoder().decode(output.stderr);
+      assert.equal(output.code, 0, `${what}:\n${stderr}`);
+      // It exits 0 for settings it ignores, and names the unit's file when it does.
+      assert.ok(!stderr.includes(path), `systemd-analyze verify of ${what}:\n${stderr}`);
     }
   },
 }));
 
 onEveryStore.test("TimeoutStopSec honours the database's job_timeout and kill_grace", async () => {
-  const sandbox = await makeSandbox();
-  try {
-    await sandbox.ok(["config", "set", "job_timeout", "600"]);
-    await sandbox.ok(["config", "set", "kill_grace", "10"]);
-    const unit = await sandbox.ok(["service", "install", "--dry-run"], { env: userEnv(sandbox) });
-    assert.equal(line(unit, "TimeoutStopSec"), String(600 + 10 + 30));
-    assert.match(unit, /# Drain time: job_timeout 600 s \+ kill_grace 10 s \+ 30 s/);
-    const fixed = await sandbox.ok(
-      ["service", "install", "--dry-run", "--stop-timeout", "2h"],
-      { env: userEnv(sandbox) },
-    );
-    assert.equal(line(fixed, "TimeoutStopSec"), "7200");
-    const endless = await sandbox.ok(
-      ["service", "install", "--dry-run", "--stop-timeout", "infinity"],
-      { env: userEnv(sandbox) },
-    );
-    assert.equal(line(endless, "TimeoutStopSec"), "infinity");
-  } finally {
-    await sandbox.cleanup();
-  }
+  await using sandbox = await makeSandbox();
+  await sandbox.ok(["config", "set", "job_timeout", "600"]);
+  await sandbox.ok(["config", "set", "kill_grace", "10"]);
+  const unit = await sandbox.ok(["service", "install", "--dry-run"], { env: userEnv(sandbox) });
+  assert.equal(line(unit, "TimeoutStopSec"), String(600 + 10 + 30));
+  assert.match(unit, /# Drain time: job_timeout 600 s \+ kill_grace 10 s \+ 30 s/);
+  const fixed = await sandbox.ok(
+    ["service", "install", "--dry-run", "--stop-timeout", "2h"],
+    { env: userEnv(sandbox) },
+  );
+  assert.equal(line(fixed, "TimeoutStopSec"), "7200");
+  const endless = await sandbox.ok(
+    ["service", "install", "--dry-run", "--stop-timeout", "infinity"],
+    { env: userEnv(sandbox) },
+  );
+  assert.equal(line(endless, "TimeoutStopSec"), "infinity");
 });
 
 once.test("a system unit goes to /etc/systemd/system, for multi-user.target, as --run-as", async () => {
@@ -146,126 +134,106 @@ once.test("a system unit goes to /etc/systemd/system, for multi-user.target, as 
 });
 
 once.test("paths with spaces, quotes and % are quoted for systemd", async () => {
-  const sandbox = await makeSandbox();
-  try {
-    const db = join(sandbox.dir, `my "queue" 100%.db`);
-    const unit = await sandbox.ok(["service", "install", "--dry-run", "--db", db], {
-      env: userEnv(sandbox),
-    });
-    const escaped = db.replaceAll("%", "%%").replaceAll('"', '\\"');
-    assert.ok(unit.includes(`\nEnvironment="QUEUECTL_DB=${escaped}"\n`), unit);
-  } finally {
-    await sandbox.cleanup();
-  }
+  await using sandbox = await makeSandbox();
+  const db = join(sandbox.dir, `my "queue" 100%.db`);
+  const unit = await sandbox.ok(["service", "install", "--dry-run", "--db", db], {
+    env: userEnv(sandbox),
+  });
+  const escaped = db.replaceAll("%", "%%").replaceAll('"', '\\"');
+  assert.ok(unit.includes(`\nEnvironment="QUEUECTL_DB=${escaped}"\n`), unit);
 });
 
 once.test("install --user without systemctl writes the unit, warns and exits 0; uninstall removes it", async () => {
-  const sandbox = await makeSandbox();
-  try {
-    const env = userEnv(sandbox);
-    const dryRun = await sandbox.ok(["service", "install", "--count", "2", "--dry-run"], { env });
-    const install = await sandbox.run(["service", "install", "--count", "2"], { env });
-    assertExit(install, 0, "service install");
-    assert.equal(install.stdout, `${unitPath(sandbox)}\n`);
-    assert.match(
-      install.stderr,
-      /Warning: systemctl was not found.*systemctl --user daemon-reload/,
-    );
-    assert.equal(await Deno.readTextFile(unitPath(sandbox)), dryRun);
-    assert.equal((await Deno.stat(unitPath(sandbox))).mode! & 0o777, 0o644);
+  await using sandbox = await makeSandbox();
+  const env = userEnv(sandbox);
+  const dryRun = await sandbox.ok(["service", "install", "--count", "2", "--dry-run"], { env });
+  const install = await sandbox.run(["service", "install", "--count", "2"], { env });
+  assertExit(install, 0, "service install");
+  assert.equal(install.stdout, `${unitPath(sandbox)}\n`);
+  assert.match(
+    install.stderr,
+    /Warning: systemctl was not found.*systemctl --user daemon-reload/,
+  );
+  assert.equal(await Deno.readTextFile(unitPath(sandbox)), dryRun);
+  assert.equal((await Deno.stat(unitPath(sandbox))).mode! & 0o777, 0o644);
 
-    const uninstall = await sandbox.run(["service", "uninstall"], { env });
-    assertExit(uninstall, 0, "service uninstall");
-    assert.match(uninstall.stderr, /Warning: systemctl was not found/);
-    await assert.rejects(Deno.stat(unitPath(sandbox)), Deno.errors.NotFound);
+  const uninstall = await sandbox.run(["service", "uninstall"], { env });
+  assertExit(uninstall, 0, "service uninstall");
+  assert.match(uninstall.stderr, /Warning: systemctl was not found/);
+  await assert.rejects(Deno.stat(unitPath(sandbox)), Deno.errors.NotFound);
 
-    const again = await sandbox.run(["service", "uninstall"], { env });
-    assertExit(again, 3, "service uninstall of nothing");
-    assert.match(again.stderr, /^queuectl: No unit file at .*: nothing to uninstall\n$/);
-  } finally {
-    await sandbox.cleanup();
-  }
+  const again = await sandbox.run(["service", "uninstall"], { env });
+  assertExit(again, 3, "service uninstall of nothing");
+  assert.match(again.stderr, /^queuectl: No unit file at .*: nothing to uninstall\n$/);
 });
 
 once.test("install and uninstall ask systemctl to reload, enable and disable", async () => {
-  const sandbox = await makeSandbox();
-  try {
-    const systemctl = await fakeSystemctl(sandbox);
-    const env = userEnv(sandbox, systemctl.path);
-    const install = await sandbox.run(["service", "install", "--name", "ci"], { env });
-    assertExit(install, 0, "service install");
-    assert.match(
-      install.stderr,
-      /Start it now .*: systemctl --user enable --now queuectl-ci\.service/,
-    );
-    assert.equal(await readOrEmpty(systemctl.log), "--user daemon-reload\n");
+  await using sandbox = await makeSandbox();
+  const systemctl = await fakeSystemctl(sandbox);
+  const env = userEnv(sandbox, systemctl.path);
+  const install = await sandbox.run(["service", "install", "--name", "ci"], { env });
+  assertExit(install, 0, "service install");
+  assert.match(
+    install.stderr,
+    /Start it now .*: systemctl --user enable --now queuectl-ci\.service/,
+  );
+  assert.equal(await readOrEmpty(systemctl.log), "--user daemon-reload\n");
 
-    await sandbox.ok(["service", "install", "--name", "ci", "--now"], { env });
-    await sandbox.ok(["service", "uninstall", "--name", "ci"], { env });
-    assert.deepEqual((await readOrEmpty(systemctl.log)).trimEnd().split("\n"), [
-      "--user daemon-reload",
-      "--user daemon-reload",
-      "--user enable --now queuectl-ci.service",
-      "--user disable --now queuectl-ci.service",
-      "--user daemon-reload",
-    ]);
-    await assert.rejects(Deno.stat(unitPath(sandbox, "queuectl-ci")), Deno.errors.NotFound);
-  } finally {
-    await sandbox.cleanup();
-  }
+  await sandbox.ok(["service", "install", "--name", "ci", "--now"], { env });
+  await sandbox.ok(["service", "uninstall", "--name", "ci"], { env });
+  assert.deepEqual((await readOrEmpty(systemctl.log)).trimEnd().split("\n"), [
+    "--user daemon-reload",
+    "--user daemon-reload",
+    "--user enable --now queuectl-ci.service",
+    "--user disable --now queuectl-ci.service",
+    "--user daemon-reload",
+  ]);
+  await assert.rejects(Deno.stat(unitPath(sandbox, "queuectl-ci")), Deno.errors.NotFound);
 });
 
 once.test("a PostgreSQL password goes to a 0600 environment file, never into the unit", async () => {
-  const sandbox = await makeSandbox();
-  try {
-    const env = { ...userEnv(sandbox), QUEUECTL_DB: "postgres://queue:s3cr$t@db.internal/jobs" };
-    // --stop-timeout: nothing to read from a server that is not there.
-    const result = await sandbox.run(["service", "install", "--stop-timeout", "60"], { env });
-    assertExit(result, 0, "service install");
-    const unit = await Deno.readTextFile(unitPath(sandbox));
-    assert.doesNotMatch(unit + result.stdout + result.stderr, /s3cr/);
-    const environmentFile = join(sandbox.dir, "config", "queuectl", "queuectl.env");
-    assert.equal(line(unit, "EnvironmentFile"), environmentFile);
-    assert.equal(
-      await Deno.readTextFile(environmentFile),
-      'QUEUECTL_DB="postgres://queue:s3cr\\$t@db.internal/jobs"\n',
-    );
-    assert.equal((await Deno.stat(environmentFile)).mode! & 0o777, 0o600);
-    await sandbox.ok(["service", "uninstall"], { env });
-    await assert.rejects(Deno.stat(environmentFile), Deno.errors.NotFound);
-  } finally {
-    await sandbox.cleanup();
-  }
+  await using sandbox = await makeSandbox();
+  const env = { ...userEnv(sandbox), QUEUECTL_DB: "postgres://queue:s3cr$t@db.internal/jobs" };
+  // --stop-timeout: nothing to read from a server that is not there.
+  const result = await sandbox.run(["service", "install", "--stop-timeout", "60"], { env });
+  assertExit(result, 0, "service install");
+  const unit = await Deno.readTextFile(unitPath(sandbox));
+  assert.doesNotMatch(unit + result.stdout + result.stderr, /s3cr/);
+  const environmentFile = join(sandbox.dir, "config", "queuectl", "queuectl.env");
+  assert.equal(line(unit, "EnvironmentFile"), environmentFile);
+  assert.equal(
+    await Deno.readTextFile(environmentFile),
+    'QUEUECTL_DB="postgres://queue:s3cr\\$t@db.internal/jobs"\n',
+  );
+  assert.equal((await Deno.stat(environmentFile)).mode! & 0o777, 0o600);
+  await sandbox.ok(["service", "uninstall"], { env });
+  await assert.rejects(Deno.stat(environmentFile), Deno.errors.NotFound);
 });
 
 once.test("service install refuses bad flags with exit 2 and one line", async () => {
-  const sandbox = await makeSandbox();
-  try {
-    const cases = [
-      ["--user", "--system"],
-      ["--count", "0"],
-      ["--count", "many"],
-      ["--queue", "a b"],
-      ["--name", "my service"],
-      ["--run-as", "deploy"],
-      ["--stop-timeout", "soon"],
-      ["--dry-run", "--now"],
-      ["--bogus"],
-      ["extra"],
-    ];
-    for (const args of cases) {
-      const result = await sandbox.run(["service", "install", ...args], { env: userEnv(sandbox) });
-      assertExit(result, 2, `service install ${args.join(" ")}`);
-      assert.match(result.stderr, /^queuectl: [^\n]+\n$/, args.join(" "));
-    }
-    const uninstall = await sandbox.run(["service", "uninstall", "--name", "../x"], {
-      env: userEnv(sandbox),
-    });
-    assertExit(uninstall, 2, "service uninstall --name ../x");
-    await assert.rejects(Deno.stat(join(sandbox.dir, "config")), Deno.errors.NotFound);
-  } finally {
-    await sandbox.cleanup();
+  await using sandbox = await makeSandbox();
+  const cases = [
+    ["--user", "--system"],
+    ["--count", "0"],
+    ["--count", "many"],
+    ["--queue", "a b"],
+    ["--name", "my service"],
+    ["--run-as", "deploy"],
+    ["--stop-timeout", "soon"],
+    ["--dry-run", "--now"],
+    ["--bogus"],
+    ["extra"],
+  ];
+  for (const args of cases) {
+    const result = await sandbox.run(["service", "install", ...args], { env: userEnv(sandbox) });
+    assertExit(result, 2, `service install ${args.join(" ")}`);
+    assert.match(result.stderr, /^queuectl: [^\n]+\n$/, args.join(" "));
   }
+  const uninstall = await sandbox.run(["service", "uninstall", "--name", "../x"], {
+    env: userEnv(sandbox),
+  });
+  assertExit(uninstall, 2, "service uninstall --name ../x");
+  await assert.rejects(Deno.stat(join(sandbox.dir, "config")), Deno.errors.NotFound);
 });
 
 once.test("a password with a raw / ? or #, or in a password parameter, stays out of the unit", async () => {
@@ -280,30 +248,26 @@ once.test("a password with a raw / ? or #, or in a password parameter, stays out
   const environmentFile = (sandbox: Sandbox) =>
     join(sandbox.dir, "config", "queuectl", "queuectl.env");
   for (const url of urls) {
-    const sandbox = await makeSandbox();
-    try {
-      const env = { ...userEnv(sandbox), QUEUECTL_DB: url };
-      // --stop-timeout: nothing to read from a server that is not there.
-      const install = ["service", "install", "--stop-timeout", "60"];
-      const dryRun = await sandbox.run([...install, "--dry-run"], { env });
-      assertExit(dryRun, 0, `service install --dry-run for ${url}`);
-      const result = await sandbox.run(install, { env });
-      assertExit(result, 0, `service install for ${url}`);
-      const unit = await Deno.readTextFile(unitPath(sandbox));
-      const shown = [unit, dryRun.stdout, dryRun.stderr, result.stdout, result.stderr].join("\n");
-      assert.doesNotMatch(shown, /hunter2/, url);
-      assert.equal(line(unit, "EnvironmentFile"), environmentFile(sandbox), url);
-      assert.equal(
-        await Deno.readTextFile(environmentFile(sandbox)),
-        `QUEUECTL_DB="${url}"\n`,
-        url,
-      );
-      assert.equal((await Deno.stat(environmentFile(sandbox))).mode! & 0o777, 0o600, url);
-      assert.equal((await Deno.stat(unitPath(sandbox))).mode! & 0o777, 0o644, url);
-      await sandbox.ok(["service", "uninstall"], { env });
-      await assert.rejects(Deno.stat(environmentFile(sandbox)), Deno.errors.NotFound);
-    } finally {
-      await sandbox.cleanup();
-    }
+    await using sandbox = await makeSandbox();
+    const env = { ...userEnv(sandbox), QUEUECTL_DB: url };
+    // --stop-timeout: nothing to read from a server that is not there.
+    const install = ["service", "install", "--stop-timeout", "60"];
+    const dryRun = await sandbox.run([...install, "--dry-run"], { env });
+    assertExit(dryRun, 0, `service install --dry-run for ${url}`);
+    const result = await sandbox.run(install, { env });
+    assertExit(result, 0, `service install for ${url}`);
+    const unit = await Deno.readTextFile(unitPath(sandbox));
+    const shown = [unit, dryRun.stdout, dryRun.stderr, result.stdout, result.stderr].join("\n");
+    assert.doesNotMatch(shown, /hunter2/, url);
+    assert.equal(line(unit, "EnvironmentFile"), environmentFile(sandbox), url);
+    assert.equal(
+      await Deno.readTextFile(environmentFile(sandbox)),
+      `QUEUECTL_DB="${url}"\n`,
+      url,
+    );
+    assert.equal((await Deno.stat(environmentFile(sandbox))).mode! & 0o777, 0o600, url);
+    assert.equal((await Deno.stat(unitPath(sandbox))).mode! & 0o777, 0o644, url);
+    await sandbox.ok(["service", "uninstall"], { env });
+    await assert.rejects(Deno.stat(environmentFile(sandbox)), Deno.errors.NotFound);
   }
 });

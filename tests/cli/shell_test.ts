@@ -21,87 +21,71 @@ import {
 } from "../helpers/jobs.ts";
 
 onEveryStore.test("a job runs in its own shell, else in the shell config as it is when the job runs", async () => {
-  const sandbox = await makeSandbox();
-  try {
-    await configure(sandbox, { poll_interval: "0.1" });
-    const bashOnly = await enqueue(sandbox, [
-      JSON.stringify({ command: "[[ 1 == 1 ]] && echo $BASH_VERSION", shell: "bash" }),
-    ]);
-    // `$0` names the shell that runs the command.
-    const noShell = await enqueue(sandbox, ["--", 'echo "$0"']);
-    assert.equal((await sandbox.info(noShell)).shell, null, "no shell of its own");
-    // After the job was enqueued: it still applies, as the job has no shell of its own.
-    await configure(sandbox, { shell: "bash" });
-    const ownSh = await enqueue(sandbox, ["--shell", "sh", "--", 'echo "$0"']);
-    const worker = await startWorker(sandbox);
-    const outputOf = async (id: string) => {
-      const job = await waitForState(sandbox, id, "completed");
-      return { job, stdout: String(runsOf(job)[0].stdout) };
-    };
-    const bash = await outputOf(bashOnly);
-    assert.equal(bash.job.shell, "bash");
-    assert.match(bash.stdout, /^\d+\.\d+\.\d+/, "bash printed its version");
-    const configured = await outputOf(noShell);
-    assert.equal(configured.job.shell, null);
-    assert.equal(configured.stdout, "bash\n", "the config's shell ran it");
-    const own = await outputOf(ownSh);
-    assert.equal(own.job.shell, "sh");
-    assert.equal(own.stdout, "sh\n", "its own shell beats the config");
-    await stopWorker(worker);
-  } finally {
-    await sandbox.cleanup();
-  }
+  await using sandbox = await makeSandbox();
+  await configure(sandbox, { poll_interval: "0.1" });
+  const bashOnly = await enqueue(sandbox, [
+    JSON.stringify({ command: "[[ 1 == 1 ]] && echo $BASH_VERSION", shell: "bash" }),
+  ]);
+  // `$0` names the shell that runs the command.
+  const noShell = await enqueue(sandbox, ["--", 'echo "$0"']);
+  assert.equal((await sandbox.info(noShell)).shell, null, "no shell of its own");
+  // After the job was enqueued: it still applies, as the job has no shell of its own.
+  await configure(sandbox, { shell: "bash" });
+  const ownSh = await enqueue(sandbox, ["--shell", "sh", "--", 'echo "$0"']);
+  const worker = await startWorker(sandbox);
+  const outputOf = async (id: string) => {
+    const job = await waitForState(sandbox, id, "completed");
+    return { job, stdout: String(runsOf(job)[0].stdout) };
+  };
+  const bash = await outputOf(bashOnly);
+  assert.equal(bash.job.shell, "bash");
+  assert.match(bash.stdout, /^\d+\.\d+\.\d+/, "bash printed its version");
+  const configured = await outputOf(noShell);
+  assert.equal(configured.job.shell, null);
+  assert.equal(configured.stdout, "bash\n", "the config's shell ran it");
+  const own = await outputOf(ownSh);
+  assert.equal(own.job.shell, "sh");
+  assert.equal(own.stdout, "sh\n", "its own shell beats the config");
+  await stopWorker(worker);
 });
 
 onEveryStore.test("shell is stored as given, in list --json and info, and config lists its value", async () => {
-  const sandbox = await makeSandbox();
-  try {
-    assert.equal((await sandbox.ok(["config", "get", "shell"])).trim(), "sh");
-    const fish = await enqueue(sandbox, ["--shell", "/usr/bin/fish", "--", "echo hi"]);
-    const pwsh = await enqueue(sandbox, ['{"command":"Get-Date","shell":"PowerShell"}']);
-    const listed = JSON.parse(await sandbox.ok(["list", "--json"])) as Json[];
-    assert.deepEqual(
-      Object.fromEntries(listed.map((job) => [job.id, job.shell])),
-      { [fish]: "/usr/bin/fish", [pwsh]: "powershell" },
-    );
-    assert.match(await sandbox.ok(["info", pwsh]), /^shell\s+powershell$/m);
-    await sandbox.ok(["config", "set", "shell", "ZSH"]);
-    const config = JSON.parse(await sandbox.ok(["config", "list", "--json"])) as Json;
-    assert.deepEqual(config.shell, {
-      value: "zsh",
-      default: "sh",
-      overridden: true,
-      description: (config.shell as Json).description,
-    });
-  } finally {
-    await sandbox.cleanup();
-  }
+  await using sandbox = await makeSandbox();
+  assert.equal((await sandbox.ok(["config", "get", "shell"])).trim(), "sh");
+  const fish = await enqueue(sandbox, ["--shell", "/usr/bin/fish", "--", "echo hi"]);
+  const pwsh = await enqueue(sandbox, ['{"command":"Get-Date","shell":"PowerShell"}']);
+  const listed = JSON.parse(await sandbox.ok(["list", "--json"])) as Json[];
+  assert.deepEqual(
+    Object.fromEntries(listed.map((job) => [job.id, job.shell])),
+    { [fish]: "/usr/bin/fish", [pwsh]: "powershell" },
+  );
+  assert.match(await sandbox.ok(["info", pwsh]), /^shell\s+powershell$/m);
+  await sandbox.ok(["config", "set", "shell", "ZSH"]);
+  const config = JSON.parse(await sandbox.ok(["config", "list", "--json"])) as Json;
+  assert.deepEqual(config.shell, {
+    value: "zsh",
+    default: "sh",
+    overridden: true,
+    description: (config.shell as Json).description,
+  });
 });
 
 onEveryStore.test("several arguments after -- are quoted for the job's shell", async () => {
-  const sandbox = await makeSandbox();
-  try {
-    const commandOf = async (args: string[]) =>
-      (await sandbox.info(await enqueue(sandbox, args))).command;
-    assert.equal(await commandOf(["--", "echo", "it's"]), `echo 'it'\\''s'`);
-    assert.equal(await commandOf(["--shell", "pwsh", "--", "echo", "it's"]), "echo 'it''s'");
-    assert.equal(await commandOf(["--shell", "cmd", "--", "echo", "a&b"]), 'echo ^"a^&b^"');
-    // One argument is a command line already: it is kept as it is, for any shell.
-    assert.equal(await commandOf(["--shell", "cmd", "--", "echo a&b"]), "echo a&b");
-  } finally {
-    await sandbox.cleanup();
-  }
+  await using sandbox = await makeSandbox();
+  const commandOf = async (args: string[]) =>
+    (await sandbox.info(await enqueue(sandbox, args))).command;
+  assert.equal(await commandOf(["--", "echo", "it's"]), `echo 'it'\\''s'`);
+  assert.equal(await commandOf(["--shell", "pwsh", "--", "echo", "it's"]), "echo 'it''s'");
+  assert.equal(await commandOf(["--shell", "cmd", "--", "echo", "a&b"]), 'echo ^"a^&b^"');
+  // One argument is a command line already: it is kept as it is, for any shell.
+  assert.equal(await commandOf(["--shell", "cmd", "--", "echo a&b"]), "echo a&b");
 });
 
 onEveryStore.test("schedule add --shell gives the shell to every job it enqueues", async () => {
-  const sandbox = await makeSandbox();
-  try {
-    await sandbox.ok(["schedule", "add", "nightly", "@daily", "--shell", "bash", "--", "true"]);
-    const [schedule] = JSON.parse(await sandbox.ok(["schedule", "list", "--json"])) as Json[];
-    assert.equal((schedule.job as Json).shell, "bash");
-  } finally {
-    await sandbox.cleanup();
-  }
+  await using sandbox = await makeSandbox();
+  await sandbox.ok(["schedule", "add", "nightly", "@daily", "--shell", "bash", "--", "true"]);
+  const [schedule] = JSON.parse(await sandbox.ok(["schedule", "list", "--json"])) as Json[];
+  assert.equal((schedule.job as Json).shell, "bash");
 });
 
 /** Writes a JSON-lines file whose second line names an unknown shell. */

@@ -38,103 +38,91 @@ for (const slots of [1, 2, 4]) {
   onEveryStore.test(
     `worker start --count ${slots} drains 60 pending jobs without waiting for a poll`,
     async () => {
-      const sandbox = await idleSandbox();
-      try {
-        const file = join(sandbox.dir, "jobs.jsonl");
-        await Deno.writeTextFile(file, `${JSON.stringify({ command: "true" })}\n`.repeat(60));
-        await sandbox.ok(["enqueue", "--file", file]);
-        const worker = await startWorker(sandbox, ["--count", String(slots)]);
-        // Registered means its slots are about to claim; from here 60 `true` jobs take ~1-3 s.
-        await waitFor(
-          "60 jobs to complete",
-          async () => (await completedCount(sandbox)) === 60,
-          10_000,
-        );
-        await stopWorker(worker);
-      } finally {
-        await sandbox.cleanup();
-      }
+      await using sandbox = await idleSandbox();
+      const file = join(sandbox.dir, "jobs.jsonl");
+      await Deno.writeTextFile(file, `${JSON.stringify({ command: "true" })}\n`.repeat(60));
+      await sandbox.ok(["enqueue", "--file", file]);
+      const worker = await startWorker(sandbox, ["--count", String(slots)]);
+      // Registered means its slots are about to claim; from here 60 `true` jobs take ~1-3 s.
+      await waitFor(
+        "60 jobs to complete",
+        async () => (await completedCount(sandbox)) === 60,
+        10_000,
+      );
+      await stopWorker(worker);
     },
   );
 
   onEveryStore.test(
     `worker start --count ${slots}: jobs enqueued while every slot is busy start as slots free`,
     async () => {
-      const sandbox = await idleSandbox();
-      try {
-        const gate = join(sandbox.dir, "gate");
-        const started = join(sandbox.dir, "started");
-        await Deno.mkdir(started);
-        const worker = await startWorker(sandbox, ["--count", String(slots)]);
-        // Fill every slot with a job held by the gate.
-        // Each also ends once the sandbox is gone, so that a failed test leaves no job behind.
-        const hold = `touch ${q(started)}/$QUEUECTL_JOB_ID; ` +
-          `while [ ! -e ${q(gate)} ] && [ -d ${q(started)} ]; do sleep 0.02; done`;
-        const first: string[] = [];
-        for (let i = 0; i < slots; i++) first.push(await enqueue(sandbox, ["--", hold]));
-        await waitFor(
-          `${slots} held jobs to run`,
-          async () => {
-            return (await Array.fromAsync(Deno.readDir(started))).length === slots;
-          },
-          15_000,
-          20,
-        );
-        // The next jobs are enqueued while no slot is idle: their wake-up finds none waiting.
-        const second: string[] = [];
-        const release = join(sandbox.dir, "release");
-        const holdAgain = `touch ${q(started)}/$QUEUECTL_JOB_ID; ` +
-          `while [ ! -e ${q(release)} ] && [ -d ${q(started)} ]; do sleep 0.02; done`;
-        for (let i = 0; i < slots; i++) second.push(await enqueue(sandbox, ["--", holdAgain]));
-        await Deno.writeTextFile(gate, "");
-        // Every freed slot takes one of them: all run at once, long before a poll.
-        await waitFor(
-          `all ${slots} later jobs to run at the same time`,
-          async () => {
-            const names = new Set(
-              (await Array.fromAsync(Deno.readDir(started))).map((entry) => entry.name),
-            );
-            return second.every((id) => names.has(id));
-          },
-          10_000,
-          20,
-        );
-        await Deno.writeTextFile(release, "");
-        for (const id of [...first, ...second]) await waitForState(sandbox, id, "completed");
-        await stopWorker(worker);
-      } finally {
-        await sandbox.cleanup();
-      }
+      await using sandbox = await idleSandbox();
+      const gate = join(sandbox.dir, "gate");
+      const started = join(sandbox.dir, "started");
+      await Deno.mkdir(started);
+      const worker = await startWorker(sandbox, ["--count", String(slots)]);
+      // Fill every slot with a job held by the gate.
+      // Each also ends once the sandbox is gone, so that a failed test leaves no job behind.
+      const hold = `touch ${q(started)}/$QUEUECTL_JOB_ID; ` +
+        `while [ ! -e ${q(gate)} ] && [ -d ${q(started)} ]; do sleep 0.02; done`;
+      const first: string[] = [];
+      for (let i = 0; i < slots; i++) first.push(await enqueue(sandbox, ["--", hold]));
+      await waitFor(
+        `${slots} held jobs to run`,
+        async () => {
+          return (await Array.fromAsync(Deno.readDir(started))).length === slots;
+        },
+        15_000,
+        20,
+      );
+      // The next jobs are enqueued while no slot is idle: their wake-up finds none waiting.
+      const second: string[] = [];
+      const release = join(sandbox.dir, "release");
+      const holdAgain = `touch ${q(started)}/$QUEUECTL_JOB_ID; ` +
+        `while [ ! -e ${q(release)} ] && [ -d ${q(started)} ]; do sleep 0.02; done`;
+      for (let i = 0; i < slots; i++) second.push(await enqueue(sandbox, ["--", holdAgain]));
+      await Deno.writeTextFile(gate, "");
+      // Every freed slot takes one of them: all run at once, long before a poll.
+      await waitFor(
+        `all ${slots} later jobs to run at the same time`,
+        async () => {
+          const names = new Set(
+            (await Array.fromAsync(Deno.readDir(started))).map((entry) => entry.name),
+          );
+          return second.every((id) => names.has(id));
+        },
+        10_000,
+        20,
+      );
+      await Deno.writeTextFile(release, "");
+      for (const id of [...first, ...second]) await waitForState(sandbox, id, "completed");
+      await stopWorker(worker);
     },
   );
 }
 
 onEveryStore.test("a retry is claimed within a fraction of a second of its run_at", async () => {
-  const sandbox = await idleSandbox();
-  try {
-    const marker = join(sandbox.dir, "failed-once");
-    const worker = await startWorker(sandbox, ["--count", "2"]);
-    // Fails its first run, then waits backoff_base ^ 1 = 2 s before the retry is due.
-    const id = await enqueue(sandbox, [
-      "--max-retries",
-      "1",
-      "--backoff-base",
-      "2",
-      "--",
-      `if [ -e ${q(marker)} ]; then echo retried; else touch ${q(marker)}; exit 1; fi`,
-    ]);
-    const job = await waitForState(sandbox, id, "completed", 15_000);
-    const runs = runsOf(job);
-    assert.equal(runs.length, 2, JSON.stringify(runs));
-    assert.equal(runs[0].outcome, "failed");
-    assert.equal(String(runs[1].stdout).trim(), "retried");
-    // run_at is when the retry came due; the second run started that long after.
-    const late = ms(runs[1].started_at) - ms(job.run_at);
-    assert.ok(late >= 0, `the retry ran before its run_at: ${JSON.stringify(job)}`);
-    assert.ok(late < 750, `the retry started ${late} ms after its run_at`);
-    assert.equal(await readOrEmpty(marker), "");
-    await stopWorker(worker);
-  } finally {
-    await sandbox.cleanup();
-  }
+  await using sandbox = await idleSandbox();
+  const marker = join(sandbox.dir, "failed-once");
+  const worker = await startWorker(sandbox, ["--count", "2"]);
+  // Fails its first run, then waits backoff_base ^ 1 = 2 s before the retry is due.
+  const id = await enqueue(sandbox, [
+    "--max-retries",
+    "1",
+    "--backoff-base",
+    "2",
+    "--",
+    `if [ -e ${q(marker)} ]; then echo retried; else touch ${q(marker)}; exit 1; fi`,
+  ]);
+  const job = await waitForState(sandbox, id, "completed", 15_000);
+  const runs = runsOf(job);
+  assert.equal(runs.length, 2, JSON.stringify(runs));
+  assert.equal(runs[0].outcome, "failed");
+  assert.equal(String(runs[1].stdout).trim(), "retried");
+  // run_at is when the retry came due; the second run started that long after.
+  const late = ms(runs[1].started_at) - ms(job.run_at);
+  assert.ok(late >= 0, `the retry ran before its run_at: ${JSON.stringify(job)}`);
+  assert.ok(late < 750, `the retry started ${late} ms after its run_at`);
+  assert.equal(await readOrEmpty(marker), "");
+  await stopWorker(worker);
 });

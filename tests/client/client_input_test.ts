@@ -67,24 +67,20 @@ for (const { kind, available } of STORES) {
   (available ? Deno.test : Deno.test.ignore)(
     `Queue.enqueue() refuses hostile input with a UsageError and stores nothing (${kind})`,
     async (t) => {
-      const sandbox = await makeSandbox(kind);
-      try {
-        await using queue = await Queue.open({ db: sandbox.db });
-        await queue.enqueue({ id: "existing", command: "true" });
-        for (const { intent, job, message } of CASES) {
-          await t.step(intent, async () => {
-            const before = await snapshotDatabase(sandbox);
-            await assert.rejects(() => queue.enqueue(job()), (error: unknown) => {
-              assert.ok(error instanceof UsageError, `a UsageError, got ${error}`);
-              assert.match(error.message, message);
-              return true;
-            });
-            await assert.rejects(() => queue.enqueueMany([job()]), UsageError);
-            assert.equal(await snapshotDatabase(sandbox), before, "the database changed");
+      await using sandbox = await makeSandbox(kind);
+      await using queue = await Queue.open({ db: sandbox.db });
+      await queue.enqueue({ id: "existing", command: "true" });
+      for (const { intent, job, message } of CASES) {
+        await t.step(intent, async () => {
+          const before = await snapshotDatabase(sandbox);
+          await assert.rejects(() => queue.enqueue(job()), (error: unknown) => {
+            assert.ok(error instanceof UsageError, `a UsageError, got ${error}`);
+            assert.match(error.message, message);
+            return true;
           });
-        }
-      } finally {
-        await sandbox.cleanup();
+          await assert.rejects(() => queue.enqueueMany([job()]), UsageError);
+          assert.equal(await snapshotDatabase(sandbox), before, "the database changed");
+        });
       }
     },
   );

@@ -36,13 +36,9 @@ const STORES: { kind: StoreKind; available: boolean }[] = [
 function onEachStore(name: string, body: (queue: Queue, sandbox: Sandbox) => Promise<void>) {
   for (const { kind, available } of STORES) {
     (available ? Deno.test : Deno.test.ignore)(`${name} (${kind})`, async () => {
-      const sandbox = await makeSandbox(kind);
-      try {
-        await using queue = await Queue.open({ db: sandbox.db });
-        await body(queue, sandbox);
-      } finally {
-        await sandbox.cleanup();
-      }
+      await using sandbox = await makeSandbox(kind);
+      await using queue = await Queue.open({ db: sandbox.db });
+      await body(queue, sandbox);
     });
   }
 }

@@ -72,36 +72,32 @@ async function checkCase(
   template: Sandbox,
   extra: ExtraSeed | undefined,
 ): Promise<void> {
-  const sandbox = await makeSandbox();
-  try {
-    await copyDatabase(template, sandbox);
-    const args = await badCase.args(sandbox);
-    const files = badCase.files?.(sandbox) ?? [];
-    const databaseBefore = await snapshotDatabase(sandbox);
-    for (const seeded of [...COMMON_MARKERS, ...extra?.markers ?? []]) {
-      assert.ok(databaseBefore?.includes(seeded), `the seeded database has ${seeded}`);
-    }
-    const filesBefore = await bytesOf(files);
-
-    const result = await sandbox.run(args, { env: badCase.env, stdin: badCase.stdin });
-    const shown = `queuectl ${
-      args.map((arg) => JSON.stringify(abbreviated(arg))).join(" ")
-    }\n--- stdout\n${abbreviated(result.stdout)}--- stderr\n${abbreviated(result.stderr)}`;
-
-    assert.equal(result.code, badCase.code, `exit code of ${shown}`);
-    assert.equal(result.stdout, "", `stdout of ${shown}`);
-    assert.ok(result.stderr.endsWith("\n"), `stderr ends with a newline: ${shown}`);
-    const lines = result.stderr.slice(0, -1).split("\n");
-    assert.equal(lines.length, 1, `stderr is one line: ${shown}`);
-    assert.match(lines[0], /^queuectl: \S/, `stderr says who speaks: ${shown}`);
-    assert.doesNotMatch(result.stderr, /^ {4}at /m, `no stack trace: ${shown}`);
-    assert.doesNotMatch(result.stderr, /error: Uncaught/, `no uncaught error: ${shown}`);
-    if (badCase.message) assert.match(lines[0], badCase.message, `stderr of ${shown}`);
-    assert.equal(await snapshotDatabase(sandbox), databaseBefore, `the database changed: ${shown}`);
-    assert.deepEqual(await bytesOf(files), filesBefore, `a file changed by ${shown}`);
-  } finally {
-    await sandbox.cleanup();
+  await using sandbox = await makeSandbox();
+  await copyDatabase(template, sandbox);
+  const args = await badCase.args(sandbox);
+  const files = badCase.files?.(sandbox) ?? [];
+  const databaseBefore = await snapshotDatabase(sandbox);
+  for (const seeded of [...COMMON_MARKERS, ...extra?.markers ?? []]) {
+    assert.ok(databaseBefore?.includes(seeded), `the seeded database has ${seeded}`);
   }
+  const filesBefore = await bytesOf(files);
+
+  const result = await sandbox.run(args, { env: badCase.env, stdin: badCase.stdin });
+  const shown = `queuectl ${
+    args.map((arg) => JSON.stringify(abbreviated(arg))).join(" ")
+  }\n--- stdout\n${abbreviated(result.stdout)}--- stderr\n${abbreviated(result.stderr)}`;
+
+  assert.equal(result.code, badCase.code, `exit code of ${shown}`);
+  assert.equal(result.stdout, "", `stdout of ${shown}`);
+  assert.ok(result.stderr.endsWith("\n"), `stderr ends with a newline: ${shown}`);
+  const lines = result.stderr.slice(0, -1).split("\n");
+  assert.equal(lines.length, 1, `stderr is one line: ${shown}`);
+  assert.match(lines[0], /^queuectl: \S/, `stderr says who speaks: ${shown}`);
+  assert.doesNotMatch(result.stderr, /^ {4}at /m, `no stack trace: ${shown}`);
+  assert.doesNotMatch(result.stderr, /error: Uncaught/, `no uncaught error: ${shown}`);
+  if (badCase.message) assert.match(lines[0], badCase.message, `stderr of ${shown}`);
+  assert.equal(await snapshotDatabase(sandbox), databaseBefore, `the database changed: ${shown}`);
+  assert.deepEqual(await bytesOf(files), filesBefore, `a file changed by ${shown}`);
 }
 
 /** Builds, once, the seeded database that every case starts from (a copy of it). */

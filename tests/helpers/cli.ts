@@ -86,6 +86,8 @@ export interface Sandbox {
   /** `info ID --json`, parsed. */
   info(id: string): Promise<Record<string, unknown>>;
   cleanup(): Promise<void>;
+  /** `await using sandbox = await makeSandbox()`: cleans up when the test's scope ends. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /** A worker process started by `spawnWorker`. */
@@ -100,7 +102,7 @@ export interface WorkerHandle {
 
 /**
  * Makes a sandbox on the store under test, or on `store` (tests that cover every store in one
- * run); use with `try { … } finally { await sandbox.cleanup(); }`.
+ * run); use as `await using sandbox = await makeSandbox();`, which removes it at the scope's end.
  */
 export async function makeSandbox(store: StoreKind = TEST_STORE): Promise<Sandbox> {
   const server = store === "postgres" ? await postgresForTests() : undefined;
@@ -141,6 +143,7 @@ export async function makeSandbox(store: StoreKind = TEST_STORE): Promise<Sandbo
     async info(id) {
       return JSON.parse(await sandbox.ok(["info", id, "--json"]));
     },
+    [Symbol.asyncDispose]: () => sandbox.cleanup(),
     async cleanup() {
       for (const worker of workers) {
         try {
