@@ -12,18 +12,25 @@ Deno.test("parseStartTime() treats a zombie as gone", () => {
   assert.equal(parseStartTime(stat), null);
 });
 
-Deno.test("isSameProcessAlive() recognises this process and rejects a wrong start time", async () => {
-  if (Deno.build.os !== "linux") return;
-  const mine = await processStartTime(Deno.pid);
-  assert.equal(await isSameProcessAlive(Deno.pid, mine), true);
-  assert.equal(await isSameProcessAlive(Deno.pid, String(Number(mine) + 1)), false);
+Deno.test({
+  name:
+    "isSameProcessAlive() recognises this process and rejects a wrong start time (Linux: start times come from /proc)",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    const mine = await processStartTime(Deno.pid);
+    assert.equal(await isSameProcessAlive(Deno.pid, mine), true);
+    assert.equal(await isSameProcessAlive(Deno.pid, String(Number(mine) + 1)), false);
+  },
 });
 
-Deno.test("isSameProcessAlive() says a reaped process is gone", async () => {
-  if (Deno.build.os !== "linux") return;
-  const child = new Deno.Command("sleep", { args: ["0.2"] }).spawn();
-  const startTime = await processStartTime(child.pid);
-  assert.notEqual(startTime, null);
-  await child.status;
-  assert.equal(await isSameProcessAlive(child.pid, startTime), false);
+Deno.test({
+  name: "isSameProcessAlive() says a reaped process is gone (Linux: start times come from /proc)",
+  ignore: Deno.build.os !== "linux",
+  fn: async () => {
+    const child = new Deno.Command("sleep", { args: ["0.2"] }).spawn();
+    const startTime = await processStartTime(child.pid);
+    assert.notEqual(startTime, null);
+    await child.status;
+    assert.equal(await isSameProcessAlive(child.pid, startTime), false);
+  },
 });

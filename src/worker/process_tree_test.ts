@@ -79,11 +79,13 @@ Deno.test({
   },
 });
 
-/** Whether `pid` is a live process (not a zombie waiting to be reaped). */
+/** Whether `pid` is a live process (not a zombie waiting to be reaped): POSIX `ps`, any Unix. */
 function processExists(pid: number): boolean {
-  try {
-    return !/^\d+ \(.*\) Z/.test(Deno.readTextFileSync(`/proc/${pid}/stat`));
-  } catch {
-    return false;
-  }
+  const output = new Deno.Command("ps", {
+    args: ["-o", "stat=", "-p", String(pid)],
+    stdout: "piped",
+    stderr: "null",
+  }).outputSync();
+  const state = new TextDecoder().decode(output.stdout).trim();
+  return output.success && state !== "" && !/^[ZX]/.test(state);
 }

@@ -429,13 +429,15 @@ export async function updateEveryRow(
   }
 }
 
-/** Whether a process with this pid exists (Linux: /proc). */
+/** Whether a process with this pid exists and is not a zombie (any Unix). */
 export async function processExists(pid: number): Promise<boolean> {
-  try {
-    const stat = await Deno.readTextFile(`/proc/${pid}/stat`);
-    const state = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
-    return state !== "Z" && state !== "X";
-  } catch {
-    return false;
-  }
+  // POSIX ps, not /proc: the same on macOS. A zombie is gone (it only waits to be reaped).
+  const output = await new Deno.Command("ps", {
+    args: ["-o", "stat=", "-p", String(pid)],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "null",
+  }).output();
+  const state = new TextDecoder().decode(output.stdout).trim();
+  return output.success && state !== "" && !/^[ZX]/.test(state);
 }

@@ -107,3 +107,32 @@ export async function stopWorker(worker: RunningWorker): Promise<void> {
   const code = await worker.exited;
   assert.equal(code, 0, `worker exited ${code}:\n${worker.log()}`);
 }
+
+/** The live (not zombie) processes of a process group, on any Unix (POSIX `ps`, as above). */
+export async function processGroupMembers(pgid: number): Promise<number[]> {
+  const output = await new Deno.Command("ps", {
+    args: ["-A", "-o", "pid=", "-o", "pgid=", "-o", "stat="],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!output.success) {
+    throw new Error(`ps -A exited ${output.code}: ${new TextDecoder().decode(output.stderr)}`);
+  }
+  return new TextDecoder().decode(output.stdout).split("\n")
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([, group, state]) => Number(group) === pgid && state && !/^[ZX]/.test(state))
+    .map(([pid]) => Number(pid));
+}
+
+/**
+ * When a job last wrote the file at `path` (its mtime, in epoch ms): how a test learns when
+ * something happened inside a job without `date +%s%N`, which BSD date (macOS) lacks. File times
+ * come from the kernel's wall clock: coarse (a few ms on Linux) but not going back, so when one
+ * job wrote its file before another did, its mtime is not the later one.
+ */
+export async function touchedAt(path: string): Promise<number> {
+  const { mtime } = await Deno.stat(path);
+  assert.ok(mtime !== null, `${path} has no modification time`);
+  return mtime.getTime();
+}
