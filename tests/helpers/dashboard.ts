@@ -766,3 +766,13 @@ export async function execSql(
     db.close();
   }
 }
+
+/** Headers of a JSON POST to the dashboard at `host` with `csrf`, then `extra`. */
+export function postHeaders(host: string, csrf: string, extra: [string, string][] = []) {
+  return [
+    ["host", host],
+    ["content-type", "application/json"],
+    ["x-csrf-token", csrf],
+    ...extra,
+  ] as [string, string][];
+}
