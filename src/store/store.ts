@@ -311,12 +311,14 @@ export interface Store {
 
   /**
    * Ends a run: moves the job out of `processing` to `state`, clears the lease, drops the run's
-   * live output and appends the run to its history. A job with a cancel request ends `canceled`
-   * instead, unless the run completed. In the same transaction, its children follow: when it
-   * completed, each child whose parents have all completed becomes `pending`; when it ended dead
-   * or canceled, every job waiting on it (transitively) becomes `canceled` with a reason naming
-   * it. Fenced: false (and no change at all) unless the job is still `processing` under
-   * `leaseToken`, i.e. the caller still holds the lease it claimed.
+   * live output and appends the run to its history. What it writes is `decideFinish()`'s
+   * (`src/finish_rules.ts`) for the job as it is in that transaction: a job with a cancel request
+   * ends `canceled` instead, unless the run completed, and the run's history keeps the run's own
+   * error. In the same transaction, its children follow: when it completed, each child whose
+   * parents have all completed becomes `pending`; when it ended dead or canceled, every job
+   * waiting on it (transitively) becomes `canceled` with a reason naming it. Fenced: false (and
+   * no change at all) unless the job is still `processing` under `leaseToken`, i.e. the caller
+   * still holds the lease it claimed.
    */
   jobFinish(params: JobFinish): Promise<boolean>;
 

@@ -7,6 +7,7 @@
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import { errorMessage, StoreUnavailableError } from "../errors.ts";
+import { canceledRun, releasedRun } from "../finish_rules.ts";
 import type { Job } from "../job.ts";
 import type { JobFinish, Store } from "../store/mod.ts";
 import { afterFailure } from "./backoff.ts";
@@ -275,23 +276,15 @@ export function finishFromResult(
     // Stopped by `worker stop --now`: not the job's fault, so the attempt is given back.
     return {
       ...base,
-      state: job.attempts - 1 === 0 ? "pending" : "failed",
-      runAt: now,
+      ...releasedRun(job, now),
       error: "Stopped by a worker shutdown before it finished; it will run again",
-      outcome: "released",
-      refundAttempt: true,
     };
   }
   if (result.exitCode === 0 && result.stopReason === null) {
     return { ...base, state: "completed", error: null, outcome: "completed" };
   }
   if (result.stopReason === "canceled") {
-    return {
-      ...base,
-      state: "canceled",
-      error: "Canceled by a user while running",
-      outcome: "canceled",
-    };
+    return { ...base, ...canceledRun() };
   }
   const next = afterFailure(job, now, {
     ...config,

@@ -9,6 +9,7 @@
  * @module
  */
 import { errorMessage } from "../errors.ts";
+import { releasedRun } from "../finish_rules.ts";
 import type { Job } from "../job.ts";
 import type { Store } from "../store/mod.ts";
 
@@ -65,17 +66,14 @@ export class UnclaimedLeases {
       id: lease.id,
       leaseToken: lease.leaseToken,
       now,
-      state: job.attempts - 1 === 0 ? "pending" : "failed",
-      runAt: now,
+      ...releasedRun(job, now),
       exitCode: null,
       error: "Held by this worker process, but by none of its slots (a lost connection or a " +
         "crashed slot); it will run again",
-      outcome: "released",
       stdout: new Uint8Array(),
       stderr: new Uint8Array(),
       stdoutBytes: 0,
       stderrBytes: 0,
-      refundAttempt: true,
     });
     if (released) {
       this.#log.warn(

@@ -1,4 +1,5 @@
 /** A job's life under a lease: claim, process, finish, renew, rescue. */
+import { finishAlternatives } from "../../finish_rules.ts";
 import type { Job } from "../../job.ts";
 import type {
   JobClaimParams,
@@ -49,17 +50,21 @@ export async function jobSetProcess(
 }
 
 export async function jobFinish(conn: PgConnection, params: JobFinish): Promise<boolean> {
-  if ((params.state as string) === "processing") {
-    throw new Error("jobFinish() cannot move a job to processing");
-  }
-  // One round trip: the function is the whole transaction (see migrations.ts).
+  // Both possible writes, decided by the rules (finish_rules.ts); finish_job() picks one by the
+  // job's cancel request, so the read, the decision and the write take one round trip.
+  const { asProposed, ifCancelRequested: ifCancel } = finishAlternatives(params);
   const [row] = await conn.run((sql) =>
     sql`SELECT recorded FROM finish_job(${params.id}, ${params.leaseToken}::bigint,
-      ${params.now}::bigint, ${params.state}, ${params.runAt ?? null}::bigint,
-      ${params.exitCode}::integer, ${params.error}, ${params.outcome}, ${params.stdout}::bytea,
-      ${params.stderr}::bytea, ${params.stdoutBytes}::bigint, ${params.stderrBytes}::bigint,
-      ${params.refundAttempt ?? false}, ${params.leaseExpiredBefore ?? null}::bigint,
-      ${conn.channel})`
+      ${params.now}::bigint, ${params.runAt ?? null}::bigint, ${params.exitCode}::integer,
+      ${params.error}, ${params.stdout}::bytea, ${params.stderr}::bytea,
+      ${params.stdoutBytes}::bigint, ${params.stderrBytes}::bigint,
+      ${params.leaseExpiredBefore ?? null}::bigint, ${conn.channel},
+      ROW(${asProposed.state}::text, ${asProposed.lastError}::text, ${asProposed.outcome}::text,
+        ${asProposed.refundAttempt}::boolean, ${asProposed.keepCancelRequest}::boolean,
+        ${asProposed.finishedAt}::bigint)::finish_write,
+      ROW(${ifCancel.state}::text, ${ifCancel.lastError}::text, ${ifCancel.outcome}::text,
+        ${ifCancel.refundAttempt}::boolean, ${ifCancel.keepCancelRequest}::boolean,
+        ${ifCancel.finishedAt}::bigint)::finish_write)`
   );
   return row?.recorded === true;
 }

@@ -265,4 +265,71 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE jobs ADD COLUMN shell text;
   `,
+  // 3: the finish rules live once, in TypeScript (src/finish_rules.ts): the caller passes both
+  // writes a finish can lead to, and finish_job() only picks one by the job's cancel request, in
+  // the same statement that locks the job under its lease token, so a finish stays one round
+  // trip. What stays here is what must happen inside the database: fencing, the run's history
+  // and attempt number, settling children, waking workers. The old function goes: a caller of
+  // its signature is a queuectl older than this schema, which refuses to open it anyway.
+  `
+  DROP FUNCTION finish_job(text, bigint, bigint, text, bigint, integer, text, text, bytea, bytea,
+    bigint, bigint, boolean, bigint, text);
+
+  -- One write of a finish (FinishWrite in src/finish_rules.ts).
+  CREATE TYPE finish_write AS (
+    state              text,
+    last_error         text,
+    outcome            text,
+    refund_attempt     boolean,
+    keep_cancel_request boolean,
+    finished_at        bigint
+  );
+
+  -- Ends a run under its lease (see Store.jobFinish), in one round trip: writes p_if_cancel when
+  -- the job has a cancel request, else p_as_proposed. Returns whether it was recorded, and
+  -- whether other workers should look again (a place in a limited queue came free, or children
+  -- became pending).
+  CREATE FUNCTION finish_job(
+    p_id text, p_lease_token bigint, p_now bigint, p_run_at bigint, p_exit_code integer,
+    p_error text, p_stdout bytea, p_stderr bytea, p_stdout_bytes bigint, p_stderr_bytes bigint,
+    p_expired_before bigint, p_channel text, p_as_proposed finish_write, p_if_cancel finish_write,
+    OUT recorded boolean, OUT wake boolean)
+  LANGUAGE plpgsql AS $$
+  DECLARE
+    v_job jobs%ROWTYPE;
+    v_write finish_write;
+    v_limited boolean;
+    v_released integer;
+  BEGIN
+    SELECT * INTO v_job FROM jobs
+    WHERE id = p_id AND state = 'processing' AND lease_token = p_lease_token
+      AND (p_expired_before IS NULL OR lease_expires_at < p_expired_before)
+    FOR NO KEY UPDATE;
+    IF NOT FOUND THEN
+      recorded := false; wake := false; RETURN;
+    END IF;
+    v_write := CASE WHEN v_job.cancel_requested_at IS NOT NULL THEN p_if_cancel
+                    ELSE p_as_proposed END;
+    UPDATE jobs SET state = v_write.state, run_at = coalesce(p_run_at, run_at),
+      exit_code = p_exit_code, last_error = v_write.last_error,
+      attempts = v_job.attempts - CASE WHEN v_write.refund_attempt THEN 1 ELSE 0 END,
+      finished_at = v_write.finished_at, updated_at = p_now,
+      cancel_requested_at = CASE WHEN v_write.keep_cancel_request THEN cancel_requested_at END,
+      lease_owner = NULL, lease_expires_at = NULL, pgid = NULL, pgid_start_time = NULL
+    WHERE seq = v_job.seq;
+    DELETE FROM job_output WHERE job_seq = v_job.seq AND run = p_lease_token;
+    INSERT INTO job_runs (job_seq, run, attempt, worker_id, started_at, finished_at, outcome,
+      exit_code, error, stdout, stderr, stdout_bytes, stderr_bytes, due_at)
+    VALUES (v_job.seq, p_lease_token, v_job.attempts, v_job.lease_owner,
+      coalesce(v_job.started_at, p_now), p_now, v_write.outcome, p_exit_code, p_error,
+      p_stdout, p_stderr, p_stdout_bytes, p_stderr_bytes, v_job.run_at);
+    v_released := settle_children(v_job.seq, p_id, v_write.state, p_now);
+    SELECT concurrency IS NOT NULL INTO v_limited FROM queues WHERE name = v_job.queue;
+    recorded := true;
+    wake := coalesce(v_limited, false) OR v_released > 0;
+    IF wake THEN
+      PERFORM pg_notify(p_channel, '');
+    END IF;
+  END $$;
+  `,
 ];

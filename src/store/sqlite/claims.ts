@@ -1,4 +1,5 @@
 /** A job's life under a lease: claim, process, finish, renew, rescue. */
+import { decideFinish } from "../../finish_rules.ts";
 import type { Job } from "../../job.ts";
 import type {
   JobClaimParams,
@@ -79,6 +80,8 @@ export async function jobFinish(conn: SqliteConnection, params: JobFinish): Prom
     throw new Error("jobFinish() cannot move a job to processing");
   }
   const finished = await conn.write(() => {
+    // Read, decide (finish_rules.ts) and write inside the one write transaction: nothing can
+    // set a cancel request in between.
     const held = conn.statement(
       `SELECT seq, attempts, lease_owner, started_at, run_at, cancel_requested_at,
          (SELECT concurrency FROM queues WHERE name = jobs.queue) AS queue_limit
@@ -92,8 +95,7 @@ export async function jobFinish(conn: SqliteConnection, params: JobFinish): Prom
       params.leaseExpiredBefore ?? null,
     );
     if (!held) return undefined;
-    const canceled = held.cancel_requested_at !== null && params.state !== "completed";
-    const state = canceled ? "canceled" : params.state;
+    const write = decideFinish({ cancelRequested: held.cancel_requested_at !== null }, params);
     conn.statement(
       `UPDATE jobs SET state = ?, run_at = coalesce(?, run_at), exit_code = ?,
          last_error = ?, attempts = ?, finished_at = ?, updated_at = ?,
@@ -101,14 +103,14 @@ export async function jobFinish(conn: SqliteConnection, params: JobFinish): Prom
          lease_owner = NULL, lease_expires_at = NULL, pgid = NULL, pgid_start_time = NULL
        WHERE seq = ?`,
     ).run(
-      state,
+      write.state,
       params.runAt ?? null,
       params.exitCode,
-      canceled ? "Canceled by a user while running" : params.error,
-      Number(held.attempts) - (params.refundAttempt && !canceled ? 1 : 0),
-      state === "pending" ? null : params.now,
+      write.lastError,
+      Number(held.attempts) - (write.refundAttempt ? 1 : 0),
+      write.finishedAt,
       params.now,
-      canceled ? 1 : 0,
+      write.keepCancelRequest ? 1 : 0,
       held.seq,
     );
     conn.statement("DELETE FROM job_output WHERE job_seq = ? AND run = ?")
@@ -124,7 +126,7 @@ export async function jobFinish(conn: SqliteConnection, params: JobFinish): Prom
       held.lease_owner,
       held.started_at ?? params.now,
       params.now,
-      canceled ? "canceled" : params.outcome,
+      write.outcome,
       params.exitCode,
       params.error,
       params.stdout,
@@ -135,7 +137,7 @@ export async function jobFinish(conn: SqliteConnection, params: JobFinish): Prom
     );
     const { released } = settleChildren(
       conn,
-      { seq: Number(held.seq), id: params.id, state },
+      { seq: Number(held.seq), id: params.id, state: write.state },
       params.now,
     );
     return { wakeWorkers: held.queue_limit !== null || released > 0 };

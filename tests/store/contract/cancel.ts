@@ -213,6 +213,9 @@ export function cancelContract(test: ContractTest): void {
       assert.equal(job.finishedAt, T0 + 10 + i, id);
       assert.equal(job.leaseOwner, null, id);
       assert.equal(job.leaseExpiresAt, null, id);
+      assert.equal(job.lastError, "Canceled by a user while running", id);
+      assert.equal(job.attempts, 1, `${id}: a canceled run is not given back`);
+      assert.equal(job.cancelRequestedAt, T0 + 5, `${id}: the request stays, saying when`);
       const runs = await store.jobRuns({ id });
       assert.deepEqual(
         runs.map((run) => [run.run, run.attempt, run.workerId, run.outcome, run.finishedAt]),
@@ -220,6 +223,16 @@ export function cancelContract(test: ContractTest): void {
         id,
       );
     }
+    assert.deepEqual(
+      (await Promise.all(names.map((id) => store.jobRuns({ id })))).map(([run]) => run.error),
+      [
+        "Exited with code 1",
+        "Exited with code 1",
+        "Exited with code 1",
+        "Rescued from a lost worker",
+      ],
+      "each run's history keeps the run's own error",
+    );
     assert.deepEqual(await store.jobListCancelRequested({ workerId: "w1" }), []);
     assert.equal(
       await store.jobClaim({ workerId: "w2", leaseMs: LEASE_MS, now: T0 + 1e9 }),
@@ -239,6 +252,8 @@ export function cancelContract(test: ContractTest): void {
     assert.equal(after?.exitCode, 0);
     assert.equal(after?.finishedAt, T0 + 10);
     assert.equal(after?.leaseOwner, null);
+    assert.equal(after?.lastError, null);
+    assert.equal(after?.cancelRequestedAt, null, "the request that came too late is cleared");
     assert.deepEqual(
       (await store.jobRuns({ id: "a" })).map((run) => [run.outcome, run.exitCode]),
       [["completed", 0]],
