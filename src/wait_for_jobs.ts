@@ -8,6 +8,7 @@ import type { Clock } from "./clock.ts";
 import { NotFoundError, WaitTimeoutError } from "./errors.ts";
 import { FINAL_STATES, type Job } from "./job.ts";
 import type { Store } from "./store/mod.ts";
+import { waitUntil } from "./wait_until.ts";
 
 /** How long and how often `waitForJobs` looks. */
 export interface WaitForJobsOptions {
@@ -37,19 +38,15 @@ export async function waitForJobs(
   options: WaitForJobsOptions = {},
 ): Promise<Job[]> {
   const { timeoutMs = Infinity, pollMs = DEFAULT_WAIT_POLL_MS, signal } = options;
-  const deadline = clock.now() + timeoutMs;
-  for (;;) {
-    signal?.throwIfAborted();
-    const jobs = await readJobs(store, ids);
+  let jobs: Job[] = [];
+  const finished = await waitUntil(async () => {
+    jobs = await readJobs(store, ids);
     options.onPoll?.(jobs);
-    const unfinished = jobs.filter((job) => !FINAL_STATES.includes(job.state));
-    if (unfinished.length === 0) return jobs;
-    const left = deadline - clock.now();
-    if (left <= 0) {
-      throw new WaitTimeoutError(timeoutMs, unfinished.map(({ id, state }) => ({ id, state })));
-    }
-    await clock.sleep(Math.min(pollMs, left), signal);
-  }
+    return jobs.every((job) => FINAL_STATES.includes(job.state));
+  }, { clock, timeoutMs, intervalMs: pollMs, signal });
+  if (finished) return jobs;
+  const unfinished = jobs.filter((job) => !FINAL_STATES.includes(job.state));
+  throw new WaitTimeoutError(timeoutMs, unfinished.map(({ id, state }) => ({ id, state })));
 }
 
 async function readJobs(store: Store, ids: readonly string[]): Promise<Job[]> {

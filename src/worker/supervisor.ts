@@ -11,13 +11,13 @@ import { type Config, configFromOverrides } from "../config.ts";
 import { errorMessage, QueuectlError, StoreUnavailableError } from "../errors.ts";
 import type { Logger, LogLevel } from "../log.ts";
 import { openStore, type StopMode, type Store, type StoreLocation } from "../store/mod.ts";
+import { Heartbeat, leaseKey } from "./heartbeat.ts";
+import type { HeldLease } from "./unclaimed_leases.ts";
 import { leaseDurationMs } from "./job_runner.ts";
 import type { FromSlot, ToSlot } from "./messages.ts";
 import { processStartTime } from "./process_identity.ts";
-import { killOrphan, rescueOnce } from "./rescuer.ts";
 import { survivingLostConnections } from "./lost_connections.ts";
 import { StoreOutage } from "./store_outage.ts";
-import { UnclaimedLeases } from "./unclaimed_leases.ts";
 
 /** What a worker process is asked to do. */
 export interface SupervisorOptions {
@@ -85,25 +85,8 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
     if (error instanceof StoreUnavailableError) outage.failed(source, errorMessage(error));
     else log.error(`${what}: ${errorMessage(error)}`);
   };
-  const rescuerLog = options.logger("rescuer");
-  const rescue = () =>
-    rescueOnce({ store, host: options.host, config, log: rescuerLog }, clock.now());
-  // Not fatal either: the heartbeat rescues again.
-  await rescue().catch((error) => storeFailed("heartbeat", "Rescuer failed", error));
-
   let stopping: StopMode | null = null;
   const threads: Thread[] = [];
-  // One lock for all threads' write transactions (see ThreadLock).
-  const threadLock = new SharedArrayBuffer(4);
-  const threadsEnded = slotsOfThreads(options.count, threadCount(options.count)).map(
-    (slots, index) =>
-      superviseThread(
-        index,
-        threads,
-        () => startThread(options, workerId, config, slots, threadLock, outage),
-        { isStopping: () => stopping !== null, log, outage },
-      ),
-  );
   const broadcast = (message: ToSlot) =>
     threads.forEach((thread) => thread.worker.postMessage(message));
   const stop = (mode: StopMode) => {
@@ -116,6 +99,49 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
     );
     broadcast({ type: mode === "drain" ? "drain" : "stop-now" });
   };
+  /** Tells the thread running `lease` (if one still does) to stop it. */
+  const tellRunning = (type: "lease-lost" | "cancel", lease: HeldLease) => {
+    const key = leaseKey(lease);
+    threads.find((thread) => thread.running.has(key))?.worker.postMessage(
+      { type, jobId: lease.id, leaseToken: lease.leaseToken } satisfies ToSlot,
+    );
+  };
+  const heartbeat = new Heartbeat({
+    store,
+    clock,
+    workerId,
+    config,
+    slots: {
+      running: () =>
+        threads.flatMap((thread) =>
+          [...thread.running.values()].map(({ jobId, leaseToken }) => ({ id: jobId, leaseToken }))
+        ),
+      configChanged: (reloaded) => {
+        config = reloaded;
+        broadcast({ type: "config", config });
+      },
+      leaseLost: (lease) => tellRunning("lease-lost", lease),
+      cancel: (lease) => tellRunning("cancel", lease),
+    },
+    register: () => register(store, workerId, options, clock),
+    stop,
+    rescuer: { host: options.host, log: options.logger("rescuer") },
+    log,
+  });
+  // Not fatal either: the heartbeat rescues again.
+  await heartbeat.rescue().catch((error) => storeFailed("heartbeat", "Rescuer failed", error));
+
+  // One lock for all threads' write transactions (see ThreadLock).
+  const threadLock = new SharedArrayBuffer(4);
+  const threadsEnded = slotsOfThreads(options.count, threadCount(options.count)).map(
+    (slots, index) =>
+      superviseThread(
+        index,
+        threads,
+        () => startThread(options, workerId, config, slots, threadLock, outage),
+        { isStopping: () => stopping !== null, log, outage },
+      ),
+  );
   const onSignal = async () => {
     if (stopping) return stop("now");
     // `worker stop --now` records its wish in the store before it signals us.
@@ -124,42 +150,19 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
   };
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGTERM", "SIGINT"];
   for (const signal of signals) Deno.addSignalListener(signal, onSignal);
-  const relayCancels = () =>
-    relayCancelRequests(store, workerId, threads).catch((error) =>
-      log.error(`Cannot look for cancel requests: ${errorMessage(error)}`)
-    );
   const unsubscribe = store.workSubscribe({
     onWork: () => {
       broadcast({ type: "wake" });
-      relayCancels();
+      heartbeat.relayCancels().catch((error) =>
+        log.error(`Cannot look for cancel requests: ${errorMessage(error)}`)
+      );
     },
   });
   options.onReady?.(workerId);
 
-  const unclaimed = new UnclaimedLeases(store, {
-    log: options.logger("supervisor"),
-    // The job of a crashed slot may still be running here: stop it before it runs again.
-    stopProcess: (job) => killOrphan(job, config),
-  });
-  let lastPurge = 0;
-  let lastRetention = config.retention;
-  const heartbeat = async () => {
+  const beat = async () => {
     try {
-      config = configFromOverrides(await store.configOverrides());
-      broadcast({ type: "config", config });
-      const beat = await heartbeatOnce(store, workerId, threads, config, unclaimed, clock.now());
-      if (beat.stopRequested) stop(beat.stopRequested);
-      // Silent so long that we were taken for dead and forgotten: register again.
-      if (!beat.registered) await register(store, workerId, options, clock);
-      await relayCancels();
-      await rescue();
-      // Once a minute, and at once when the setting changes (so trying it out shows it works).
-      const retentionChanged = config.retention !== lastRetention;
-      lastRetention = config.retention;
-      if (config.retention > 0 && (retentionChanged || clock.now() - lastPurge >= PURGE_EVERY_MS)) {
-        lastPurge = clock.now();
-        await purgeExpired(store, config, clock.now(), log);
-      }
+      await heartbeat.runOnce();
       outage.recovered("heartbeat");
     } catch (error) {
       storeFailed("heartbeat", "Heartbeat failed", error);
@@ -190,7 +193,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const scheduleHeartbeat = () => {
     timer = setTimeout(async () => {
-      await heartbeat();
+      await beat();
       if (timer !== undefined) scheduleHeartbeat();
     }, config.heartbeatInterval * 1000);
   };
@@ -311,85 +314,8 @@ function startThread(
   return thread;
 }
 
-/**
- * Proves the process alive and renews its leases. A job a slot runs whose lease was not renewed
- * was rescued elsewhere: its thread is told to stop it.
- */
-async function heartbeatOnce(
-  store: Store,
-  workerId: string,
-  threads: Thread[],
-  config: Config,
-  unclaimed: UnclaimedLeases,
-  now: number,
-): Promise<{ stopRequested: StopMode | null; registered: boolean }> {
-  // Jobs claimed while the renewal is under way show up in `running` without being in `held`:
-  // only those running before it started can have lost their lease.
-  const runningBefore = runningLeases(threads);
-  const beat = await store.workerHeartbeat({ id: workerId, now });
-  const held = await store.leaseExtend({ workerId, leaseMs: leaseDurationMs(config), now });
-  const heldTokens = new Set(held.map(leaseKey));
-  for (const [key, { thread, lease }] of runningBefore) {
-    if (!heldTokens.has(key) && thread.running.has(key)) {
-      thread.worker.postMessage({ type: "lease-lost", ...lease } satisfies ToSlot);
-    }
-  }
-  // And a claim whose run-start arrives during the renewal is not unclaimed.
-  const runningTokens = new Set(runningLeases(threads).keys());
-  await unclaimed.release(held.filter((lease) => !runningTokens.has(leaseKey(lease))), now);
-  return { stopRequested: beat?.stopRequested ?? null, registered: beat !== undefined };
-}
-
-/** What every thread runs now, by `leaseKey`. */
-function runningLeases(
-  threads: Thread[],
-): Map<string, { thread: Thread; lease: { jobId: string; leaseToken: number } }> {
-  const running = new Map<
-    string,
-    { thread: Thread; lease: { jobId: string; leaseToken: number } }
-  >();
-  for (const thread of threads) {
-    for (const [key, lease] of thread.running) running.set(key, { thread, lease });
-  }
-  return running;
-}
-
-function leaseKey(lease: { id: string; leaseToken: number }): string {
-  return `${lease.id}\n${lease.leaseToken}`;
-}
-
 /** How often a worker process looks for due cron schedules. */
 const SCHEDULER_TICK_MS = 500;
-
-/** How often, at most, a worker process applies the `retention` config. */
-const PURGE_EVERY_MS = 60_000;
-
-/** Deletes completed and canceled jobs older than the `retention` config. */
-async function purgeExpired(store: Store, config: Config, now: number, log: Logger) {
-  const purged = await store.jobPurge({
-    states: ["completed", "canceled"],
-    finishedBefore: now - config.retention * 1000,
-  });
-  if (purged > 0) {
-    log.info(`Deleted ${purged} job(s) older than the retention of ${config.retention} s`);
-  }
-}
-
-/** Tells each thread running a job a user canceled to stop it. */
-async function relayCancelRequests(
-  store: Store,
-  workerId: string,
-  threads: Thread[],
-): Promise<void> {
-  const requests = await store.jobListCancelRequested({ workerId });
-  for (const request of requests) {
-    const key = leaseKey({ id: request.id, leaseToken: request.leaseToken });
-    const thread = threads.find((thread) => thread.running.has(key));
-    thread?.worker.postMessage(
-      { type: "cancel", jobId: request.id, leaseToken: request.leaseToken } satisfies ToSlot,
-    );
-  }
-}
 
 /**
  * Removes this process from the store as it stops. A store that is unavailable (its disk full)

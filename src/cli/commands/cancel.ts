@@ -3,6 +3,7 @@ import { ConflictError, NotFoundError, UsageError } from "../../errors.ts";
 import { FINAL_STATES, type Job } from "../../job.ts";
 import { validateJobId } from "../../job_spec.ts";
 import type { Store } from "../../store/mod.ts";
+import { waitUntil } from "../../wait_until.ts";
 import type { CommandContext, CommandDefinition } from "../command.ts";
 
 /** Names the jobs that waited on `id` and were canceled with it. */
@@ -47,9 +48,8 @@ canceled.`,
     }
     if (stopping.length === 0) return;
     const config = configFromOverrides(await store.configOverrides());
-    const deadline = Date.now() + (config.killGrace + 10) * 1000;
     const pending = new Map<string, Job | undefined>(stopping.map((id) => [id, undefined]));
-    while (pending.size > 0 && Date.now() < deadline) {
+    await waitUntil(async () => {
       for (const id of pending.keys()) {
         const job = await store.jobGet({ id });
         if (job && job.state !== "processing") {
@@ -59,8 +59,8 @@ canceled.`,
           pending.delete(id);
         }
       }
-      if (pending.size > 0) await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+      return pending.size === 0;
+    }, { clock: context.clock, timeoutMs: (config.killGrace + 10) * 1000, intervalMs: 50 });
     for (const id of pending.keys()) {
       context.stdout(`${id} stopping (its worker will stop it and mark it canceled)\n`);
     }

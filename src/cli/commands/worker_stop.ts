@@ -3,6 +3,7 @@ import { configFromOverrides } from "../../config.ts";
 import { ExitCode, QueuectlError, UsageError } from "../../errors.ts";
 import { hostId, liveWorkers } from "../../worker/liveness.ts";
 import { isSameProcessAlive } from "../../worker/process_identity.ts";
+import { waitUntil } from "../../wait_until.ts";
 import type { CommandDefinition } from "../command.ts";
 
 /** `queuectl worker stop`: ask every worker process to stop, and wait until they are gone. */
@@ -51,16 +52,15 @@ its next heartbeat. Exits 124 if workers are still running after --timeout.`,
       }\n`,
     );
     if (timeoutSeconds === 0) return;
-    const deadline = Date.now() + timeoutSeconds * 1000;
     let remaining = workers;
-    while (remaining.length > 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    await waitUntil(async () => {
       const registered = new Set((await store.workerList()).map((worker) => worker.id));
       remaining = await liveWorkers(
         remaining.filter((worker) => registered.has(worker.id)),
         { host, now: context.clock.now(), config },
       );
-    }
+      return remaining.length === 0;
+    }, { clock: context.clock, timeoutMs: timeoutSeconds * 1000, intervalMs: 100 });
     if (remaining.length > 0) {
       throw new QueuectlError(
         `${remaining.length} worker process(es) still running after ${timeoutSeconds} s: ${
