@@ -9,7 +9,8 @@ import { errorMessage, ExitCode, QueuectlError, UsageError } from "../errors.ts"
 import { LOG_LEVELS, type LogLevel } from "../log.ts";
 import { maskSecrets, openStore, resolveStoreLocation, type Store } from "../store/mod.ts";
 import { VERSION } from "../version.ts";
-import type { CommandContext } from "./command.ts";
+import { type CommandContext, GLOBAL_OPTIONS } from "./command.ts";
+import { nearestWord } from "./did_you_mean.ts";
 import { COMMAND_INDEX, loadCommands } from "./command_index.ts";
 import { commandHelp, groupHelp } from "./help.ts";
 import { parseCommandArgs, resolveCommand } from "./parse.ts";
@@ -47,7 +48,18 @@ export async function runCli(args: string[], io: CliIo): Promise<number> {
         return ExitCode.ok;
       }
       if (resolution.path.length === 0) {
-        throw new UsageError(`Unknown option "${resolution.args[0]}": see "queuectl --help"`);
+        const typed = resolution.args[0];
+        const known = [
+          "--help",
+          "--version",
+          ...Object.keys(GLOBAL_OPTIONS).map((long) => `--${long}`),
+        ];
+        const nearest = typed.startsWith("--") ? nearestWord(typed, known) : undefined;
+        throw new UsageError(
+          nearest === undefined
+            ? `Unknown option "${typed}": see "queuectl --help"`
+            : `Unknown option "${typed}". Did you mean "${nearest}"?`,
+        );
       }
       throw new UsageError(
         `Missing subcommand: "queuectl ${resolution.path.join(" ")}" needs one of ${

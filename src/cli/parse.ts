@@ -5,6 +5,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { nearestWord } from "./did_you_mean.ts";
 import { UsageError } from "../errors.ts";
 import {
   type CommandDefinition,
@@ -50,15 +51,21 @@ export function resolveCommand<T extends { path: string[] }>(
   const rest = args.filter((_, index) => !used.includes(index));
   const command = commands.find((command) => sameWords(command.path, path));
   if (command) return { kind: "command", command, args: rest };
-  if (path.length === 0 && words.length > 0) {
-    throw new UsageError(`Unknown command "${words[0].value}": see "queuectl --help"`);
-  }
   const next = words[path.length];
-  if (next && path.length > 0) {
+  if (next) {
+    const typed = [...path, next.value].join(" ");
+    const siblings = [
+      ...new Set(
+        commands.filter((command) => startsWith(command.path, path)).map((command) =>
+          command.path[path.length]
+        ),
+      ),
+    ];
+    const nearest = nearestWord(next.value, siblings);
     throw new UsageError(
-      `Unknown command "${[...path, next.value].join(" ")}": see "queuectl ${
-        path.join(" ")
-      } --help"`,
+      nearest === undefined
+        ? `Unknown command "${typed}": see "queuectl ${[...path, "--help"].join(" ")}"`
+        : `Unknown command "${typed}". Did you mean "${[...path, nearest].join(" ")}"?`,
     );
   }
   return { kind: "group", path, args: rest };
@@ -113,8 +120,15 @@ function describeParseError(error: unknown, command: CommandDefinition): string 
   const quoted = message.match(/'([^']*)'/)?.[1] ?? "";
   const flag = quoted.match(/--[\w-]+/)?.[0] ?? quoted.match(/-\w/)?.[0] ?? quoted;
   switch (code) {
-    case "ERR_PARSE_ARGS_UNKNOWN_OPTION":
-      return `Unknown option "${flag}" for "${name}": see "${name} --help"`;
+    case "ERR_PARSE_ARGS_UNKNOWN_OPTION": {
+      const known = Object.keys({ ...GLOBAL_OPTIONS, ...command.options }).map((long) =>
+        `--${long}`
+      );
+      const nearest = flag.startsWith("--") ? nearestWord(flag, known) : undefined;
+      return nearest === undefined
+        ? `Unknown option "${flag}" for "${name}": see "${name} --help"`
+        : `Unknown option "${flag}" for "${name}". Did you mean "${nearest}"?`;
+    }
     case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
       return message.includes("argument missing")
         ? `Option "${flag}" needs a value: see "${name} --help"`
