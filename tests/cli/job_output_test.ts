@@ -402,3 +402,64 @@ onEveryStore.test("cancel of a job waiting to retry cancels it at once, and a ru
 });
 
 // --- Batch enqueue -----------------------------------------------------------------------------
+
+onEveryStore.test("wait --all, --queue and --ids-from wait for the jobs they name, with wait's exit codes", async () => {
+  await using sandbox = await makeSandbox();
+  const gate = join(sandbox.dir, "gate");
+  const held = `while [ ! -e ${q(gate)} ]; do sleep 0.02; done`;
+  const file = join(sandbox.dir, "jobs.jsonl");
+  await Deno.writeTextFile(
+    file,
+    [
+      { id: "ok", command: held },
+      { id: "bad", command: `${held}; exit 3`, max_retries: 0 },
+      { id: "ci", command: held, queue: "ci" },
+    ].map((job) => JSON.stringify(job)).join("\n") + "\n",
+  );
+  const printed = await sandbox.ok(["enqueue", "--file", file]);
+  await Deno.writeTextFile(join(sandbox.dir, "ids"), printed);
+  // Nothing runs yet: each form times out (124) waiting for the jobs it names, and only those.
+  const timedOut = async (args: string[], names: string[]) => {
+    const result = await sandbox.run(["wait", ...args, "--timeout", "0"]);
+    assertExit(result, 124, `wait ${args.join(" ")}`);
+    for (const id of ["ok", "bad", "ci"]) {
+      assert.equal(
+        result.stderr.includes(`"${id}"`),
+        names.includes(id),
+        `${id}: ${result.stderr}`,
+      );
+    }
+  };
+  await timedOut(["--all"], ["ok", "bad", "ci"]);
+  await timedOut(["--queue", "ci"], ["ci"]);
+  await timedOut(["--ids-from", join(sandbox.dir, "ids")], ["ok", "bad", "ci"]);
+  const fromStdin = await sandbox.run(["wait", "--ids-from", "-", "--timeout", "0"], {
+    stdin: "ci\n\n",
+  });
+  assertExit(fromStdin, 124, "wait --ids-from -");
+  assert.match(fromStdin.stderr, /1 job\(s\) not finished \("ci" pending\)/);
+
+  const worker = await startWorker(sandbox, ["--count", "3"]);
+  await Deno.writeTextFile(gate, "");
+  assertExit(await sandbox.run(["wait", "--queue", "ci"]), 0, "wait --queue ci");
+  const all = await sandbox.run(["wait", "--ids-from", join(sandbox.dir, "ids")]);
+  assertExit(all, 1, "wait --ids-from");
+  assert.equal(all.stderr, 'Job "bad" ended dead\n');
+  // Nothing unfinished is left: nothing to wait for.
+  assertExit(await sandbox.run(["wait", "--all", "--timeout", "0"]), 0, "wait --all, all done");
+  await stopWorker(worker);
+
+  // Bad input: one line, exit 2.
+  for (
+    const [args, message] of [
+      [[], /Missing job id: give one or more ids, --ids-from FILE, --all or --queue Q/],
+      [["--ids-from", join(sandbox.dir, "missing")], /Cannot read --ids-from ".*missing"/],
+      [["--queue", "bad name!"], /queue/i],
+    ] as [string[], RegExp][]
+  ) {
+    const result = await sandbox.run(["wait", ...args]);
+    assertExit(result, 2, `wait ${args.join(" ")}`);
+    assert.match(result.stderr, message);
+    assert.equal(result.stderr.split("\n").length, 2, result.stderr);
+  }
+});

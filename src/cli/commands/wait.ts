@@ -1,20 +1,45 @@
+import { resolve } from "node:path";
 import { parseDuration } from "../../duration.ts";
-import { UsageError } from "../../errors.ts";
-import type { Job, JobState } from "../../job.ts";
+import { errorMessage, UsageError } from "../../errors.ts";
+import { FINAL_STATES, type Job, JOB_STATES, type JobState } from "../../job.ts";
 import { validateJobId } from "../../job_spec.ts";
 import { DEFAULT_WAIT_POLL_MS, waitForJobs } from "../../wait_for_jobs.ts";
 import type { CommandContext, CommandDefinition } from "../command.ts";
+import { parseQueues } from "../flags.ts";
 import { shortDuration } from "../render.ts";
 
 /** `queuectl wait ID...`: blocks until the jobs are final; for CI scripts. */
 export const waitCommand: CommandDefinition = {
   path: ["wait"],
   summary: "Wait until jobs are finished; exit 0 if all completed",
-  usage: ["wait ID... [--timeout DURATION]"],
+  usage: [
+    "wait ID... [--timeout DURATION]",
+    "wait --all [--queue Q] [--timeout DURATION]",
+    "wait --ids-from FILE|- [--timeout DURATION]",
+  ],
   description: `
+Waits for the jobs named by id, by --ids-from (one id a line, as enqueue --file prints them;
+- reads standard input), and, with --all or --queue, for every job that is not finished when
+wait starts (of those queues only, with --queue). The sources add up. With --all or --queue
+and nothing unfinished, there is nothing to wait for: exit 0.
+
 Exit codes: 0 when every job completed; 1 when any ended dead or canceled; 124 when the timeout
 passed first; 3 for an unknown id. On a terminal, a progress line shows on stderr.`,
   options: {
+    all: {
+      type: "boolean",
+      description: "every job not finished when wait starts",
+    },
+    queue: {
+      type: "string",
+      valueName: "Q[,Q…]",
+      description: "every job of these queues not finished when wait starts",
+    },
+    "ids-from": {
+      type: "string",
+      valueName: "FILE",
+      description: "the ids in FILE, one a line (- for standard input)",
+    },
     timeout: {
       type: "string",
       valueName: "DURATION",
@@ -26,22 +51,71 @@ passed first; 3 for an unknown id. On a terminal, a progress line shows on stder
       description: "how often to look (default 200ms)",
     },
   },
-  examples: ["queuectl wait build-1 test-1 --timeout 10m"],
+  examples: [
+    "queuectl wait build-1 test-1 --timeout 10m",
+    "queuectl enqueue --file shards.jsonl | queuectl wait --ids-from - --timeout 30m",
+    "queuectl wait --all --queue ci",
+  ],
   async run(context, args) {
-    if (args.positionals.length === 0) throw new UsageError("Missing job id: give one or more ids");
-    const ids = [...new Set(args.positionals.map(validateJobId))];
     const timeout = args.values.timeout as string | undefined;
     const timeoutMs = timeout === undefined ? Infinity : parseDuration(timeout, "--timeout");
     const poll = args.values["poll-interval"] as string | undefined;
     const pollMs = poll === undefined
       ? DEFAULT_WAIT_POLL_MS
       : Math.max(10, parseDuration(poll, "--poll-interval"));
+    const queues = parseQueues(args.values.queue as string | undefined);
+    const all = args.values.all === true || queues !== undefined;
+    const named = args.positionals.map(validateJobId);
+    const idsFrom = args.values["ids-from"] as string | undefined;
+    if (idsFrom !== undefined) named.push(...await readIds(context, idsFrom));
+    if (!all && named.length === 0) {
+      throw new UsageError(
+        idsFrom === undefined
+          ? "Missing job id: give one or more ids, --ids-from FILE, --all or --queue Q"
+          : `No job id in ${idsFrom === "-" ? "standard input" : `"${idsFrom}"`}`,
+      );
+    }
+    const ids = [...new Set([...named, ...(all ? await unfinishedIds(context, queues) : [])])];
+    if (ids.length === 0) return undefined; // --all with nothing unfinished.
     const jobs = await waitShowingProgress(context, ids, { timeoutMs, pollMs });
     const failed = jobs.filter((job) => job.state !== "completed");
     for (const job of failed) context.stderr(`Job "${job.id}" ended ${job.state}\n`);
     return failed.length === 0 ? undefined : 1;
   },
 };
+
+/** The ids of a file or standard input, one a line (blank lines and surrounding spaces skipped). */
+async function readIds(context: CommandContext, source: string): Promise<string[]> {
+  let bytes: Uint8Array;
+  try {
+    bytes = source === "-"
+      ? await context.readStdin()
+      : await Deno.readFile(resolve(context.cwd, source));
+  } catch (error) {
+    throw new UsageError(`Cannot read --ids-from "${source}": ${errorMessage(error)}`);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    throw new UsageError(`Cannot read --ids-from "${source}": it is not UTF-8 text`);
+  }
+  return text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== "")
+    .map((id, index) => {
+      try {
+        return validateJobId(id);
+      } catch (error) {
+        throw new UsageError(`Line ${index + 1} of --ids-from "${source}": ${errorMessage(error)}`);
+      }
+    });
+}
+
+/** The jobs not finished now, of `queues` when given. */
+async function unfinishedIds(context: CommandContext, queues?: string[]): Promise<string[]> {
+  const store = await context.store();
+  const states = JOB_STATES.filter((state) => !FINAL_STATES.includes(state));
+  return (await store.jobList({ states, queues })).map((job) => job.id);
+}
 
 /** `waitForJobs`, with a progress line on stderr when it is a terminal. */
 async function waitShowingProgress(
