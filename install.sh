@@ -76,8 +76,9 @@ is_musl() {
 	ldd --version 2>&1 | grep -qi musl
 }
 
-# download URL FILE: with curl (which also reads file:// URLs), else wget. HTTPS only, and no
-# redirect may leave it (a file:// release, for testing, stays file://).
+# download URL FILE: with curl (which also reads file:// URLs), else wget. HTTPS only: curl
+# follows no redirect off it (a file:// release, for testing, stays file://); wget refuses only
+# a URL that is not https (its --https-only governs recursive downloads alone).
 download() {
 	case "$1" in
 	file://*) proto='=file' ;;
@@ -169,7 +170,8 @@ main() {
 	chmod 755 "$work/queuectl"
 	# Run it before it replaces anything: a binary that cannot start here is not installed.
 	# (In a subshell of its own, so that a shell's "Killed" goes to the same file.)
-	if ! installed_version=$( ("$work/queuectl" --version || exit) 2>"$work/stderr"); then
+	# (--version also looks at the database: point it at none, so the user's is never touched.)
+	if ! installed_version=$( (QUEUECTL_DB="$work/probe.db" "$work/queuectl" --version || exit) 2>"$work/stderr"); then
 		die "the downloaded queuectl does not start on this machine ($(head -n 1 "$work/stderr")); nothing was installed"
 	fi
 	installed_version=$(printf '%s\n' "$installed_version" | head -n 1)

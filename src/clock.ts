@@ -21,10 +21,11 @@ export const systemClock: Clock = {
   now: () => Date.now(),
   async sleep(ms, signal) {
     // In steps a timer can take, so a long sleep never turns into a busy loop.
-    for (let left = ms; left > MAX_TIMER_MS && !signal?.aborted; left -= MAX_TIMER_MS) {
+    let left = ms;
+    for (; left > MAX_TIMER_MS && !signal?.aborted; left -= MAX_TIMER_MS) {
       await sleepOnce(MAX_TIMER_MS, signal);
     }
-    await sleepOnce(Math.min(ms, MAX_TIMER_MS), signal);
+    await sleepOnce(left, signal);
   },
 };
 

@@ -51,7 +51,7 @@ export function newJobFromSpec(
   if (!isTimeInRange(runAt)) {
     throw new UsageError(
       `Cannot enqueue ${spec.id === undefined ? "the job" : `job "${spec.id}"`}: it would run at ${
-        Number.isFinite(runAt) ? new Date(runAt).toISOString() : String(runAt)
+        Math.abs(runAt) <= 8.64e15 ? new Date(runAt).toISOString() : `${runAt} ms after 1970`
       }, not from 1970 to ${isoTime(MAX_TIME_MS)}`,
     );
   }

@@ -171,7 +171,8 @@ export interface ScheduleJson {
   /** When it last fired; null before its first run. */
   last_run_at: string | null;
   /** What each run enqueues, as it was given (`command`, `queue`, `maxRetries`, …). */
-  job: Schedule["job"];
+  /** The job template; `"invalid"` when the stored one cannot be read. */
+  job: Schedule["job"] | typeof INVALID;
 }
 
 /** What a field whose stored value cannot be shown reads (see `JobJson`). */
@@ -320,6 +321,6 @@ export function scheduleToJson(schedule: Schedule): ScheduleJson {
     missed: schedule.missed,
     next_run_at: isoTime(schedule.nextRunAt),
     last_run_at: isoTime(schedule.lastRunAt),
-    job: schedule.job,
+    job: schedule.unreadable ? INVALID : schedule.job,
   };
 }

@@ -33,6 +33,8 @@ export async function runSchedulerOnce(
 ): Promise<FireResult[]> {
   const results: FireResult[] = [];
   for (const schedule of await store.scheduleListDue({ now })) {
+    // A template that cannot be read (a damaged row) fires nothing: `schedule list` shows it.
+    if (schedule.unreadable) continue;
     const plan = planFire(schedule, now);
     const job = plan.firedFor === null ? null : scheduledJob(schedule, plan.firedFor, now, config);
     const fire = (job: NewJob | null) =>

@@ -70,6 +70,8 @@ export interface Schedule {
   nextRunAt: number | null;
   lastRunAt: number | null;
   createdAt: number;
+  /** Set when the stored job template cannot be read: the schedule never fires. */
+  unreadable?: readonly "job"[];
 }
 
 /** A queue with its limit and how many of its jobs are in each state. */

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Job, JobRun, JobState } from "../job.ts";
-import type { StopMode, WorkerProcess } from "./store.ts";
+import type { MissedPolicy, Schedule, ScheduledJob, StopMode, WorkerProcess } from "./store.ts";
 
 /** A row as a driver returns it. */
 export type StoredRow = Record<string, unknown>;
@@ -113,4 +113,34 @@ export function runFromRow(row: StoredRow): JobRun {
     stdoutBytes: Number(row.stdout_bytes),
     stderrBytes: Number(row.stderr_bytes),
   };
+}
+
+/**
+ * A schedule row as a `Schedule`; never throws. A job template that is not a JSON object with a
+ * command (written by hand or damaged) is listed in `unreadable`: such a schedule is shown as
+ * invalid and never fires, and the other schedules go on.
+ */
+export function scheduleFromRow(row: StoredRow): Schedule {
+  let job: unknown;
+  try {
+    job = JSON.parse(String(row.job));
+  } catch {
+    job = undefined;
+  }
+  const readable = typeof job === "object" && job !== null && !Array.isArray(job) &&
+    typeof (job as { command?: unknown }).command === "string";
+  const schedule: Schedule = {
+    name: String(row.name),
+    cron: String(row.cron),
+    timezone: String(row.timezone),
+    job: readable ? job as ScheduledJob : { command: "" },
+    missed: row.missed as MissedPolicy,
+    // SQLite stores 0/1, PostgreSQL a boolean.
+    paused: row.paused === true || Number(row.paused) === 1,
+    nextRunAt: numberOrNull(row.next_run_at),
+    lastRunAt: numberOrNull(row.last_run_at),
+    createdAt: Number(row.created_at),
+  };
+  if (!readable) schedule.unreadable = ["job"];
+  return schedule;
 }

@@ -207,11 +207,15 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
   schedulerTimer = undefined;
   unsubscribe();
   for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
-  await deregister(store, workerId, { config, clock, log, outage });
-  await store.close().catch((error) =>
-    log.warn(`Cannot close the store cleanly: ${errorMessage(error)}`)
-  );
-  stopSurviving();
+  try {
+    await deregister(store, workerId, { config, clock, log, outage });
+  } finally {
+    // Whatever deregistering threw: the dashboard's process lives on after its workers.
+    await store.close().catch((error) =>
+      log.warn(`Cannot close the store cleanly: ${errorMessage(error)}`)
+    );
+    stopSurviving();
+  }
   log.info(`Worker process ${workerId} stopped`);
   if (failures > 0) {
     throw new QueuectlError(

@@ -73,7 +73,12 @@ async function idleTime(store: Store, queues: string[] | undefined): Promise<num
 }
 
 async function run(start: Extract<ToSlot, { type: "start" }>): Promise<void> {
-  const logger = await setupLogging({ level: start.logLevel, file: start.logFile });
+  const logger = await setupLogging({
+    level: start.logLevel,
+    file: start.logFile,
+    // So that the threads' lines mask the database's secrets as the supervisor's do.
+    location: start.location.kind === "postgres" ? start.location.url : undefined,
+  });
   survivingLostConnections(logger(`worker.${start.slots[0]}`));
   const store = await openStore(start.location, {
     durability: "normal",

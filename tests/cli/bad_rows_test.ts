@@ -436,3 +436,23 @@ onEveryStore.test("a job whose env cannot be read is made dead, not run, and doe
   assert.equal(await readOrEmpty(marker), "", "the poisoned job's command never ran");
   await stopWorker(worker);
 });
+
+onEveryStore.test("a schedule whose job template cannot be read shows as invalid, never fires, and stops no other schedule", async () => {
+  await using sandbox = await makeSandbox();
+  const seconds = { env: { QUEUECTL_TEST_CRON_SECONDS: "1" } };
+  await sandbox.ok(["schedule", "add", "broken", "* * * * * *", "--", "true"], seconds);
+  assert.equal(await updateEveryRow(sandbox, "schedules", { job: "{not json" }), 1);
+  await sandbox.ok(["schedule", "add", "tick", "* * * * * *", "--", "echo tick"], seconds);
+  const listed = await sandbox.ok(["schedule", "list"]);
+  assert.match(listed, /broken .* invalid\n/);
+  const json = JSON.parse(await sandbox.ok(["schedule", "list", "--json"]));
+  assert.equal(json.find((s: Record<string, unknown>) => s.name === "broken").job, "invalid");
+  const worker = await startWorker(sandbox, ["--count", "1"]);
+  await waitFor("the good schedule to fire", async () => {
+    const jobs = JSON.parse(await sandbox.ok(["list", "--json"])) as Record<string, unknown>[];
+    return jobs.some((job) => String(job.id).startsWith("tick-"));
+  });
+  const jobs = JSON.parse(await sandbox.ok(["list", "--json"])) as Record<string, unknown>[];
+  assert.ok(!jobs.some((job) => String(job.id).startsWith("broken-")), JSON.stringify(jobs));
+  await stopWorker(worker);
+});

@@ -100,7 +100,10 @@ async function serve(
   const { serveDashboard } = await import("../../dashboard/server.ts");
   const { setupLogging } = await import("../../log.ts");
   const { runSupervisor } = await import("../../worker/supervisor.ts");
-  const logger = await setupLogging({ level: context.logLevel });
+  const logger = await setupLogging({
+    level: context.logLevel,
+    location: context.location.kind === "postgres" ? context.location.url : undefined,
+  });
   const supervisors: Promise<void>[] = [];
   // What runs in this process now: the API caps it (MAX_TOTAL_SLOTS, MAX_WORKER_PROCESSES).
   const running = { slots: 0, processes: 0 };

@@ -26,7 +26,7 @@ export const scheduleListCommand: CommandDefinition = {
           ? "paused"
           : `${isoTime(schedule.nextRunAt) ?? "never"} (${relativeTime(schedule.nextRunAt, now)})`,
         relativeTime(schedule.lastRunAt, now),
-        schedule.job.command,
+        schedule.unreadable ? "invalid" : schedule.job.command,
       ]),
     ));
   },
