@@ -1,6 +1,4 @@
 /** Turning PostgreSQL rows into the store's types (bigint columns arrive as numbers). */
-import type { PgRow } from "./connection.ts";
-import { numberOrNull } from "../stored_row.ts";
 
 export {
   bytesFromColumn,

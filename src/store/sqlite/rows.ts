@@ -9,7 +9,6 @@ export {
   stringOrNull,
   workerFromRow,
 } from "../stored_row.ts";
-import { numberOrNull } from "../stored_row.ts";
 
 /** A row as node:sqlite returns it. */
 export type Row = Record<string, SQLInputValue>;
