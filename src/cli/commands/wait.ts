@@ -1,6 +1,12 @@
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
+import {
+  githubAnnotations,
+  githubStepSummary,
+  junitReport,
+  type ReportedJob,
+} from "../../ci_reports.ts";
 import { parseDuration } from "../../duration.ts";
-import { errorMessage, UsageError } from "../../errors.ts";
+import { errorMessage, QueuectlError, UsageError, WaitTimeoutError } from "../../errors.ts";
 import { FINAL_STATES, type Job, JOB_STATES, type JobState } from "../../job.ts";
 import { validateJobId } from "../../job_spec.ts";
 import { DEFAULT_WAIT_POLL_MS, waitForJobs } from "../../wait_for_jobs.ts";
@@ -16,6 +22,7 @@ export const waitCommand: CommandDefinition = {
     "wait ID... [--timeout DURATION]",
     "wait --all [--queue Q] [--timeout DURATION]",
     "wait --ids-from FILE|- [--timeout DURATION]",
+    "wait ID...|--all|--ids-from FILE --junit FILE",
   ],
   description: `
 Waits for the jobs named by id, by --ids-from (one id a line, as enqueue --file prints them;
@@ -24,7 +31,16 @@ wait starts (of those queues only, with --queue). The sources add up. With --all
 and nothing unfinished, there is nothing to wait for: exit 0.
 
 Exit codes: 0 when every job completed; 1 when any ended dead or canceled; 124 when the timeout
-passed first; 3 for an unknown id. On a terminal, a progress line shows on stderr.`,
+passed first; 3 for an unknown id. On a terminal, a progress line shows on stderr.
+
+--junit FILE writes a JUnit XML report when the wait ends (with exit 0, 1 or 124; not for an
+unknown id): one test case per job, named by its id, its class the queue, its time the last
+run's duration in seconds. A dead or canceled job is a failure (its last error and the tail of
+its stderr); a job not finished when the timeout passed is an error ("not finished"). The
+file's directory must exist; it is checked before waiting.
+
+On GitHub Actions (GITHUB_ACTIONS=true), each job not completed also gets an ::error
+annotation on stderr, and a Markdown table of the jobs is appended to $GITHUB_STEP_SUMMARY.`,
   options: {
     all: {
       type: "boolean",
@@ -45,6 +61,11 @@ passed first; 3 for an unknown id. On a terminal, a progress line shows on stder
       valueName: "DURATION",
       description: "give up after this long (30s, 10m, 2h…; default: wait for ever)",
     },
+    junit: {
+      type: "string",
+      valueName: "FILE",
+      description: "write a JUnit XML report of the jobs to FILE when the wait ends",
+    },
     "poll-interval": {
       type: "string",
       valueName: "DURATION",
@@ -55,8 +76,10 @@ passed first; 3 for an unknown id. On a terminal, a progress line shows on stder
     "queuectl wait build-1 test-1 --timeout 10m",
     "queuectl enqueue --file shards.jsonl | queuectl wait --ids-from - --timeout 30m",
     "queuectl wait --all --queue ci",
+    "queuectl wait --all --timeout 30m --junit reports/queuectl.xml",
   ],
   async run(context, args) {
+    const junit = junitPath(context, args.values.junit as string | undefined);
     const timeout = args.values.timeout as string | undefined;
     const timeoutMs = timeout === undefined ? Infinity : parseDuration(timeout, "--timeout");
     const poll = args.values["poll-interval"] as string | undefined;
@@ -76,13 +99,104 @@ passed first; 3 for an unknown id. On a terminal, a progress line shows on stder
       );
     }
     const ids = [...new Set([...named, ...(all ? await unfinishedIds(context, queues) : [])])];
-    if (ids.length === 0) return undefined; // --all with nothing unfinished.
-    const jobs = await waitShowingProgress(context, ids, { timeoutMs, pollMs });
+    const reports = { junit, github: context.env("GITHUB_ACTIONS") === "true" };
+    if (ids.length === 0) {
+      // --all with nothing unfinished: an empty report still tells CI that nothing failed.
+      await writeReports(context, ids, [], reports);
+      return undefined;
+    }
+    let jobs: Job[];
+    try {
+      jobs = await waitShowingProgress(context, ids, { timeoutMs, pollMs });
+    } catch (error) {
+      // A timed-out wait is reported too: a CI run that hung needs its report most.
+      if (error instanceof WaitTimeoutError) await writeReports(context, ids, undefined, reports);
+      throw error;
+    }
+    await writeReports(context, ids, jobs, reports);
     const failed = jobs.filter((job) => job.state !== "completed");
     for (const job of failed) context.stderr(`Job "${job.id}" ended ${job.state}\n`);
     return failed.length === 0 ? undefined : 1;
   },
 };
+
+/**
+ * The absolute path of `--junit`, checked before any waiting: its directory must exist and it
+ * must not be a directory itself (a typo found after a 30-minute wait would lose the report).
+ */
+function junitPath(context: CommandContext, path: string | undefined): string | undefined {
+  if (path === undefined) return undefined;
+  if (path === "") throw new UsageError(`Invalid --junit "": give a file path`);
+  const absolute = resolve(context.cwd, path);
+  const directory = dirname(absolute);
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.statSync(directory);
+  } catch (error) {
+    throw new UsageError(
+      error instanceof Deno.errors.NotFound
+        ? `Cannot write --junit "${path}": directory "${directory}" does not exist`
+        : `Cannot write --junit "${path}": ${errorMessage(error)}`,
+    );
+  }
+  if (!info.isDirectory) {
+    throw new UsageError(`Cannot write --junit "${path}": "${directory}" is not a directory`);
+  }
+  try {
+    if (Deno.statSync(absolute).isDirectory) {
+      throw new UsageError(`Cannot write --junit "${path}": it is a directory`);
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+  return absolute;
+}
+
+/**
+ * Writes the reports asked for: the JUnit file, and on GitHub Actions the annotations and the
+ * step summary. `jobs` is undefined after a timeout: the jobs are read again, as they are now.
+ */
+async function writeReports(
+  context: CommandContext,
+  ids: string[],
+  jobs: Job[] | undefined,
+  reports: { junit?: string; github: boolean },
+): Promise<void> {
+  if (reports.junit === undefined && !reports.github) return;
+  const store = await context.store();
+  const byId = new Map(jobs?.map((job) => [job.id, job]));
+  const reported: ReportedJob[] = [];
+  for (const id of ids) {
+    const job = byId.get(id) ?? await store.jobGet({ id });
+    if (job) reported.push({ job, runs: await store.jobRuns({ id }) });
+  }
+  if (reports.junit !== undefined) {
+    const xml = junitReport(reported, { suiteName: "queuectl wait", now: context.clock.now() });
+    // Written beside and renamed: a reader never sees half a report.
+    const partial = `${reports.junit}.partial`;
+    try {
+      await Deno.writeTextFile(partial, xml);
+      await Deno.rename(partial, reports.junit);
+    } catch (error) {
+      await Deno.remove(partial).catch(() => {});
+      throw new QueuectlError(`Cannot write --junit "${reports.junit}": ${errorMessage(error)}`);
+    }
+  }
+  if (!reports.github) return;
+  context.stderr(githubAnnotations(reported));
+  const summary = context.env("GITHUB_STEP_SUMMARY");
+  if (!summary) return;
+  try {
+    await Deno.writeTextFile(resolve(context.cwd, summary), githubStepSummary(reported), {
+      append: true,
+    });
+  } catch (error) {
+    // The summary is a courtesy: the wait's own outcome stands.
+    context.stderr(
+      `Warning: cannot append to GITHUB_STEP_SUMMARY "${summary}": ${errorMessage(error)}\n`,
+    );
+  }
+}
 
 /** The ids of a file or standard input, one a line (blank lines and surrounding spaces skipped). */
 async function readIds(context: CommandContext, source: string): Promise<string[]> {
