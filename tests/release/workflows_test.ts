@@ -21,6 +21,7 @@ import {
   runStep,
 } from "../../scripts/compile.ts";
 import { postgresForTests } from "../helpers/postgres.ts";
+import { expand } from "../helpers/workflow_expressions.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const WORKFLOWS = join(ROOT, ".github", "workflows");
@@ -29,6 +30,7 @@ const VERSION: string = JSON.parse(Deno.readTextFileSync(join(ROOT, "deno.json")
 
 type Step = {
   name?: string;
+  id?: string;
   uses?: string;
   run?: string;
   shell?: string;
@@ -42,6 +44,7 @@ type MatrixEntry = Record<string, string>;
 
 type Job = {
   name?: string;
+  if?: string;
   "runs-on": string;
   needs?: string | string[];
   strategy?: {
@@ -126,7 +129,8 @@ Deno.test("every action the workflows use is at a major that runs on Node 24", a
   };
   for (const name of ["ci.yml", "release.yml"]) {
     for (const [id, job] of Object.entries((await readWorkflow(name)).jobs)) {
-      for (const { uses } of job.steps.filter((s) => s.uses)) {
+      // "./" is action.yml, from the checkout: a composite action, which runs no Node.
+      for (const { uses } of job.steps.filter((s) => s.uses && s.uses !== "./")) {
         const [action, version] = uses!.split("@");
         assert.ok(action in current, `${name} ${id}: ${uses} is not a known action`);
         assert.equal(version, `v${current[action]}`, `${name} ${id}: ${uses}`);
@@ -275,18 +279,11 @@ function whyNotHere(step: Step): string | undefined {
   const run = step.run ?? "";
   if (/\bdeno task compile\b/.test(run)) return "deno compile: a stand-in binary replaces it";
   if (/\bgh release\b/.test(run)) return "GitHub's API";
+  if (/https:\/\/github\.com\//.test(run)) return "GitHub's releases";
   if (/npm install -g deno@/.test(run)) return "installs Deno, which runs this test";
   if (/apt-get install/.test(run)) return "installs tools, as .ci/run does here";
   if (/^deno task (check|test)$/.test(run.trim())) return "the gate that runs this test";
   return undefined;
-}
-
-/** `${{ … }}` in a value, from the job's contexts; an expression it does not know fails. */
-function expand(text: string, context: Record<string, string>): string {
-  return text.replace(/\$\{\{\s*(.+?)\s*\}\}/g, (_, expression: string) => {
-    assert.ok(expression in context, `the test cannot evaluate \${{ ${expression} }}`);
-    return context[expression];
-  });
 }
 
 /** A step's `if:`, for the one form the workflows use (`X == 'Y'`). */
@@ -518,4 +515,65 @@ Deno.test("ci.yml's test job runs nothing here but what this suite already is", 
   const test = (await readWorkflow("ci.yml")).jobs.test;
   const runnable = test.steps.filter((s) => whyNotHere(s) === undefined);
   assert.deepEqual(runnable, []);
+});
+
+Deno.test("ci.yml runs the action from this checkout on Linux, macOS and Windows, here only", async () => {
+  const action = (await readWorkflow("ci.yml")).jobs.action;
+  // Forks and copies would test this repository's release, not their own code.
+  assert.equal(action.if, "github.repository == 'queuectl/queuectl'");
+  assert.deepEqual(action.strategy?.matrix.os, ["ubuntu-latest", "macos-latest", "windows-latest"]);
+  assert.equal(action["runs-on"], "${{ matrix.os }}");
+  assert.equal(action.defaults?.run?.shell, "bash", "Windows runs the job in Git Bash");
+  const uses = action.steps.find((s) => s.uses === "./");
+  assert.ok(uses, "the action job does not use ./ (action.yml)");
+  assert.equal(uses.id, "queuectl");
+  // Until the first release, the steps after the probe are skipped (with a warning), not failed.
+  const probe = step(action, "Is there a release yet?");
+  assert.equal(probe.id, "release");
+  assert.match(probe.run ?? "", /releases\/latest\/download\/install\.sh/);
+  assert.match(probe.run ?? "", /404\)\n\s+echo "::warning::/);
+  const guarded = action.steps.slice(action.steps.indexOf(probe) + 1);
+  assert.ok(guarded.length >= 2);
+  for (const s of guarded) assert.equal(s.if, "steps.release.outputs.exists == 'true'");
+});
+
+Deno.test({
+  name: "ci.yml's action job runs a job with the installed queuectl here, on a stand-in binary",
+  ignore: Deno.build.os === "windows",
+  fn: async () => {
+    const action = (await readWorkflow("ci.yml")).jobs.action;
+    const repo = await checkout();
+    const temp = await Deno.makeTempDir({ prefix: "queuectl-runner-" });
+    try {
+      // What the action leaves: queuectl in a directory on PATH, its version and path as outputs.
+      const bin = join(temp, "queuectl", "bin");
+      await writeStandIn(join(bin, "queuectl"));
+      const version = await new Deno.Command(join(bin, "queuectl"), { args: ["--version"] })
+        .output();
+      assert.equal(version.code, 0);
+      const context = {
+        "matrix.os": "ubuntu-latest",
+        "runner.os": "Linux",
+        "runner.temp": temp,
+        "steps.release.outputs.exists": "true",
+        "steps.queuectl.outputs.version": decoder.decode(version.stdout).split("\n")[0],
+        "steps.queuectl.outputs.path": join(bin, "queuectl"),
+      };
+      const env = {
+        RUNNER_TEMP: temp,
+        XDG_STATE_HOME: temp,
+        PATH: `${bin}:${Deno.env.get("PATH") ?? ""}`,
+      };
+      const { ran, skipped } = await runJob(repo, "action", action, context, env);
+      assert.deepEqual(ran.map((r) => r.step), ["Run a job with the installed queuectl"]);
+      assert.deepEqual(skipped, [
+        "action: actions/checkout@v6 (an action (actions/checkout): the test stands in for it)",
+        "action: Is there a release yet? (GitHub's releases)",
+        "action: ./ (an action (./): the test stands in for it)",
+      ]);
+    } finally {
+      await Deno.remove(repo, { recursive: true });
+      await Deno.remove(temp, { recursive: true });
+    }
+  },
 });
