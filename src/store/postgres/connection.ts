@@ -40,6 +40,11 @@ function driverOptions(
     // An idle CLI process or worker gives its connections back; they reopen on demand.
     idle_timeout: 60,
     connect_timeout: 10,
+    // How long a connection that failed waits before it connects again. The driver's default
+    // grows with every failure of the pool to 10–20 s, so after an outage of half a minute the
+    // workers sat idle that long after the server was back; failed connects cost nothing, so try
+    // again within a second.
+    backoff: reconnectDelaySeconds,
     onnotice: () => {},
     // The driver's type fetch on every new connection has a failure path nothing can catch (a
     // connection dropped during it crashes the process with an unhandled rejection), and
@@ -62,6 +67,21 @@ function driverOptions(
     },
     ...extra,
   };
+}
+
+/**
+ * Seconds before a pool connection connects again after its `retries`-th failure in a row:
+ * 0.1 s doubling up to 1 s, with jitter so that the connections of many workers spread out.
+ *
+ * @example
+ * ```ts
+ * import { reconnectDelaySeconds } from "./connection.ts";
+ * console.assert(reconnectDelaySeconds(1) <= 0.2);
+ * console.assert(reconnectDelaySeconds(50) <= 1);
+ * ```
+ */
+export function reconnectDelaySeconds(retries: number): number {
+  return (0.5 + Math.random() / 2) * Math.min(0.1 * 2 ** Math.max(0, retries - 1), 1);
 }
 
 /** One store's pool. */
