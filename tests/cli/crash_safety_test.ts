@@ -3,9 +3,9 @@
  * (`makeSandbox`): jobs of a worker killed with SIGKILL are rescued (by a new worker at start, or
  * by a live sibling on its periodic pass) and run exactly once more with their orphaned process
  * group killed; a lease held by a frozen worker on another host expires and only then is rescued,
- * and that worker's late result is fenced off; time limits kill whole process groups; graceful and
- * immediate stops; many concurrent enqueuers and workers lose and duplicate nothing; the database
- * and the jobs' environment keep secrets in.
+ * and that worker's late result is fenced off; many concurrent enqueuers and workers lose and
+ * duplicate nothing; the database and the jobs' environment keep secrets in. Time limits and
+ * stops: stop_and_timeouts_test.ts.
  *
  * @module
  */
@@ -16,171 +16,26 @@ import {
   onEveryStore,
   processExists,
   readOrEmpty,
-  type Sandbox,
-  snapshotDatabase,
   sqliteOnly,
   STORE_AVAILABLE,
   waitFor,
-  type WorkerHandle,
 } from "../helpers/cli.ts";
-import { configure, enqueue, processGroupMembers, q, runsOf } from "../helpers/jobs.ts";
-
-/**
- * Registers a test of what only Linux does, on every store: a worker tells that a worker process
- * on its host is gone (and that a job's orphaned process group is still that job's) by the
- * process's start time, which only /proc gives. Elsewhere (macOS) a dead worker's job waits for
- * its lease to expire and its orphan is left to end by itself (src/worker/process_identity.ts,
- * rescuer.ts), so these tests are ignored there.
- */
-const onLinux: { test: typeof Deno.test.ignore } = {
-  test: Deno.build.os === "linux" ? onEveryStore.test : Deno.test.ignore,
-};
-
-type Json = Record<string, unknown>;
-
-/** A started worker whose stderr (its log) is read as it comes, so tests can wait for a line. */
-interface LoggedWorker {
-  handle: WorkerHandle;
-  pid: number;
-  /** Everything the worker has logged so far. */
-  log(): string;
-  /** Resolves when its stderr is closed. */
-  logClosed: Promise<void>;
-}
-
-/** What a test started and must tear down, whatever happens. */
-class Leftovers {
-  readonly workers: LoggedWorker[] = [];
-  /** Process groups of job commands (their leader's pid) that must not outlive the test. */
-  readonly groups = new Set<number>();
-
-  /** Kills the sandbox's workers, then any job process group still alive, then the sandbox. */
-  async cleanUp(sandbox: Sandbox): Promise<void> {
-    for (const worker of this.workers) {
-      // A SIGSTOPped worker would not die of SIGKILL any later, but SIGCONT keeps it tidy.
-      try {
-        worker.handle.kill("SIGCONT");
-      } catch {
-        // Gone.
-      }
-    }
-    await sandbox.cleanup();
-    await Promise.all(this.workers.map((worker) => worker.logClosed));
-    for (const pgid of this.groups) {
-      if ((await processGroupMembers(pgid)).length > 0) {
-        try {
-          Deno.kill(-pgid, "SIGKILL");
-        } catch {
-          // Gone meanwhile.
-        }
-      }
-    }
-  }
-}
-
-/** Starts `worker start ARGS` and keeps reading its log. */
-function startWorker(
-  sandbox: Sandbox,
-  leftovers: Leftovers,
-  args: string[] = [],
-  env: Record<string, string> = {},
-): LoggedWorker {
-  const handle = sandbox.spawnWorker(args, { env });
-  let text = "";
-  const decoder = new TextDecoder();
-  const logClosed = (async () => {
-    try {
-      for await (const chunk of handle.process.stderr) {
-        text += decoder.decode(chunk, { stream: true });
-      }
-    } catch {
-      // Cancelled.
-    }
-  })();
-  const worker = { handle, pid: handle.pid, log: () => text, logClosed };
-  leftovers.workers.push(worker);
-  return worker;
-}
-
-/** Waits until the worker process is registered and returns its worker id. */
-async function waitUntilRegistered(sandbox: Sandbox, worker: LoggedWorker): Promise<string> {
-  return await waitFor(`worker pid ${worker.pid} to register`, async () => {
-    const status = await sandbox.status();
-    const found = status.workers.find((entry) => entry.pid === worker.pid);
-    return found ? String(found.id) : undefined;
-  });
-}
-
-/** Waits for the worker process to exit (and its log to close); returns its exit code. */
-async function exitOf(worker: LoggedWorker): Promise<number> {
-  const status = await worker.handle.process.status;
-  await worker.logClosed;
-  return status.code;
-}
-
-function waitForState(sandbox: Sandbox, id: string, state: string, timeoutMs = 30_000) {
-  return waitFor(`job "${id}" to be ${state}`, async () => {
-    const job = await sandbox.info(id);
-    return job.state === state ? job : undefined;
-  }, timeoutMs);
-}
-
-/** The outcome of every run, oldest first. */
-function outcomes(job: Json): string[] {
-  return runsOf(job).map((run) => String(run.outcome));
-}
-
-function count(text: string, line: string): number {
-  return text.split("\n").filter((entry) => entry === line).length;
-}
-
-/**
- * The job's row as stored, read directly (read-only): the process group a worker recorded for
- * its command is not part of any JSON output.
- */
-async function storedJob(sandbox: Sandbox, id: string): Promise<Json | undefined> {
-  const dump = await snapshotDatabase(sandbox);
-  if (dump === null) return undefined;
-  return (JSON.parse(dump).jobs as Json[]).find((job) => job.id === id);
-}
-
-/** Waits until the worker running job `id` has recorded its command's process group. */
-async function waitForProcessGroup(sandbox: Sandbox, id: string): Promise<number> {
-  return Number(
-    await waitFor(`job "${id}" to record its process group`, async () => {
-      const job = await storedJob(sandbox, id);
-      return job?.state === "processing" ? job.pgid : undefined;
-    }),
-  );
-}
-
-/**
- * Waits until no live process is left in the group. Only for groups whose commands sleep for
- * minutes: then nothing but a kill can have emptied it, and the deadline assumes no speed.
- */
-async function waitUntilGroupGone(pgid: number, what: string): Promise<void> {
-  await waitFor(what, async () => (await processGroupMembers(pgid)).length === 0);
-}
-
-/** The pids a job appended to a file, one per run. */
-async function pidsIn(path: string): Promise<number[]> {
-  return (await readOrEmpty(path)).split("\n").filter((line) => line.trim() !== "").map(Number);
-}
-
-/**
- * A job's command for the kill tests: it appends its shell's pid and "start", then (on its first
- * attempt only) sleeps 5 minutes, then appends "end". A first run that is not killed never ends
- * within a test, so its group is empty only once something killed it, however slow the machine;
- * the run after a rescue ends at once.
- */
-function killableCommand(pids: string, out: string): string {
-  return `echo $$ >> ${q(pids)}; echo start >> ${q(out)}; ` +
-    `if [ "$QUEUECTL_ATTEMPT" = 1 ]; then sleep 300; fi; echo end >> ${q(out)}`;
-}
-
-// Leases of a minute (0.5 s × 120) in both: within the test, a job can only come back because a
-// worker saw its owner's process gone, not because its lease ran out.
-const LONG_LEASE = { heartbeat_interval: "0.5", lease_heartbeats: "120", kill_grace: "1" };
+import { configure, enqueue, q, runsOf } from "../helpers/jobs.ts";
+import {
+  count,
+  exitOf,
+  killableCommand,
+  Leftovers,
+  LONG_LEASE,
+  onLinux,
+  outcomes,
+  pidsIn,
+  startWorker,
+  waitForProcessGroup,
+  waitForState,
+  waitUntilGroupGone,
+  waitUntilRegistered,
+} from "../helpers/crash.ts";
 
 onLinux.test("a job whose worker is killed with SIGKILL is rescued by the next worker, its orphan killed, and it completes exactly once (Linux)", async () => {
   const sandbox = await makeSandbox();
@@ -407,188 +262,6 @@ onEveryStore.test("a frozen worker on another host keeps its job until its lease
   }
 });
 
-onEveryStore.test("a run over its timeout is killed with its whole process group and, with no retries left, the job is dead", async () => {
-  const sandbox = await makeSandbox();
-  const leftovers = new Leftovers();
-  try {
-    await configure(sandbox, { kill_grace: "1" });
-    const childPid = join(sandbox.dir, "child.pid");
-    const shellPid = join(sandbox.dir, "shell.pid");
-    const id = await enqueue(sandbox, [
-      JSON.stringify({
-        id: "slow",
-        command: `echo $$ > ${q(shellPid)}; sleep 300 & echo $! > ${q(childPid)}; sleep 300`,
-        timeout: 1,
-        max_retries: 0,
-      }),
-    ]);
-    const startedAt = Date.now();
-    startWorker(sandbox, leftovers);
-    // The job's shell leads its process group. (Read from the files it writes, not the stored
-    // job: that shows the group only for the second the run lasts.)
-    const [pgid, child] = await waitFor("the job to write its pids", async () => {
-      const [shell] = await pidsIn(shellPid);
-      const [background] = await pidsIn(childPid);
-      return shell > 0 && background > 0 ? [shell, background] : undefined;
-    });
-    leftovers.groups.add(pgid);
-    // The job would run 5 minutes: only its timeout can end it within the deadline.
-    const dead = await waitForState(sandbox, id, "dead");
-    console.log(`timeout 1 s → job dead after ${Date.now() - startedAt} ms (incl. worker start)`);
-    assert.match(String(dead.last_error), /Timed out/);
-    assert.equal(dead.exit_code, 143);
-    assert.equal(dead.attempts, 1);
-    assert.deepEqual(outcomes(dead), ["timeout"]);
-    const [run] = runsOf(dead);
-    const ranFor = Date.parse(String(run.finished_at)) - Date.parse(String(run.started_at));
-    assert.ok(ranFor >= 1000, `the run was stopped after ${ranFor} ms, before its timeout of 1 s`);
-    await waitUntilGroupGone(pgid, "the job's process group, its background child too, to be gone");
-    assert.equal(await processExists(child), false, "the background child should be killed");
-  } finally {
-    await leftovers.cleanUp(sandbox);
-  }
-});
-
-onEveryStore.test("the job_timeout config limits jobs without a timeout, and a job's timeout 0 means no limit", async () => {
-  const sandbox = await makeSandbox();
-  const leftovers = new Leftovers();
-  try {
-    await configure(sandbox, { job_timeout: "1", kill_grace: "1" });
-    // "limited" would run 5 minutes: only the config's limit can end it within the deadline.
-    const limitedPid = join(sandbox.dir, "limited.pid");
-    const limited = await enqueue(sandbox, [
-      JSON.stringify({
-        id: "limited",
-        command: `echo $$ > ${q(limitedPid)}; sleep 300`,
-        max_retries: 0,
-      }),
-    ]);
-    // Longer than the config's limit: with it, "unlimited" would be killed after 1 s.
-    const unlimited = await enqueue(sandbox, [
-      JSON.stringify({ id: "unlimited", command: "sleep 2", timeout: 0, max_retries: 0 }),
-    ]);
-    startWorker(sandbox, leftovers, ["--count", "2"]);
-    // Its group, to kill if the test fails (from the shell's pid: the stored job shows it only
-    // for the second the run lasts).
-    leftovers.groups.add(
-      (await waitFor("limited's pid", async () => (await pidsIn(limitedPid))[0]))!,
-    );
-    const dead = await waitForState(sandbox, limited, "dead");
-    assert.match(String(dead.last_error), /Timed out after 1 s/);
-    assert.equal(dead.exit_code, 143);
-    const done = await waitForState(sandbox, unlimited, "completed");
-    assert.equal(done.exit_code, 0);
-    assert.deepEqual(outcomes(done), ["completed"]);
-  } finally {
-    await leftovers.cleanUp(sandbox);
-  }
-});
-
-onEveryStore.test("worker stop lets the running job finish, starts no queued job, and both exit 0", async () => {
-  const sandbox = await makeSandbox();
-  const leftovers = new Leftovers();
-  try {
-    await configure(sandbox, { kill_grace: "1" });
-    const out = join(sandbox.dir, "out");
-    // The first job runs until the gate opens: it surely runs while the worker is told to stop.
-    const gate = join(sandbox.dir, "gate");
-    const wait = `until [ -e ${q(gate)} ]; do sleep 0.05; done`;
-    const running = await enqueue(sandbox, [
-      "--id",
-      "running",
-      "--",
-      `echo start >> ${q(out)}; ${wait}; echo end >> ${q(out)}`,
-    ]);
-    const queued = await enqueue(sandbox, ["--id", "queued", "--", `echo queued >> ${q(out)}`]);
-    const worker = startWorker(sandbox, leftovers, ["--count", "1"]);
-    await waitFor("the first job to start", async () => (await readOrEmpty(out)).includes("start"));
-
-    const stopping = sandbox.run(["worker", "stop"]);
-    await waitFor("the worker to start draining", () => worker.log().includes("Stopping:"));
-    await Deno.writeTextFile(gate, "");
-    const stop = await stopping;
-    assert.equal(stop.code, 0, stop.stderr);
-    assert.match(stop.stdout, /Stopped 1 worker process/);
-    assert.equal(await exitOf(worker), 0, worker.log());
-
-    const done = await sandbox.info(running);
-    assert.equal(done.state, "completed");
-    assert.equal(done.attempts, 1);
-    assert.equal(await readOrEmpty(out), "start\nend\n");
-    const waiting = await sandbox.info(queued);
-    assert.equal(waiting.state, "pending");
-    assert.equal(waiting.attempts, 0);
-    assert.deepEqual(runsOf(waiting), []);
-  } finally {
-    await leftovers.cleanUp(sandbox);
-  }
-});
-
-/**
- * Starts a worker running a `sleep 300` job (only a kill ends it within a test); returns the
- * worker and the job's process group.
- */
-async function workerWithLongJob(
-  sandbox: Sandbox,
-  leftovers: Leftovers,
-): Promise<{ worker: LoggedWorker; id: string; pgid: number }> {
-  await configure(sandbox, { kill_grace: "1" });
-  const id = await enqueue(sandbox, ["--id", "long", "--", "sleep 300"]);
-  const worker = startWorker(sandbox, leftovers);
-  const pgid = await waitForProcessGroup(sandbox, id);
-  leftovers.groups.add(pgid);
-  return { worker, id, pgid };
-}
-
-/** Checks the job went back to the queue as if never claimed, its process group killed. */
-async function assertReleased(sandbox: Sandbox, id: string, pgid: number): Promise<void> {
-  const job = await sandbox.info(id);
-  assert.equal(job.state, "pending");
-  assert.equal(job.attempts, 0);
-  assert.equal(job.worker_id, null);
-  assert.deepEqual(outcomes(job), ["released"]);
-  await waitUntilGroupGone(pgid, "the job's process group to be gone");
-}
-
-onEveryStore.test("worker stop --now kills the running job's process group and puts it back without using an attempt", async () => {
-  const sandbox = await makeSandbox();
-  const leftovers = new Leftovers();
-  try {
-    const { worker, id, pgid } = await workerWithLongJob(sandbox, leftovers);
-    const stoppingAt = Date.now();
-    // Exit 0 means the worker was gone within the 30 s given: far less than the 300 s its job
-    // would have run if it were let finish, and far more than a loaded machine needs to start
-    // the CLI, kill the job (kill_grace 1 s) and put it back.
-    const stop = await sandbox.run(["worker", "stop", "--now", "--timeout", "30"]);
-    assert.equal(stop.code, 0, `worker stop --now exited ${stop.code}: ${stop.stderr}`);
-    assert.equal(await exitOf(worker), 0, worker.log());
-    console.log(`worker stop --now → worker exited after ${Date.now() - stoppingAt} ms`);
-    await assertReleased(sandbox, id, pgid);
-  } finally {
-    await leftovers.cleanUp(sandbox);
-  }
-});
-
-onEveryStore.test("a second SIGTERM to a draining worker stops it at once and puts its job back", async () => {
-  const sandbox = await makeSandbox();
-  const leftovers = new Leftovers();
-  try {
-    const { worker, id, pgid } = await workerWithLongJob(sandbox, leftovers);
-    worker.handle.kill("SIGTERM");
-    await waitFor("the worker to start draining", () => worker.log().includes("Stopping:"));
-    worker.handle.kill("SIGTERM");
-    // Its job would run 300 s: exiting within 30 s means the worker did not wait for it.
-    let code: number | undefined;
-    exitOf(worker).then((exit) => code = exit);
-    await waitFor("the worker to exit", () => code !== undefined, 30_000);
-    assert.equal(code, 0, worker.log());
-    await assertReleased(sandbox, id, pgid);
-  } finally {
-    await leftovers.cleanUp(sandbox);
-  }
-});
-
-/** 4 concurrent enqueuers × `perEnqueuer` jobs while 2 worker processes × 4 run them. */
 async function stress(perEnqueuer: number): Promise<void> {
   const sandbox = await makeSandbox();
   const leftovers = new Leftovers();
