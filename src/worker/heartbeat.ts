@@ -13,7 +13,7 @@ import type { Job } from "../job.ts";
 import type { StopMode, Store } from "../store/mod.ts";
 import { leaseDurationMs, type RunnerLog } from "./job_runner.ts";
 import { killOrphan, rescueOnce } from "./rescuer.ts";
-import { type HeldLease as JobLease, UnclaimedLeases } from "./unclaimed_leases.ts";
+import { type HeldLease as JobLease, leaseKey, UnclaimedLeases } from "./unclaimed_leases.ts";
 
 /** The process's slots, as the heartbeat sees them (the supervisor's threads). */
 export interface HeartbeatSlots {
@@ -187,9 +187,4 @@ export class Heartbeat {
     }
     return purged;
   }
-}
-
-/** One string per run: a job and the token of its claim. */
-export function leaseKey(lease: JobLease): string {
-  return `${lease.id}\n${lease.leaseToken}`;
 }

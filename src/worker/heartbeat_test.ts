@@ -3,9 +3,9 @@ import { join } from "node:path";
 import { ManualClock } from "../clock.ts";
 import { type Config, configFromOverrides } from "../config.ts";
 import { openStore, type StopMode, type Store } from "../store/mod.ts";
-import { Heartbeat, leaseKey, PURGE_EVERY_MS } from "./heartbeat.ts";
+import { Heartbeat, PURGE_EVERY_MS } from "./heartbeat.ts";
 import { leaseDurationMs } from "./job_runner.ts";
-import type { HeldLease } from "./unclaimed_leases.ts";
+import { type HeldLease, leaseKey } from "./unclaimed_leases.ts";
 import { postgresForTests } from "../../tests/helpers/postgres.ts";
 
 const WORKER = "host-a-1-beef";

@@ -19,6 +19,11 @@ export interface HeldLease {
   leaseToken: number;
 }
 
+/** One string per run: a job and the token of its claim. */
+export function leaseKey(lease: HeldLease): string {
+  return `${lease.id}\n${lease.leaseToken}`;
+}
+
 /** Finds and releases leases no slot runs; call `release` at every heartbeat. */
 export class UnclaimedLeases {
   readonly #store: Store;
@@ -43,7 +48,7 @@ export class UnclaimedLeases {
   async release(unclaimed: HeldLease[], now: number): Promise<void> {
     const seen = new Set<string>();
     for (const lease of unclaimed) {
-      const key = `${lease.id}\n${lease.leaseToken}`;
+      const key = leaseKey(lease);
       if (!this.#seenBefore.has(key)) {
         seen.add(key);
         continue;

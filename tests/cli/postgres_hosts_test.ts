@@ -11,16 +11,10 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import {
-  cliEnvironment,
-  MAIN,
-  processExists,
-  readOrEmpty,
-  runCli,
-  waitFor,
-} from "../helpers/cli.ts";
+import { processExists, readOrEmpty, runCli, waitFor } from "../helpers/cli.ts";
 import { q } from "../helpers/jobs.ts";
 import { postgresForTests, type TestPostgres } from "../helpers/postgres.ts";
+import { spawnWorkerProcess, type WorkerProcess } from "../helpers/worker_process.ts";
 
 const pg = await postgresForTests();
 
@@ -41,15 +35,7 @@ interface PgSandbox {
 }
 
 /** A `worker start` process whose log (stderr) is read as it comes. */
-interface Worker {
-  name: string;
-  child: Deno.ChildProcess;
-  pid: number;
-  log(): string;
-  /** The exit code, once the process has exited and its log is read. */
-  exited: Promise<number>;
-  done: boolean;
-}
+type Worker = WorkerProcess;
 
 async function makePgSandbox(pg: TestPostgres): Promise<PgSandbox> {
   const schema = await pg.createSchemaName();
@@ -115,35 +101,7 @@ function spawnWorker(
   args: string[],
   env: Record<string, string> = {},
 ): Worker {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, "worker", "start", ...args],
-    env: cliEnvironment({ ...sandbox.env, ...env }),
-    clearEnv: true,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  let text = "";
-  const decoder = new TextDecoder();
-  const drained = Promise.all([
-    (async () => {
-      for await (const chunk of child.stderr) text += decoder.decode(chunk, { stream: true });
-    })().catch(() => {}),
-    child.stdout.pipeTo(new WritableStream()).catch(() => {}),
-  ]);
-  const worker: Worker = {
-    name,
-    child,
-    pid: child.pid,
-    log: () => text,
-    exited: Promise.resolve(0),
-    done: false,
-  };
-  worker.exited = child.status.then(async (status) => {
-    worker.done = true;
-    await drained;
-    return status.code;
-  });
+  const worker = spawnWorkerProcess(name, args, { ...sandbox.env, ...env });
   sandbox.workers.push(worker);
   return worker;
 }

@@ -16,9 +16,9 @@ import { parse, stringify } from "yaml";
 import { archiveName, binaryName, RELEASE_TARGETS } from "../../scripts/compile.ts";
 import { expand } from "../helpers/workflow_expressions.ts";
 import { needsTools } from "../helpers/tools.ts";
+import { run, sha256Hex } from "../helpers/release.ts";
 
 const ACTION_YML = fileURLToPath(new URL("../../action.yml", import.meta.url));
-const decoder = new TextDecoder();
 const LATEST = "2.0.0";
 const OLDER = "1.4.2";
 
@@ -55,20 +55,6 @@ async function installStep(): Promise<Step> {
   const found = action.runs.steps.find((s) => s.id === "install");
   assert.ok(found?.run, "action.yml has no run step with id install");
   return found;
-}
-
-async function run(program: string, args: string[], options: Deno.CommandOptions = {}) {
-  const output = await new Deno.Command(program, { args, ...options }).output();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
-}
-
-async function sha256Hex(file: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", await Deno.readFile(file)));
-  return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
 /** Packs a stand-in binary running `script` as `target`'s release asset in `dir`, with its .sha256. */

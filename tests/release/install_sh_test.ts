@@ -11,28 +11,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { archiveName, RELEASE_TARGETS } from "../../scripts/compile.ts";
 import { needsTools } from "../helpers/tools.ts";
+import { run, sha256Hex } from "../helpers/release.ts";
 
 const INSTALL_SH = fileURLToPath(new URL("../../install.sh", import.meta.url));
-const decoder = new TextDecoder();
 
 /** The targets install.sh serves (Windows users take the zip by hand). */
 const UNIX_TARGETS = RELEASE_TARGETS.filter((target) => !target.includes("windows"));
 const LATEST = "2.0.0";
 const OLDER = "1.4.2";
-
-async function run(program: string, args: string[], options: Deno.CommandOptions = {}) {
-  const output = await new Deno.Command(program, { args, ...options }).output();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
-}
-
-async function sha256Hex(file: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", await Deno.readFile(file)));
-  return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
-}
 
 /** Writes every target's archive of a stand-in queuectl `version`, with its checksum, to `dir`. */
 async function writeAssets(dir: string, version: string): Promise<void> {
