@@ -28,6 +28,7 @@ export const COMMAND_INDEX: readonly CommandEntry[] = [
   { path: ["info"], load: () => loadCommand("info", "infoCommand") },
   { path: ["logs"], load: () => loadCommand("logs", "logsCommand") },
   { path: ["wait"], load: () => loadCommand("wait", "waitCommand") },
+  { path: ["run"], load: () => loadCommand("run", "runCommand") },
   { path: ["cancel"], load: () => loadCommand("cancel", "cancelCommand") },
   {
     path: ["dlq", "list"],

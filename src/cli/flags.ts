@@ -1,9 +1,23 @@
 /** Reading the flag values and trailing arguments that several commands share. */
+import { parseDuration } from "../duration.ts";
 import { UsageError } from "../errors.ts";
 import { JOB_STATES, type JobState } from "../job.ts";
-import type { OptionSpec } from "./command.ts";
-import { validateCommand, validateEnv, validateQueueName } from "../job_spec.ts";
-import { defaultShell, shellFamily } from "../shell.ts";
+import type { OptionSpec, ParsedArgs } from "./command.ts";
+import {
+  type JobSpec,
+  parseRunAt,
+  validateAfter,
+  validateBackoffBase,
+  validateCommand,
+  validateCwd,
+  validateEnv,
+  validateMaxRetries,
+  validatePriority,
+  validateQueueName,
+  validateTimeout,
+  validateUniqueKey,
+} from "../job_spec.ts";
+import { defaultShell, shellFamily, validateShell } from "../shell.ts";
 import { commandLineFor } from "../shell_quote.ts";
 
 /** A flag's text as a number when it is one, else as given (so the check can quote it). */
@@ -97,4 +111,127 @@ export function parseLimit(text: string | undefined, fallback = 100): number {
     );
   }
   return limit;
+}
+
+/** A job field that has a flag: `enqueue` sets the job with it, `run` the defaults of its jobs. */
+export type JobFlag =
+  | "priority"
+  | "queue"
+  | "delay"
+  | "run-at"
+  | "max-retries"
+  | "timeout"
+  | "backoff-base"
+  | "cwd"
+  | "after"
+  | "unique"
+  | "env"
+  | "shell";
+
+/**
+ * The flags of a job's fields (all but its id), for `enqueue` and `run`. `run` names `timeout`
+ * `--job-timeout`: its own `--timeout` is the whole run's.
+ */
+export const JOB_OPTIONS: Record<JobFlag, OptionSpec> = {
+  priority: { type: "string", valueName: "N", description: "higher runs first (default 0)" },
+  queue: { type: "string", valueName: "NAME", description: 'the queue (default "default")' },
+  delay: {
+    type: "string",
+    valueName: "DURATION",
+    description: "run no sooner than 30s, 5m, 2h…",
+  },
+  "run-at": {
+    type: "string",
+    valueName: "TIME",
+    description: "run no sooner than this ISO time",
+  },
+  "max-retries": {
+    type: "string",
+    valueName: "N",
+    description: "retries after the first failed run before the job is dead (default: config)",
+  },
+  timeout: {
+    type: "string",
+    valueName: "SECONDS",
+    description: "kill the run after this long (default: config job_timeout; 0 = none)",
+  },
+  "backoff-base": {
+    type: "string",
+    valueName: "N",
+    description: "wait N ^ attempts seconds between runs (default: config)",
+  },
+  cwd: { type: "string", valueName: "DIR", description: "run in DIR (default: this directory)" },
+  after: {
+    type: "string",
+    valueName: "IDS",
+    description: "run only after these jobs completed (comma-separated)",
+  },
+  unique: {
+    type: "string",
+    valueName: "KEY",
+    description: "add nothing if an unfinished job has this key (prints its id)",
+  },
+  env: {
+    type: "string",
+    multiple: true,
+    valueName: "NAME=VALUE",
+    description: "add a variable to the job's environment (repeatable)",
+  },
+  shell: {
+    type: "string",
+    valueName: "SHELL",
+    description: "sh, bash, zsh, dash, ksh, fish, pwsh, powershell, cmd or an absolute path " +
+      "(default: the shell config when the job runs)",
+  },
+};
+
+/**
+ * The job fields given as the flags of `JOB_OPTIONS`, checked. `names` renames a flag (`run`
+ * reads the job's timeout from `--job-timeout`), so that an error quotes the flag as typed.
+ */
+export function jobSpecFromFlags(
+  values: ParsedArgs["values"],
+  names: Partial<Record<JobFlag, string>> = {},
+): Partial<JobSpec> {
+  const flag = (name: JobFlag) => `--${names[name] ?? name}`;
+  const text = (name: JobFlag) => values[names[name] ?? name] as string | undefined;
+  const spec: Partial<JobSpec> = {};
+  if (text("priority") !== undefined) {
+    spec.priority = validatePriority(numberFlag(text("priority")!), flag("priority"));
+  }
+  if (text("queue") !== undefined) spec.queue = validateQueueName(text("queue"), flag("queue"));
+  if (text("delay") !== undefined) spec.delayMs = parseDuration(text("delay")!, flag("delay"));
+  if (text("run-at") !== undefined) spec.runAt = parseRunAt(text("run-at"), flag("run-at"));
+  if (text("max-retries") !== undefined) {
+    spec.maxRetries = validateMaxRetries(numberFlag(text("max-retries")!), flag("max-retries"));
+  }
+  if (text("timeout") !== undefined) {
+    spec.timeoutSeconds = validateTimeout(numberFlag(text("timeout")!), flag("timeout"));
+  }
+  if (text("backoff-base") !== undefined) {
+    spec.backoffBase = validateBackoffBase(
+      numberFlag(text("backoff-base")!),
+      flag("backoff-base"),
+    );
+  }
+  if (text("cwd") !== undefined) spec.cwd = validateCwd(text("cwd"), flag("cwd"));
+  if (text("after") !== undefined) {
+    spec.after = validateAfter(text("after")!.split(",").map((id) => id.trim()), flag("after"));
+  }
+  if (text("unique") !== undefined) {
+    spec.uniqueKey = validateUniqueKey(text("unique"), flag("unique"));
+  }
+  if (text("shell") !== undefined) spec.shell = validateShell(text("shell"), flag("shell"));
+  const env = values[names.env ?? "env"] as string[] | undefined;
+  if (env !== undefined) spec.env = envFlag(env);
+  return spec;
+}
+
+/** `run_at` and `delay` are two ways to say one thing: only one may be given. */
+export function checkWhen(spec: Partial<JobSpec>): void {
+  if (spec.runAt !== undefined && spec.delayMs !== undefined) {
+    throw new UsageError(
+      "Give a run time (run_at, --run-at) or a delay (delay, --delay), not both",
+    );
+  }
 }

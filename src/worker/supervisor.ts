@@ -34,6 +34,11 @@ export interface SupervisorOptions {
   clock?: Clock;
   /** Called once the process is registered and its slots are starting. */
   onReady?: (workerId: string) => void;
+  /**
+   * Aborted: stop as a first SIGTERM does (drain: running jobs finish, no new ones); aborted with
+   * the reason `"now"`, as a second one does (at once, running jobs back in the queue).
+   */
+  stop?: AbortSignal;
 }
 
 /** A worker thread (Web Worker) and the jobs its slots run now. */
@@ -150,6 +155,9 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
   };
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGTERM", "SIGINT"];
   for (const signal of signals) Deno.addSignalListener(signal, onSignal);
+  const onStop = () => stop(options.stop?.reason === "now" ? "now" : "drain");
+  if (options.stop?.aborted) onStop();
+  options.stop?.addEventListener("abort", onStop, { once: true });
   const unsubscribe = store.workSubscribe({
     onWork: () => {
       broadcast({ type: "wake" });
@@ -207,6 +215,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
   schedulerTimer = undefined;
   unsubscribe();
   for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
+  options.stop?.removeEventListener("abort", onStop);
   try {
     await deregister(store, workerId, { config, clock, log, outage });
   } finally {

@@ -14,3 +14,36 @@ Deno.test("slots are dealt round-robin, each once", () => {
   const dealt = slotsOfThreads(8, 3).flat().sort((a, b) => a - b);
   assert.deepEqual(dealt, [1, 2, 3, 4, 5, 6, 7, 8]);
 });
+
+Deno.test("runSupervisor() stops once its stop signal is aborted: drained, deregistered, returned", async () => {
+  const { join } = await import("node:path");
+  const { openStore } = await import("../store/mod.ts");
+  const { setupLogging } = await import("../log.ts");
+  const { runSupervisor } = await import("./supervisor.ts");
+  const dir = await Deno.makeTempDir({ prefix: "queuectl-supervisor-" });
+  const location = { kind: "sqlite" as const, path: join(dir, "queue.db") };
+  const store = await openStore(location);
+  try {
+    for (const reason of ["drain", "now"]) {
+      const stop = new AbortController();
+      let registered: string[] = [];
+      await runSupervisor({
+        location,
+        count: 2,
+        host: "test-host",
+        logLevel: "error",
+        logger: await setupLogging({ level: "error" }),
+        stop: stop.signal,
+        onReady: async () => {
+          registered = (await store.workerList()).map((worker) => worker.id);
+          stop.abort(reason);
+        },
+      });
+      assert.equal(registered.length, 1, `registered before the ${reason} stop`);
+      assert.deepEqual(await store.workerList(), [], `deregistered after the ${reason} stop`);
+    }
+  } finally {
+    await store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

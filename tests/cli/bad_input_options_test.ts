@@ -304,3 +304,184 @@ badInputTest(
   "bad job-option input exits with its documented code, one line on stderr, and changes nothing",
   CASES,
 );
+
+/** `run ARGS... -- true`: one good job with bad flags. */
+const runWith = (...args: string[]) => () => ["run", ...args, "--", "true"];
+
+/** Writes a JSON-lines file with `text` into the sandbox and returns its path. */
+async function runFile(sandbox: Sandbox, text: string): Promise<string> {
+  const path = join(sandbox.dir, "run.jsonl");
+  await Deno.writeTextFile(path, text);
+  return path;
+}
+
+/** `run`: every bad input is refused before anything is enqueued or run. */
+const RUN_CASES: BadInputCase[] = [
+  {
+    intent: "run with no jobs",
+    args: () => ["run"],
+    code: USAGE,
+    message: /No jobs: give commands after "--"/,
+  },
+  {
+    intent: "run with nothing after --",
+    args: () => ["run", "--workers", "2", "--"],
+    code: USAGE,
+    message: /No jobs/,
+  },
+  {
+    intent: "run with a command not after --",
+    args: () => ["run", "make test"],
+    code: USAGE,
+    message: /Unexpected argument "make test": put the commands after "--"/,
+  },
+  {
+    intent: "run with an empty command after --",
+    args: () => ["run", "--", "true", ""],
+    code: USAGE,
+    message: /command 2 after "--"/,
+  },
+  {
+    intent: "run --file that does not exist",
+    args: () => ["run", "--file", "/nonexistent/jobs.jsonl", "--", "true"],
+    code: USAGE,
+    message: /Cannot read jobs from "\/nonexistent\/jobs\.jsonl"/,
+  },
+  {
+    intent: "run --file with a bad second line (the commands after -- are not run either)",
+    args: async (sandbox) => [
+      "run",
+      "--file",
+      await runFile(sandbox, '{"command":"true"}\n{"command":}\n'),
+      "--",
+      "true",
+    ],
+    code: USAGE,
+    message: /Line 2 of ".*run\.jsonl"/,
+    files: (sandbox) => [join(sandbox.dir, "run.jsonl")],
+  },
+  {
+    intent: "run --file with a line whose field is bad",
+    args: async (sandbox) => [
+      "run",
+      "--file",
+      await runFile(sandbox, '{"command":"true","priority":"high"}\n'),
+    ],
+    code: USAGE,
+    message: /Line 1 of .*priority/,
+  },
+  {
+    intent: "run --file of an empty file",
+    args: async (sandbox) => ["run", "--file", await runFile(sandbox, "\n\n")],
+    code: USAGE,
+    message: /No jobs in/,
+  },
+  {
+    intent: "run --file - with a bad line on stdin",
+    args: () => ["run", "--file", "-"],
+    stdin: '{"command":"true"}\nnot json\n',
+    code: USAGE,
+    message: /Line 2 of "-"/,
+  },
+  {
+    intent: "run --workers 0",
+    args: runWith("--workers", "0"),
+    code: USAGE,
+    message: /Invalid --workers "0": expected an integer from 1 to 256/,
+  },
+  {
+    intent: "run --workers that is not a number",
+    args: runWith("--workers", "many"),
+    code: USAGE,
+    message: /--workers "many"/,
+  },
+  {
+    intent: "run --workers that is not an integer",
+    args: runWith("--workers", "1.5"),
+    code: USAGE,
+    message: /--workers "1\.5"/,
+  },
+  {
+    intent: "run --workers beyond 256",
+    args: runWith("--workers", "257"),
+    code: USAGE,
+    message: /--workers "257"/,
+  },
+  {
+    intent: "run --timeout that is not a duration",
+    args: runWith("--timeout", "soon"),
+    code: USAGE,
+    message: /--timeout "soon"/,
+  },
+  {
+    intent: "run --timeout of 10^14 days",
+    args: runWith("--timeout", "99999999999999d"),
+    code: USAGE,
+    message: /--timeout/,
+  },
+  {
+    intent: "run --junit in a directory that does not exist",
+    args: (sandbox) => runWith("--junit", join(sandbox.dir, "no", "junit.xml"))(),
+    code: USAGE,
+    message: /Cannot write --junit ".*": directory ".*" does not exist/,
+  },
+  {
+    intent: "run --keep with a database given (QUEUECTL_DB): its jobs stay anyway",
+    args: runWith("--keep"),
+    code: USAGE,
+    message: /--keep is for the throw-away database/,
+  },
+  {
+    intent: "run --priority that is a word (a default of every job)",
+    args: runWith("--priority", "abc"),
+    code: USAGE,
+    message: /--priority.*abc/,
+  },
+  {
+    intent: "run --queue with a space in the name",
+    args: runWith("--queue", "bad name"),
+    code: USAGE,
+    message: /--queue "bad name"/,
+  },
+  {
+    intent: "run --job-timeout that is negative",
+    args: runWith("--job-timeout", "-1"),
+    code: USAGE,
+    message: /--job-timeout/,
+  },
+  {
+    intent: "run --max-retries beyond its range",
+    args: runWith("--max-retries", "1001"),
+    code: USAGE,
+    message: /--max-retries/,
+  },
+  {
+    intent: "run --env without =",
+    args: runWith("--env", "NOVALUE"),
+    code: USAGE,
+    message: /--env "NOVALUE"/,
+  },
+  {
+    intent: "run --shell that is not a shell",
+    args: runWith("--shell", "nosuchshell"),
+    code: USAGE,
+    message: /--shell/,
+  },
+  {
+    intent: "run --delay and --run-at together",
+    args: runWith("--delay", "5m", "--run-at", "2030-01-01T00:00:00Z"),
+    code: USAGE,
+    message: /not both/,
+  },
+  {
+    intent: "run --id (one id for many jobs): not an option of run",
+    args: runWith("--id", "x"),
+    code: USAGE,
+    message: /Unknown option "--id" for "queuectl run"/,
+  },
+];
+
+badInputTest(
+  "bad run input exits 2 with one line on stderr, enqueues nothing and runs nothing",
+  RUN_CASES,
+);

@@ -1,27 +1,16 @@
-import { parseDuration } from "../../duration.ts";
 import { enqueueJobs } from "../../enqueue.ts";
-import { errorMessage, UsageError } from "../../errors.ts";
+import { UsageError } from "../../errors.ts";
 import {
   type JobSpec,
-  jobSpecFromValue,
   MAX_COMMAND_BYTES,
   parseJobSpec,
-  parseRunAt,
-  validateAfter,
-  validateBackoffBase,
   validateCommand,
-  validateCwd,
   validateJobId,
-  validateMaxRetries,
-  validatePriority,
-  validateQueueName,
-  validateTimeout,
-  validateUniqueKey,
 } from "../../job_spec.ts";
-import { validateShell } from "../../shell.ts";
 import type { JobInsertResult } from "../../store/mod.ts";
 import type { CommandContext, CommandDefinition, ParsedArgs } from "../command.ts";
-import { commandFromRest, envFlag, numberFlag } from "../flags.ts";
+import { checkWhen, commandFromRest, JOB_OPTIONS, jobSpecFromFlags } from "../flags.ts";
+import { readJobFile } from "../job_lines.ts";
 import { jobToJson } from "../../json_contract.ts";
 import { json } from "../render.ts";
 
@@ -62,56 +51,7 @@ Text must be valid UTF-8 (files, stdin) or Unicode (no lone surrogates like "\\u
       valueName: "ID",
       description: "the job's id (default: generated, sorts by time)",
     },
-    priority: { type: "string", valueName: "N", description: "higher runs first (default 0)" },
-    queue: { type: "string", valueName: "NAME", description: 'the queue (default "default")' },
-    delay: {
-      type: "string",
-      valueName: "DURATION",
-      description: "run no sooner than 30s, 5m, 2h…",
-    },
-    "run-at": {
-      type: "string",
-      valueName: "TIME",
-      description: "run no sooner than this ISO time",
-    },
-    "max-retries": {
-      type: "string",
-      valueName: "N",
-      description: "retries after the first failed run before the job is dead (default: config)",
-    },
-    timeout: {
-      type: "string",
-      valueName: "SECONDS",
-      description: "kill the run after this long (default: config job_timeout; 0 = none)",
-    },
-    "backoff-base": {
-      type: "string",
-      valueName: "N",
-      description: "wait N ^ attempts seconds between runs (default: config)",
-    },
-    cwd: { type: "string", valueName: "DIR", description: "run in DIR (default: this directory)" },
-    after: {
-      type: "string",
-      valueName: "IDS",
-      description: "run only after these jobs completed (comma-separated)",
-    },
-    unique: {
-      type: "string",
-      valueName: "KEY",
-      description: "add nothing if an unfinished job has this key (prints its id)",
-    },
-    env: {
-      type: "string",
-      multiple: true,
-      valueName: "NAME=VALUE",
-      description: "add a variable to the job's environment (repeatable)",
-    },
-    shell: {
-      type: "string",
-      valueName: "SHELL",
-      description: "sh, bash, zsh, dash, ksh, fish, pwsh, powershell, cmd or an absolute path " +
-        "(default: the shell config when the job runs)",
-    },
+    ...JOB_OPTIONS,
     file: {
       type: "string",
       short: "f",
@@ -176,13 +116,7 @@ async function enqueueFile(
   }
   if (defaults.id !== undefined) throw new UsageError("--id cannot be used with --file");
   const path = args.values.file as string;
-  let bytes: Uint8Array;
-  try {
-    bytes = path === "-" ? await context.readStdin() : await Deno.readFile(path);
-  } catch (error) {
-    throw new UsageError(`Cannot read jobs from "${path}": ${errorMessage(error)}`);
-  }
-  const specs = parseJobLines(decodeJobLines(bytes, path), path, defaults);
+  const specs = await readJobFile(context, path, defaults);
   if (specs.length === 0) throw new UsageError(`No jobs in "${path}"`);
   const store = await context.store();
   const results = await enqueueJobs(store, context.clock, specs, { cwd: context.cwd });
@@ -209,114 +143,9 @@ function reportExisting(context: CommandContext, results: JobInsertResult[]): vo
   if (existing.length > 10) context.stderr(`… and ${existing.length - 10} more not added\n`);
 }
 
-/**
- * The text of a JSON-lines file. Bytes that are not UTF-8 are refused, naming the first line that
- * holds one: decoded leniently they would become U+FFFD, and the job would run another command
- * than the one written.
- */
-function decodeJobLines(bytes: Uint8Array, path: string): string {
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
-  } catch {
-    // Rare: now find the line, decoding line by line.
-  }
-  const decoder = new TextDecoder("utf-8", { fatal: true });
-  for (let start = 0, line = 1; start <= bytes.length; line++) {
-    const newline = bytes.indexOf(0x0a, start);
-    const end = newline < 0 ? bytes.length : newline;
-    try {
-      decoder.decode(bytes.subarray(start, end));
-    } catch {
-      throw new UsageError(`Line ${line} of "${path}": it is not valid UTF-8 text`);
-    }
-    start = end + 1;
-  }
-  throw new UsageError(`"${path}" is not valid UTF-8 text`);
-}
-
-/**
- * Parses JSON lines into specs with `defaults` under each. All lines are parsed as one JSON array
- * first (a 100k-line batch parses several times faster so); only if that fails are they parsed
- * one by one, to name the bad line.
- */
-function parseJobLines(text: string, path: string, defaults: Partial<JobSpec>): JobSpec[] {
-  const all = text.split("\n");
-  // Blank lines are skipped; `numbers[i]` is the line number of the i-th job.
-  const lines: string[] = [];
-  const numbers: number[] = [];
-  for (let index = 0; index < all.length; index++) {
-    if (all[index].trim() === "") continue;
-    lines.push(all[index]);
-    numbers.push(index + 1);
-  }
-  let values: unknown[] | undefined;
-  try {
-    values = JSON.parse(`[${lines.join(",")}]`);
-    // A line holding two values ("{…},{…}") would shift every later line: parse one by one.
-    if (values!.length !== lines.length) values = undefined;
-  } catch {
-    values = undefined;
-  }
-  const hasDefaults = Object.keys(defaults).length > 0;
-  const specs: JobSpec[] = new Array(lines.length);
-  for (let index = 0; index < lines.length; index++) {
-    try {
-      const own = values ? jobSpecFromValue(values[index]) : parseJobSpec(lines[index]);
-      specs[index] = hasDefaults ? withDefaults(own, defaults) : own;
-    } catch (error) {
-      throw new UsageError(`Line ${numbers[index]} of "${path}": ${errorMessage(error)}`);
-    }
-  }
-  return specs;
-}
-
-/** A line's spec over the flags' defaults. */
-function withDefaults(own: JobSpec, defaults: Partial<JobSpec>): JobSpec {
-  // A line's own run_at or delay replaces the default time, whichever way either is given.
-  const when = own.runAt !== undefined || own.delayMs !== undefined
-    ? { runAt: undefined, delayMs: undefined }
-    : {};
-  const spec = { ...defaults, ...when, ...own };
-  checkWhen(spec);
-  return spec;
-}
-
-/** The job fields given as flags. */
+/** The job fields given as flags: the job's, or with --file the defaults of every line. */
 function specFromFlags(values: ParsedArgs["values"]): Partial<JobSpec> {
-  const text = (name: string) => values[name] as string | undefined;
-  const spec: Partial<JobSpec> = {};
-  if (text("id") !== undefined) spec.id = validateJobId(text("id")!);
-  if (text("priority") !== undefined) {
-    spec.priority = validatePriority(numberFlag(text("priority")!), "--priority");
-  }
-  if (text("queue") !== undefined) spec.queue = validateQueueName(text("queue"), "--queue");
-  if (text("delay") !== undefined) spec.delayMs = parseDuration(text("delay")!, "--delay");
-  if (text("run-at") !== undefined) spec.runAt = parseRunAt(text("run-at"), "--run-at");
-  if (text("max-retries") !== undefined) {
-    spec.maxRetries = validateMaxRetries(numberFlag(text("max-retries")!), "--max-retries");
-  }
-  if (text("timeout") !== undefined) {
-    spec.timeoutSeconds = validateTimeout(numberFlag(text("timeout")!), "--timeout");
-  }
-  if (text("backoff-base") !== undefined) {
-    spec.backoffBase = validateBackoffBase(numberFlag(text("backoff-base")!), "--backoff-base");
-  }
-  if (text("cwd") !== undefined) spec.cwd = validateCwd(text("cwd"), "--cwd");
-  if (text("after") !== undefined) {
-    spec.after = validateAfter(text("after")!.split(",").map((id) => id.trim()), "--after");
-  }
-  if (text("unique") !== undefined) spec.uniqueKey = validateUniqueKey(text("unique"), "--unique");
-  if (text("shell") !== undefined) spec.shell = validateShell(text("shell"), "--shell");
-  const env = values.env as string[] | undefined;
-  if (env !== undefined) spec.env = envFlag(env);
+  const spec = jobSpecFromFlags(values);
+  if (values.id !== undefined) spec.id = validateJobId(values.id as string);
   return spec;
-}
-
-/** `run_at` and `delay` are two ways to say one thing: only one may be given. */
-function checkWhen(spec: JobSpec): void {
-  if (spec.runAt !== undefined && spec.delayMs !== undefined) {
-    throw new UsageError(
-      "Give a run time (run_at, --run-at) or a delay (delay, --delay), not both",
-    );
-  }
 }

@@ -1,15 +1,10 @@
-import { dirname, resolve } from "node:path";
-import {
-  githubAnnotations,
-  githubStepSummary,
-  junitReport,
-  type ReportedJob,
-} from "../../ci_reports.ts";
+import { resolve } from "node:path";
 import { parseDuration } from "../../duration.ts";
-import { errorMessage, QueuectlError, UsageError, WaitTimeoutError } from "../../errors.ts";
+import { errorMessage, UsageError, WaitTimeoutError } from "../../errors.ts";
 import { FINAL_STATES, type Job, JOB_STATES, type JobState } from "../../job.ts";
 import { validateJobId } from "../../job_spec.ts";
 import { DEFAULT_WAIT_POLL_MS, waitForJobs } from "../../wait_for_jobs.ts";
+import { reportRequest, writeReports } from "../ci_report_files.ts";
 import type { CommandContext, CommandDefinition } from "../command.ts";
 import { parseQueues } from "../flags.ts";
 import { shortDuration } from "../render.ts";
@@ -79,7 +74,11 @@ annotation on stderr, and a Markdown table of the jobs is appended to $GITHUB_ST
     "queuectl wait --all --timeout 30m --junit reports/queuectl.xml",
   ],
   async run(context, args) {
-    const junit = junitPath(context, args.values.junit as string | undefined);
+    const reports = reportRequest(
+      context,
+      args.values.junit as string | undefined,
+      "queuectl wait",
+    );
     const timeout = args.values.timeout as string | undefined;
     const timeoutMs = timeout === undefined ? Infinity : parseDuration(timeout, "--timeout");
     const poll = args.values["poll-interval"] as string | undefined;
@@ -99,10 +98,9 @@ annotation on stderr, and a Markdown table of the jobs is appended to $GITHUB_ST
       );
     }
     const ids = [...new Set([...named, ...(all ? await unfinishedIds(context, queues) : [])])];
-    const reports = { junit, github: context.env("GITHUB_ACTIONS") === "true" };
     if (ids.length === 0) {
       // --all with nothing unfinished: an empty report still tells CI that nothing failed.
-      await writeReports(context, ids, [], reports);
+      await writeReports(context, await context.store(), ids, [], reports);
       return undefined;
     }
     let jobs: Job[];
@@ -110,93 +108,17 @@ annotation on stderr, and a Markdown table of the jobs is appended to $GITHUB_ST
       jobs = await waitShowingProgress(context, ids, { timeoutMs, pollMs });
     } catch (error) {
       // A timed-out wait is reported too: a CI run that hung needs its report most.
-      if (error instanceof WaitTimeoutError) await writeReports(context, ids, undefined, reports);
+      if (error instanceof WaitTimeoutError) {
+        await writeReports(context, await context.store(), ids, undefined, reports);
+      }
       throw error;
     }
-    await writeReports(context, ids, jobs, reports);
+    await writeReports(context, await context.store(), ids, jobs, reports);
     const failed = jobs.filter((job) => job.state !== "completed");
     for (const job of failed) context.stderr(`Job "${job.id}" ended ${job.state}\n`);
     return failed.length === 0 ? undefined : 1;
   },
 };
-
-/**
- * The absolute path of `--junit`, checked before any waiting: its directory must exist and it
- * must not be a directory itself (a typo found after a 30-minute wait would lose the report).
- */
-function junitPath(context: CommandContext, path: string | undefined): string | undefined {
-  if (path === undefined) return undefined;
-  if (path === "") throw new UsageError(`Invalid --junit "": give a file path`);
-  const absolute = resolve(context.cwd, path);
-  const directory = dirname(absolute);
-  let info: Deno.FileInfo;
-  try {
-    info = Deno.statSync(directory);
-  } catch (error) {
-    throw new UsageError(
-      error instanceof Deno.errors.NotFound
-        ? `Cannot write --junit "${path}": directory "${directory}" does not exist`
-        : `Cannot write --junit "${path}": ${errorMessage(error)}`,
-    );
-  }
-  if (!info.isDirectory) {
-    throw new UsageError(`Cannot write --junit "${path}": "${directory}" is not a directory`);
-  }
-  try {
-    if (Deno.statSync(absolute).isDirectory) {
-      throw new UsageError(`Cannot write --junit "${path}": it is a directory`);
-    }
-  } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
-  }
-  return absolute;
-}
-
-/**
- * Writes the reports asked for: the JUnit file, and on GitHub Actions the annotations and the
- * step summary. `jobs` is undefined after a timeout: the jobs are read again, as they are now.
- */
-async function writeReports(
-  context: CommandContext,
-  ids: string[],
-  jobs: Job[] | undefined,
-  reports: { junit?: string; github: boolean },
-): Promise<void> {
-  if (reports.junit === undefined && !reports.github) return;
-  const store = await context.store();
-  const byId = new Map(jobs?.map((job) => [job.id, job]));
-  const reported: ReportedJob[] = [];
-  for (const id of ids) {
-    const job = byId.get(id) ?? await store.jobGet({ id });
-    if (job) reported.push({ job, runs: await store.jobRuns({ id }) });
-  }
-  if (reports.junit !== undefined) {
-    const xml = junitReport(reported, { suiteName: "queuectl wait", now: context.clock.now() });
-    // Written beside and renamed: a reader never sees half a report.
-    const partial = `${reports.junit}.partial`;
-    try {
-      await Deno.writeTextFile(partial, xml);
-      await Deno.rename(partial, reports.junit);
-    } catch (error) {
-      await Deno.remove(partial).catch(() => {});
-      throw new QueuectlError(`Cannot write --junit "${reports.junit}": ${errorMessage(error)}`);
-    }
-  }
-  if (!reports.github) return;
-  context.stderr(githubAnnotations(reported));
-  const summary = context.env("GITHUB_STEP_SUMMARY");
-  if (!summary) return;
-  try {
-    await Deno.writeTextFile(resolve(context.cwd, summary), githubStepSummary(reported), {
-      append: true,
-    });
-  } catch (error) {
-    // The summary is a courtesy: the wait's own outcome stands.
-    context.stderr(
-      `Warning: cannot append to GITHUB_STEP_SUMMARY "${summary}": ${errorMessage(error)}\n`,
-    );
-  }
-}
 
 /** The ids of a file or standard input, one a line (blank lines and surrounding spaces skipped). */
 async function readIds(context: CommandContext, source: string): Promise<string[]> {
