@@ -82,7 +82,8 @@ const NARROW_PERMISSIONS = [
   // hostname: the host id recorded for each worker process. userInfo, uid, gid: the PostgreSQL
   // driver's default user name (os.userInfo()) when the URL names none.
   "--allow-sys=hostname,userInfo,uid,gid",
-  // Not --allow-ffi: node:sqlite is built into Deno.
+  // Not --allow-ffi: node:sqlite is built into Deno, and only Linux (whose binary has every
+  // permission, see below) starts jobs through posix_spawn (src/worker/session_spawn.ts).
 ];
 
 /**

@@ -6,11 +6,12 @@
  *
  * @module
  */
-import { defaultShell, shellInvocation } from "../shell.ts";
+import { defaultShell, type ShellInvocation, shellInvocation } from "../shell.ts";
 import type { OutputChunk } from "../store/mod.ts";
 import { type SpawnedProcess, spawnHidden } from "./hidden_spawn.ts";
 import { OutputTail } from "./output_tail.ts";
 import { processStartTime } from "./process_identity.ts";
+import { sessionSpawnAvailable, spawnInSession } from "./session_spawn.ts";
 import { stopProcessTree, treeSpawn, treeStartFor } from "./process_tree.ts";
 
 /** How to run a command. */
@@ -72,19 +73,13 @@ export async function runCommand(options: RunCommandOptions): Promise<RunResult>
   const shell = options.shell ?? defaultShell();
   let child: SpawnedProcess;
   try {
-    const spawn = treeSpawn(shellInvocation(shell, options.command), await treeStartFor());
-    // Windows: Deno.Command would open a console window per job (see hidden_spawn.ts).
-    child = IS_WINDOWS ? await spawnHidden(spawn, options) : new Deno.Command(spawn.program, {
-      args: spawn.args,
-      detached: spawn.detached,
-      windowsRawArguments: spawn.windowsRawArguments,
-      stdin: "null",
-      stdout: "piped",
-      stderr: "piped",
-      clearEnv: true,
-      env: options.env,
-      cwd: options.cwd,
-    }).spawn();
+    const invocation = shellInvocation(shell, options.command);
+    if (sessionSpawnAvailable()) {
+      // Linux: the shell leads a session of its own without `setsid` in front of it.
+      child = spawnInSession(invocation.program, invocation.args, options);
+    } else {
+      child = await spawnTree(invocation, options);
+    }
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const where = options.cwd ? `, working directory "${options.cwd}"` : "";
@@ -132,6 +127,26 @@ export async function runCommand(options: RunCommandOptions): Promise<RunResult>
     await flusher.idle();
     options.signal?.removeEventListener("abort", onAbort);
   }
+}
+
+/** Starts the shell as its own tree the portable way: through `setsid`, detached or hidden. */
+async function spawnTree(
+  invocation: ShellInvocation,
+  options: RunCommandOptions,
+): Promise<SpawnedProcess> {
+  const spawn = treeSpawn(invocation, await treeStartFor());
+  // Windows: Deno.Command would open a console window per job (see hidden_spawn.ts).
+  return IS_WINDOWS ? await spawnHidden(spawn, options) : new Deno.Command(spawn.program, {
+    args: spawn.args,
+    detached: spawn.detached,
+    windowsRawArguments: spawn.windowsRawArguments,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    clearEnv: true,
+    env: options.env,
+    cwd: options.cwd,
+  }).spawn();
 }
 
 /** Calls `onSpawn` once the group has lived `onSpawnAfterMs`, unless it exited before. */
@@ -183,28 +198,42 @@ class OutputFlusher {
   }
 }
 
-async function pump(stream: ReadableStream<Uint8Array>, tail: OutputTail): Promise<void> {
-  const reader = stream.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      tail.push(value);
-    }
-  } catch {
-    // Cancelled by drain(): a background child kept the pipe open after the command exited.
-  } finally {
-    reader.releaseLock();
-  }
+/** A stream being read into its tail: `done` when it ended, `cancel` to stop reading it. */
+interface Pumping {
+  done: Promise<void>;
+  cancel(): void;
 }
 
-async function drain(reading: Promise<void>[]): Promise<void> {
+function pump(stream: ReadableStream<Uint8Array>, tail: OutputTail): Pumping {
+  const reader = stream.getReader();
+  const done = (async () => {
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        tail.push(value);
+      }
+    } catch {
+      // Cancelled by drain(): a background child kept the pipe open after the command exited.
+    } finally {
+      reader.releaseLock();
+    }
+  })();
+  return { done, cancel: () => void reader.cancel().catch(() => {}) };
+}
+
+/**
+ * Waits for the output to end, at most `OUTPUT_DRAIN_MS` after the command exited; then stops
+ * reading it (a background child may hold the pipes open for ever) and closes the pipes.
+ */
+async function drain(reading: Pumping[]): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<"late">((resolve) => {
     timer = setTimeout(() => resolve("late"), OUTPUT_DRAIN_MS);
   });
-  await Promise.race([Promise.all(reading), late]);
+  const first = await Promise.race([Promise.all(reading.map((pumping) => pumping.done)), late]);
   clearTimeout(timer);
+  if (first === "late") { for (const pumping of reading) pumping.cancel(); }
 }
 
 const SIGNAL_NUMBERS: Partial<Record<Deno.Signal, number>> = {
