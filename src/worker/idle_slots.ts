@@ -13,10 +13,24 @@ interface Waiter {
   timer?: ReturnType<typeof setTimeout>;
 }
 
+/**
+ * Where a thread publishes how many of its slots are idle, for its supervisor and its sibling
+ * threads to read (Atomics on memory every thread of the process shares): one cell per thread.
+ */
+export interface IdleCounter {
+  counts: Int32Array;
+  index: number;
+}
+
 /** Idle slots waiting for a wake-up, the first of them also for its timeout. */
 export class IdleSlots {
   readonly #waiting: Waiter[] = [];
   #pending = false;
+  readonly #counter?: IdleCounter;
+
+  constructor(counter?: IdleCounter) {
+    this.#counter = counter;
+  }
 
   /**
    * Waits for a wake-up, or up to `ms` once this slot is the longest waiting; returns at once if
@@ -34,11 +48,13 @@ export class IdleSlots {
           clearTimeout(waiter.timer);
           const index = this.#waiting.indexOf(waiter);
           if (index !== -1) this.#waiting.splice(index, 1);
+          this.#publish();
           if (index === 0) this.#startHeadTimer();
           resolve();
         },
       };
       this.#waiting.push(waiter);
+      this.#publish();
       if (this.#waiting.length === 1) this.#startHeadTimer();
     });
   }
@@ -59,6 +75,22 @@ export class IdleSlots {
   /** How many slots wait now. */
   get idleCount(): number {
     return this.#waiting.length;
+  }
+
+  /** Whether a slot of another thread of the process is idle now. */
+  othersIdle(): boolean {
+    const counter = this.#counter;
+    if (!counter) return false;
+    for (let index = 0; index < counter.counts.length; index++) {
+      if (index !== counter.index && Atomics.load(counter.counts, index) > 0) return true;
+    }
+    return false;
+  }
+
+  #publish(): void {
+    if (this.#counter) {
+      Atomics.store(this.#counter.counts, this.#counter.index, this.#waiting.length);
+    }
   }
 
   #startHeadTimer(): void {

@@ -99,3 +99,23 @@ Deno.test("only the longest-waiting slot times out; the next one takes over its 
     assert.deepEqual(ended, ["first", "second"]);
     assert.equal(idle.idleCount, 0);
   }));
+
+Deno.test("the idle count is published for the other threads, which see it with othersIdle", () => {
+  const counts = new Int32Array(new SharedArrayBuffer(4 * 3));
+  const mine = new IdleSlots({ counts, index: 1 });
+  const other = new IdleSlots({ counts, index: 2 });
+  return withSlots(async () => {
+    assert.equal(mine.othersIdle(), false);
+    const waits = [mine.wait(LONG_MS), mine.wait(LONG_MS)];
+    assert.deepEqual([...counts], [0, 2, 0]);
+    assert.equal(other.othersIdle(), true, "another thread sees the idle slots");
+    assert.equal(mine.othersIdle(), false, "a thread does not count its own");
+    mine.wakeOne();
+    await soon(waits[0], "the first wait ending");
+    assert.deepEqual([...counts], [0, 1, 0]);
+    mine.wakeAll();
+    await soon(waits[1], "the second wait ending");
+    assert.deepEqual([...counts], [0, 0, 0]);
+    assert.equal(other.othersIdle(), false);
+  });
+});

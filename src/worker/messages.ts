@@ -18,8 +18,12 @@ export type ToSlot =
     logFile?: string;
     /** The process's `ThreadLock` memory, shared by its slots. */
     threadLock: SharedArrayBuffer;
+    /** One Int32 per thread of the process: how many of its slots are idle (`IdleCounter`). */
+    idleCounts: SharedArrayBuffer;
+    /** This thread's cell in `idleCounts`. */
+    threadIndex: number;
   }
-  /** New work may be there: an idle slot looks now. */
+  /** New work may be there: an idle slot looks now (only the thread told: see `wake-others`). */
   | { type: "wake" }
   /** The config changed. */
   | { type: "config"; config: Config }
@@ -37,6 +41,11 @@ export type FromSlot =
   | { type: "run-start"; jobId: string; leaseToken: number }
   | { type: "run-end"; jobId: string; leaseToken: number }
   | { type: "exited" }
+  /**
+   * More work may be due than this thread's idle slots can take (it has none): the supervisor
+   * wakes another thread that has an idle slot.
+   */
+  | { type: "wake-others" }
   | { type: "failed"; message: string }
   /** This slot cannot use the store (`message` says why): it waits and tries again. */
   | { type: "store-failed"; slot: number; message: string }

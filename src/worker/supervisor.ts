@@ -138,14 +138,23 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
 
   // One lock for all threads' write transactions (see ThreadLock).
   const threadLock = new SharedArrayBuffer(4);
-  const threadsEnded = slotsOfThreads(options.count, threadCount(options.count)).map(
-    (slots, index) =>
-      superviseThread(
-        index,
-        threads,
-        () => startThread(options, workerId, config, slots, threadLock, outage),
-        { isStopping: () => stopping !== null, log, outage },
-      ),
+  const dealt = slotsOfThreads(options.count, threadCount(options.count));
+  // How many slots of each thread are idle, as the threads publish it (see IdleCounter).
+  const idleCounts = new SharedArrayBuffer(4 * dealt.length);
+  const wakes = new IdleThreadWakes(threads, new Int32Array(idleCounts));
+  const threadsEnded = dealt.map((slots, index) =>
+    superviseThread(
+      index,
+      threads,
+      () =>
+        startThread(options, workerId, config, slots, outage, {
+          threadLock,
+          idleCounts,
+          threadIndex: index,
+          onWakeOthers: () => wakes.wakeOne(index),
+        }),
+      { isStopping: () => stopping !== null, log, outage, idle: wakes },
+    )
   );
   const onSignal = async () => {
     if (stopping) return stop("now");
@@ -160,7 +169,10 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
   options.stop?.addEventListener("abort", onStop, { once: true });
   const unsubscribe = store.workSubscribe({
     onWork: () => {
-      broadcast({ type: "wake" });
+      // One idle slot of the process looks, not one per thread; with none idle, every thread
+      // keeps the wake-up for its next slot to finish (a slot may be between its empty claim and
+      // its wait, where no count shows it).
+      if (!wakes.wakeOne()) broadcast({ type: "wake" });
       heartbeat.relayCancels().catch((error) =>
         log.error(`Cannot look for cancel requests: ${errorMessage(error)}`)
       );
@@ -234,6 +246,36 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
 }
 
 /**
+ * Wakes one idle slot of the process: the supervisor reads the idle counts the threads publish
+ * and tells only a thread that has one, taking the threads in turn so the work spreads.
+ */
+export class IdleThreadWakes {
+  #next = 0;
+
+  constructor(readonly threads: readonly { worker: Worker }[], readonly counts: Int32Array) {}
+
+  /** Wakes an idle slot of a thread other than `except`; false when none is idle. */
+  wakeOne(except?: number): boolean {
+    const total = this.counts.length;
+    for (let step = 0; step < total; step++) {
+      const index = (this.#next + step) % total;
+      if (index === except || Atomics.load(this.counts, index) === 0) continue;
+      const thread = this.threads[index];
+      if (!thread) continue;
+      this.#next = (index + 1) % total;
+      thread.worker.postMessage({ type: "wake" } satisfies ToSlot);
+      return true;
+    }
+    return false;
+  }
+
+  /** A thread that ended has no idle slot (a replacement publishes its own). */
+  forget(index: number): void {
+    Atomics.store(this.counts, index, 0);
+  }
+}
+
+/**
  * Keeps thread `index` running: a thread that crashed or failed (its store unreachable when it
  * started, say) is replaced after a pause that grows to 30 s, until the process stops. Its
  * running jobs are forgotten, so the heartbeat stops renewing their leases and `UnclaimedLeases`
@@ -243,13 +285,14 @@ async function superviseThread(
   index: number,
   threads: Thread[],
   start: () => Thread,
-  options: { isStopping: () => boolean; log: Logger; outage: StoreOutage },
+  options: { isStopping: () => boolean; log: Logger; outage: StoreOutage; idle: IdleThreadWakes },
 ): Promise<boolean> {
   for (let pauseMs = 1_000;; pauseMs = Math.min(pauseMs * 2, 30_000)) {
     const thread = start();
     threads[index] = thread;
     const failed = await thread.exited;
     thread.running.clear();
+    options.idle.forget(index);
     // Its slots report nothing any more: an outage they were waiting out is not theirs to end.
     for (const slot of thread.slots) options.outage.forget(slotSource(slot));
     if (!failed || options.isStopping()) return failed;
@@ -269,13 +312,21 @@ function slotSource(slot: number): string {
   return `worker ${slot}`;
 }
 
+/** What a thread shares with the others, and how it asks for a sibling thread to be woken. */
+interface ThreadSharing {
+  threadLock: SharedArrayBuffer;
+  idleCounts: SharedArrayBuffer;
+  threadIndex: number;
+  onWakeOthers: () => void;
+}
+
 function startThread(
   options: SupervisorOptions,
   workerId: string,
   config: Config,
   slots: number[],
-  threadLock: SharedArrayBuffer,
   outage: StoreOutage,
+  sharing: ThreadSharing,
 ): Thread {
   const log = options.logger("supervisor");
   const worker = new Worker(new URL("./web_worker.ts", import.meta.url).href, {
@@ -294,6 +345,7 @@ function startThread(
       if (message.type === "run-end") {
         thread.running.delete(leaseKey({ id: message.jobId, leaseToken: message.leaseToken }));
       }
+      if (message.type === "wake-others") sharing.onWakeOthers();
       if (message.type === "store-failed") outage.failed(slotSource(message.slot), message.message);
       if (message.type === "store-answered") outage.recovered(slotSource(message.slot));
       if (message.type === "failed") {
@@ -321,7 +373,9 @@ function startThread(
       config,
       logLevel: options.logLevel,
       logFile: options.logFile,
-      threadLock,
+      threadLock: sharing.threadLock,
+      idleCounts: sharing.idleCounts,
+      threadIndex: sharing.threadIndex,
     } satisfies ToSlot,
   );
   return thread;

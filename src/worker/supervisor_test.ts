@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { slotsOfThreads, threadCount } from "./supervisor.ts";
+import { IdleThreadWakes, slotsOfThreads, threadCount } from "./supervisor.ts";
 
 Deno.test("one thread per core, never more than the slots nor 4", () => {
   assert.equal(threadCount(1, 8), 1);
@@ -46,4 +46,27 @@ Deno.test("runSupervisor() stops once its stop signal is aborted: drained, dereg
     await store.close();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("IdleThreadWakes wakes one thread that has an idle slot, in turn, never the one asking", () => {
+  const counts = new Int32Array(new SharedArrayBuffer(4 * 3));
+  const told: number[] = [];
+  const threads = [0, 1, 2].map((index) => ({
+    worker: { postMessage: () => told.push(index) } as unknown as Worker,
+  }));
+  const wakes = new IdleThreadWakes(threads, counts);
+  assert.equal(wakes.wakeOne(), false, "no slot idle: nobody is told");
+  assert.deepEqual(told, []);
+  Atomics.store(counts, 0, 1);
+  Atomics.store(counts, 2, 3);
+  assert.equal(wakes.wakeOne(), true);
+  assert.equal(wakes.wakeOne(), true);
+  assert.equal(wakes.wakeOne(), true);
+  assert.deepEqual(told, [0, 2, 0], "threads with idle slots, in turn");
+  told.length = 0;
+  assert.equal(wakes.wakeOne(0), true);
+  assert.equal(wakes.wakeOne(2), true);
+  assert.deepEqual(told, [2, 0], "never the thread that asked");
+  wakes.forget(2);
+  assert.equal(wakes.wakeOne(0), false, "a thread that ended has no idle slot");
 });

@@ -22,7 +22,8 @@ import type { FromSlot, ToSlot } from "./messages.ts";
 let config: Config;
 let mode: "running" | "drain" | "stop-now" = "running";
 const runners: JobRunner[] = [];
-const idle = new IdleSlots();
+/** Replaced at "start" by one that publishes its count to the process (see `IdleCounter`). */
+let idle = new IdleSlots();
 
 function send(message: FromSlot): void {
   self.postMessage(message);
@@ -33,9 +34,16 @@ self.onmessage = (event: MessageEvent<ToSlot>) => {
   switch (message.type) {
     case "start":
       config = message.config;
+      idle = new IdleSlots({
+        counts: new Int32Array(message.idleCounts),
+        index: message.threadIndex,
+      });
       run(message).catch((error) => send({ type: "failed", message: errorMessage(error) }));
       return;
     case "wake":
+      // With no idle slot here (they became busy since the supervisor looked), the next slot to
+      // finish claims at once; a thread with an idle slot may take it sooner.
+      if (idle.idleCount === 0 && idle.othersIdle()) send({ type: "wake-others" });
       idle.wakeOne();
       return;
     case "config":
@@ -110,7 +118,14 @@ async function runSlot(
     env: Deno.env.toObject(),
     queues: start.queues,
     storeHealth,
-    onRunStart: (job) => send({ type: "run-start", jobId: job.id, leaseToken: job.leaseToken }),
+    onRunStart: (job) => {
+      send({ type: "run-start", jobId: job.id, leaseToken: job.leaseToken });
+      // More may be due: an idle slot looks now, not after this run (which may take hours), so
+      // a batch starts on every slot at once. One here, else one of another thread (through the
+      // supervisor); with none idle, nobody is told, so a steady drain costs no message.
+      if (idle.idleCount > 0) idle.wakeOne();
+      else if (idle.othersIdle()) send({ type: "wake-others" });
+    },
     onRunEnd: (job) => send({ type: "run-end", jobId: job.id, leaseToken: job.leaseToken }),
   });
   runners.push(runner);
@@ -133,13 +148,9 @@ async function runSlot(
         failing = true;
       }
     }
-    if (ran) {
-      // A slot that found work claims again at once (more may be due), and passes the wake-up on
-      // to an idle sibling, if there is one, so a burst fans out. With none idle there is no one
-      // to tell: a pending wake-up would only cost a sibling an empty claim later.
-      if (idle.idleCount > 0) idle.wakeOne();
-      continue;
-    }
+    // A slot that found work claims again at once: more may be due (it passed the wake-up on
+    // when it claimed, see onRunStart).
+    if (ran) continue;
     if (mode === "running") await idle.wait(await idleTime(store, start.queues));
   }
 }

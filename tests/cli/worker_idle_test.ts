@@ -101,6 +101,42 @@ for (const slots of [1, 2, 4]) {
   );
 }
 
+onEveryStore.test(
+  "worker start --count 4: a batch enqueued to an idle worker runs on every slot at once",
+  async () => {
+    await using sandbox = await idleSandbox();
+    const worker = await startWorker(sandbox, ["--count", "4"]);
+    const file = join(sandbox.dir, "jobs.jsonl");
+    // Each job holds its slot until released: only a slot woken at once can take the next one.
+    const batch = async (name: string) => {
+      const started = join(sandbox.dir, `started-${name}`);
+      const release = join(sandbox.dir, `release-${name}`);
+      await Deno.mkdir(started);
+      const hold = `touch ${q(started)}/$QUEUECTL_JOB_ID; ` +
+        `while [ ! -e ${q(release)} ] && [ -d ${q(started)} ]; do sleep 0.02; done`;
+      await Deno.writeTextFile(file, `${JSON.stringify({ command: hold })}\n`.repeat(4));
+      const before = await completedCount(sandbox);
+      await sandbox.ok(["enqueue", "--file", file]);
+      await waitFor(
+        `all 4 jobs of the ${name} batch to run at the same time`,
+        async () => (await Array.fromAsync(Deno.readDir(started))).length === 4,
+        10_000,
+        20,
+      );
+      await Deno.writeTextFile(release, "");
+      await waitFor(
+        `the ${name} batch to complete`,
+        async () => (await completedCount(sandbox)) === before + 4,
+      );
+    };
+    // The first batch may meet slots still starting (each claims once as it starts); after it,
+    // every slot has gone back to waiting, and only wake-ups can start the second.
+    await batch("first");
+    await batch("second");
+    await stopWorker(worker);
+  },
+);
+
 onEveryStore.test("a retry is claimed within a fraction of a second of its run_at", async () => {
   await using sandbox = await idleSandbox();
   const marker = join(sandbox.dir, "failed-once");
