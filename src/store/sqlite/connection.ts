@@ -106,7 +106,7 @@ export class SqliteConnection {
     }
     (async () => {
       try {
-        for await (const _event of watcher) onWork();
+        for await (const event of watcher) if (announcesWork(event)) onWork();
       } catch {
         // Closed.
       }
@@ -121,6 +121,15 @@ export class SqliteConnection {
   get #wakePath(): string {
     return `${this.path}-wake`;
   }
+}
+
+/**
+ * Whether a change of the wake-up file is an announcement. One write is two events on Linux
+ * (modify, then access as the writer closes it): counting the second would cost every worker
+ * process an empty claim per announcement.
+ */
+export function announcesWork(event: Deno.FsEvent): boolean {
+  return event.kind !== "access";
 }
 
 function touchWakeFile(path: string): void {

@@ -39,6 +39,24 @@ export function subscribeContract(test: ContractTest): void {
     assert.deepEqual(ids(await store.jobList({})), ["a", "b", "c"]);
   });
 
+  test("workSubscribe() calls onWork once per announcement", async ({ store, openAnother }) => {
+    const other = await openAnother();
+    let calls = 0;
+    const unsubscribe = store.workSubscribe({ onWork: () => calls++ });
+    const inserts = 5;
+    try {
+      for (let n = 1; n <= inserts; n++) {
+        await other.jobInsert({ jobs: [newJob(`job-${n}`)], now: T0 + n });
+        await waitFor(`onWork after insert ${n}`, () => calls >= n);
+      }
+    } finally {
+      unsubscribe();
+    }
+    // One call per insert, and one more allowed when the subscription starts (PostgreSQL's
+    // LISTEN looks once for work that came before it): not one per event of the file's write.
+    assert.ok(calls <= inserts + 1, `${inserts} inserts woke the subscriber ${calls} times`);
+  });
+
   test("workSubscribe() calls onWork after another connection retries a dead job", async ({ store, openAnother }) => {
     const other = await openAnother();
     await other.jobInsert({ jobs: [newJob("a", { maxRetries: 0 })], now: T0 });
