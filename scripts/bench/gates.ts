@@ -26,7 +26,15 @@ export interface Gate {
   setFrom: { runs: number[]; on: string };
 }
 
-const SET_ON = "2026-12-04, the CI machine (2 cores, AMD EPYC), 5 × `deno task bench --quick`";
+/**
+ * Two sittings, on the two kinds of 2-core machine CI has run on: one where an exec is cheap
+ * (xargs -P4 ran ~1200 true jobs/s), one where it costs ~5 ms of CPU (~250 jobs/s, and busy with
+ * other test runs). A gate must hold on both, so each sits at half the worst of all ten runs;
+ * the first five (marked) predate the one-exec spawn of session_spawn.ts, which only raised the
+ * drain ratios, so they bound the drain floors from below.
+ */
+const SET_ON = "2026-12-04: 5 × `deno task bench --quick` on an exec-cheap machine (before " +
+  "posix_spawn), then 5 on an exec-dear one (after it, and after the one-slot wake-up)";
 
 /** Every gate. */
 export const GATES: readonly Gate[] = [
@@ -36,7 +44,7 @@ export const GATES: readonly Gate[] = [
     what: "SQLite drain ÷ xargs -P4 (jobs/s, same run)",
     kind: "min",
     limit: 0.17,
-    setFrom: { runs: [0.37, 0.37, 0.34, 0.36, 0.36], on: SET_ON },
+    setFrom: { runs: [0.37, 0.37, 0.34, 0.36, 0.36, 0.8, 1.17, 1.16, 1.19, 1.12], on: SET_ON },
   },
   {
     bench: "drain_postgres",
@@ -44,7 +52,7 @@ export const GATES: readonly Gate[] = [
     what: "PostgreSQL drain ÷ xargs -P4 (jobs/s, same run)",
     kind: "min",
     limit: 0.13,
-    setFrom: { runs: [0.27, 0.27, 0.28, 0.27, 0.28], on: SET_ON },
+    setFrom: { runs: [0.27, 0.27, 0.28, 0.27, 0.28, 0.82, 0.88, 0.85, 0.6, 1.12], on: SET_ON },
   },
   {
     bench: "pickup_latency",
@@ -52,23 +60,23 @@ export const GATES: readonly Gate[] = [
     what: "SQLite pickup latency p50 ÷ a bare `sh -c` spawn (same run)",
     kind: "max",
     limit: 8,
-    setFrom: { runs: [3.51, 3.53, 3.52, 3.36, 4.02], on: SET_ON },
+    setFrom: { runs: [3.51, 3.53, 3.52, 3.36, 4.02, 3.17, 3.08, 3.49, 3.13, 3.63], on: SET_ON },
   },
   {
     bench: "pickup_latency_postgres",
     metric: "pickup_latency_postgres_p50",
     what: "PostgreSQL pickup latency p50 ÷ a bare `sh -c` spawn (same run)",
     kind: "max",
-    limit: 12.5,
-    setFrom: { runs: [5.98, 5.88, 6.32, 6.21, 6.2], on: SET_ON },
+    limit: 18,
+    setFrom: { runs: [5.98, 5.88, 6.32, 6.21, 6.2, 6.89, 6.68, 3.62, 9.15, 7.03], on: SET_ON },
   },
   {
     bench: "batch_enqueue",
     metric: "batch_enqueue_vs_node_sqlite",
     what: "batch enqueue --file ÷ a plain node:sqlite insert (jobs/s, same run)",
     kind: "min",
-    limit: 0.3,
-    setFrom: { runs: [0.63, 0.63, 0.65, 0.66, 0.63], on: SET_ON },
+    limit: 0.23,
+    setFrom: { runs: [0.63, 0.63, 0.65, 0.66, 0.63, 0.75, 0.46, 0.74, 0.64, 0.73], on: SET_ON },
   },
 ];
 
