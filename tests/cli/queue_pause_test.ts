@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { makeSandbox, onEveryStore, type Sandbox, waitFor } from "../helpers/cli.ts";
+import { makeSandbox, onEveryStore, type Sandbox } from "../helpers/cli.ts";
 import {
   configure,
   enqueue,
