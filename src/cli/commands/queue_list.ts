@@ -26,32 +26,33 @@ export const queueListCommand: CommandDefinition = {
       [
         "QUEUE",
         "LIMIT",
-        "PAUSED",
-        "RETRY",
         "PENDING",
         "RUNNING",
         "FAILED",
         "DEAD",
         "COMPLETED",
         "CANCELED",
+        // Added last, so that the columns scripts read stay where they were.
+        "RETRY",
+        "PAUSED",
       ],
       queues.map((queue) => {
         const shown = queueToJson(queue, now);
         return [
           queue.name,
           queue.concurrency === null ? "-" : String(queue.concurrency),
-          !shown.paused
-            ? "-"
-            : queue.pausedUntil === null
-            ? "until resumed"
-            : `until ${shown.paused_until} (${relativeTime(queue.pausedUntil, now)})`,
-          retryPolicyText(queue),
           String(queue.counts.pending),
           String(queue.counts.processing),
           String(queue.counts.failed),
           String(queue.counts.dead),
           String(queue.counts.completed),
           String(queue.counts.canceled),
+          retryPolicyText(queue),
+          !shown.paused
+            ? "-"
+            : queue.pausedUntil === null
+            ? "until resumed"
+            : `until ${shown.paused_until} (${relativeTime(queue.pausedUntil, now)})`,
         ];
       }),
     ));
