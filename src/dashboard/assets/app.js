@@ -18,7 +18,8 @@
  *   the last action (`data-kind="ok|error"`).
  * - Overview: `#state-counts [data-state="<state>"] .count` (cards link to the jobs list),
  *   `table.queues tr[data-queue="<name>"] td[data-state="<state>"]`,
- *   `… td.paused[data-paused="true|false"]` (with the time a timed pause ends), `td.retry`,
+ *   `… td.paused[data-paused="true|false"]` (with the time a timed pause ends, and
+ *   `button[data-action="pause-queue|resume-queue"][data-queue]`), `td.retry`,
  *   `#last-hour`
  *   (`[data-stat="runs|completed|failed|failure_rate"]`), `#throughput svg` (one
  *   `g.bucket[data-start]` per minute, `rect.bar-completed` / `rect.bar-failed`),
@@ -543,6 +544,8 @@
                 " ",
                 q.paused_until ? ["until ", when(q.paused_until)] : "until resumed",
               ],
+              " ",
+              pauseButton(q),
             ),
             h("td", { class: "retry mono" }, retryText(q)),
             STATES.map((st) => {
@@ -559,6 +562,23 @@
         }),
       ),
     );
+  }
+
+  /** Pauses a queue until resumed, or resumes a paused one (POST /api/queues/NAME/…). */
+  function pauseButton(q) {
+    const action = q.paused ? "resume" : "pause";
+    return h("button", {
+      type: "button",
+      class: "btn small",
+      "data-action": action + "-queue",
+      "data-queue": q.name,
+      onclick: (e) => {
+        const path = "/api/queues/" + encodeURIComponent(q.name) + "/" + action;
+        act(e.currentTarget, "POST", path, {}, () => {
+          return (q.paused ? "Resumed queue " : "Paused queue ") + q.name;
+        });
+      },
+    }, q.paused ? "Resume" : "Pause");
   }
 
   /** A list of exit codes, "invalid", or "queue's" when the job has none of its own. */
