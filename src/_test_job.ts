@@ -38,6 +38,8 @@ export function testJob(fields: Partial<Job> = {}): Job {
     leaseExpiresAt: null,
     pgid: null,
     pgidStartTime: null,
+    retryOn: null,
+    noRetryOn: null,
     ...fields,
   };
 }

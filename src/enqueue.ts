@@ -70,6 +70,9 @@ export function newJobFromSpec(
     uniqueKey: spec.uniqueKey ?? null,
     // Not resolved here: a job without its own shell takes the config's when it runs.
     shell: spec.shell ?? null,
+    // Not resolved either: a job without lists of its own follows its queue's when it fails.
+    retryOn: spec.retryOn ?? null,
+    noRetryOn: spec.noRetryOn ?? null,
   };
 }
 

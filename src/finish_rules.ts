@@ -78,6 +78,33 @@ export function releasedRun(
   };
 }
 
+/** The run history's outcome of a run stopped by a worker shutdown (`worker stop --now`). */
+export const INTERRUPTED = "interrupted";
+
+/**
+ * The finish of a run its worker stopped while shutting down (`worker stop --now`, a second
+ * SIGTERM, a deploy): released as `releasedRun` (the attempt given back, due again at once, no
+ * backoff, not a failure), and recorded as outcome `interrupted` so the history tells it from a
+ * claim that was given back without running.
+ *
+ * @example
+ * ```ts
+ * import { interruptedRun } from "./finish_rules.ts";
+ * const stop = interruptedRun({ attempts: 2 }, 1000);
+ * console.assert(stop.outcome === "interrupted" && stop.refundAttempt && stop.state === "failed");
+ * ```
+ */
+export function interruptedRun(
+  job: { attempts: number },
+  now: number,
+): Pick<JobFinish, "state" | "runAt" | "outcome" | "refundAttempt" | "error"> {
+  return {
+    ...releasedRun(job, now),
+    outcome: INTERRUPTED,
+    error: "Stopped by a worker shutdown before it finished; it will run again",
+  };
+}
+
 /**
  * What to write when a run ends with `proposed`, the job being `stored`. The one place that
  * decides "a cancel request wins unless the run completed" and whether the attempt is refunded.

@@ -5,6 +5,7 @@ import {
   decideFinish,
   finishAlternatives,
   type FinishWrite,
+  interruptedRun,
   type ProposedFinish,
   releasedRun,
 } from "./finish_rules.ts";
@@ -196,4 +197,19 @@ Deno.test("releasedRun() sends a first attempt back to pending and a retried one
     outcome: "released",
     refundAttempt: true,
   });
+});
+
+Deno.test("interruptedRun() gives the attempt back like a release, recorded as interrupted, not failed", () => {
+  assert.deepEqual(interruptedRun({ attempts: 1 }, NOW), {
+    state: "pending",
+    runAt: NOW,
+    outcome: "interrupted",
+    refundAttempt: true,
+    error: "Stopped by a worker shutdown before it finished; it will run again",
+  });
+  const retried = interruptedRun({ attempts: 3 }, NOW);
+  assert.deepEqual([retried.state, retried.runAt, retried.outcome], ["failed", NOW, "interrupted"]);
+  // A cancel request still wins over it.
+  const proposed = { ...interruptedRun({ attempts: 1 }, NOW), now: NOW };
+  assert.equal(decideFinish({ cancelRequested: true }, proposed).outcome, "canceled");
 });

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { StoredExitCodes } from "./exit_codes.ts";
 
 /**
  * Where a job is in its life. A job is in exactly one state at any time.
@@ -89,6 +90,10 @@ export interface Job {
   /** The process group of the running command, and its leader's start time (to spot reuse). */
   pgid: number | null;
   pgidStartTime: string | null;
+  /** Only these exit codes are retried; null: the queue's policy applies. */
+  retryOn: StoredExitCodes;
+  /** These exit codes are never retried; null: the queue's policy applies. */
+  noRetryOn: StoredExitCodes;
   /**
    * The fields whose stored value could not be read at all (an `env` that is not a JSON object
    * of strings); each holds null here. Absent when every field was read.
@@ -105,7 +110,11 @@ export interface JobRun {
   workerId: string | null;
   startedAt: number;
   finishedAt: number;
-  /** `completed`, `failed`, `rescued`, `timeout`, `released`, `canceled`. */
+  /**
+   * `completed`, `failed`, `rescued`, `timeout`, `released` (a lease given back that no slot
+   * ran), `interrupted` (stopped by a worker shutdown: not a failure, the attempt given back),
+   * `canceled`.
+   */
   outcome: string;
   exitCode: number | null;
   error: string | null;

@@ -7,6 +7,7 @@
 import { isoTime, isTimeInRange, MAX_TIME_MS, MIN_TIME_MS } from "./clock.ts";
 import { MAX_DURATION_MS, MAX_DURATION_TEXT, parseDuration } from "./duration.ts";
 import { UsageError } from "./errors.ts";
+import { checkOneList, validateExitCodes } from "./exit_codes.ts";
 import { validateShell } from "./shell.ts";
 
 /** What a user asks for when enqueueing; everything not given takes its default. */
@@ -29,6 +30,10 @@ export interface JobSpec {
   uniqueKey?: string;
   /** The shell that runs the command (`validateShell`); not given: the config's at run time. */
   shell?: string;
+  /** Only these exit codes are retried (`retry_on`); exclusive with `noRetryOn`. */
+  retryOn?: number[];
+  /** These exit codes are never retried (`no_retry_on`). Neither: the queue's policy. */
+  noRetryOn?: number[];
 }
 
 const QUEUE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
@@ -387,6 +392,12 @@ function jobSpecFromObject(fields: Record<string, unknown>): JobSpec {
       case "shell":
         spec.shell = validateShell(value);
         break;
+      case "retry_on":
+        spec.retryOn = validateExitCodes(value, "retry_on");
+        break;
+      case "no_retry_on":
+        spec.noRetryOn = validateExitCodes(value, "no_retry_on");
+        break;
       default:
         if (Object.hasOwn(SEED_FIELDS, key)) {
           if (!SEED_FIELDS[key](value)) {
@@ -404,6 +415,7 @@ function jobSpecFromObject(fields: Record<string, unknown>): JobSpec {
   if (spec.runAt !== undefined && spec.delayMs !== undefined) {
     throw new UsageError('Give "run_at" or "delay", not both');
   }
+  checkOneList(spec.retryOn, spec.noRetryOn, ['"retry_on"', '"no_retry_on"']);
   return spec;
 }
 

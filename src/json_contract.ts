@@ -14,8 +14,8 @@
 import { INVALID_TIME, isoTime } from "./clock.ts";
 import type { JobDetail } from "./job_detail.ts";
 import { type Job, JOB_STATES, type JobRun, type JobState } from "./job.ts";
-import type { QueueStatus } from "./queue_status.ts";
-import type { Schedule, WorkerProcessWithJobs } from "./store/mod.ts";
+import { isQueuePaused, type QueueStatus } from "./queue_status.ts";
+import type { QueueInfo, Schedule, WorkerProcessWithJobs } from "./store/mod.ts";
 import { tailText } from "./worker/output_tail.ts";
 
 /**
@@ -77,6 +77,10 @@ export interface JobJson {
   cancel_requested_at: string | null;
   /** While it is unfinished, no other job with this key is added. */
   unique_key: string | null;
+  /** Only failures with these exit codes are retried; null: its queue's policy. */
+  retry_on: readonly number[] | null | "invalid";
+  /** Failures with these exit codes are never retried; null: its queue's policy. */
+  no_retry_on: readonly number[] | null | "invalid";
 }
 
 /**
@@ -92,7 +96,11 @@ export interface RunJson {
   started_at: string;
   /** When it ended. */
   finished_at: string;
-  /** `completed`, `failed`, `timeout`, `rescued`, `released` or `canceled`. */
+  /**
+   * `completed`, `failed`, `timeout`, `rescued`, `released` (a claim no slot ran, given back),
+   * `interrupted` (stopped by a worker shutdown; not a failure, the attempt is given back) or
+   * `canceled`.
+   */
   outcome: string;
   /** The command's exit code; null when it did not exit by itself. */
   exit_code: number | null | "invalid";
@@ -143,6 +151,14 @@ export interface WorkerJson {
   jobs: string[];
 }
 
+/** A paused queue in `status --json`. */
+export interface PausedQueueJson {
+  /** The queue's name. */
+  name: string;
+  /** When its pause ends by itself; null: paused until resumed. */
+  paused_until: string | null;
+}
+
 /** Job counts per state and the live worker processes, as JSON (`status --json`). */
 export interface StatusJson {
   /**
@@ -152,6 +168,8 @@ export interface StatusJson {
   jobs: Record<JobState, number> & { invalid?: number };
   /** The worker processes that are alive. */
   workers: WorkerJson[];
+  /** The queues paused now (workers take none of their jobs), by name. */
+  paused_queues: PausedQueueJson[];
 }
 
 /** A cron schedule as JSON (`schedule list --json`, the dashboard's `/api/schedules`). */
@@ -173,6 +191,41 @@ export interface ScheduleJson {
   /** What each run enqueues, as it was given (`command`, `queue`, `maxRetries`, …). */
   /** The job template; `"invalid"` when the stored one cannot be read. */
   job: Schedule["job"] | typeof INVALID;
+}
+
+/**
+ * A queue as JSON (`queue list --json`, the `queues` of the dashboard's `/api/overview`). A field
+ * whose stored value cannot be shown reads `"invalid"`, as in `JobJson`.
+ */
+export interface QueueJson {
+  /** Its name. */
+  name: string;
+  /** Most of its jobs running at once across all workers; null: no limit. */
+  concurrency: number | null;
+  /** How many of its jobs are in each state. */
+  jobs: Record<JobState, number>;
+  /** True while workers take none of its jobs (running ones go on). */
+  paused: boolean;
+  /** When a timed pause ends; null when not paused, or paused until resumed. */
+  paused_until: string | null;
+  /** Only failures with these exit codes are retried (jobs without a list of their own). */
+  retry_on: readonly number[] | null | "invalid";
+  /** Failures with these exit codes are never retried (jobs without a list of their own). */
+  no_retry_on: readonly number[] | null | "invalid";
+}
+
+/** A queue as its JSON object; `now` decides whether a timed pause is still on. */
+export function queueToJson(queue: QueueInfo, now: number): QueueJson {
+  const paused = isQueuePaused(queue, now);
+  return {
+    name: queue.name,
+    concurrency: queue.concurrency,
+    jobs: queue.counts,
+    paused,
+    paused_until: paused ? isoTime(queue.pausedUntil) : null,
+    retry_on: queue.retryOn,
+    no_retry_on: queue.noRetryOn,
+  };
 }
 
 /** What a field whose stored value cannot be shown reads (see `JobJson`). */
@@ -235,6 +288,8 @@ export function jobToJson(job: Job): JobJson {
     lease_expires_at: isoTime(job.leaseExpiresAt),
     cancel_requested_at: isoTime(job.cancelRequestedAt),
     unique_key: job.uniqueKey,
+    retry_on: job.retryOn,
+    no_retry_on: job.noRetryOn,
   };
 }
 
@@ -289,7 +344,14 @@ export function workerToJson(worker: WorkerProcessWithJobs): WorkerJson {
 
 /** The job counts and live workers as JSON. */
 export function statusToJson(status: QueueStatus): StatusJson {
-  return { jobs: stateCounts(status.counts), workers: status.workers.map(workerToJson) };
+  return {
+    jobs: stateCounts(status.counts),
+    workers: status.workers.map(workerToJson),
+    paused_queues: status.pausedQueues.map((queue) => ({
+      name: queue.name,
+      paused_until: isoTime(queue.pausedUntil),
+    })),
+  };
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { configFromOverrides } from "./config.ts";
 import type { JobState } from "./job.ts";
-import type { Store, WorkerProcessWithJobs } from "./store/mod.ts";
+import type { QueueSettings, Store, WorkerProcessWithJobs } from "./store/mod.ts";
 import { liveWorkers } from "./worker/liveness.ts";
 
 /** Job counts per state and the live worker processes. */
@@ -14,6 +14,8 @@ export interface QueueStatus {
   /** Every state, zero when no job is in it. */
   counts: Record<JobState, number>;
   workers: WorkerProcessWithJobs[];
+  /** The queues paused as of `now` (see `isQueuePaused`), by name. */
+  pausedQueues: QueueSettings[];
 }
 
 /**
@@ -27,5 +29,29 @@ export async function readQueueStatus(
   const config = configFromOverrides(await store.configOverrides());
   const counts = await store.jobCountByState();
   const workers = await liveWorkers(await store.workerList(), { ...here, config });
-  return { counts, workers };
+  const pausedQueues = (await store.queueSettings()).filter((queue) =>
+    isQueuePaused(queue, here.now)
+  );
+  return { counts, workers, pausedQueues };
+}
+
+/**
+ * True while a queue is paused: `pausedAt` is set, and `pausedUntil` is null (until resumed) or
+ * still ahead of `now`. The claim queries apply the same rule in SQL.
+ *
+ * @example
+ * ```ts
+ * import { isQueuePaused } from "./queue_status.ts";
+ * console.assert(isQueuePaused({ pausedAt: 1, pausedUntil: 10 }, 5));
+ * console.assert(!isQueuePaused({ pausedAt: 1, pausedUntil: 10 }, 10));
+ * ```
+ */
+export function isQueuePaused(
+  queue: Pick<QueueSettings, "pausedAt" | "pausedUntil">,
+  now: number,
+): boolean {
+  if (queue.pausedAt === null) return false;
+  // A NaN end (a row edited by hand) compares false, as SQL's comparison with it would not
+  // match: the claim treats such a queue as paused, and so does this.
+  return queue.pausedUntil === null || !(queue.pausedUntil <= now);
 }

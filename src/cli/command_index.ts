@@ -46,6 +46,18 @@ export const COMMAND_INDEX: readonly CommandEntry[] = [
     path: ["queue", "set-concurrency"],
     load: () => loadCommand("queue_set_concurrency", "queueSetConcurrencyCommand"),
   },
+  {
+    path: ["queue", "pause"],
+    load: () => loadCommand("queue_pause", "queuePauseCommand"),
+  },
+  {
+    path: ["queue", "resume"],
+    load: () => loadCommand("queue_pause", "queueResumeCommand"),
+  },
+  {
+    path: ["queue", "set-retry"],
+    load: () => loadCommand("queue_set_retry", "queueSetRetryCommand"),
+  },
   { path: ["purge"], load: () => loadCommand("purge", "purgeCommand") },
   {
     path: ["schedule", "add"],

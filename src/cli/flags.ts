@@ -1,4 +1,5 @@
 /** Reading the flag values and trailing arguments that several commands share. */
+import { checkOneList, parseExitCodes } from "../exit_codes.ts";
 import { parseDuration } from "../duration.ts";
 import { UsageError } from "../errors.ts";
 import { JOB_STATES, type JobState } from "../job.ts";
@@ -126,7 +127,9 @@ export type JobFlag =
   | "after"
   | "unique"
   | "env"
-  | "shell";
+  | "shell"
+  | "retry-on"
+  | "no-retry-on";
 
 /**
  * The flags of a job's fields (all but its id), for `enqueue` and `run`. `run` names `timeout`
@@ -183,6 +186,16 @@ export const JOB_OPTIONS: Record<JobFlag, OptionSpec> = {
     description: "sh, bash, zsh, dash, ksh, fish, pwsh, powershell, cmd or an absolute path " +
       "(default: the shell config when the job runs)",
   },
+  "retry-on": {
+    type: "string",
+    valueName: "CODES",
+    description: "retry only failures with these exit codes, e.g. 75,111 (default: the queue's)",
+  },
+  "no-retry-on": {
+    type: "string",
+    valueName: "CODES",
+    description: "never retry failures with these exit codes: straight to the DLQ",
+  },
 };
 
 /**
@@ -224,6 +237,13 @@ export function jobSpecFromFlags(
   if (text("shell") !== undefined) spec.shell = validateShell(text("shell"), flag("shell"));
   const env = values[names.env ?? "env"] as string[] | undefined;
   if (env !== undefined) spec.env = envFlag(env);
+  if (text("retry-on") !== undefined) {
+    spec.retryOn = parseExitCodes(text("retry-on")!, flag("retry-on"));
+  }
+  if (text("no-retry-on") !== undefined) {
+    spec.noRetryOn = parseExitCodes(text("no-retry-on")!, flag("no-retry-on"));
+  }
+  checkOneList(spec.retryOn, spec.noRetryOn, [flag("retry-on"), flag("no-retry-on")]);
   return spec;
 }
 

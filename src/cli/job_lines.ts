@@ -95,7 +95,11 @@ export function withDefaults(own: JobSpec, defaults: Partial<JobSpec>): JobSpec 
   const when = own.runAt !== undefined || own.delayMs !== undefined
     ? { runAt: undefined, delayMs: undefined }
     : {};
-  const spec = { ...defaults, ...when, ...own };
+  // And its own retry_on or no_retry_on replaces the default lists (one list per job).
+  const lists = own.retryOn !== undefined || own.noRetryOn !== undefined
+    ? { retryOn: undefined, noRetryOn: undefined }
+    : {};
+  const spec = { ...defaults, ...when, ...lists, ...own };
   checkWhen(spec);
   return spec;
 }

@@ -45,6 +45,13 @@ export interface JobInput {
    * `powershell`, `cmd` or an absolute path. Default: config `shell` when the job runs.
    */
   shell?: string;
+  /**
+   * Only failures with these exit codes (0–255, at most 64) are retried; any other goes to the
+   * DLQ at once. Default: the queue's (`queuectl queue set-retry`).
+   */
+  retry_on?: readonly number[];
+  /** Or: failures with these exit codes are never retried. Not with `retry_on`. */
+  no_retry_on?: readonly number[];
 }
 
 /** Checks one job given to the library; a `UsageError` names what is wrong. */

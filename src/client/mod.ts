@@ -12,7 +12,15 @@ export {
   type WaitResult,
 } from "./queue.ts";
 export type { JobInput } from "./job_input.ts";
-export type { JobInfoJson, JobJson, RunJson, StatusJson, WorkerJson } from "../json_contract.ts";
+export type {
+  JobInfoJson,
+  JobJson,
+  PausedQueueJson,
+  QueueJson,
+  RunJson,
+  StatusJson,
+  WorkerJson,
+} from "../json_contract.ts";
 export type { JobState } from "../job.ts";
 export {
   ConflictError,

@@ -9,7 +9,8 @@ import { type Clock, systemClock } from "../clock.ts";
 import { enqueueJobs } from "../enqueue.ts";
 import { UsageError } from "../errors.ts";
 import { readJobDetail } from "../job_detail.ts";
-import { validateJobId } from "../job_spec.ts";
+import { validateJobId, validateQueueName } from "../job_spec.ts";
+import { pauseEnd } from "../queue_pause.ts";
 import { readQueueStatus } from "../queue_status.ts";
 import { type JobInsertResult, openStore, resolveStoreLocation, type Store } from "../store/mod.ts";
 import { waitForJobs } from "../wait_for_jobs.ts";
@@ -19,6 +20,8 @@ import {
   type JobInfoJson,
   type JobJson,
   jobToJson,
+  type QueueJson,
+  queueToJson,
   type StatusJson,
   statusToJson,
 } from "../json_contract.ts";
@@ -208,6 +211,49 @@ export class Queue implements AsyncDisposable {
   async status(): Promise<StatusJson> {
     const status = await readQueueStatus(this.#open(), { now: this.#clock.now(), host: hostId() });
     return statusToJson(status);
+  }
+
+  /**
+   * The queues as `queuectl queue list --json` prints them: limits, pauses, retry lists and job
+   * counts per state.
+   */
+  async queues(): Promise<QueueJson[]> {
+    const now = this.#clock.now();
+    return (await this.#open().queueList()).map((queue) => queueToJson(queue, now));
+  }
+
+  /**
+   * Pauses a queue, as `queuectl queue pause` does: no worker starts its jobs until it is resumed
+   * or, with `until` (a `Date` or ISO 8601 text) or `for` (`"2h"`), until then. Running jobs
+   * finish. Creates a queue with no job yet. Throws `UsageError` for a bad name or time.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Queue } from "./mod.ts";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const queue = await Queue.open({ db: `${dir}/queue.db` });
+   * await queue.pauseQueue("deploy", { for: "2h" });
+   * assert.equal((await queue.queues())[0].paused, true);
+   * await queue.resumeQueue("deploy");
+   * assert.equal((await queue.queues())[0].paused, false);
+   * await queue.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  async pauseQueue(name: string, options: { until?: Date | string; for?: string } = {}) {
+    validateQueueName(name);
+    const now = this.#clock.now();
+    const until = options.until instanceof Date ? options.until.toISOString() : options.until;
+    const end = pauseEnd({ until, duration: options.for }, now, ["until", "for"]);
+    await this.#open().queueSetPaused({ name, pausedAt: now, pausedUntil: end });
+  }
+
+  /** Resumes a paused queue, as `queuectl queue resume` does (nothing if it was not paused). */
+  async resumeQueue(name: string): Promise<void> {
+    validateQueueName(name);
+    await this.#open().queueSetPaused({ name, pausedAt: null, pausedUntil: null });
   }
 
   /**

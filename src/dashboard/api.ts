@@ -13,7 +13,14 @@ import { errorMessage, ExitCode, QueuectlError, UsageError } from "../errors.ts"
 import { JOB_STATES, type JobState } from "../job.ts";
 import { jobSpecFromValue, validateJobId, validateQueueName } from "../job_spec.ts";
 import type { OutputChunk, Store, WorkerProcessWithJobs } from "../store/mod.ts";
-import { jobToJson, runToJson, scheduleToJson, workerToJson } from "../json_contract.ts";
+import {
+  jobToJson,
+  queueToJson,
+  runToJson,
+  scheduleToJson,
+  workerToJson,
+} from "../json_contract.ts";
+import { pauseEnd } from "../queue_pause.ts";
 import { liveWorkers } from "../worker/liveness.ts";
 import { readJobDetail } from "../job_detail.ts";
 import { HttpError, readJsonBody } from "./request_body.ts";
@@ -75,6 +82,17 @@ export async function handleApi(
     ["GET", /^\/api\/jobs\/([^/]+)\/output$/, (_r, [id], url) => jobOutput(context, id, url)],
     ["POST", /^\/api\/jobs\/([^/]+)\/cancel$/, (request, [id]) => cancel(context, request, id)],
     ["POST", /^\/api\/dlq\/retry$/, (request) => retryDead(context, request)],
+    ["GET", /^\/api\/queues$/, () => queues(context)],
+    [
+      "POST",
+      /^\/api\/queues\/([^/]+)\/pause$/,
+      (request, [name]) => pauseQueue(context, request, name),
+    ],
+    [
+      "POST",
+      /^\/api\/queues\/([^/]+)\/resume$/,
+      (request, [name]) => resumeQueue(context, request, name),
+    ],
     ["GET", /^\/api\/schedules$/, () => schedules(context)],
     ["GET", /^\/api\/workers$/, async () => ok(await workersJson(context))],
     ["POST", /^\/api\/workers\/start$/, (request) => startWorkers(context, request)],
@@ -148,11 +166,7 @@ async function overview(context: ApiContext): Promise<Response> {
   return ok({
     location: context.location,
     counts,
-    queues: queues.map((queue) => ({
-      name: queue.name,
-      concurrency: queue.concurrency,
-      jobs: queue.counts,
-    })),
+    queues: queues.map((queue) => queueToJson(queue, now)),
     workers,
     throughput: {
       since: isoTime(since),
@@ -276,6 +290,32 @@ async function enqueue(context: ApiContext, request: Request): Promise<Response>
   const spec = jobSpecFromValue(body);
   const [result] = await enqueueJobs(context.store, context.clock, [spec], { cwd: context.cwd });
   return ok({ ...jobToJson(result.job), existing: result.existing }, result.existing ? 200 : 201);
+}
+
+async function queues(context: ApiContext): Promise<Response> {
+  const now = context.clock.now();
+  return ok((await context.store.queueList()).map((queue) => queueToJson(queue, now)));
+}
+
+/** `{"until": ISO}`, `{"for": "2h"}` or `{}` (until resumed); creates an unknown queue. */
+async function pauseQueue(context: ApiContext, request: Request, raw: string): Promise<Response> {
+  const body = objectBody(
+    await readJson(request, {}),
+    ["until", "for"],
+    '{"until": "2026-12-01T09:00:00Z"}, {"for": "2h"} or {}',
+  );
+  const name = validateQueueName(raw);
+  const now = context.clock.now();
+  const until = pauseEnd({ until: body.until, duration: body.for }, now, ["until", "for"]);
+  await context.store.queueSetPaused({ name, pausedAt: now, pausedUntil: until });
+  return ok({ name, paused: true, paused_until: isoTime(until) });
+}
+
+async function resumeQueue(context: ApiContext, request: Request, raw: string): Promise<Response> {
+  objectBody(await readJson(request, {}), [], "{}");
+  const name = validateQueueName(raw);
+  await context.store.queueSetPaused({ name, pausedAt: null, pausedUntil: null });
+  return ok({ name, paused: false, paused_until: null });
 }
 
 async function cancel(context: ApiContext, request: Request, rawId: string): Promise<Response> {

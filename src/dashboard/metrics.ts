@@ -31,7 +31,15 @@ export const HISTOGRAM_BOUNDS_SECONDS = [
 ];
 
 /** How a run can end (`JobFinish.outcome`). */
-const RUN_OUTCOMES = ["completed", "failed", "timeout", "rescued", "released", "canceled"];
+const RUN_OUTCOMES = [
+  "completed",
+  "failed",
+  "timeout",
+  "rescued",
+  "released",
+  "interrupted",
+  "canceled",
+];
 
 /** The whole exposition. */
 export async function metricsText(

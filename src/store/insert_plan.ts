@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { exitCodesToColumn } from "../exit_codes.ts";
 import type { Job } from "../job.ts";
 import type { JobInsertResult, NewJob } from "./store.ts";
 
@@ -23,6 +24,8 @@ export function newJobRow(job: NewJob, now: number, state: "pending" | "blocked"
     env: job.env,
     uniqueKey: job.uniqueKey,
     shell: job.shell,
+    retryOn: job.retryOn ?? null,
+    noRetryOn: job.noRetryOn ?? null,
     state,
     attempts: 0,
     createdAt: now,
@@ -122,7 +125,7 @@ function addedJob(
 /**
  * The values of a new job's row, in the column order both stores insert them: id, command,
  * state, max_retries, timeout_seconds, run_at, priority, queue, backoff_base, cwd, env (JSON),
- * unique_key, shell.
+ * unique_key, shell, retry_on (JSON), no_retry_on (JSON).
  */
 export function newJobColumns(job: NewJob, blocked: boolean) {
   return [
@@ -139,5 +142,7 @@ export function newJobColumns(job: NewJob, blocked: boolean) {
     job.env ? JSON.stringify(job.env) : null,
     job.uniqueKey,
     job.shell,
+    exitCodesToColumn(job.retryOn),
+    exitCodesToColumn(job.noRetryOn),
   ] as const;
 }

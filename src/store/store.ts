@@ -5,7 +5,10 @@
  *
  * @module
  */
+import type { StoredExitCodes } from "../exit_codes.ts";
 import type { Job, JobRun, JobState } from "../job.ts";
+
+export type { StoredExitCodes };
 
 /** A new job, with every default already resolved by the caller. */
 export interface NewJob {
@@ -24,6 +27,10 @@ export interface NewJob {
   uniqueKey: string | null;
   /** The job's own shell; null: the `shell` config when it runs. */
   shell: string | null;
+  /** Only these exit codes are retried; null (or absent): the queue's policy. */
+  retryOn?: readonly number[] | null;
+  /** These exit codes are never retried; null (or absent): the queue's policy. */
+  noRetryOn?: readonly number[] | null;
 }
 
 /** What `jobInsert` did with one new job. */
@@ -74,11 +81,26 @@ export interface Schedule {
   unreadable?: readonly "job"[];
 }
 
-/** A queue with its limit and how many of its jobs are in each state. */
-export interface QueueInfo {
+/** A queue's settings: its limit, its pause and its retry policy. */
+export interface QueueSettings {
   name: string;
   /** Most jobs of this queue running at once, across all workers; null = no limit. */
   concurrency: number | null;
+  /** When it was paused; null when not paused. */
+  pausedAt: number | null;
+  /**
+   * When a timed pause ends; null (with `pausedAt` set) = until resumed. A pause whose end has
+   * passed is over: `isQueuePaused()` and the claim read it so, nothing clears it.
+   */
+  pausedUntil: number | null;
+  /** Only these exit codes are retried (jobs of the queue without a list of their own). */
+  retryOn: StoredExitCodes;
+  /** These exit codes are never retried (jobs of the queue without a list of their own). */
+  noRetryOn: StoredExitCodes;
+}
+
+/** A queue with its settings and how many of its jobs are in each state. */
+export interface QueueInfo extends QueueSettings {
   counts: Record<JobState, number>;
 }
 
@@ -127,7 +149,10 @@ export interface JobFinish {
   runAt?: number;
   exitCode: number | null;
   error: string | null;
-  /** Recorded in the run history: `completed`, `failed`, `timeout`, `rescued`, `released`. */
+  /**
+   * Recorded in the run history: `completed`, `failed`, `timeout`, `rescued`, `released`,
+   * `interrupted`, `canceled`.
+   */
   outcome: string;
   /** The kept tail of each stream, and the stream's whole length in bytes. */
   stdout: Uint8Array;
@@ -244,7 +269,7 @@ export interface Store {
   /**
    * Takes the next due job (`pending` or `failed` with `runAt <= now`; highest priority, then
    * earliest `runAt`, then enqueue order) of `queues` (all when not given; none when empty)
-   * whose queue is below
+   * whose queue is not paused (no `pausedAt`, or a `pausedUntil <= now`) and is below
    * its concurrency limit, and moves it to `processing` under a lease owned by `workerId` until
    * `now + leaseMs`: `attempts` and `leaseToken` grow by one. Atomic: no two callers ever get
    * the same job, and no limit is ever exceeded. Undefined when nothing can be taken.
@@ -280,8 +305,29 @@ export interface Store {
   /** Sets (or with null, removes) a queue's concurrency limit. */
   queueSetConcurrency(params: QueueSetConcurrencyParams): Promise<void>;
 
-  /** Every queue that has had a job or a limit, by name. */
+  /** Every queue that has had a job or a setting, by name. */
   queueList(): Promise<QueueInfo[]>;
+
+  /**
+   * Every queue's settings, by name, without job counts: one read of the (small) queues table,
+   * for `status` and for a worker that needs a queue's retry policy.
+   */
+  queueSettings(): Promise<QueueSettings[]>;
+
+  /**
+   * Pauses a queue (`pausedAt` set; until `pausedUntil`, or until resumed when null) or resumes
+   * it (`pausedAt` null). While paused, `jobClaim` takes none of its jobs; running ones go on. A
+   * pause creates the queue's row when it has none (as a limit does); a resume of a queue with
+   * no row changes nothing. A resume wakes the workers.
+   */
+  queueSetPaused(params: QueueSetPausedParams): Promise<void>;
+
+  /**
+   * Sets the retry policy of a queue's jobs that have none of their own: at most one list is
+   * non-null; both null clears it. Creates the queue's row when it has none. The stores only keep
+   * the lists: the policy is `afterFailure()`'s (`src/worker/backoff.ts`).
+   */
+  queueSetRetry(params: QueueSetRetryParams): Promise<void>;
 
   /** Adds a schedule; `ConflictError` when the name is taken. */
   scheduleAdd(params: ScheduleAddParams): Promise<void>;
@@ -427,6 +473,20 @@ export type JobPurgeParams = { states: JobState[]; finishedBefore: number };
 
 /** `queueSetConcurrency`'s parameters. */
 export type QueueSetConcurrencyParams = { name: string; concurrency: number | null };
+
+/** `queueSetPaused`'s parameters. */
+export type QueueSetPausedParams = {
+  name: string;
+  pausedAt: number | null;
+  pausedUntil: number | null;
+};
+
+/** `queueSetRetry`'s parameters. */
+export type QueueSetRetryParams = {
+  name: string;
+  retryOn: readonly number[] | null;
+  noRetryOn: readonly number[] | null;
+};
 
 /** `scheduleAdd`'s parameters. */
 export type ScheduleAddParams = { schedule: Schedule };

@@ -4,8 +4,16 @@
  *
  * @module
  */
+import { exitCodesFromColumn } from "../exit_codes.ts";
 import type { Job, JobRun, JobState } from "../job.ts";
-import type { MissedPolicy, Schedule, ScheduledJob, StopMode, WorkerProcess } from "./store.ts";
+import type {
+  MissedPolicy,
+  QueueSettings,
+  Schedule,
+  ScheduledJob,
+  StopMode,
+  WorkerProcess,
+} from "./store.ts";
 
 /** A row as a driver returns it. */
 export type StoredRow = Record<string, unknown>;
@@ -52,6 +60,9 @@ export function jobFromRow(row: StoredRow): Job {
     leaseExpiresAt: numberOrNull(row.lease_expires_at),
     pgid: numberOrNull(row.pgid),
     pgidStartTime: stringOrNull(row.pgid_start_time),
+    // Columns of migration 4: absent from rows read through an older schema's peek.
+    retryOn: exitCodesFromColumn(row.retry_on),
+    noRetryOn: exitCodesFromColumn(row.no_retry_on),
   };
   if (env === UNREADABLE) job.unreadable = ["env"];
   return job;
@@ -143,4 +154,16 @@ export function scheduleFromRow(row: StoredRow): Schedule {
   };
   if (!readable) schedule.unreadable = ["job"];
   return schedule;
+}
+
+/** A queues row as `QueueSettings`; never throws (a bad list reads `"invalid"`). */
+export function queueFromRow(row: StoredRow): QueueSettings {
+  return {
+    name: String(row.name),
+    concurrency: numberOrNull(row.concurrency),
+    pausedAt: numberOrNull(row.paused_at),
+    pausedUntil: numberOrNull(row.paused_until),
+    retryOn: exitCodesFromColumn(row.retry_on),
+    noRetryOn: exitCodesFromColumn(row.no_retry_on),
+  };
 }

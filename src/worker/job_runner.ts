@@ -7,10 +7,11 @@
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import { errorMessage, StoreUnavailableError } from "../errors.ts";
-import { canceledRun, releasedRun } from "../finish_rules.ts";
+import { canceledRun, interruptedRun } from "../finish_rules.ts";
 import type { Job } from "../job.ts";
 import type { JobFinish, Store } from "../store/mod.ts";
-import { afterFailure } from "./backoff.ts";
+import { afterFailure, exitCodePolicy } from "./backoff.ts";
+import type { ExitCodeLists } from "../exit_codes.ts";
 import { jobEnvironment } from "./job_env.ts";
 import { RUN_TAG_VARIABLE, runTag } from "./run_tag.ts";
 import { runCommand, type RunResult } from "./run_command.ts";
@@ -204,7 +205,8 @@ export class JobRunner {
 
   async #finish(job: Job, result: RunResult): Promise<void> {
     const { clock, log } = this.#options;
-    const finish = finishFromResult(job, result, clock.now(), this.#options.config());
+    const queue = await this.#queueRetryLists(job, result);
+    const finish = finishFromResult(job, result, clock.now(), this.#options.config(), queue);
     const recorded = await this.#record(finish);
     if (!recorded) {
       log.warn(
@@ -213,6 +215,24 @@ export class JobRunner {
       return;
     }
     logFinish(log, job, finish);
+  }
+
+  /**
+   * The queue's exit-code lists, read only when they can matter: a run that failed with an exit
+   * code, of a job without lists of its own (so a completed run costs no extra read). A store
+   * that cannot answer means no lists: the failure is retried as without a policy.
+   */
+  async #queueRetryLists(job: Job, result: RunResult): Promise<ExitCodeLists | undefined> {
+    if (result.exitCode === null || result.exitCode === 0 || result.stopReason !== null) return;
+    const own = exitCodePolicy(job, undefined);
+    if (own.retryOn !== null || own.noRetryOn !== null) return;
+    try {
+      const queues = await this.#options.store.queueSettings();
+      return queues.find((queue) => queue.name === job.queue);
+    } catch (error) {
+      this.#storeFailed(error, `Cannot read the retry policy of queue "${job.queue}"`);
+      return undefined;
+    }
   }
 
   /**
@@ -255,12 +275,16 @@ export class JobRunner {
   }
 }
 
-/** Turns a run's result into the job's next state (the policy lives in `afterFailure`). */
+/**
+ * Turns a run's result into the job's next state (the policy lives in `afterFailure`); `queue`
+ * holds the exit-code lists of the job's queue, which apply when the job has none of its own.
+ */
 export function finishFromResult(
   job: Job,
   result: RunResult,
   now: number,
   config: Config,
+  queue?: ExitCodeLists,
 ): JobFinish {
   const base = {
     id: job.id,
@@ -273,12 +297,9 @@ export function finishFromResult(
     stderrBytes: result.stderr.total,
   };
   if (result.stopReason === "shutdown") {
-    // Stopped by `worker stop --now`: not the job's fault, so the attempt is given back.
-    return {
-      ...base,
-      ...releasedRun(job, now),
-      error: "Stopped by a worker shutdown before it finished; it will run again",
-    };
+    // Stopped by `worker stop --now`: not the job's fault, so the attempt is given back, and
+    // the run is recorded as interrupted (not failed).
+    return { ...base, ...interruptedRun(job, now) };
   }
   if (result.exitCode === 0 && result.stopReason === null) {
     return { ...base, state: "completed", error: null, outcome: "completed" };
@@ -289,12 +310,18 @@ export function finishFromResult(
   const next = afterFailure(job, now, {
     ...config,
     backoffBase: job.backoffBase ?? config.backoffBase,
+    // Only a command's own exit is judged: a timeout or a lost lease is retried as before.
+    exit: result.stopReason === null
+      ? { exitCode: result.exitCode, policy: exitCodePolicy(job, queue) }
+      : undefined,
   });
+  const error = failureMessage(result, job.timeoutSeconds ?? config.jobTimeout);
   return {
     ...base,
     state: next.state,
     runAt: next.runAt,
-    error: failureMessage(result, job.timeoutSeconds ?? config.jobTimeout),
+    // "Exit code 2 is not retried (no_retry_on): Exited with code 2: <its last stderr line>"
+    error: next.notRetried ? `${next.notRetried}: ${error}` : error,
     outcome: result.stopReason === "timeout" ? "timeout" : "failed",
   };
 }

@@ -159,6 +159,159 @@ const CASES: BadInputCase[] = [
     code: USAGE,
     message: /"bad name"/,
   },
+  // Issue #20: pausing queues, and exit-code lists (job flags, JSON fields, queue set-retry).
+  {
+    intent: "queue pause of a queue name with a space",
+    args: () => ["queue", "pause", "bad name"],
+    code: USAGE,
+    message: /"bad name"/,
+  },
+  {
+    intent: "queue pause with both --until and --for",
+    args: () => ["queue", "pause", "q", "--until", "2099-01-01T00:00:00Z", "--for", "1h"],
+    code: USAGE,
+    message: /--until or --for, not both/,
+  },
+  {
+    intent: "queue pause --until a time in the past",
+    args: () => ["queue", "pause", "q", "--until", "2001-01-01T00:00:00Z"],
+    code: USAGE,
+    message: /--until "2001-01-01T00:00:00Z": it is not in the future/,
+  },
+  {
+    intent: "queue pause --until that is not an ISO time",
+    args: () => ["queue", "pause", "q", "--until", "tomorrow"],
+    code: USAGE,
+    message: /--until "tomorrow"/,
+  },
+  {
+    intent: "queue pause --for that is not a duration",
+    args: () => ["queue", "pause", "q", "--for", "a while"],
+    code: USAGE,
+    message: /--for "a while"/,
+  },
+  {
+    intent: "queue pause --for of zero",
+    args: () => ["queue", "pause", "q", "--for", "0s"],
+    code: USAGE,
+    message: /--for "0s"/,
+  },
+  {
+    intent: "queue pause without a name",
+    args: () => ["queue", "pause"],
+    code: USAGE,
+  },
+  {
+    intent: "queue resume of two queues at once",
+    args: () => ["queue", "resume", "a", "b"],
+    code: USAGE,
+  },
+  {
+    intent: "enqueue --retry-on with an exit code over 255",
+    args: enqueueWith("--retry-on", "75,256"),
+    code: USAGE,
+    message: /--retry-on "75,256": "256" is not an exit code/,
+  },
+  {
+    intent: "enqueue --no-retry-on with a negative exit code",
+    args: enqueueWith("--no-retry-on", "-1"),
+    code: USAGE,
+    message: /--no-retry-on/,
+  },
+  {
+    intent: "enqueue --retry-on that is empty",
+    args: enqueueWith("--retry-on", ""),
+    code: USAGE,
+    message: /--retry-on ""/,
+  },
+  {
+    intent: "enqueue --retry-on with a word",
+    args: enqueueWith("--retry-on", "75,abc"),
+    code: USAGE,
+    message: /"abc" is not an exit code/,
+  },
+  {
+    intent: "enqueue --retry-on with 65 exit codes (at most 64)",
+    args: enqueueWith("--retry-on", Array.from({ length: 65 }, (_, code) => code).join(",")),
+    code: USAGE,
+    message: /1 to 64 exit codes, got 65/,
+  },
+  {
+    intent: "enqueue with both --retry-on and --no-retry-on",
+    args: enqueueWith("--retry-on", "75", "--no-retry-on", "2"),
+    code: USAGE,
+    message: /--retry-on or --no-retry-on, not both/,
+  },
+  {
+    intent: "enqueue JSON with both retry_on and no_retry_on",
+    args: enqueueJson({ command: "true", retry_on: [75], no_retry_on: [2] }),
+    code: USAGE,
+    message: /"retry_on" or "no_retry_on", not both/,
+  },
+  {
+    intent: "enqueue JSON with retry_on that is not an array",
+    args: enqueueJson({ command: "true", retry_on: 75 }),
+    code: USAGE,
+    message: /Invalid retry_on: expected an array/,
+  },
+  {
+    intent: "enqueue JSON with no_retry_on holding a fraction",
+    args: enqueueJson({ command: "true", no_retry_on: [2.5] }),
+    code: USAGE,
+    message: /no_retry_on: 2\.5 is not an exit code/,
+  },
+  {
+    intent: "enqueue JSON with no_retry_on holding a string",
+    args: enqueueJson({ command: "true", no_retry_on: ["2"] }),
+    code: USAGE,
+    message: /no_retry_on: "2" is not an exit code/,
+  },
+  {
+    intent: "enqueue JSON with an empty retry_on",
+    args: enqueueJson({ command: "true", retry_on: [] }),
+    code: USAGE,
+    message: /retry_on: expected 1 to 64 exit codes, got 0/,
+  },
+  {
+    intent: "enqueue --file whose line has both lists",
+    args: async (sandbox) => {
+      const path = join(sandbox.dir, "lists.jsonl");
+      await Deno.writeTextFile(path, '{"command":"true","retry_on":[1],"no_retry_on":[2]}\n');
+      return ["enqueue", "--file", path];
+    },
+    code: USAGE,
+    message: /not both/,
+  },
+  {
+    intent: "queue set-retry with no list and no --clear",
+    args: () => ["queue", "set-retry", "q"],
+    code: USAGE,
+    message: /--retry-on CODES, --no-retry-on CODES or --clear/,
+  },
+  {
+    intent: "queue set-retry with both lists",
+    args: () => ["queue", "set-retry", "q", "--retry-on", "75", "--no-retry-on", "2"],
+    code: USAGE,
+    message: /only one of/,
+  },
+  {
+    intent: "queue set-retry with a list and --clear",
+    args: () => ["queue", "set-retry", "q", "--retry-on", "75", "--clear"],
+    code: USAGE,
+    message: /only one of/,
+  },
+  {
+    intent: "queue set-retry with an exit code of 300",
+    args: () => ["queue", "set-retry", "q", "--no-retry-on", "300"],
+    code: USAGE,
+    message: /--no-retry-on "300"/,
+  },
+  {
+    intent: "queue set-retry of a queue name with a space",
+    args: () => ["queue", "set-retry", "bad name", "--clear"],
+    code: USAGE,
+    message: /"bad name"/,
+  },
   {
     intent: "logs of a job that does not exist",
     args: () => ["logs", "no-such-job"],

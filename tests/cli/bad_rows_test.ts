@@ -191,6 +191,18 @@ const CASES: BadRowCase[] = [
     values: () => ({ env: '{"A":1}' }),
     invalid: ["env"],
   },
+  {
+    intent: "a retry_on that is not JSON",
+    job: "done",
+    values: () => ({ retry_on: "[75," }),
+    invalid: ["retry_on"],
+  },
+  {
+    intent: "a no_retry_on holding an exit code over 255",
+    job: "waiting",
+    values: () => ({ no_retry_on: "[2, 300]" }),
+    invalid: ["no_retry_on"],
+  },
 ];
 
 onEveryStore.test(
@@ -435,6 +447,39 @@ onEveryStore.test("a job whose env cannot be read is made dead, not run, and doe
   await waitForState(sandbox, "next", "completed");
   assert.equal(await readOrEmpty(marker), "", "the poisoned job's command never ran");
   await stopWorker(worker);
+});
+
+onEveryStore.test("a queue whose stored exit-code lists or pause end cannot be read shows them as invalid in queue list, the API and status", async () => {
+  await using sandbox = await makeSandbox();
+  await sandbox.ok(["queue", "set-retry", "broken", "--retry-on", "75"]);
+  await sandbox.ok(["queue", "pause", "broken", "--for", "1h"]);
+  await sandbox.ok(["enqueue", "--queue", "fine", "--", "true"]);
+  const bad = sandbox.store === "postgres"
+    ? { retry_on: "{not json", no_retry_on: "[-1]", paused_until: "9223372036854775807" }
+    : { retry_on: "{not json", no_retry_on: "[-1]", paused_until: 1e303 };
+  assert.equal(await updateEveryRow(sandbox, "queues", bad), 2);
+  const queues = JSON.parse(await sandbox.ok(["queue", "list", "--json"])) as Record<
+    string,
+    unknown
+  >[];
+  const broken = queues.find((queue) => queue.name === "broken")!;
+  assert.deepEqual(
+    [broken.retry_on, broken.no_retry_on, broken.paused, broken.paused_until],
+    ["invalid", "invalid", true, "invalid"],
+  );
+  assert.match(await sandbox.ok(["queue", "list"]), /broken .*invalid/);
+  const status = JSON.parse(await sandbox.ok(["status", "--json"]));
+  assert.deepEqual(status.paused_queues, [{ name: "broken", paused_until: "invalid" }]);
+  await sandbox.ok(["status"]);
+  await withDashboard(sandbox, [], async (dashboard) => {
+    const overview = await dashboard.get("/api/overview");
+    assert.equal(overview.status, 200);
+    const shown = (overview.json as { queues: Record<string, unknown>[] }).queues
+      .find((queue) => queue.name === "broken");
+    assert.equal(shown?.retry_on, "invalid");
+    assert.equal((await dashboard.get("/api/queues")).status, 200);
+    assert.equal((await dashboard.get("/metrics")).status, 200);
+  });
 });
 
 onEveryStore.test("a schedule whose job template cannot be read shows as invalid, never fires, and stops no other schedule", async () => {

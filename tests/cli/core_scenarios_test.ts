@@ -312,6 +312,7 @@ onEveryStore.test("status, list and dlq list print the documented JSON shapes, a
       blocked: 0,
     },
     workers: [],
+    paused_queues: [],
   });
 
   await enqueue(sandbox, ['{"id":"ok","command":"true"}']);
@@ -323,7 +324,9 @@ onEveryStore.test("status, list and dlq list print the documented JSON shapes, a
   await enqueue(sandbox, ['{"id":"waits","command":"true"}']);
 
   const status = JSON.parse(await sandbox.ok(["status", "--json"]));
-  assert.deepEqual(Object.keys(status).sort(), ["jobs", "workers"]);
+  // paused_queues was added (issue #20); jobs and workers are as they were.
+  assert.deepEqual(Object.keys(status).sort(), ["jobs", "paused_queues", "workers"]);
+  assert.deepEqual(status.paused_queues, []);
   assert.deepEqual(status.jobs, {
     pending: 1,
     processing: 0,

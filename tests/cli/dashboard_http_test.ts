@@ -108,14 +108,8 @@ onEveryStore.test("dashboard API: overview, job list filters and paging, job det
         assert.deepEqual(overview.json.counts, status.jobs);
         assert.deepEqual(overview.json.counts, seeded.counts);
         const queues = JSON.parse(await sandbox.ok(["queue", "list", "--json"]));
-        assert.deepEqual(
-          overview.json.queues,
-          queues.map((queue: Json) => ({
-            name: queue.name,
-            concurrency: queue.concurrency,
-            jobs: queue.jobs,
-          })),
-        );
+        // The same objects as queue list --json (limits, pauses, retry lists, counts).
+        assert.deepEqual(overview.json.queues, queues);
         assert.deepEqual(
           Object.fromEntries(overview.json.queues.map((queue: Json) => [queue.name, queue.jobs])),
           seeded.byQueue,
@@ -333,6 +327,47 @@ onEveryStore.test("dashboard API: overview, job list filters and paging, job det
         assert.ok(metricValue(metrics, `${histogram}_sum`) < 5 * 60, histogram);
       }
     });
+  });
+});
+
+onEveryStore.test("dashboard API: POST /api/queues/NAME/pause and /resume pause and resume a queue as the CLI does; bad bodies change nothing", async () => {
+  await using sandbox = await makeSandbox();
+  await withDashboard(sandbox, [], async (dashboard) => {
+    const paused = await dashboard.post("/api/queues/reports/pause", { for: "2h" });
+    assert.equal(paused.status, 200, paused.text);
+    assert.equal(paused.json.paused, true);
+    const until = Date.parse(paused.json.paused_until);
+    assert.ok(until > Date.now() + 7_100_000 && until <= Date.now() + 7_200_000, paused.text);
+    const listed = await dashboard.get("/api/queues");
+    assert.deepEqual(listed.json, JSON.parse(await sandbox.ok(["queue", "list", "--json"])));
+    assert.deepEqual(
+      listed.json.map((queue: Json) => [queue.name, queue.paused, queue.paused_until]),
+      [["reports", true, paused.json.paused_until]],
+    );
+    for (
+      const [body, message] of [
+        [{ for: "2h", until: "2099-01-01T00:00:00Z" }, /until or for, not both/],
+        [{ until: "2001-01-01T00:00:00Z" }, /not in the future/],
+        [{ for: 5 }, /Invalid for/],
+        [{ forever: true }, /Unknown field "forever"/],
+      ] as const
+    ) {
+      const refused = await dashboard.post("/api/queues/reports/pause", body);
+      assert.equal(refused.status, 400, refused.text);
+      assert.match(refused.json.error, message);
+    }
+    const badName = await dashboard.post("/api/queues/bad%20name/pause", {});
+    assert.equal(badName.status, 400, badName.text);
+    assert.deepEqual(
+      (await dashboard.get("/api/queues")).json[0].paused_until,
+      paused.json.paused_until,
+    );
+    const resumed = await dashboard.post("/api/queues/reports/resume", {});
+    assert.deepEqual(resumed.json, { name: "reports", paused: false, paused_until: null });
+    assert.equal((await dashboard.get("/api/queues")).json[0].paused, false);
+    const noCsrf = await dashboard.post("/api/queues/reports/pause", {}, { csrf: null });
+    assert.equal(noCsrf.status, 403, noCsrf.text);
+    assert.equal((await dashboard.get("/api/queues")).json[0].paused, false);
   });
 });
 

@@ -419,10 +419,12 @@ onEveryStore.test("queue list --json shows each queue's limit and job counts", a
     canceled,
     blocked: 0,
   });
+  // paused, paused_until, retry_on and no_retry_on were added (issue #20).
+  const unset = { paused: false, paused_until: null, retry_on: null, no_retry_on: null };
   assert.deepEqual(JSON.parse(await sandbox.ok(["queue", "list", "--json"])), [
-    { name: "default", concurrency: null, jobs: counts(1) },
-    { name: "deploy", concurrency: 2, jobs: counts(2, 1) },
-    { name: "idle", concurrency: 5, jobs: counts(0) },
+    { name: "default", concurrency: null, jobs: counts(1), ...unset },
+    { name: "deploy", concurrency: 2, jobs: counts(2, 1), ...unset },
+    { name: "idle", concurrency: 5, jobs: counts(0), ...unset },
   ]);
   assert.equal(
     (await sandbox.ok(["queue", "set-concurrency", "deploy", "none"])).trim(),
@@ -451,6 +453,7 @@ onEveryStore.test("info --json and info show every option a job was enqueued wit
       cwd: "/tmp",
       env: { A: "1", B: "two words" },
       shell: "bash",
+      no_retry_on: [2, 64],
     }),
   ]);
   const job = await sandbox.info("full");
@@ -478,6 +481,8 @@ onEveryStore.test("info --json and info show every option a job was enqueued wit
     lease_expires_at: null,
     cancel_requested_at: null,
     unique_key: null,
+    retry_on: null,
+    no_retry_on: [2, 64],
     after: [],
     parents: [],
     children: [],
@@ -494,6 +499,8 @@ onEveryStore.test("info --json and info show every option a job was enqueued wit
       /^directory\s+\/tmp$/m,
       /^environment\s+A=1 B=two words$/m,
       /^shell\s+bash$/m,
+      /^retry on\s+- \(the queue's\)$/m,
+      /^no retry on\s+2, 64$/m,
       /^next run\s+2030-01-02T03:04:05\.000Z/m,
     ]
   ) {

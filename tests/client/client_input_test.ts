@@ -37,6 +37,16 @@ const CASES: { intent: string; job: () => string | JobInput; message: RegExp }[]
     message: /command.*surrogate/,
   },
   {
+    intent: "both retry_on and no_retry_on",
+    job: () => ({ command: "true", retry_on: [75], no_retry_on: [2] }),
+    message: /"retry_on" or "no_retry_on", not both/,
+  },
+  {
+    intent: "an exit code over 255 in no_retry_on",
+    job: () => ({ command: "true", no_retry_on: [256] }),
+    message: /no_retry_on: 256 is not an exit code/,
+  },
+  {
     intent: "a delay of 1e300 seconds",
     job: () => ({ command: "true", delay: 1e300 }),
     message: /delay.*100 years/,

@@ -393,3 +393,18 @@ Deno.test("a closed Queue refuses further calls; closing twice, or at the end of
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("Queue keeps a job's retry_on, and pauses and resumes queues as the CLI does", async () => {
+  await using sandbox = await makeSandbox("sqlite");
+  await using queue = await Queue.open({ db: sandbox.db });
+  const job = await queue.enqueue({ command: "true", queue: "sync", retry_on: [111, 75] });
+  assert.deepEqual([job.retry_on, job.no_retry_on], [[75, 111], null]);
+  await queue.pauseQueue("sync", { until: new Date(Date.now() + 3_600_000) });
+  const [sync] = await queue.queues();
+  assert.equal(sync.paused, true);
+  assert.equal(typeof sync.paused_until, "string");
+  assert.deepEqual((await queue.status()).paused_queues.map((paused) => paused.name), ["sync"]);
+  await assert.rejects(() => queue.pauseQueue("sync", { for: "soon" }), UsageError);
+  await queue.resumeQueue("sync");
+  assert.equal((await queue.queues())[0].paused, false);
+});

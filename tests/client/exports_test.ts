@@ -29,6 +29,8 @@ const TYPES = [
   "JobInput",
   "JobJson",
   "JobState",
+  "PausedQueueJson",
+  "QueueJson",
   "QueueOptions",
   "RunJson",
   "StatusJson",

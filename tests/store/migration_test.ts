@@ -37,6 +37,13 @@ async function checkUpgraded(store: Store, migrations: readonly string[]): Promi
   const [added] = await store.jobInsert({ jobs: [newJob("new-job", { shell: "bash" })], now: T0 });
   assert.equal(added.job.shell, "bash");
   assert.equal((await store.jobGet({ id: "new-job" }))?.shell, "bash");
+  // Migration 4: old jobs and queues have no exit-code lists and no pause.
+  assert.deepEqual([old?.retryOn, old?.noRetryOn], [null, null]);
+  const [listed] = await store.jobInsert({ jobs: [newJob("listed", { noRetryOn: [2] })], now: T0 });
+  assert.deepEqual((await store.jobGet({ id: listed.id }))?.noRetryOn, [2]);
+  for (const queue of await store.queueSettings()) {
+    assert.deepEqual([queue.pausedAt, queue.retryOn, queue.noRetryOn], [null, null, null]);
+  }
 }
 
 Deno.test("sqlite: a database of the previous schema migrates, keeping its jobs with no shell", async () => {
@@ -144,15 +151,32 @@ const JOBS_OF_EVERY_STATE = `
   INSERT INTO queues (name, concurrency) VALUES ('default', NULL), ('limited', 1);
 `;
 
-/** Every row of the tables that hold jobs, as stored (the upgrade must change none). */
+/**
+ * Every row of the tables that hold jobs, as stored (the upgrade must change none), without the
+ * columns later migrations add (each checked to be NULL in every row: not set).
+ */
 async function storedJobs(server: TestPostgres, schema: string): Promise<unknown[]> {
-  return await Promise.all([
+  const tables = await Promise.all([
     server.query(`SELECT * FROM "${schema}".jobs ORDER BY seq`),
     server.query(`SELECT * FROM "${schema}".job_runs ORDER BY job_seq, run`),
     server.query(`SELECT * FROM "${schema}".job_dependencies ORDER BY child_seq, parent_seq`),
     server.query(`SELECT * FROM "${schema}".queues ORDER BY name`),
   ]);
+  return (tables as Record<string, unknown>[][]).map((rows) =>
+    rows.map((row) => {
+      const kept = { ...row };
+      for (const column of LATER_COLUMNS) {
+        if (!(column in kept)) continue;
+        assert.equal(kept[column], null, `${column} of a row from before its migration`);
+        delete kept[column];
+      }
+      return kept;
+    })
+  );
 }
+
+/** Columns of migration 4 (queue pauses, exit-code lists): NULL in every older row. */
+const LATER_COLUMNS = ["retry_on", "no_retry_on", "paused_at", "paused_until"];
 
 Deno.test({
   name:

@@ -18,6 +18,7 @@ import { jobsContract } from "./contract/jobs.ts";
 import { leasesContract } from "./contract/leases.ts";
 import { outputContract } from "./contract/output.ts";
 import { queuesContract } from "./contract/queues.ts";
+import { queueSettingsContract } from "./contract/queue_settings.ts";
 import { schedulesContract } from "./contract/schedules.ts";
 import { statsContract } from "./contract/stats.ts";
 import { subscribeContract } from "./contract/subscribe.ts";
@@ -49,6 +50,7 @@ export function storeContract(
   jobsContract(test);
   claimsContract(test);
   queuesContract(test);
+  queueSettingsContract(test);
   finishContract(test);
   cancelContract(test);
   outputContract(test);

@@ -33,7 +33,9 @@ argument that does not start with "{" or "[" is also taken as the command.
 JSON fields: command (required), id, max_retries, timeout (seconds), priority (higher runs
 first), queue, run_at (ISO 8601) or delay ("30s", "5m", or seconds), backoff_base, cwd, env
 (an object of strings), after (ids of jobs that must complete first), unique_key, shell (the
-shell that runs it; default: the shell config when it runs). The flags below set the same
+shell that runs it; default: the shell config when it runs), retry_on or no_retry_on (exit codes
+0-255 that alone are retried, or that are never retried: a failure with another code, or with
+one of these, goes to the DLQ at once; default: the queue's, see "queue set-retry"). The flags below set the same
 fields; with --file they are defaults for every line. --file adds one JSON job per line, all or
 none, in one transaction.
 
@@ -69,12 +71,16 @@ Text must be valid UTF-8 (files, stdin) or Unicode (no lone surrogates like "\\u
     "queuectl enqueue --id test --after build -- make test",
     "queuectl enqueue --unique nightly-report -- ./report.sh",
     "queuectl enqueue --shell bash -- '[[ -f done ]] || ./build.sh'",
+    "queuectl enqueue --retry-on 75,111 -- ./sync.sh",
   ],
   async run(context, args) {
     const defaults = specFromFlags(args.values);
     if (args.values.file !== undefined) return await enqueueFile(context, args, defaults);
     // Flags are the most specific: they win over the same fields in the JSON.
     const spec = { ...specFromArgs(args, defaults.shell), ...defaults };
+    // A list given as a flag replaces the JSON's list of either kind (one list per job).
+    if (defaults.retryOn !== undefined) delete spec.noRetryOn;
+    if (defaults.noRetryOn !== undefined) delete spec.retryOn;
     checkWhen(spec);
     const store = await context.store();
     const [result] = await enqueueJobs(store, context.clock, [spec], { cwd: context.cwd });

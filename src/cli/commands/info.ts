@@ -73,6 +73,8 @@ export const infoCommand: CommandDefinition = {
       ["after", family(shown.parents)],
       ["children", family(shown.children)],
       ["unique key", job.uniqueKey ?? "-"],
+      ["retry on", codes(shown.retry_on)],
+      ["no retry on", codes(shown.no_retry_on)],
     ];
     const width = Math.max(...fields.map(([name]) => name.length));
     context.stdout(
@@ -101,4 +103,9 @@ export const infoCommand: CommandDefinition = {
 
 function indent(text: string): string {
   return text.trimEnd().split("\n").map((line) => `  ${line}`).join("\n") + "\n";
+}
+
+/** A job's exit-code list as `info` shows it: `75, 111`, `invalid`, or `-` (its queue's). */
+function codes(list: readonly number[] | null | "invalid"): string {
+  return list === null ? "- (the queue's)" : list === "invalid" ? "invalid" : list.join(", ");
 }

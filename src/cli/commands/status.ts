@@ -1,3 +1,4 @@
+import { isoTime } from "../../clock.ts";
 import { readQueueStatus } from "../../queue_status.ts";
 import { hostId } from "../../worker/liveness.ts";
 import type { CommandDefinition } from "../command.ts";
@@ -45,6 +46,15 @@ export const statusCommand: CommandDefinition = {
           ];
         }),
       ));
+    }
+    if (status.pausedQueues.length > 0) {
+      context.stdout("\nPaused queues (workers start none of their jobs):\n");
+      for (const queue of status.pausedQueues) {
+        const until = queue.pausedUntil === null
+          ? "until resumed"
+          : `until ${isoTime(queue.pausedUntil)} (${relativeTime(queue.pausedUntil, now)})`;
+        context.stdout(`  ${queue.name}: ${until}\n`);
+      }
     }
     context.stdout(`\nDatabase: ${store.location}\n`);
   },

@@ -17,7 +17,10 @@
  *   workers|notfound"`. `#view-error` shows a failed request's message; `#flash` the outcome of
  *   the last action (`data-kind="ok|error"`).
  * - Overview: `#state-counts [data-state="<state>"] .count` (cards link to the jobs list),
- *   `table.queues tr[data-queue="<name>"] td[data-state="<state>"]`, `#last-hour`
+ *   `table.queues tr[data-queue="<name>"] td[data-state="<state>"]`,
+ *   `… td.paused[data-paused="true|false"]` (with the time a timed pause ends, and
+ *   `button[data-action="pause-queue|resume-queue"][data-queue]`), `td.retry`,
+ *   `#last-hour`
  *   (`[data-stat="runs|completed|failed|failure_rate"]`), `#throughput svg` (one
  *   `g.bucket[data-start]` per minute, `rect.bar-completed` / `rect.bar-failed`),
  *   `table.live-workers tr[data-worker-id]`.
@@ -512,7 +515,7 @@
     return h(
       "table",
       { class: "queues grid" },
-      thead(["Queue", ["Limit", "num"]].concat(STATES.map((st) => [st, "num"]))),
+      thead(["Queue", ["Limit", "num"], "Paused", "Retry"].concat(STATES.map((st) => [st, "num"]))),
       h(
         "tbody",
         null,
@@ -533,6 +536,18 @@
                 ? muted("none")
                 : String(q.concurrency),
             ),
+            h(
+              "td",
+              { class: "paused", "data-paused": q.paused ? "true" : "false" },
+              !q.paused ? muted("no") : [
+                h("span", { class: "badge stopping" }, "paused"),
+                " ",
+                q.paused_until ? ["until ", when(q.paused_until)] : "until resumed",
+              ],
+              " ",
+              pauseButton(q),
+            ),
+            h("td", { class: "retry mono" }, retryText(q)),
             STATES.map((st) => {
               const n = jobs[st] || 0;
               return h(
@@ -547,6 +562,37 @@
         }),
       ),
     );
+  }
+
+  /** Pauses a queue until resumed, or resumes a paused one (POST /api/queues/NAME/…). */
+  function pauseButton(q) {
+    const action = q.paused ? "resume" : "pause";
+    return h("button", {
+      type: "button",
+      class: "btn small",
+      "data-action": action + "-queue",
+      "data-queue": q.name,
+      onclick: (e) => {
+        const path = "/api/queues/" + encodeURIComponent(q.name) + "/" + action;
+        act(e.currentTarget, "POST", path, {}, () => {
+          return (q.paused ? "Resumed queue " : "Paused queue ") + q.name;
+        });
+      },
+    }, q.paused ? "Resume" : "Pause");
+  }
+
+  /** A list of exit codes, "invalid", or "queue's" when the job has none of its own. */
+  function exitCodes(list) {
+    if (Array.isArray(list)) return h("span", { class: "mono" }, list.join(", "));
+    return list === "invalid" ? "invalid" : muted("queue's");
+  }
+
+  /** A queue's exit-code policy: "only 75,111", "not 2", "invalid", or "every failure". */
+  function retryText(q) {
+    if (q.retry_on === "invalid" || q.no_retry_on === "invalid") return "invalid";
+    if (Array.isArray(q.retry_on)) return "only " + q.retry_on.join(",");
+    if (Array.isArray(q.no_retry_on)) return "not " + q.no_retry_on.join(",");
+    return muted("every failure");
   }
 
   function liveWorkers(list) {
@@ -610,7 +656,7 @@
         c: o.completed || 0,
         f: (o.failed || 0) + (o.timeout || 0),
         t: o.timeout || 0,
-        other: (o.rescued || 0) + (o.released || 0) + (o.canceled || 0),
+        other: (o.rescued || 0) + (o.released || 0) + (o.interrupted || 0) + (o.canceled || 0),
       };
       bars.push(b);
       max = Math.max(max, b.c + b.f);
@@ -1054,6 +1100,8 @@
             : muted("—"),
         ],
         ["unique_key", j.unique_key ? h("span", { class: "mono" }, j.unique_key) : muted("—")],
+        ["retry_on", exitCodes(j.retry_on)],
+        ["no_retry_on", exitCodes(j.no_retry_on)],
         ["created_at", when(j.created_at)],
         ["updated_at", when(j.updated_at)],
         ["run_at", when(j.run_at)],

@@ -332,4 +332,60 @@ export const MIGRATIONS: readonly string[] = [
     END IF;
   END $$;
   `,
+  // 4: pausing a queue, and retrying only on chosen exit codes (issue #20). Nullable columns
+  // without defaults: a catalog change only. A queue is paused while paused_at is set and
+  // paused_until is NULL (until resumed) or still ahead; claim_job() reads both from the queues
+  // rows it already reads (one more condition per queue row, no new lookup), so a timed pause
+  // ends by itself. retry_on / no_retry_on hold JSON arrays of exit codes (NULL: not set); the
+  // policy that reads them is TypeScript (worker/backoff.ts). Same signature, so CREATE OR
+  // REPLACE: callers do not change. A paused limited queue is not locked either.
+  `
+  ALTER TABLE queues ADD COLUMN paused_at bigint;
+  ALTER TABLE queues ADD COLUMN paused_until bigint;
+  ALTER TABLE queues ADD COLUMN retry_on text;
+  ALTER TABLE queues ADD COLUMN no_retry_on text;
+  ALTER TABLE jobs ADD COLUMN retry_on text;
+  ALTER TABLE jobs ADD COLUMN no_retry_on text;
+
+  CREATE OR REPLACE FUNCTION claim_job(p_worker text, p_lease_ms bigint, p_now bigint,
+    p_queues text[])
+  RETURNS SETOF jobs LANGUAGE plpgsql AS $$
+  DECLARE
+    v_locked text[];
+  BEGIN
+    SELECT coalesce(array_agg(name), '{}') INTO v_locked FROM (
+      SELECT name FROM queues
+      WHERE concurrency IS NOT NULL AND (p_queues IS NULL OR name = ANY (p_queues))
+        AND (paused_at IS NULL OR paused_until <= p_now)
+      ORDER BY name
+      FOR NO KEY UPDATE SKIP LOCKED
+    ) limited;
+    RETURN QUERY
+    WITH open_queues AS (
+      SELECT q.name FROM queues q
+      WHERE (p_queues IS NULL OR q.name = ANY (p_queues))
+        AND (q.paused_at IS NULL OR q.paused_until <= p_now)
+        AND (q.concurrency IS NULL
+             OR (q.name = ANY (v_locked) AND q.concurrency >
+                 (SELECT count(*) FROM jobs r WHERE r.queue = q.name AND r.state = 'processing')))
+    ), heads AS (
+      SELECT head.seq, head.priority, head.run_at FROM open_queues o
+      CROSS JOIN LATERAL (
+        SELECT j.seq, j.priority, j.run_at FROM jobs j
+        WHERE j.queue = o.name AND j.state IN ('pending','failed') AND j.run_at <= p_now
+        ORDER BY j.priority DESC, j.run_at, j.seq
+        LIMIT 1
+        FOR NO KEY UPDATE SKIP LOCKED
+      ) head
+    ), best AS (
+      SELECT seq FROM heads ORDER BY priority DESC, run_at, seq LIMIT 1
+    )
+    UPDATE jobs SET state = 'processing', attempts = jobs.attempts + 1,
+      lease_owner = p_worker, lease_token = jobs.lease_token + 1,
+      lease_expires_at = p_now + p_lease_ms, started_at = p_now, finished_at = NULL,
+      updated_at = p_now, pgid = NULL, pgid_start_time = NULL
+    FROM best WHERE jobs.seq = best.seq
+    RETURNING jobs.*;
+  END $$;
+  `,
 ];

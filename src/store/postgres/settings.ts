@@ -1,10 +1,15 @@
 /** Config overrides and queue limits. */
 import { JOB_STATES, type JobState } from "../../job.ts";
+import { exitCodesToColumn } from "../../exit_codes.ts";
+import { queueFromRow } from "../stored_row.ts";
 import type {
   ConfigSetParams,
   ConfigUnsetParams,
   QueueInfo,
   QueueSetConcurrencyParams,
+  QueueSetPausedParams,
+  QueueSetRetryParams,
+  QueueSettings,
 } from "../store.ts";
 import type { PgConnection } from "./connection.ts";
 
@@ -44,7 +49,7 @@ export async function queueSetConcurrency(
 export async function queueList(conn: PgConnection): Promise<QueueInfo[]> {
   const [queues, counts] = await conn.run((sql) =>
     Promise.all([
-      sql`SELECT name, concurrency FROM queues ORDER BY name`,
+      sql`SELECT * FROM queues ORDER BY name`,
       sql`SELECT queue, state, count(*) AS n FROM jobs GROUP BY queue, state`,
     ])
   );
@@ -56,10 +61,45 @@ export async function queueList(conn: PgConnection): Promise<QueueInfo[]> {
     for (const row of counts) {
       if (row.queue === queue.name) byState[row.state as JobState] = Number(row.n);
     }
-    return {
-      name: String(queue.name),
-      concurrency: queue.concurrency === null ? null : Number(queue.concurrency),
-      counts: byState,
-    };
+    return { ...queueFromRow(queue), counts: byState };
   });
+}
+
+export async function queueSettings(conn: PgConnection): Promise<QueueSettings[]> {
+  const rows = await conn.run((sql) => sql`SELECT * FROM queues ORDER BY name`);
+  return rows.map(queueFromRow);
+}
+
+export async function queueSetPaused(
+  conn: PgConnection,
+  params: QueueSetPausedParams,
+): Promise<void> {
+  if (params.pausedAt === null) {
+    await conn.transaction(async (sql) => {
+      await sql`UPDATE queues SET paused_at = NULL, paused_until = NULL
+        WHERE name = ${params.name}`;
+      // A resume lets its waiting jobs run now.
+      await sql`SELECT pg_notify(${conn.channel}, '')`;
+    });
+    return;
+  }
+  await conn.run((sql) =>
+    sql`INSERT INTO queues (name, paused_at, paused_until)
+      VALUES (${params.name}, ${params.pausedAt}::bigint, ${params.pausedUntil}::bigint)
+      ON CONFLICT (name) DO UPDATE
+        SET paused_at = excluded.paused_at, paused_until = excluded.paused_until`
+  );
+}
+
+export async function queueSetRetry(
+  conn: PgConnection,
+  params: QueueSetRetryParams,
+): Promise<void> {
+  await conn.run((sql) =>
+    sql`INSERT INTO queues (name, retry_on, no_retry_on)
+      VALUES (${params.name}, ${exitCodesToColumn(params.retryOn)},
+        ${exitCodesToColumn(params.noRetryOn)})
+      ON CONFLICT (name) DO UPDATE
+        SET retry_on = excluded.retry_on, no_retry_on = excluded.no_retry_on`
+  );
 }

@@ -19,12 +19,15 @@ export function jobClaim(
   params: JobClaimParams,
 ): Promise<Job | undefined> {
   return conn.write(() => {
-    // Per open queue (served, and below its limit), its best due job by the index; then the
-    // best of those. O(queues × log jobs), however many jobs wait in full queues.
+    // Per open queue (served, not paused, and below its limit), its best due job by the index;
+    // then the best of those. A pause is two columns of the queue row read here anyway; one
+    // whose paused_until has passed is over (no timer clears it). O(queues × log jobs),
+    // however many jobs wait in full queues.
     const row = conn.statement(
       `WITH open_queues AS (
          SELECT name FROM queues q
          WHERE (? IS NULL OR name IN (SELECT value FROM json_each(?)))
+           AND (paused_at IS NULL OR paused_until <= ?)
            AND (concurrency IS NULL OR concurrency >
                 (SELECT count(*) FROM jobs r WHERE r.queue = q.name AND r.state = 'processing'))
        ), heads AS (
@@ -42,6 +45,7 @@ export function jobClaim(
     ).get(
       params.queues ? 1 : null,
       JSON.stringify(params.queues ?? []),
+      params.now,
       params.now,
       params.workerId,
       params.now + params.leaseMs,

@@ -164,4 +164,17 @@ export const MIGRATIONS: readonly string[] = [
       ON CONFLICT (state) DO UPDATE SET n = n + 1;
   END;
   `,
+  // 4: pausing a queue, and retrying only on chosen exit codes (issue #20). New nullable columns
+  // at the end: no table rewrite. A queue is paused while paused_at is set and paused_until is
+  // NULL (until resumed) or still ahead: the claim reads both from the queues row it already
+  // looks at, so a timed pause ends by itself. retry_on / no_retry_on hold JSON arrays of exit
+  // codes (NULL: not set); the policy that reads them is TypeScript (worker/backoff.ts).
+  `
+  ALTER TABLE queues ADD COLUMN paused_at INTEGER;
+  ALTER TABLE queues ADD COLUMN paused_until INTEGER;
+  ALTER TABLE queues ADD COLUMN retry_on TEXT;
+  ALTER TABLE queues ADD COLUMN no_retry_on TEXT;
+  ALTER TABLE jobs ADD COLUMN retry_on TEXT;
+  ALTER TABLE jobs ADD COLUMN no_retry_on TEXT;
+  `,
 ];

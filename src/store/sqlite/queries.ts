@@ -42,6 +42,9 @@ import {
   configUnset,
   queueList,
   queueSetConcurrency,
+  queueSetPaused,
+  queueSetRetry,
+  queueSettings,
 } from "./settings.ts";
 import { runStats, runTotals } from "./stats.ts";
 import {
@@ -71,6 +74,9 @@ export const sqliteQueries: StoreQueries<SqliteConnection> = {
   jobPurge,
   queueSetConcurrency,
   queueList,
+  queueSettings,
+  queueSetPaused,
+  queueSetRetry,
   scheduleAdd,
   scheduleList,
   scheduleRemove,

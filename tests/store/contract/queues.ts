@@ -234,13 +234,24 @@ export function queuesContract(test: ContractTest): void {
     const queues = await store.queueList();
     assert.deepEqual(queues, [
       {
+        ...UNSET,
         name: "default",
         concurrency: null,
         counts: stateCounts({ pending: 1, failed: 1, dead: 1 }),
       },
-      { name: "deploy", concurrency: 2, counts: stateCounts({ pending: 1, processing: 1 }) },
-      { name: "mail", concurrency: null, counts: stateCounts({ completed: 1, canceled: 1 }) },
-      { name: "reports", concurrency: 4, counts: stateCounts({}) },
+      {
+        ...UNSET,
+        name: "deploy",
+        concurrency: 2,
+        counts: stateCounts({ pending: 1, processing: 1 }),
+      },
+      {
+        ...UNSET,
+        name: "mail",
+        concurrency: null,
+        counts: stateCounts({ completed: 1, canceled: 1 }),
+      },
+      { ...UNSET, name: "reports", concurrency: 4, counts: stateCounts({}) },
     ]);
     for (const queue of queues) {
       assert.deepEqual(Object.keys(queue.counts).sort(), [...JOB_STATES].sort(), queue.name);
@@ -260,10 +271,13 @@ export function queuesContract(test: ContractTest): void {
       2,
     );
     const mail = (await store.queueList()).find((queue) => queue.name === "mail");
-    assert.deepEqual(mail, { name: "mail", concurrency: 1, counts: stateCounts({}) });
+    assert.deepEqual(mail, { ...UNSET, name: "mail", concurrency: 1, counts: stateCounts({}) });
     assert.deepEqual(ids(await store.jobList({ queues: ["mail"] })), []);
   });
 }
+
+/** A queue's settings when none but its limit was set. */
+const UNSET = { pausedAt: null, pausedUntil: null, retryOn: null, noRetryOn: null };
 
 /** The next claim at `now` (of `queues`), or undefined. */
 function nextClaim(store: Store, workerId: string, now: number, queues?: string[]) {
