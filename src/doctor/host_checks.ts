@@ -1,13 +1,14 @@
 /**
  * The doctor's checks of this machine's programs: jobs run as `sh -c COMMAND` (or in the shell
- * the `shell` config key names), on Linux in a session of their own through `setsid` (see
- * `src/worker/`). They are looked up on the doctor's own `PATH`, which is the workers' when they
- * are started from the same environment.
+ * the `shell` config key names), on Linux in a session of their own through posix_spawn, or
+ * `setsid` where that is missing (see `src/worker/`). They are looked up on the doctor's own
+ * `PATH`, which is the workers' when they are started from the same environment.
  *
  * @module
  */
 import { isAbsolute } from "node:path";
 import { findExecutable } from "../find_executable.ts";
+import { sessionSpawnAvailable } from "../worker/session_spawn.ts";
 import { type Check, fail, ok, warn } from "./check.ts";
 
 /** What the program checks look at. */
@@ -51,6 +52,9 @@ function existingFile(path: string): string | undefined {
 }
 
 function setsidCheck(path: string | undefined): Check {
+  if (sessionSpawnAvailable()) {
+    return ok("setsid", "not needed: each job starts in a session of its own through posix_spawn");
+  }
   const setsid = findExecutable("setsid", path);
   if (setsid) return ok("setsid", `${setsid} (starts each job in a process group of its own)`);
   return warn(
