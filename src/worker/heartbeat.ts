@@ -8,7 +8,7 @@
  */
 import type { Clock } from "../clock.ts";
 import { type Config, configFromOverrides } from "../config.ts";
-import { errorMessage } from "../errors.ts";
+import { errorMessage, StoreUnavailableError } from "../errors.ts";
 import type { Job } from "../job.ts";
 import type { StopMode, Store } from "../store/mod.ts";
 import { leaseDurationMs, type RunnerLog } from "./job_runner.ts";
@@ -109,9 +109,11 @@ export class Heartbeat {
     // Silent so long that we were taken for dead and forgotten: register again.
     const reregistered = !beat.registered;
     if (reregistered) await this.#options.register();
-    await this.relayCancels().catch((error) =>
-      this.#options.log.error(`Cannot look for cancel requests: ${errorMessage(error)}`)
-    );
+    await this.relayCancels().catch((error) => {
+      // The store away: the beat fails, and the process says the outage once.
+      if (error instanceof StoreUnavailableError) throw error;
+      this.#options.log.error(`Cannot look for cancel requests: ${errorMessage(error)}`);
+    });
     const rescued = await this.rescue();
     // Once a minute, and at once when the setting changes (so trying it out shows it works).
     const retentionChanged = this.#config.retention !== this.#lastRetention;

@@ -173,8 +173,10 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
       // keeps the wake-up for its next slot to finish (a slot may be between its empty claim and
       // its wait, where no count shows it).
       if (!wakes.wakeOne()) broadcast({ type: "wake" });
+      // A store away (a wake-up comes when PostgreSQL's LISTEN reconnects) is part of the outage
+      // the process says once, not a line of its own.
       heartbeat.relayCancels().catch((error) =>
-        log.error(`Cannot look for cancel requests: ${errorMessage(error)}`)
+        storeFailed("heartbeat", "Cannot look for cancel requests", error)
       );
     },
   });
