@@ -23,10 +23,6 @@ async function sh(
   return { child, status, stdout, stderr };
 }
 
-function openDescriptors(): number {
-  return [...Deno.readDirSync("/proc/self/fd")].length;
-}
-
 Deno.test("sessionSpawnAvailable() holds on Linux with glibc (CI's machines)", { ignore }, () => {
   assert.equal(sessionSpawnAvailable(), true);
 });
@@ -130,27 +126,49 @@ Deno.test("spawnInSession() refuses a program that cannot run, and a NUL charact
   );
 });
 
+/** The "pipe:[inode]" names of this process's descriptors. */
+async function openPipes(): Promise<Set<string>> {
+  const names = new Set<string>();
+  for (const entry of Deno.readDirSync("/proc/self/fd")) {
+    const target = await Deno.readLink(`/proc/self/fd/${entry.name}`).catch(() => "");
+    if (target.startsWith("pipe:")) names.add(target);
+  }
+  return names;
+}
+
+/** The pid of a process of group `pgid` other than its leader (the background child). */
+async function backgroundPid(pgid: number): Promise<number> {
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name) || Number(entry.name) === pgid) continue;
+    const stat = await Deno.readTextFile(`/proc/${entry.name}/stat`).catch(() => "");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(fields[2]) === pgid) return Number(entry.name);
+  }
+  throw new Error(`no process of group ${pgid} besides its leader`);
+}
+
 Deno.test(
   "spawnInSession(): a background child holding the pipes does not hold the exit, and a cancelled stream frees its pipe",
-  {
-    ignore,
-  },
+  { ignore },
   async () => {
-    const before = openDescriptors();
     const child = spawnInSession("sh", ["-c", "sleep 30 & echo started"], { env: ENV });
-    const status = await child.status;
-    assert.equal(status.code, 0);
-    const reader = child.stdout.getReader();
-    assert.equal(new TextDecoder().decode((await reader.read()).value), "started\n");
-    await reader.cancel();
-    await child.stderr.cancel();
     try {
-      // The pipes are closed once the poll notices (at most a second later).
+      const status = await child.status;
+      assert.equal(status.code, 0);
+      const reader = child.stdout.getReader();
+      assert.equal(new TextDecoder().decode((await reader.read()).value), "started\n");
+      // The pipe the background sleep still holds (its stdout): this process has its read end.
+      const pipe = await Deno.readLink(`/proc/${await backgroundPid(child.pid)}/fd/1`);
+      assert.ok((await openPipes()).has(pipe), `${pipe} is open here while it is read`);
+      await reader.cancel();
+      await child.stderr.cancel();
+      // Closed once the poll notices (at most a second later). Only this pipe is looked at:
+      // other tests in this process open and close descriptors of their own meanwhile.
       const deadline = Date.now() + 5_000;
-      while (openDescriptors() > before && Date.now() < deadline) {
+      while ((await openPipes()).has(pipe) && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
-      assert.equal(openDescriptors(), before);
+      assert.ok(!(await openPipes()).has(pipe), `${pipe} is still open after the cancel`);
     } finally {
       Deno.kill(-child.pid, "SIGKILL");
     }

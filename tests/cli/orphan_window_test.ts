@@ -16,17 +16,24 @@ import { configure, enqueue, q, startWorker, waitForState } from "../helpers/job
 
 const ROUNDS = 20;
 
-/** A job that appends its runs to `file`, and `overlap PID` if an earlier run still lives. */
-function jobCommand(file: string): string {
+/**
+ * A job that appends its runs to `file`, and `overlap PID` if an earlier run still lives. Each run
+ * then holds until `release` exists (30 s at most, so a failed test leaves nothing running): the
+ * kill always lands mid-run, however slowly a loaded machine starts the next worker.
+ */
+function jobCommand(file: string, release: string): string {
   const f = q(file);
+  // A run is known by its pid and its start time (field 22 of /proc/PID/stat): with pid_max
+  // 32768 and every test spawning, a pid comes round again within seconds.
+  const startTime = (pid: string) => `$(cut -d' ' -f22 /proc/${pid}/stat 2>/dev/null)`;
   return [
-    `if [ -e ${f} ]; then while read -r kind pid; do`,
-    // Alive, and not a zombie left unreaped (this machine's init may be slow to reap).
-    `  [ "$kind" = start ] && [ -e /proc/$pid ] && ! grep -q ') Z' /proc/$pid/stat 2>/dev/null &&`,
-    `    echo "overlap $pid" >> ${f};`,
+    `if [ -e ${f} ]; then while read -r kind pid since; do`,
+    // The same process, alive, and not a zombie left unreaped (init may be slow to reap).
+    `  [ "$kind" = start ] && [ "${startTime("$pid")}" = "$since" ] &&`,
+    `    ! grep -q ') Z' /proc/$pid/stat 2>/dev/null && echo "overlap $pid" >> ${f};`,
     `done < ${f}; fi`,
-    `echo "start $$" >> ${f}`,
-    `sleep 1`,
+    `echo "start $$ ${startTime("$$")}" >> ${f}`,
+    `i=0; while [ ! -e ${q(release)} ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done`,
     `echo "end $$" >> ${f}`,
   ].join("\n");
 }
@@ -46,9 +53,10 @@ for (const slots of [1, 4]) {
       const jobs: { id: string; file: string }[] = [];
       for (let round = 0; round < ROUNDS; round++) {
         const batch: { id: string; file: string }[] = [];
+        const release = join(sandbox.dir, `release-${round}`);
         for (let i = 0; i < slots; i++) {
           const file = join(sandbox.dir, `run-${round}-${i}.log`);
-          batch.push({ id: await enqueue(sandbox, ["--", jobCommand(file)]), file });
+          batch.push({ id: await enqueue(sandbox, ["--", jobCommand(file, release)]), file });
         }
         // The instant every job has written its first line: well inside the first 50 ms.
         await waitFor(
@@ -65,6 +73,19 @@ for (const slots of [1, 4]) {
         worker.handle.kill("SIGKILL");
         await worker.exited;
         worker = await startWorker(sandbox, ["--count", String(slots)]);
+        // Every job rescued and running again (each rerun has looked for a live earlier run).
+        await waitFor(
+          `round ${round}'s jobs to run again`,
+          async () => {
+            for (const { file } of batch) {
+              if ((await readOrEmpty(file)).split("start").length - 1 < 2) return false;
+            }
+            return true;
+          },
+          60_000,
+          20,
+        );
+        await Deno.writeTextFile(release, "");
         // Each round's reruns end before the next round starts: its kill hits only new runs.
         for (const { id } of batch) await waitForState(sandbox, id, "completed", 60_000);
         jobs.push(...batch);
@@ -74,13 +95,13 @@ for (const slots of [1, 4]) {
         const lines = (await readOrEmpty(file)).trim().split("\n");
         assert.ok(!lines.some((line) => line.startsWith("overlap")), `${id}: ${lines}`);
         // The last run is whole: its start, then its end.
-        const last = lines.at(-2)?.split(" ")[1];
-        assert.deepEqual(lines.slice(-2), [`start ${last}`, `end ${last}`], `${id}: ${lines}`);
-        // A run that never ended was killed with its worker (on a loaded machine the kill
-        // may come after a run ended: then the job just runs again, at least once).
+        const last = lines.at(-1)?.split(" ")[1];
+        assert.ok(lines.at(-2)?.startsWith(`start ${last} `), `${id}: ${lines}`);
+        assert.equal(lines.at(-1), `end ${last}`, `${id}: ${lines}`);
+        // The first run never ended: killed with its worker, its orphan stopped by the rescuer.
         if (lines.length === 3) killedMidRun++;
       }
-      assert.ok(killedMidRun >= jobs.length / 2, `only ${killedMidRun} runs were killed mid-run`);
+      assert.equal(killedMidRun, jobs.length, "every first run was killed mid-run, and only once");
       worker.handle.kill("SIGTERM");
       assert.equal(await worker.exited, 0, worker.log());
     },
