@@ -427,7 +427,7 @@ export interface Store {
   workerDeregister(params: WorkerDeregisterParams): Promise<void>;
 
   /**
-   * Calls `onWork` soon after any process adds work (enqueue, DLQ retry), frees a place in a
+   * Calls `onWork` soon after any process adds work (enqueue, retry, edit), frees a place in a
    * limited queue, or asks to cancel a running job; returns a function that stops watching.
    * Best effort, for fast reactions: callers still poll now and then.
    */
