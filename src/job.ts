@@ -9,7 +9,7 @@ import type { StoredExitCodes } from "./exit_codes.ts";
 /**
  * Where a job is in its life. A job is in exactly one state at any time.
  * - `blocked`: waiting for its parents (`after`) to complete; then it becomes `pending`.
- * - `pending`: waiting to run for the first time (or again after `dlq retry`).
+ * - `pending`: waiting to run for the first time (or again after `retry` or `dlq retry`).
  * - `processing`: claimed by a worker under a lease; its command is running.
  * - `completed`: its command exited 0. Final.
  * - `failed`: its last run failed and it will run again at `runAt` (retries left).

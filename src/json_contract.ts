@@ -129,6 +129,19 @@ export interface JobInfoJson extends JobJson {
 }
 
 /**
+ * What `retry --json` did (and the dashboard's `POST /api/jobs/retry`): `jobs` are the finished
+ * jobs named or matched, as they were; with `dry_run` nothing changed (more than one job matched
+ * a filter without `--yes`); else `retried` went back to pending (or blocked, waiting on a
+ * parent) and `kept` stayed as they were because an unfinished job holds their unique key.
+ */
+export interface RetryJson {
+  dry_run: boolean;
+  jobs: JobJson[];
+  retried: string[];
+  kept: string[];
+}
+
+/**
  * A worker process as JSON. A field whose stored value cannot be shown reads `"invalid"`, as in
  * `JobJson`.
  */

@@ -30,6 +30,8 @@ export const COMMAND_INDEX: readonly CommandEntry[] = [
   { path: ["wait"], load: () => loadCommand("wait", "waitCommand") },
   { path: ["run"], load: () => loadCommand("run", "runCommand") },
   { path: ["cancel"], load: () => loadCommand("cancel", "cancelCommand") },
+  { path: ["retry"], load: () => loadCommand("retry", "retryCommand") },
+  { path: ["edit"], load: () => loadCommand("edit", "editCommand") },
   {
     path: ["dlq", "list"],
     load: () => loadCommand("dlq_list", "dlqListCommand"),

@@ -99,6 +99,16 @@ export function parseStates(text: string | undefined): JobState[] | undefined {
   });
 }
 
+/**
+ * Parses `--since`: a duration ago (`1h`, `2d`) or an ISO time; returns epoch ms. `where` names
+ * the flag or filter key in errors.
+ */
+export function parseSince(text: string, now: number, where = "--since"): number {
+  return /^\d{4}-\d{2}-\d{2}T/.test(text)
+    ? parseRunAt(text, where)
+    : now - parseDuration(text, where);
+}
+
 /** The largest `--limit`: more than any store holds, and within every database's LIMIT. */
 const MAX_LIMIT = 1_000_000_000;
 

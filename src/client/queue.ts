@@ -9,10 +9,23 @@ import { type Clock, systemClock } from "../clock.ts";
 import { enqueueJobs } from "../enqueue.ts";
 import { UsageError } from "../errors.ts";
 import { readJobDetail } from "../job_detail.ts";
-import { validateJobId, validateQueueName } from "../job_spec.ts";
+import {
+  parseRunAt,
+  validateCommand,
+  validateEnv,
+  validateJobId,
+  validatePriority,
+  validateQueueName,
+} from "../job_spec.ts";
 import { pauseEnd } from "../queue_pause.ts";
 import { readQueueStatus } from "../queue_status.ts";
-import { type JobInsertResult, openStore, resolveStoreLocation, type Store } from "../store/mod.ts";
+import {
+  type JobEditParams,
+  type JobInsertResult,
+  openStore,
+  resolveStoreLocation,
+  type Store,
+} from "../store/mod.ts";
 import { waitForJobs } from "../wait_for_jobs.ts";
 import { hostId } from "../worker/liveness.ts";
 import {
@@ -254,6 +267,77 @@ export class Queue implements AsyncDisposable {
   async resumeQueue(name: string): Promise<void> {
     validateQueueName(name);
     await this.#open().queueSetPaused({ name, pausedAt: null, pausedUntil: null });
+  }
+
+  /**
+   * Runs finished jobs (completed, dead or canceled) again, as `queuectl retry ID...` does: back
+   * to pending with attempts reset, their runs kept. All or none: throws `NotFoundError` for an
+   * unknown id and `ConflictError` for a job not finished, changing nothing. `kept` lists the
+   * jobs left as they were because an unfinished job holds their unique key.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { ConflictError, Queue } from "./mod.ts";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const queue = await Queue.open({ db: `${dir}/queue.db` });
+   * await queue.enqueue({ id: "report", command: "./report.sh" });
+   * // Not finished yet (no worker ran it): refused.
+   * await assert.rejects(queue.retry(["report"]), ConflictError);
+   * await queue.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  async retry(ids: readonly string[]): Promise<{ retried: string[]; kept: string[] }> {
+    const unique = [...new Set(ids)].map(validateJobId);
+    if (unique.length === 0) throw new UsageError("Missing job id: give one or more ids");
+    const retried = await this.#open().jobRetryFinished({ ids: unique, now: this.#clock.now() });
+    return { retried, kept: unique.filter((id) => !retried.includes(id)) };
+  }
+
+  /**
+   * Changes a waiting job (pending, failed waiting for its retry, or blocked), as `queuectl edit`
+   * does, and returns it as changed; `env` adds variables to the job's. Values are checked as
+   * `enqueue` checks them (`UsageError`); `NotFoundError` for an unknown id, `ConflictError` for
+   * a job running or finished. Workers see the change at once.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Queue } from "./mod.ts";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const queue = await Queue.open({ db: `${dir}/queue.db` });
+   * await queue.enqueue({ id: "report", command: "./report.sh", delay: "1h" });
+   * const job = await queue.edit("report", { priority: 5, run_at: new Date() });
+   * assert.equal(job.priority, 5);
+   * await queue.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  async edit(
+    id: string,
+    changes: {
+      command?: string;
+      env?: Record<string, string>;
+      priority?: number;
+      run_at?: Date | string;
+    },
+  ): Promise<JobJson> {
+    const params: JobEditParams = { id: validateJobId(id), now: this.#clock.now() };
+    if (changes.command !== undefined) params.command = validateCommand(changes.command);
+    if (changes.env !== undefined) params.env = validateEnv(changes.env);
+    if (changes.priority !== undefined) params.priority = validatePriority(changes.priority);
+    if (changes.run_at !== undefined) {
+      params.runAt = parseRunAt(
+        changes.run_at instanceof Date ? changes.run_at.toISOString() : changes.run_at,
+      );
+    }
+    if (Object.keys(params).length === 2) {
+      throw new UsageError("Nothing to change: give command, env, priority or run_at");
+    }
+    return jobToJson(await this.#open().jobEdit(params));
   }
 
   /**

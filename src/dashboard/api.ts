@@ -11,8 +11,16 @@ import type { Config } from "../config.ts";
 import { enqueueJobs } from "../enqueue.ts";
 import { errorMessage, ExitCode, QueuectlError, UsageError } from "../errors.ts";
 import { JOB_STATES, type JobState } from "../job.ts";
-import { jobSpecFromValue, validateJobId, validateQueueName } from "../job_spec.ts";
-import type { OutputChunk, Store, WorkerProcessWithJobs } from "../store/mod.ts";
+import {
+  jobSpecFromValue,
+  parseRunAt,
+  validateCommand,
+  validateEnv,
+  validateJobId,
+  validatePriority,
+  validateQueueName,
+} from "../job_spec.ts";
+import type { JobEditParams, OutputChunk, Store, WorkerProcessWithJobs } from "../store/mod.ts";
 import {
   jobToJson,
   queueToJson,
@@ -81,6 +89,8 @@ export async function handleApi(
     ["GET", /^\/api\/jobs\/([^/]+)$/, (_r, [id]) => jobDetail(context, id)],
     ["GET", /^\/api\/jobs\/([^/]+)\/output$/, (_r, [id], url) => jobOutput(context, id, url)],
     ["POST", /^\/api\/jobs\/([^/]+)\/cancel$/, (request, [id]) => cancel(context, request, id)],
+    ["POST", /^\/api\/jobs\/retry$/, (request) => retryFinished(context, request)],
+    ["POST", /^\/api\/jobs\/([^/]+)\/edit$/, (request, [id]) => edit(context, request, id)],
     ["POST", /^\/api\/dlq\/retry$/, (request) => retryDead(context, request)],
     ["GET", /^\/api\/queues$/, () => queues(context)],
     [
@@ -340,6 +350,37 @@ async function retryDead(context: ApiContext, request: Request): Promise<Respons
   }
   const ids = (body.ids as string[]).map((id) => validateJobId(id));
   return ok({ retried: await context.store.jobRetryDead({ ids, now }) });
+}
+
+/** `{"ids": [...]}`: finished jobs run again, all or none (`queuectl retry ID...`). */
+async function retryFinished(context: ApiContext, request: Request): Promise<Response> {
+  const expected = '{"ids": [...]}';
+  const body = objectBody(await readJson(request), ["ids"], expected);
+  if (
+    !Array.isArray(body.ids) || body.ids.length === 0 ||
+    body.ids.some((id) => typeof id !== "string")
+  ) {
+    throw new UsageError(`Expected ${expected} with one or more job ids`);
+  }
+  const ids = [...new Set((body.ids as string[]).map((id) => validateJobId(id)))];
+  const retried = await context.store.jobRetryFinished({ ids, now: context.clock.now() });
+  return ok({ retried, kept: ids.filter((id) => !retried.includes(id)) });
+}
+
+/** `{"command", "env", "priority", "run_at"}` (at least one): changes a waiting job. */
+async function edit(context: ApiContext, request: Request, rawId: string): Promise<Response> {
+  const fields = ["command", "env", "priority", "run_at"];
+  const body = objectBody(await readJson(request), fields, `an object of ${fields.join(", ")}`);
+  const id = validateJobId(rawId);
+  const params: JobEditParams = { id, now: context.clock.now() };
+  if (body.command !== undefined) params.command = validateCommand(body.command);
+  if (body.env !== undefined) params.env = validateEnv(body.env);
+  if (body.priority !== undefined) params.priority = validatePriority(body.priority);
+  if (body.run_at !== undefined) params.runAt = parseRunAt(body.run_at);
+  if (Object.keys(params).length === 2) {
+    throw new UsageError(`Nothing to change: give ${fields.join(", ")}`);
+  }
+  return ok(jobToJson(await context.store.jobEdit(params)));
 }
 
 async function schedules(context: ApiContext): Promise<Response> {

@@ -17,6 +17,7 @@ import type { Store } from "./store.ts";
 export type {
   Histogram,
   JobDependencies,
+  JobEditParams,
   JobFilter,
   JobFinish,
   JobInsertResult,

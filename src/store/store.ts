@@ -382,6 +382,29 @@ export interface Store {
   /** Moves dead jobs back to `pending` with `attempts = 0` and returns their ids. */
   jobRetryDead(params: JobRetryDeadParams): Promise<string[]>;
 
+  /**
+   * Runs finished jobs (completed, dead or canceled) again, in one transaction: each goes back to
+   * `pending` with `attempts = 0`, `runAt = now`, no finish time and no cancel request; its run
+   * history stays. One that waits on a parent not completed (a parent retried in the same call,
+   * say) becomes `blocked` instead, and is released when that parent completes. Jobs waiting on
+   * a retried job are left as they are (retry them in the same call to run them again too). As
+   * `jobRetryDead`, a job whose unique key an unfinished job holds stays as it is (of several
+   * sharing a key, the newest comes back). Returns the ids retried, in enqueue order. Throws,
+   * changing nothing: `NotFoundError` for an unknown id; `ConflictError` for a job not finished,
+   * or for one whose parent is dead or canceled and not retried with it (it could never run).
+   */
+  jobRetryFinished(params: JobRetryFinishedParams): Promise<string[]>;
+
+  /**
+   * Changes a waiting job (`pending`, `failed` waiting for its retry, or `blocked`) in one
+   * transaction: each field given replaces the stored one, except `env`, whose variables are
+   * added to the stored ones (replacing those of the same name). The caller has validated the
+   * values. Returns the job as changed, and wakes the workers (a `runAt` moved earlier is due at
+   * once). Throws, changing nothing: `NotFoundError` for an unknown id; `ConflictError` for a job
+   * running or finished.
+   */
+  jobEdit(params: JobEditParams): Promise<Job>;
+
   /** The run history of a job, oldest first. */
   jobRuns(params: JobRunsParams): Promise<JobRun[]>;
 
@@ -404,7 +427,7 @@ export interface Store {
   workerDeregister(params: WorkerDeregisterParams): Promise<void>;
 
   /**
-   * Calls `onWork` soon after any process adds work (enqueue, DLQ retry), frees a place in a
+   * Calls `onWork` soon after any process adds work (enqueue, retry, edit), frees a place in a
    * limited queue, or asks to cancel a running job; returns a function that stops watching.
    * Best effort, for fast reactions: callers still poll now and then.
    */
@@ -528,6 +551,20 @@ export type JobListRescuableParams = { now: number; owners: string[] };
 
 /** `jobRetryDead`'s parameters. */
 export type JobRetryDeadParams = { ids: string[] | "all"; now: number };
+
+/** `jobRetryFinished`'s parameters. */
+export type JobRetryFinishedParams = { ids: string[]; now: number };
+
+/** `jobEdit`'s parameters: the fields to change (at least one). */
+export type JobEditParams = {
+  id: string;
+  now: number;
+  command?: string;
+  /** Variables added to the job's environment (replacing those of the same name). */
+  env?: Record<string, string>;
+  priority?: number;
+  runAt?: number;
+};
 
 /** `jobRuns`'s parameters. */
 export type JobRunsParams = { id: string };

@@ -122,6 +122,8 @@ function target(random: Random): string {
     () => `/api/jobs/${s()}/output`,
     () => `/api/jobs/${random.pick(["p-1", "d-1"])}/output`,
     () => `/api/jobs/${s()}/cancel`,
+    () => "/api/jobs/retry",
+    () => `/api/jobs/${random.pick(["p-1", "d-1", s()])}/edit`,
     () => "/api/dlq/retry",
     () => "/api/schedules",
     () => "/api/workers",

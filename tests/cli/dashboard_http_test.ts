@@ -737,3 +737,53 @@ onEveryStore.test("dashboard API: a NUL or control character in q or a worker id
     assert.equal((await dashboard.get("/api/jobs?q=%FF")).status, 200, "odd but not control");
   });
 });
+
+onEveryStore.test("dashboard API: retry finished jobs by ids, all or none; edit a waiting job, refusing a finished one", async () => {
+  await using sandbox = await makeSandbox();
+  await makeDead(sandbox, ["d-1"]);
+  await enqueue(sandbox, ["--id", "w-1", "--run-at", "2099-01-01T00:00:00Z", "--", "echo old"]);
+  await withDashboard(sandbox, [], async (dashboard) => {
+    const refused = await dashboard.post("/api/jobs/retry", { ids: ["d-1", "w-1"] });
+    assert.equal(refused.status, 409, refused.text);
+    assert.match(refused.json.error, /"w-1"/);
+    assert.equal((await sandbox.info("d-1")).state, "dead", "all or none");
+    const unknown = await dashboard.post("/api/jobs/retry", { ids: ["d-1", "ghost"] });
+    assert.equal(unknown.status, 404, unknown.text);
+    for (const body of [{}, { ids: [] }, { ids: "d-1" }, { ids: [1] }, { ids: ["d-1"], x: 1 }]) {
+      const bad = await dashboard.post("/api/jobs/retry", body);
+      assert.equal(bad.status, 400, `${JSON.stringify(body)}: ${bad.text}`);
+    }
+    const retried = await dashboard.post("/api/jobs/retry", { ids: ["d-1"] });
+    assert.equal(retried.status, 200, retried.text);
+    assert.deepEqual(retried.json, { retried: ["d-1"], kept: [] });
+    assert.equal((await sandbox.info("d-1")).state, "pending");
+
+    const edited = await dashboard.post("/api/jobs/w-1/edit", {
+      command: "echo new",
+      env: { A: "1" },
+      priority: 4,
+      run_at: "2098-01-01T00:00:00Z",
+    });
+    assert.equal(edited.status, 200, edited.text);
+    assert.equal(edited.json.command, "echo new");
+    assert.deepEqual(edited.json.env, { A: "1" });
+    assert.equal(edited.json.priority, 4);
+    assert.equal(edited.json.run_at, "2098-01-01T00:00:00.000Z");
+    const before = await snapshotDatabase(sandbox);
+    for (
+      const body of [{}, { priority: "high" }, { command: "" }, { env: { QUEUECTL_X: "1" } }, {
+        run_at: "soon",
+      }, { queue: "other" }]
+    ) {
+      const bad = await dashboard.post("/api/jobs/w-1/edit", body);
+      assert.equal(bad.status, 400, `${JSON.stringify(body)}: ${bad.text}`);
+    }
+    const missing = await dashboard.post("/api/jobs/ghost/edit", { priority: 1 });
+    assert.equal(missing.status, 404, missing.text);
+    assert.equal(await snapshotDatabase(sandbox), before, "a refused edit changes nothing");
+    await sandbox.ok(["cancel", "d-1"]);
+    const finished = await dashboard.post("/api/jobs/d-1/edit", { priority: 1 });
+    assert.equal(finished.status, 409, finished.text);
+    assert.equal((await sandbox.info("d-1")).priority, 0);
+  });
+});

@@ -408,3 +408,38 @@ Deno.test("Queue keeps a job's retry_on, and pauses and resumes queues as the CL
   await queue.resumeQueue("sync");
   assert.equal((await queue.queues())[0].paused, false);
 });
+
+onEachStore(
+  "Queue.retry() runs finished jobs again, all or none; Queue.edit() changes a waiting job and refuses a finished one",
+  async (queue, sandbox) => {
+    await queue.enqueue({ id: "d", command: "false", max_retries: 0 });
+    await queue.enqueue({ id: "w", command: "echo old", run_at: "2099-01-01T00:00:00Z" });
+    const worker = await startWorker(sandbox);
+    try {
+      await queue.wait("d");
+    } finally {
+      await stopWorker(worker);
+    }
+    await assert.rejects(queue.retry(["d", "w"]), ConflictError);
+    await assert.rejects(queue.retry(["d", "ghost"]), NotFoundError);
+    await assert.rejects(queue.retry([]), UsageError);
+    assert.equal((await queue.job("d"))?.state, "dead", "all or none");
+    assert.deepEqual(await queue.retry(["d"]), { retried: ["d"], kept: [] });
+    const retried = await queue.job("d");
+    assert.equal(retried?.state, "pending");
+    assert.equal(retried?.attempts, 0);
+    assert.equal(retried?.runs.length, 1, "its history is kept");
+
+    const edited = await queue.edit("w", { command: "echo new", env: { A: "1" }, priority: 3 });
+    assert.equal(edited.command, "echo new");
+    assert.deepEqual(edited.env, { A: "1" });
+    assert.equal(edited.priority, 3);
+    await assert.rejects(queue.edit("w", {}), UsageError);
+    await assert.rejects(queue.edit("w", { priority: 0.5 }), UsageError);
+    await assert.rejects(queue.edit("w", { run_at: "tomorrow" }), UsageError);
+    await assert.rejects(queue.edit("ghost", { priority: 1 }), NotFoundError);
+    assert.equal((await queue.job("w"))?.priority, 3);
+    await sandbox.ok(["cancel", "w"]);
+    await assert.rejects(queue.edit("w", { priority: 1 }), ConflictError);
+  },
+);

@@ -14,6 +14,7 @@ import { claimsContract } from "./contract/claims.ts";
 import { dependenciesContract } from "./contract/dependencies.ts";
 import { finishContract } from "./contract/finish.ts";
 import type { StoreFixture } from "./contract/harness.ts";
+import { jobEditContract } from "./contract/job_edit.ts";
 import { jobsContract } from "./contract/jobs.ts";
 import { leasesContract } from "./contract/leases.ts";
 import { outputContract } from "./contract/output.ts";
@@ -55,6 +56,7 @@ export function storeContract(
   cancelContract(test);
   outputContract(test);
   leasesContract(test);
+  jobEditContract(test);
   workersContract(test);
   subscribeContract(test);
   dependenciesContract(test);

@@ -1,8 +1,6 @@
 import { UsageError } from "../../errors.ts";
-import { parseDuration } from "../../duration.ts";
 import { JOB_STATES } from "../../job.ts";
-import { parseRunAt } from "../../job_spec.ts";
-import { parseLimit, parseQueues, parseStates } from "../flags.ts";
+import { parseLimit, parseQueues, parseSince, parseStates } from "../flags.ts";
 import type { CommandDefinition } from "../command.ts";
 import { jobToJson } from "../../json_contract.ts";
 import { jobTable, json } from "../render.ts";
@@ -68,12 +66,6 @@ export const listCommand: CommandDefinition = {
     }
   },
 };
-
-function parseSince(text: string, now: number): number {
-  return /^\d{4}-\d{2}-\d{2}T/.test(text)
-    ? parseRunAt(text, "--since")
-    : now - parseDuration(text, "--since");
-}
 
 function parseSort(text: string | undefined): "enqueue" | "run_at" {
   if (text === undefined || text === "created") return "enqueue";

@@ -15,6 +15,7 @@ import {
 } from "./claims.ts";
 import type { SqliteConnection } from "./connection.ts";
 import { jobDependencies } from "./dependencies.ts";
+import { jobEdit, jobRetryFinished } from "./job_edit.ts";
 import { jobInsert } from "./job_insert.ts";
 import {
   jobCancel,
@@ -88,6 +89,8 @@ export const sqliteQueries: StoreQueries<SqliteConnection> = {
   leaseExtend,
   jobListRescuable,
   jobRetryDead,
+  jobRetryFinished,
+  jobEdit,
   jobRuns,
   workerRegister,
   workerHeartbeat,
