@@ -132,7 +132,14 @@ export function spawnInSession(
     throw new Error(`Failed to spawn '${program}': an argument holds a NUL character`);
   }
   const out = pipe(c);
-  const err = pipe(c);
+  let err: { read: number; write: number };
+  try {
+    err = pipe(c);
+  } catch (error) {
+    c.close(out.read);
+    c.close(out.write);
+    throw error;
+  }
   const actions = new Uint8Array(OPAQUE_BYTES);
   const attr = new Uint8Array(OPAQUE_BYTES);
   c.posix_spawn_file_actions_init(actions);
