@@ -28,11 +28,13 @@
  *   `select[name=state]` ("" = all), `select[name=queue]`, `input[name=q]`;
  *   `table.jobs tr[data-job-id="<id>"][data-state="<state>"]`, with `a.job-link` and
  *   `td.command`; `button[data-action="prev"]`, `button[data-action="next"]`, `#page-info`
- *   ("1–50 of N"). An empty list shows `.empty`.
+ *   ("1–50 of N"). An empty list shows `.empty`. Retry on finished rows and
+ *   `button[data-action="retry-matching"]`: see operator.js.
  * - Job page (`#/jobs/<id>`): `#job-id`, `#job-state` (text and `data-state`),
  *   `dl#job-fields dd[data-field="<json field>"]`, `#job-parents a`, `#job-children a`,
  *   `button[data-action="cancel"]` (blocked/pending/failed/processing),
- *   `button[data-action="retry"]` (dead), `#live-output` (while processing) with
+ *   `button[data-action="retry"]` (completed/dead/canceled) and `button[data-action="edit"]`
+ *   (pending/failed/blocked; see operator.js), `#live-output` (while processing) with
  *   `pre#live-stdout` and `pre#live-stderr`, `table.runs tr[data-attempt]`,
  *   `.run-output[data-attempt] pre.stdout` / `pre.stderr`.
  * - Dead letters: the jobs table plus `button[data-action="retry"][data-job-id]` per row and
@@ -304,6 +306,17 @@
   function plural(n, word) {
     return n + " " + word + (n === 1 ? "" : "s");
   }
+
+  /** Retry and edit controls (operator.js, loaded first), placed by the job and jobs views. */
+  const OPS = self.queuectlOperator({
+    h: h,
+    add: add,
+    api: api,
+    act: act,
+    flash: flash,
+    plural: plural,
+    tick: tick,
+  });
 
   // ---------------------------------------------------------------- overview cache
 
@@ -747,7 +760,7 @@
       ["Next run / updated", "opt"],
       "Command",
     ];
-    if (opts && opts.retry) cols.push("");
+    if (opts && (opts.retry || opts.rowAction)) cols.push("");
     return h(
       "table",
       { class: "jobs grid" },
@@ -789,6 +802,8 @@
                   },
                 }, "Retry"),
               )
+              : opts && opts.rowAction
+              ? h("td", { class: "actions" }, opts.rowAction(j))
               : null,
           );
         }),
@@ -853,6 +868,7 @@
         go({ offset: p.offset + PAGE });
       },
     }, "Next ›");
+    const retryMatching = dlq ? null : OPS.jobsList();
     const retryAll = dlq
       ? h("button", {
         type: "button",
@@ -865,8 +881,15 @@
       }, "Retry all")
       : null;
     add(root, [
-      h("div", { class: "view-head" }, h("h1", null, dlq ? "Dead letters" : "Jobs"), retryAll),
+      h(
+        "div",
+        { class: "view-head" },
+        h("h1", null, dlq ? "Dead letters" : "Jobs"),
+        retryAll,
+        retryMatching && retryMatching.button,
+      ),
       form,
+      retryMatching && retryMatching.bar,
       tableBox,
       h("div", { class: "pager" }, prev, info, next),
     ]);
@@ -915,6 +938,7 @@
         stateSel.value = p.state;
       }
       fillQueues();
+      if (retryMatching) retryMatching.update(p);
       if (document.activeElement !== search && search.value !== p.q) search.value = p.q;
     }
     function fillQueues() {
@@ -939,7 +963,12 @@
           const jobs = d.jobs || [];
           const total = d.total || 0;
           region(tableBox, JSON.stringify(jobs), () => {
-            if (jobs.length) return jobsTable(jobs, { retry: dlq });
+            if (jobs.length) {
+              return jobsTable(jobs, {
+                retry: dlq,
+                rowAction: retryMatching && retryMatching.rowAction,
+              });
+            }
             const filtered = p.queue || p.q || (!dlq && p.state);
             return h(
               "p",
@@ -985,6 +1014,7 @@
     const openRuns = {};
     let tail = null; // {run, stdout, stderr, outPre, errPre}
     let notFound = false;
+    const operator = OPS.jobView(id);
 
     add(root, [
       h(
@@ -994,6 +1024,7 @@
         stateEl,
         actions,
       ),
+      operator.panel,
       h("section", { class: "panel" }, fields),
       liveBox,
       deps,
@@ -1002,6 +1033,7 @@
 
     function render(j) {
       job = j;
+      operator.render(j);
       stateEl.textContent = j.state;
       stateEl.setAttribute("data-state", j.state);
       stateEl.setAttribute("class", "badge big state-" + j.state);
@@ -1031,19 +1063,7 @@
             },
           }, j.cancel_requested_at ? "Stopping…" : "Cancel"));
         }
-        if (j.state === "dead") {
-          out.push(
-            h("button", {
-              type: "button",
-              class: "btn primary",
-              "data-action": "retry",
-              "data-job-id": id,
-              onclick: (e) => {
-                retryJobs(e.currentTarget, [id]);
-              },
-            }, "Retry"),
-          );
-        }
+        out.push(...operator.actions(j));
         return out;
       });
       const f = Object.assign({}, j);
