@@ -476,7 +476,7 @@
       h(
         "div",
         { class: "two-col" },
-        h("section", { class: "panel" }, h("h2", null, "Queues"), queues),
+        h("section", { class: "panel wide" }, h("h2", null, "Queues"), queues),
         h("section", { class: "panel" }, h("h2", null, "Live workers"), workers),
       ),
     ]);
@@ -551,14 +551,22 @@
             ),
             h(
               "td",
-              { class: "paused", "data-paused": q.paused ? "true" : "false" },
-              !q.paused ? muted("no") : [
-                h("span", { class: "badge stopping" }, "paused"),
-                " ",
-                q.paused_until ? ["until ", when(q.paused_until)] : "until resumed",
-              ],
-              " ",
-              pauseButton(q),
+              { class: "paused nowrap", "data-paused": q.paused ? "true" : "false" },
+              h(
+                "div",
+                { class: "pause-cell" },
+                h(
+                  "span",
+                  null,
+                  !q.paused ? muted("no") : [
+                    h("span", { class: "badge stopping" }, "paused"),
+                    " ",
+                    // Short, so the table keeps its width: the full time is the title.
+                    q.paused_until ? ["resumes ", ago(q.paused_until)] : muted("until resumed"),
+                  ],
+                ),
+                pauseButton(q),
+              ),
             ),
             h("td", { class: "retry mono" }, retryText(q)),
             STATES.map((st) => {
@@ -775,7 +783,7 @@
             { "data-job-id": j.id, "data-state": j.state },
             h("td", { class: "id" }, jobLink(j.id)),
             h("td", null, badge(j.state)),
-            h("td", { class: "mono" }, j.queue),
+            h("td", { class: "mono nowrap" }, j.queue, pausedMark(j)),
             h("td", { class: "num opt" }, String(j.priority)),
             h(
               "td",
@@ -803,12 +811,28 @@
                 }, "Retry"),
               )
               : opts && opts.rowAction
-              ? h("td", { class: "actions" }, opts.rowAction(j))
+              ? h("td", { class: "row-action" }, opts.rowAction(j))
               : null,
           );
         }),
       ),
     );
+  }
+
+  /** A "paused" badge for a waiting job whose queue is paused (the overview's queues), else null. */
+  function pausedMark(j) {
+    if (j.state !== "pending" && j.state !== "failed") return null;
+    const q = ((overview && overview.queues) || []).find((x) => x.name === j.queue);
+    if (!q || !q.paused) return null;
+    return [
+      " ",
+      h("span", {
+        class: "badge stopping",
+        "data-queue-paused": "true",
+        title: "Its queue is paused: no worker starts it until the queue is resumed" +
+          (q.paused_until ? " (" + fmtTime(q.paused_until) + ")" : ""),
+      }, "queue paused"),
+    ];
   }
 
   function retryJobs(button, ids) {
@@ -962,7 +986,8 @@
           const d = r[0] || {};
           const jobs = d.jobs || [];
           const total = d.total || 0;
-          region(tableBox, JSON.stringify(jobs), () => {
+          const paused = ((overview && overview.queues) || []).filter((q) => q.paused);
+          region(tableBox, JSON.stringify([jobs, paused]), () => {
             if (jobs.length) {
               return jobsTable(jobs, {
                 retry: dlq,
@@ -1070,7 +1095,7 @@
       delete f.runs;
       delete f.parents;
       delete f.children;
-      region(fields, JSON.stringify(f), () => fieldList(j));
+      region(fields, JSON.stringify([f, pausedMark(j) !== null]), () => fieldList(j));
       const parents = j.parents || [], children = j.children || [];
       deps.hidden = !parents.length && !children.length;
       region(deps, JSON.stringify([parents, children]), () => {
@@ -1091,7 +1116,15 @@
     function fieldList(j) {
       const rows = [
         ["command", h("pre", { class: "command" }, j.command)],
-        ["queue", h("a", { href: "#/jobs" + qs({ queue: j.queue }), class: "mono" }, j.queue)],
+        [
+          "queue",
+          h(
+            "span",
+            null,
+            h("a", { href: "#/jobs" + qs({ queue: j.queue }), class: "mono" }, j.queue),
+            pausedMark(j),
+          ),
+        ],
         ["priority", String(j.priority)],
         [
           "attempts",
@@ -1309,7 +1342,11 @@
     return {
       interval: () => job && job.state === "processing" ? 1000 : TICK,
       refresh: (ctx) => {
-        return api("GET", "/api/jobs/" + encodeURIComponent(id)).then((j) => {
+        const read = Promise.all([
+          api("GET", "/api/jobs/" + encodeURIComponent(id)),
+          freshOverview(),
+        ]);
+        return read.then((r) => r[0]).then((j) => {
           if (!ctx.ok() || !j) return;
           if (notFound) {
             notFound = false;

@@ -92,8 +92,7 @@ self.queuectlOperator = (kit) => {
       h(
         "label",
         null,
-        "Run at ",
-        h("span", { class: "hint" }, "ISO time with zone; past: at once"),
+        "Run at",
         h(
           "span",
           { class: "with-button" },
@@ -108,7 +107,9 @@ self.queuectlOperator = (kit) => {
             },
           }, "Now"),
         ),
+        h("span", { class: "hint" }, "an ISO time with its zone; a past time: at once"),
       ),
+      h("span"),
       h("label", { class: "f-env" }, "Add environment ", envNow, env),
       h(
         "div",
@@ -247,7 +248,7 @@ self.queuectlOperator = (kit) => {
           b.disabled = false;
         });
       },
-    }, "Retry matching…");
+    }, "Retry all finished…");
 
     function confirm(sent, count) {
       bar.setAttribute("data-count", String(count));
@@ -315,6 +316,7 @@ self.queuectlOperator = (kit) => {
         };
         what = { state: state || "finished", queue: p.queue || "" };
         button.hidden = !finished;
+        button.textContent = "Retry all " + what.state + "…";
         button.disabled = !next;
         button.title = p.q
           ? "Clear the search first: a retry filter takes state, queue and since only"
