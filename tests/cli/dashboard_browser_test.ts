@@ -235,8 +235,8 @@ inBrowser.test("browser: commands and output that look like HTML are shown as te
         assert.equal(await page.locator("img").count(), 0, `an <img> element on ${where}`);
         assert.equal(
           await page.locator("script").count(),
-          1,
-          `a script element besides app.js on ${where}`,
+          2,
+          `a script element besides operator.js and app.js on ${where}`,
         );
         assert.deepEqual(dialogs, [], `a dialog opened on ${where}`);
       };
