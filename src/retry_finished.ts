@@ -59,7 +59,7 @@ export function retryFilter(input: RetryFilterInput, now: number, where: string)
   if (input.state === undefined && input.queue === undefined && input.since === undefined) {
     throw new UsageError(
       `Empty ${where}: give at least one of ${RETRY_FILTER_KEYS.join(", ")}` +
-        ` (state=${FINAL_STATES.join(",state=")} for every finished job)`,
+        ` (the states ${FINAL_STATES.join(", ")} for every finished job)`,
     );
   }
   const createdSince = input.since === undefined

@@ -57,6 +57,8 @@ self.queuectlOperator = (kit) => {
   /** The job page's part: its action buttons and the edit form (shown under the header). */
   function jobView(id) {
     let job = null;
+    /** The form's values when it opened: only what the user changed from them is sent. */
+    let shown = null;
     const err = h("p", { id: "edit-error", class: "form-error", role: "alert", hidden: true });
     const command = h("textarea", { name: "command", rows: 2, spellcheck: "false" });
     const priority = h("input", { name: "priority", type: "text", inputmode: "numeric" });
@@ -148,6 +150,7 @@ self.queuectlOperator = (kit) => {
       command.value = job.command;
       priority.value = String(job.priority);
       runAt.value = typeof job.run_at === "string" && job.run_at !== "invalid" ? job.run_at : "";
+      shown = { command: command.value, priority: priority.value, run_at: runAt.value };
       env.value = "";
       const names = Object.keys(job.env || {});
       envNow.textContent = names.length
@@ -158,25 +161,26 @@ self.queuectlOperator = (kit) => {
 
     function submit(e) {
       e.preventDefault();
-      if (!job) return;
+      if (!job || !shown) return;
       const body = {};
-      if (command.value !== job.command) body.command = command.value;
+      if (command.value !== shown.command) body.command = command.value;
       const p = priority.value.trim();
       // A number goes as a number; anything else as typed, for the server to refuse.
-      if (p !== String(job.priority)) body.priority = /^[-+]?\d+(\.\d+)?$/.test(p) ? Number(p) : p;
+      if (p !== shown.priority.trim()) body.priority = /^[-+]?\d+(\.\d+)?$/.test(p) ? Number(p) : p;
       const r = runAt.value.trim();
-      if (r !== (job.run_at || "")) body.run_at = r;
-      const lines = env.value.split("\n").map((l) => l.trim()).filter((l) => l !== "");
+      if (r !== shown.run_at) body.run_at = r;
+      // Values as typed (spaces kept); a name "__proto__" stays a key, for the server to refuse.
+      const lines = env.value.split("\n").filter((l) => l.trim() !== "");
       if (lines.length) {
-        body.env = {};
+        body.env = Object.create(null);
         for (const line of lines) {
           const eq = line.indexOf("=");
-          if (eq <= 0) {
-            err.textContent = "Environment lines are NAME=VALUE: " + JSON.stringify(line);
+          if (line.slice(0, Math.max(eq, 0)).trim() === "") {
+            err.textContent = "Environment lines are NAME=VALUE: " + JSON.stringify(line.trim());
             err.hidden = false;
             return;
           }
-          body.env[line.slice(0, eq)] = line.slice(eq + 1);
+          body.env[line.slice(0, eq).trim()] = line.slice(eq + 1);
         }
       }
       if (!Object.keys(body).length) {
