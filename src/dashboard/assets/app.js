@@ -26,8 +26,9 @@
  *   `table.live-workers tr[data-worker-id]`.
  * - Jobs (`#/jobs?state=dead&queue=x&q=foo&offset=50`): `form#job-filters` with
  *   `select[name=state]` ("" = all), `select[name=queue]`, `input[name=q]`;
- *   `table.jobs tr[data-job-id="<id>"][data-state="<state>"]`, with `a.job-link` and
- *   `td.command`; `button[data-action="prev"]`, `button[data-action="next"]`, `#page-info`
+ *   `table.jobs tr[data-job-id="<id>"][data-state="<state>"]`, with `a.job-link`,
+ *   `td.command` and, for a pending or failed job of a paused queue, `[data-queue-paused]` (also
+ *   on the job page's queue field); `button[data-action="prev"]`, `button[data-action="next"]`, `#page-info`
  *   ("1–50 of N"). An empty list shows `.empty`. Retry on finished rows and
  *   `button[data-action="retry-matching"]`: see operator.js.
  * - Job page (`#/jobs/<id>`): `#job-id`, `#job-state` (text and `data-state`),
