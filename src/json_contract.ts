@@ -135,9 +135,13 @@ export interface JobInfoJson extends JobJson {
  * parent) and `kept` stayed as they were because an unfinished job holds their unique key.
  */
 export interface RetryJson {
+  /** True when nothing was changed: `jobs` lists what would be retried. */
   dry_run: boolean;
+  /** The jobs named or matched, as they were before the retry. */
   jobs: JobJson[];
+  /** The ids of the jobs now pending (or blocked on a parent) again. */
   retried: string[];
+  /** The ids left as they were: an unfinished job holds their unique key. */
   kept: string[];
 }
 

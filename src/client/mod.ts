@@ -8,6 +8,7 @@ export {
   type EnqueuedJob,
   Queue,
   type QueueOptions,
+  type RetryRequest,
   type WaitOptions,
   type WaitResult,
 } from "./queue.ts";
@@ -17,11 +18,13 @@ export type {
   JobJson,
   PausedQueueJson,
   QueueJson,
+  RetryJson,
   RunJson,
   StatusJson,
   WorkerJson,
 } from "../json_contract.ts";
 export type { JobState } from "../job.ts";
+export type { RetryFilterInput } from "../retry_finished.ts";
 export {
   ConflictError,
   NotFoundError,

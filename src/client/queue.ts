@@ -19,6 +19,7 @@ import {
 } from "../job_spec.ts";
 import { pauseEnd } from "../queue_pause.ts";
 import { readQueueStatus } from "../queue_status.ts";
+import { retryFilter, type RetryFilterInput, retryFinished } from "../retry_finished.ts";
 import {
   type JobEditParams,
   type JobInsertResult,
@@ -35,10 +36,27 @@ import {
   jobToJson,
   type QueueJson,
   queueToJson,
+  type RetryJson,
   type StatusJson,
   statusToJson,
 } from "../json_contract.ts";
 import { type JobInput, jobSpecFromInput, jobSpecsFromInputs } from "./job_input.ts";
+
+/** What `Queue.retry` retries when not given ids: the finished jobs a filter matches. */
+export interface RetryRequest {
+  /** Which finished jobs: `state`, `queue` (names or lists), `since` (`"1h"` or an ISO time). */
+  filter: RetryFilterInput;
+  /**
+   * `true`: only list the matching jobs; `false`: retry them all. Not given: retry when exactly
+   * one matches, else only list them (as `queuectl retry --filter` without `--yes`).
+   */
+  dry_run?: boolean;
+}
+
+/** Whether `Queue.retry` was given job ids (a list) rather than a `RetryRequest`. */
+function isIdList(target: readonly string[] | RetryRequest): target is readonly string[] {
+  return Array.isArray(target);
+}
 
 /** Where `Queue.open` finds the queue. */
 export interface QueueOptions {
@@ -270,12 +288,21 @@ export class Queue implements AsyncDisposable {
   }
 
   /**
-   * Runs finished jobs (completed, dead or canceled) again, as `queuectl retry ID...` does: back
-   * to pending with attempts reset, their runs kept. All or none: throws `NotFoundError` for an
-   * unknown id and `ConflictError` for a job not finished, changing nothing. `kept` lists the
-   * jobs left as they were because an unfinished job holds their unique key.
+   * Runs finished jobs (completed, dead or canceled) again, as `queuectl retry` does: back to
+   * pending with attempts reset, their runs kept, and answers as `queuectl retry --json` does.
    *
-   * @example
+   * By ids: all or none; throws `NotFoundError` for an unknown id and `ConflictError` for a job
+   * not finished, changing nothing.
+   *
+   * By `{ filter }` (`state`, `queue`, `since`; at least one): when more than one job matches,
+   * nothing changes unless `dry_run: false` is given (`dry_run: true` in the answer, `jobs` lists
+   * what would be retried); `dry_run: true` only lists, however many match. A bad filter throws
+   * `UsageError`.
+   *
+   * Either way `kept` lists the jobs left as they were because an unfinished job holds their
+   * unique key.
+   *
+   * @example By ids
    * ```ts
    * import assert from "node:assert/strict";
    * import { ConflictError, Queue } from "./mod.ts";
@@ -288,12 +315,39 @@ export class Queue implements AsyncDisposable {
    * await queue.close();
    * await Deno.remove(dir, { recursive: true });
    * ```
+   *
+   * @example By filter: look first, then retry
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Queue } from "./mod.ts";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const queue = await Queue.open({ db: `${dir}/queue.db` });
+   * const filter = { state: "dead", queue: "images", since: "1h" };
+   * const look = await queue.retry({ filter, dry_run: true });
+   * assert.equal(look.dry_run, true);
+   * console.log(`${look.jobs.length} dead jobs would run again`);
+   * const done = await queue.retry({ filter, dry_run: false });
+   * assert.equal(done.retried.length, look.jobs.length);
+   * await queue.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
    */
-  async retry(ids: readonly string[]): Promise<{ retried: string[]; kept: string[] }> {
-    const unique = [...new Set(ids)].map(validateJobId);
-    if (unique.length === 0) throw new UsageError("Missing job id: give one or more ids");
-    const retried = await this.#open().jobRetryFinished({ ids: unique, now: this.#clock.now() });
-    return { retried, kept: unique.filter((id) => !retried.includes(id)) };
+  async retry(target: readonly string[] | RetryRequest): Promise<RetryJson> {
+    const now = this.#clock.now();
+    if (isIdList(target)) {
+      const ids = target.map((id) => validateJobId(id));
+      if (ids.length === 0) throw new UsageError("Missing job id: give one or more ids");
+      return await retryFinished(this.#open(), { ids }, now);
+    }
+    if (typeof target !== "object" || target === null || target.filter === undefined) {
+      throw new UsageError("Give job ids or { filter }");
+    }
+    if (target.dry_run !== undefined && typeof target.dry_run !== "boolean") {
+      throw new UsageError("dry_run must be true or false");
+    }
+    const filter = retryFilter(target.filter, now, "filter");
+    return await retryFinished(this.#open(), { filter, dryRun: target.dry_run }, now);
   }
 
   /**

@@ -29,6 +29,7 @@ import {
   workerToJson,
 } from "../json_contract.ts";
 import { pauseEnd } from "../queue_pause.ts";
+import { RETRY_FILTER_KEYS, retryFilter, retryFinished } from "../retry_finished.ts";
 import { liveWorkers } from "../worker/liveness.ts";
 import { readJobDetail } from "../job_detail.ts";
 import { HttpError, readJsonBody } from "./request_body.ts";
@@ -89,7 +90,7 @@ export async function handleApi(
     ["GET", /^\/api\/jobs\/([^/]+)$/, (_r, [id]) => jobDetail(context, id)],
     ["GET", /^\/api\/jobs\/([^/]+)\/output$/, (_r, [id], url) => jobOutput(context, id, url)],
     ["POST", /^\/api\/jobs\/([^/]+)\/cancel$/, (request, [id]) => cancel(context, request, id)],
-    ["POST", /^\/api\/jobs\/retry$/, (request) => retryFinished(context, request)],
+    ["POST", /^\/api\/jobs\/retry$/, (request) => retryFinishedJobs(context, request)],
     ["POST", /^\/api\/jobs\/([^/]+)\/edit$/, (request, [id]) => edit(context, request, id)],
     ["POST", /^\/api\/dlq\/retry$/, (request) => retryDead(context, request)],
     ["GET", /^\/api\/queues$/, () => queues(context)],
@@ -352,19 +353,44 @@ async function retryDead(context: ApiContext, request: Request): Promise<Respons
   return ok({ retried: await context.store.jobRetryDead({ ids, now }) });
 }
 
-/** `{"ids": [...]}`: finished jobs run again, all or none (`queuectl retry ID...`). */
-async function retryFinished(context: ApiContext, request: Request): Promise<Response> {
-  const expected = '{"ids": [...]}';
-  const body = objectBody(await readJson(request), ["ids"], expected);
+/**
+ * `{"ids": [...]}` or `{"filter": {"state", "queue", "since"}, "dry_run": bool}`: finished jobs
+ * run again (`queuectl retry`), answering as `retry --json` does. By filter, when more than one
+ * job matches nothing changes unless `"dry_run": false` (the CLI's `--yes`); `"dry_run": true`
+ * only lists the matching jobs, however many.
+ */
+async function retryFinishedJobs(context: ApiContext, request: Request): Promise<Response> {
+  const expected = '{"ids": [...]} or {"filter": {"state": "dead"}, "dry_run": false}';
+  const body = objectBody(await readJson(request), ["ids", "filter", "dry_run"], expected);
+  const now = context.clock.now();
+  if (body.ids !== undefined && body.filter !== undefined) {
+    throw new UsageError("Give ids or filter, not both");
+  }
+  if (body.filter !== undefined) {
+    const filter = objectBody(
+      body.filter,
+      [...RETRY_FILTER_KEYS],
+      'a filter like {"state": "dead", "queue": "images", "since": "1h"}',
+    );
+    if (body.dry_run !== undefined && typeof body.dry_run !== "boolean") {
+      throw new UsageError("dry_run must be true or false");
+    }
+    return ok(
+      await retryFinished(
+        context.store,
+        { filter: retryFilter(filter, now, "filter"), dryRun: body.dry_run as boolean | undefined },
+        now,
+      ),
+    );
+  }
+  if (body.dry_run !== undefined) throw new UsageError("dry_run goes with filter");
   if (
     !Array.isArray(body.ids) || body.ids.length === 0 ||
     body.ids.some((id) => typeof id !== "string")
   ) {
     throw new UsageError(`Expected ${expected} with one or more job ids`);
   }
-  const ids = [...new Set((body.ids as string[]).map((id) => validateJobId(id)))];
-  const retried = await context.store.jobRetryFinished({ ids, now: context.clock.now() });
-  return ok({ retried, kept: ids.filter((id) => !retried.includes(id)) });
+  return ok(await retryFinished(context.store, { ids: body.ids as string[] }, now));
 }
 
 /** `{"command", "env", "priority", "run_at"}` (at least one): changes a waiting job. */

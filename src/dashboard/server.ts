@@ -1,6 +1,6 @@
 /**
- * The dashboard's HTTP server (`Deno.serve`): the page and its assets (`assets/app.js` and
- * `assets/style.css`, imported as text, so the compiled binary carries them and nothing is
+ * The dashboard's HTTP server (`Deno.serve`): the page and its assets (`assets/app.js`,
+ * `assets/operator.js` and `assets/style.css`, imported as text, so the compiled binary carries them and nothing is
  * fetched from elsewhere), the JSON API, `/metrics` and `/healthz`, behind the Host and Origin
  * checks of `origin.ts`, the access rules of `auth.ts`, the body caps of `request_body.ts`, and
  * strict security headers.
@@ -20,6 +20,7 @@ import {
 // Text imports: deno compile embeds what a module imports this way (the guard is in
 // tests/project_test.ts), so the binary serves these files without reading the disk.
 import APP_JS from "./assets/app.js" with { type: "text" };
+import OPERATOR_JS from "./assets/operator.js" with { type: "text" };
 import { pageHtml } from "./assets/page_html.ts";
 import STYLE_CSS from "./assets/style.css" with { type: "text" };
 import {
@@ -164,6 +165,9 @@ async function route(request: Request, served: Served): Promise<Response> {
     // Public: the page's code, which holds no data (the login page uses the CSS).
     if (url.pathname === "/assets/app.js") return asset(APP_JS, "text/javascript; charset=utf-8");
     if (url.pathname === "/assets/style.css") return asset(STYLE_CSS, "text/css; charset=utf-8");
+    if (url.pathname === "/assets/operator.js") {
+      return asset(OPERATOR_JS, "text/javascript; charset=utf-8");
+    }
   }
   const access = authenticate(request, policy, context.clock.now());
   if (access.kind === "throttled") return throttled(access);

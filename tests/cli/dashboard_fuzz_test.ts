@@ -191,6 +191,10 @@ const REFUSED_JSON = [
   '{"count":1,"zz_unknown":null}',
   '{"all":true,"zz_unknown":0}',
   '{"mode":"now","zz_unknown":"x"}',
+  '{"filter":{}}',
+  '{"filter":{"state":"zombie"},"dry_run":false}',
+  '{"filter":{"state":"dead"},"dry_run":"no"}',
+  '{"filter":{"state":"dead","zz_unknown":1},"dry_run":false}',
   "[".repeat(3000) + "]".repeat(3000),
   '{"a":'.repeat(2000) + "1" + "}".repeat(2000),
 ];
@@ -210,6 +214,8 @@ const ANY_JSON = [
   '{"ids":"d-1"}',
   '{"mode":"now"}',
   '{"mode":5}',
+  '{"filter":{"state":"dead"},"dry_run":false}',
+  '{"priority":3}',
 ];
 
 function body(random: Random, rightCsrf: boolean): Uint8Array {

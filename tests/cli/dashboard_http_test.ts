@@ -73,7 +73,10 @@ onEveryStore.test("dashboard: /healthz, /api/session, the page with its CSP and 
     const meta = /<meta name="csrf-token" content="([^"]*)">/.exec(page.text);
     assert.ok(meta, "the page has no csrf-token meta tag");
     assert.equal(meta[1], session.json.csrf_token);
-    assert.match(page.text, /<script src="\/assets\/app\.js" defer><\/script>/);
+    assert.match(
+      page.text,
+      /<script src="\/assets\/operator\.js" defer><\/script>\n<script src="\/assets\/app\.js" defer><\/script>/,
+    );
     assert.ok(!/<script>/.test(page.text), "the page must have no inline script");
 
     const script = await dashboard.get("/assets/app.js");
@@ -81,6 +84,10 @@ onEveryStore.test("dashboard: /healthz, /api/session, the page with its CSP and 
     assert.match(script.headers.get("content-type")!, /^text\/javascript/);
     assert.ok(script.text.includes('"use strict"'));
     assert.ok(script.text.includes("/api/overview"));
+    const operator = await dashboard.get("/assets/operator.js");
+    assert.equal(operator.status, 200);
+    assert.match(operator.headers.get("content-type")!, /^text\/javascript/);
+    assert.ok(operator.text.includes("self.queuectlOperator"));
     const style = await dashboard.get("/assets/style.css");
     assert.equal(style.status, 200);
     assert.match(style.headers.get("content-type")!, /^text\/css/);
@@ -755,7 +762,10 @@ onEveryStore.test("dashboard API: retry finished jobs by ids, all or none; edit 
     }
     const retried = await dashboard.post("/api/jobs/retry", { ids: ["d-1"] });
     assert.equal(retried.status, 200, retried.text);
-    assert.deepEqual(retried.json, { retried: ["d-1"], kept: [] });
+    assert.equal(retried.json.dry_run, false);
+    assert.deepEqual(retried.json.jobs.map((job: { id: string }) => job.id), ["d-1"]);
+    assert.equal(retried.json.jobs[0].state, "dead", "jobs: as they were");
+    assert.deepEqual([retried.json.retried, retried.json.kept], [["d-1"], []]);
     assert.equal((await sandbox.info("d-1")).state, "pending");
 
     const edited = await dashboard.post("/api/jobs/w-1/edit", {

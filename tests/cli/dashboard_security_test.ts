@@ -37,6 +37,11 @@ onEveryStore.test("dashboard security: a POST without the right X-CSRF-Token is 
       ["/api/jobs/p-1/cancel", {}],
       ["/api/dlq/retry", { all: true }],
       ["/api/dlq/retry", { ids: ["dead-1"] }],
+      ["/api/jobs/retry", { ids: ["dead-1"] }],
+      ["/api/jobs/retry", { filter: { state: "dead" }, dry_run: false }],
+      ["/api/jobs/p-1/edit", { command: "echo forged" }],
+      ["/api/queues/elsewhere/pause", {}],
+      ["/api/queues/elsewhere/resume", {}],
       [`/api/workers/${workerId}/stop`, { mode: "now" }],
       ["/api/workers/start", { count: 1 }],
     ];
@@ -156,8 +161,16 @@ onEveryStore.test("dashboard security: with --token every request needs it (Bear
     // POSTs are refused before the CSRF check: even a right CSRF token does not help.
     const csrf = (await dashboard.get("/api/session", bearer(TOKEN))).json.csrf_token;
     const before = await snapshotDatabase(sandbox);
-    for (const path of ["/api/jobs", "/api/jobs/t-1/cancel", "/api/dlq/retry"]) {
-      const answer = await dashboard.post(path, { command: "echo x", all: true }, { csrf });
+    const posts: [string, unknown][] = [
+      ["/api/jobs", { command: "echo x" }],
+      ["/api/jobs/t-1/cancel", {}],
+      ["/api/dlq/retry", { all: true }],
+      ["/api/jobs/retry", { filter: { state: "dead" }, dry_run: false }],
+      ["/api/jobs/t-1/edit", { command: "echo x" }],
+      ["/api/queues/default/pause", {}],
+    ];
+    for (const [path, body] of posts) {
+      const answer = await dashboard.post(path, body, { csrf });
       assert.equal(answer.status, 401, `${path}: ${answer.text}`);
     }
     assert.equal(await snapshotDatabase(sandbox), before);
@@ -327,6 +340,9 @@ onEveryStore.test("dashboard security: a POST from another origin or site is 403
       ["/api/jobs", { command: "echo forged" }],
       ["/api/jobs/p-1/cancel", {}],
       ["/api/dlq/retry", { all: true }],
+      ["/api/jobs/retry", { filter: { state: "dead" }, dry_run: false }],
+      ["/api/jobs/p-1/edit", { command: "echo forged" }],
+      ["/api/queues/default/pause", {}],
       ["/api/workers/start", { count: 1 }],
       ["/logout", {}],
       ["/login", {}],

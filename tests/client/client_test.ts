@@ -424,7 +424,9 @@ onEachStore(
     await assert.rejects(queue.retry(["d", "ghost"]), NotFoundError);
     await assert.rejects(queue.retry([]), UsageError);
     assert.equal((await queue.job("d"))?.state, "dead", "all or none");
-    assert.deepEqual(await queue.retry(["d"]), { retried: ["d"], kept: [] });
+    const answer = await queue.retry(["d"]);
+    assert.deepEqual([answer.dry_run, answer.retried, answer.kept], [false, ["d"], []]);
+    assert.equal(answer.jobs[0].state, "dead", "jobs: as they were");
     const retried = await queue.job("d");
     assert.equal(retried?.state, "pending");
     assert.equal(retried?.attempts, 0);
@@ -441,5 +443,46 @@ onEachStore(
     assert.equal((await queue.job("w"))?.priority, 3);
     await sandbox.ok(["cancel", "w"]);
     await assert.rejects(queue.edit("w", { priority: 1 }), ConflictError);
+  },
+);
+
+onEachStore(
+  "Queue.retry({ filter }) lists more than one match unless dry_run is false, and refuses a bad or empty filter",
+  async (queue, sandbox) => {
+    for (const id of ["a-1", "a-2", "b-1"]) {
+      await queue.enqueue({
+        id,
+        queue: id.startsWith("a") ? "a" : "b",
+        command: "false",
+        max_retries: 0,
+      });
+    }
+    const worker = await startWorker(sandbox);
+    try {
+      await queue.wait(["a-1", "a-2", "b-1"]);
+    } finally {
+      await stopWorker(worker);
+    }
+    const before = await snapshotDatabase(sandbox);
+    for (
+      const filter of [{}, { state: "pending" }, { state: "zombie" }, { since: "soon" }, {
+        queue: "a b",
+      }]
+    ) {
+      await assert.rejects(queue.retry({ filter }), UsageError, JSON.stringify(filter));
+    }
+    const look = await queue.retry({ filter: { state: "dead", queue: "a" } });
+    assert.equal(look.dry_run, true, "two match: a dry run by default");
+    assert.deepEqual(look.jobs.map((job) => job.id).sort(), ["a-1", "a-2"]);
+    assert.deepEqual(look.retried, []);
+    const forced = await queue.retry({ filter: { queue: "b" }, dry_run: true });
+    assert.equal(forced.dry_run, true, "dry_run: true lists even one match");
+    assert.equal(await snapshotDatabase(sandbox), before, "nothing changed");
+
+    const one = await queue.retry({ filter: { queue: "b" } });
+    assert.deepEqual([one.dry_run, one.retried], [false, ["b-1"]], "one match: retried");
+    const done = await queue.retry({ filter: { state: ["dead"], queue: ["a"] }, dry_run: false });
+    assert.deepEqual(done.retried.sort(), ["a-1", "a-2"]);
+    assert.equal((await queue.job("a-1"))?.state, "pending");
   },
 );

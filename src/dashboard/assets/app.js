@@ -26,13 +26,16 @@
  *   `table.live-workers tr[data-worker-id]`.
  * - Jobs (`#/jobs?state=dead&queue=x&q=foo&offset=50`): `form#job-filters` with
  *   `select[name=state]` ("" = all), `select[name=queue]`, `input[name=q]`;
- *   `table.jobs tr[data-job-id="<id>"][data-state="<state>"]`, with `a.job-link` and
- *   `td.command`; `button[data-action="prev"]`, `button[data-action="next"]`, `#page-info`
- *   ("1–50 of N"). An empty list shows `.empty`.
+ *   `table.jobs tr[data-job-id="<id>"][data-state="<state>"]`, with `a.job-link`,
+ *   `td.command` and, for a pending or failed job of a paused queue, `[data-queue-paused]` (also
+ *   on the job page's queue field); `button[data-action="prev"]`, `button[data-action="next"]`, `#page-info`
+ *   ("1–50 of N"). An empty list shows `.empty`. Retry on finished rows and
+ *   `button[data-action="retry-matching"]`: see operator.js.
  * - Job page (`#/jobs/<id>`): `#job-id`, `#job-state` (text and `data-state`),
  *   `dl#job-fields dd[data-field="<json field>"]`, `#job-parents a`, `#job-children a`,
  *   `button[data-action="cancel"]` (blocked/pending/failed/processing),
- *   `button[data-action="retry"]` (dead), `#live-output` (while processing) with
+ *   `button[data-action="retry"]` (completed/dead/canceled) and `button[data-action="edit"]`
+ *   (pending/failed/blocked; see operator.js), `#live-output` (while processing) with
  *   `pre#live-stdout` and `pre#live-stderr`, `table.runs tr[data-attempt]`,
  *   `.run-output[data-attempt] pre.stdout` / `pre.stderr`.
  * - Dead letters: the jobs table plus `button[data-action="retry"][data-job-id]` per row and
@@ -305,6 +308,17 @@
     return n + " " + word + (n === 1 ? "" : "s");
   }
 
+  /** Retry and edit controls (operator.js, loaded first), placed by the job and jobs views. */
+  const OPS = self.queuectlOperator({
+    h: h,
+    add: add,
+    api: api,
+    act: act,
+    flash: flash,
+    plural: plural,
+    tick: tick,
+  });
+
   // ---------------------------------------------------------------- overview cache
 
   let overview = null;
@@ -463,7 +477,7 @@
       h(
         "div",
         { class: "two-col" },
-        h("section", { class: "panel" }, h("h2", null, "Queues"), queues),
+        h("section", { class: "panel wide" }, h("h2", null, "Queues"), queues),
         h("section", { class: "panel" }, h("h2", null, "Live workers"), workers),
       ),
     ]);
@@ -538,14 +552,22 @@
             ),
             h(
               "td",
-              { class: "paused", "data-paused": q.paused ? "true" : "false" },
-              !q.paused ? muted("no") : [
-                h("span", { class: "badge stopping" }, "paused"),
-                " ",
-                q.paused_until ? ["until ", when(q.paused_until)] : "until resumed",
-              ],
-              " ",
-              pauseButton(q),
+              { class: "paused nowrap", "data-paused": q.paused ? "true" : "false" },
+              h(
+                "div",
+                { class: "pause-cell" },
+                h(
+                  "span",
+                  null,
+                  !q.paused ? muted("no") : [
+                    h("span", { class: "badge stopping" }, "paused"),
+                    " ",
+                    // Short, so the table keeps its width: the full time is the title.
+                    q.paused_until ? ["resumes ", ago(q.paused_until)] : muted("until resumed"),
+                  ],
+                ),
+                pauseButton(q),
+              ),
             ),
             h("td", { class: "retry mono" }, retryText(q)),
             STATES.map((st) => {
@@ -747,7 +769,7 @@
       ["Next run / updated", "opt"],
       "Command",
     ];
-    if (opts && opts.retry) cols.push("");
+    if (opts && (opts.retry || opts.rowAction)) cols.push("");
     return h(
       "table",
       { class: "jobs grid" },
@@ -762,7 +784,7 @@
             { "data-job-id": j.id, "data-state": j.state },
             h("td", { class: "id" }, jobLink(j.id)),
             h("td", null, badge(j.state)),
-            h("td", { class: "mono" }, j.queue),
+            h("td", { class: "mono nowrap" }, j.queue, pausedMark(j)),
             h("td", { class: "num opt" }, String(j.priority)),
             h(
               "td",
@@ -789,11 +811,29 @@
                   },
                 }, "Retry"),
               )
+              : opts && opts.rowAction
+              ? h("td", { class: "row-action" }, opts.rowAction(j))
               : null,
           );
         }),
       ),
     );
+  }
+
+  /** A "paused" badge for a waiting job whose queue is paused (the overview's queues), else null. */
+  function pausedMark(j) {
+    if (j.state !== "pending" && j.state !== "failed") return null;
+    const q = ((overview && overview.queues) || []).find((x) => x.name === j.queue);
+    if (!q || !q.paused) return null;
+    return [
+      " ",
+      h("span", {
+        class: "badge stopping",
+        "data-queue-paused": "true",
+        title: "Its queue is paused: no worker starts it until the queue is resumed" +
+          (q.paused_until ? " (" + fmtTime(q.paused_until) + ")" : ""),
+      }, "queue paused"),
+    ];
   }
 
   function retryJobs(button, ids) {
@@ -853,6 +893,7 @@
         go({ offset: p.offset + PAGE });
       },
     }, "Next ›");
+    const retryMatching = dlq ? null : OPS.jobsList();
     const retryAll = dlq
       ? h("button", {
         type: "button",
@@ -865,8 +906,15 @@
       }, "Retry all")
       : null;
     add(root, [
-      h("div", { class: "view-head" }, h("h1", null, dlq ? "Dead letters" : "Jobs"), retryAll),
+      h(
+        "div",
+        { class: "view-head" },
+        h("h1", null, dlq ? "Dead letters" : "Jobs"),
+        retryAll,
+        retryMatching && retryMatching.button,
+      ),
       form,
+      retryMatching && retryMatching.bar,
       tableBox,
       h("div", { class: "pager" }, prev, info, next),
     ]);
@@ -915,6 +963,7 @@
         stateSel.value = p.state;
       }
       fillQueues();
+      if (retryMatching) retryMatching.update(p);
       if (document.activeElement !== search && search.value !== p.q) search.value = p.q;
     }
     function fillQueues() {
@@ -938,8 +987,14 @@
           const d = r[0] || {};
           const jobs = d.jobs || [];
           const total = d.total || 0;
-          region(tableBox, JSON.stringify(jobs), () => {
-            if (jobs.length) return jobsTable(jobs, { retry: dlq });
+          const paused = ((overview && overview.queues) || []).filter((q) => q.paused);
+          region(tableBox, JSON.stringify([jobs, paused]), () => {
+            if (jobs.length) {
+              return jobsTable(jobs, {
+                retry: dlq,
+                rowAction: retryMatching && retryMatching.rowAction,
+              });
+            }
             const filtered = p.queue || p.q || (!dlq && p.state);
             return h(
               "p",
@@ -985,6 +1040,7 @@
     const openRuns = {};
     let tail = null; // {run, stdout, stderr, outPre, errPre}
     let notFound = false;
+    const operator = OPS.jobView(id);
 
     add(root, [
       h(
@@ -994,6 +1050,7 @@
         stateEl,
         actions,
       ),
+      operator.panel,
       h("section", { class: "panel" }, fields),
       liveBox,
       deps,
@@ -1002,6 +1059,7 @@
 
     function render(j) {
       job = j;
+      operator.render(j);
       stateEl.textContent = j.state;
       stateEl.setAttribute("data-state", j.state);
       stateEl.setAttribute("class", "badge big state-" + j.state);
@@ -1031,26 +1089,14 @@
             },
           }, j.cancel_requested_at ? "Stopping…" : "Cancel"));
         }
-        if (j.state === "dead") {
-          out.push(
-            h("button", {
-              type: "button",
-              class: "btn primary",
-              "data-action": "retry",
-              "data-job-id": id,
-              onclick: (e) => {
-                retryJobs(e.currentTarget, [id]);
-              },
-            }, "Retry"),
-          );
-        }
+        out.push(...operator.actions(j));
         return out;
       });
       const f = Object.assign({}, j);
       delete f.runs;
       delete f.parents;
       delete f.children;
-      region(fields, JSON.stringify(f), () => fieldList(j));
+      region(fields, JSON.stringify([f, pausedMark(j) !== null]), () => fieldList(j));
       const parents = j.parents || [], children = j.children || [];
       deps.hidden = !parents.length && !children.length;
       region(deps, JSON.stringify([parents, children]), () => {
@@ -1071,7 +1117,15 @@
     function fieldList(j) {
       const rows = [
         ["command", h("pre", { class: "command" }, j.command)],
-        ["queue", h("a", { href: "#/jobs" + qs({ queue: j.queue }), class: "mono" }, j.queue)],
+        [
+          "queue",
+          h(
+            "span",
+            null,
+            h("a", { href: "#/jobs" + qs({ queue: j.queue }), class: "mono" }, j.queue),
+            pausedMark(j),
+          ),
+        ],
         ["priority", String(j.priority)],
         [
           "attempts",
@@ -1289,7 +1343,11 @@
     return {
       interval: () => job && job.state === "processing" ? 1000 : TICK,
       refresh: (ctx) => {
-        return api("GET", "/api/jobs/" + encodeURIComponent(id)).then((j) => {
+        const read = Promise.all([
+          api("GET", "/api/jobs/" + encodeURIComponent(id)),
+          freshOverview(),
+        ]);
+        return read.then((r) => r[0]).then((j) => {
           if (!ctx.ok() || !j) return;
           if (notFound) {
             notFound = false;

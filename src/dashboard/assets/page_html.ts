@@ -39,6 +39,7 @@ export function pageHtml(csrfToken: string, options: { logout: boolean }): strin
 <title>queuectl</title>
 <link rel="icon" href="data:,">
 <link rel="stylesheet" href="/assets/style.css">
+<script src="/assets/operator.js" defer></script>
 <script src="/assets/app.js" defer></script>
 </head>
 <body>
