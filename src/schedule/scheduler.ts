@@ -25,16 +25,50 @@ export interface FireResult {
 /** Runs late by more than this count as missed (no worker was up), not merely late. */
 export const MISSED_AFTER_MS = 60_000;
 
+/**
+ * How far ahead a pass looks for the next due schedule, and so the longest a worker process goes
+ * without looking at the schedules. Adding or resuming a schedule wakes the workers (as an
+ * enqueue does), so this only bounds how late a schedule's first run can be when that wake-up is
+ * lost; the rest of the time an idle process looks once per look-ahead, not twice a second.
+ */
+export const SCHEDULER_LOOKAHEAD_MS = 10_000;
+
+/** What a scheduler pass did, and when the next one is worth making. */
+export interface SchedulerPass {
+  fired: FireResult[];
+  /** The earliest time a schedule comes due, capped at `now + SCHEDULER_LOOKAHEAD_MS`. */
+  nextPassAt: number;
+}
+
 /** Enqueues one job for every due schedule that this pass wins; returns what it fired. */
 export async function runSchedulerOnce(
   store: Store,
   now: number,
   config: Config,
 ): Promise<FireResult[]> {
+  return (await runSchedulerPass(store, now, config)).fired;
+}
+
+/**
+ * `runSchedulerOnce`, and the time of the next pass: one query lists the schedules due now and
+ * those due within the look-ahead, so an idle process learns when to look again for free.
+ */
+export async function runSchedulerPass(
+  store: Store,
+  now: number,
+  config: Config,
+): Promise<SchedulerPass> {
   const results: FireResult[] = [];
-  for (const schedule of await store.scheduleListDue({ now })) {
+  let nextPassAt = now + SCHEDULER_LOOKAHEAD_MS;
+  for (const schedule of await store.scheduleListDue({ now: now + SCHEDULER_LOOKAHEAD_MS })) {
     // A template that cannot be read (a damaged row) fires nothing: `schedule list` shows it.
     if (schedule.unreadable) continue;
+    if (schedule.nextRunAt! > now) {
+      nextPassAt = Math.min(nextPassAt, schedule.nextRunAt!);
+      continue;
+    }
+    // Due now: the pass after this one (at the caller's next tick) catches up the time after.
+    nextPassAt = now;
     const plan = planFire(schedule, now);
     const job = plan.firedFor === null ? null : scheduledJob(schedule, plan.firedFor, now, config);
     const fire = (job: NewJob | null) =>
@@ -56,7 +90,7 @@ export async function runSchedulerOnce(
     }
     if (won) results.push({ name: schedule.name, ...plan, jobId: won.jobId });
   }
-  return results;
+  return { fired: results, nextPassAt };
 }
 
 /**

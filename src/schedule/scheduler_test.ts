@@ -2,7 +2,13 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { defaultConfig } from "../config.ts";
 import { openStore } from "../store/mod.ts";
-import { MISSED_AFTER_MS, planFire, runSchedulerOnce } from "./scheduler.ts";
+import {
+  MISSED_AFTER_MS,
+  planFire,
+  runSchedulerOnce,
+  runSchedulerPass,
+  SCHEDULER_LOOKAHEAD_MS,
+} from "./scheduler.ts";
 
 const at = (iso: string) => Date.parse(iso);
 const everyFiveMinutes = { cron: "*/5 * * * *", timezone: "UTC", missed: "run-once" as const };
@@ -75,6 +81,48 @@ Deno.test("runSchedulerOnce() gives each job it enqueues the schedule's shell", 
       ) => [result.name, (await store.jobGet({ id: result.jobId! }))?.shell]),
     );
     assert.deepEqual(Object.fromEntries(shells), { "with-shell": "bash", without: null });
+  } finally {
+    await store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("runSchedulerPass() says when to look again: the next due time, at most the look-ahead away", async () => {
+  const dir = await Deno.makeTempDir();
+  const store = await openStore({ kind: "sqlite", path: join(dir, "queue.db") });
+  const now = Date.UTC(2026, 0, 1, 3, 0, 0);
+  const add = (name: string, nextRunAt: number, paused = false) =>
+    store.scheduleAdd({
+      schedule: {
+        name,
+        cron: "* * * * *",
+        timezone: "UTC",
+        job: { command: "true", cwd: dir },
+        missed: "run-once",
+        paused,
+        nextRunAt,
+        lastRunAt: null,
+        createdAt: now - 1,
+      },
+    });
+  try {
+    const config = defaultConfig();
+    assert.deepEqual(await runSchedulerPass(store, now, config), {
+      fired: [],
+      nextPassAt: now + SCHEDULER_LOOKAHEAD_MS,
+    });
+    await add("later", now + SCHEDULER_LOOKAHEAD_MS + 1);
+    await add("paused", now + 1_000, true);
+    assert.equal(
+      (await runSchedulerPass(store, now, config)).nextPassAt,
+      now + SCHEDULER_LOOKAHEAD_MS,
+    );
+    await add("soon", now + 4_000);
+    assert.equal((await runSchedulerPass(store, now, config)).nextPassAt, now + 4_000);
+    // A pass that fires looks again at once, for the time after (a slow pass catches up).
+    const due = await runSchedulerPass(store, now + 4_000, config);
+    assert.deepEqual(due.fired.map((fired) => fired.name), ["soon"]);
+    assert.equal(due.nextPassAt, now + 4_000);
   } finally {
     await store.close();
     await Deno.remove(dir, { recursive: true });

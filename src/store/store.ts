@@ -329,7 +329,10 @@ export interface Store {
    */
   queueSetRetry(params: QueueSetRetryParams): Promise<void>;
 
-  /** Adds a schedule; `ConflictError` when the name is taken. */
+  /**
+   * Adds a schedule and wakes the workers (`workSubscribe`), which look at the schedules only
+   * when one comes due; `ConflictError` when the name is taken.
+   */
   scheduleAdd(params: ScheduleAddParams): Promise<void>;
 
   /** Every schedule, by name. */
@@ -338,7 +341,10 @@ export interface Store {
   /** Removes a schedule (its jobs stay); false when there was none. */
   scheduleRemove(params: ScheduleRemoveParams): Promise<boolean>;
 
-  /** Pauses or resumes a schedule, setting its next run time; false when there is none. */
+  /**
+   * Pauses or resumes a schedule, setting its next run time (a resume wakes the workers); false
+   * when there is none.
+   */
   scheduleSetPaused(params: ScheduleSetPausedParams): Promise<boolean>;
 
   /** The schedules not paused whose `nextRunAt <= now`. */

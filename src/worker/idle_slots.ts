@@ -2,16 +2,21 @@
  * The idle slots of one worker thread, and their wake-ups. A wake-up goes to one idle slot, not
  * all: a single new job then costs one claim per thread instead of one per slot, and a slot that
  * does find work passes the wake-up on (see web_worker.ts), so a burst still fans out. For the
- * same reason only the longest-waiting slot polls: the others wait for it to pass work on.
+ * same reason only the longest-waiting slot polls: the others wait for it to pass work on. Across
+ * the threads of a process the same holds: a thread skips its poll while a thread before it has
+ * an idle slot, which polls (and wakes the others when it finds work).
  *
  * @module
  */
 
 interface Waiter {
   ms: number;
-  finish: () => void;
+  finish: (why: WaitEnd) => void;
   timer?: ReturnType<typeof setTimeout>;
 }
+
+/** Why a wait ended: a wake-up (work announced, drain, stop) or its timeout (time to poll). */
+export type WaitEnd = "woken" | "timeout";
 
 /**
  * Where a thread publishes how many of its slots are idle, for its supervisor and its sibling
@@ -36,21 +41,21 @@ export class IdleSlots {
    * Waits for a wake-up, or up to `ms` once this slot is the longest waiting; returns at once if
    * a wake-up arrived while no slot was idle.
    */
-  wait(ms: number): Promise<void> {
+  wait(ms: number): Promise<WaitEnd> {
     if (this.#pending) {
       this.#pending = false;
-      return Promise.resolve();
+      return Promise.resolve("woken");
     }
     return new Promise((resolve) => {
       const waiter: Waiter = {
         ms,
-        finish: () => {
+        finish: (why) => {
           clearTimeout(waiter.timer);
           const index = this.#waiting.indexOf(waiter);
           if (index !== -1) this.#waiting.splice(index, 1);
           this.#publish();
           if (index === 0) this.#startHeadTimer();
-          resolve();
+          resolve(why);
         },
       };
       this.#waiting.push(waiter);
@@ -62,13 +67,13 @@ export class IdleSlots {
   /** Ends the longest wait, or the next one if no slot is idle now. */
   wakeOne(): void {
     const first = this.#waiting[0];
-    if (first) first.finish();
+    if (first) first.finish("woken");
     else this.#pending = true;
   }
 
   /** Ends every wait (drain, stop). */
   wakeAll(): void {
-    for (const waiter of [...this.#waiting]) waiter.finish();
+    for (const waiter of [...this.#waiting]) waiter.finish("woken");
     this.#pending = true;
   }
 
@@ -87,6 +92,19 @@ export class IdleSlots {
     return false;
   }
 
+  /**
+   * Whether a thread before this one in the process has an idle slot, and so polls: this one
+   * need not. A thread caught between its claim and its wait shows none, so at worst two poll.
+   */
+  earlierThreadIdle(): boolean {
+    const counter = this.#counter;
+    if (!counter) return false;
+    for (let index = 0; index < counter.index; index++) {
+      if (Atomics.load(counter.counts, index) > 0) return true;
+    }
+    return false;
+  }
+
   #publish(): void {
     if (this.#counter) {
       Atomics.store(this.#counter.counts, this.#counter.index, this.#waiting.length);
@@ -95,6 +113,8 @@ export class IdleSlots {
 
   #startHeadTimer(): void {
     const head = this.#waiting[0];
-    if (head && head.timer === undefined) head.timer = setTimeout(head.finish, head.ms);
+    if (head && head.timer === undefined) {
+      head.timer = setTimeout(() => head.finish("timeout"), head.ms);
+    }
   }
 }

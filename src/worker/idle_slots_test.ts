@@ -119,3 +119,34 @@ Deno.test("the idle count is published for the other threads, which see it with 
     assert.equal(other.othersIdle(), false);
   });
 });
+
+Deno.test("a wait says whether a wake-up or its timeout ended it", () =>
+  withSlots(async (idle) => {
+    assert.equal(await soon(idle.wait(10), "the 10 ms wait ending"), "timeout");
+    const woken = idle.wait(LONG_MS);
+    idle.wakeOne();
+    assert.equal(await soon(woken, "the woken wait ending"), "woken");
+    idle.wakeOne(); // kept for the next wait
+    assert.equal(await soon(idle.wait(LONG_MS), "the wait after a kept wake-up"), "woken");
+  }));
+
+Deno.test("earlierThreadIdle: a thread leaves the poll to an earlier thread with an idle slot", () => {
+  const counts = new Int32Array(new SharedArrayBuffer(4 * 3));
+  const first = new IdleSlots({ counts, index: 0 });
+  const second = new IdleSlots({ counts, index: 1 });
+  const third = new IdleSlots({ counts, index: 2 });
+  return withSlots(async () => {
+    const thirdWait = third.wait(LONG_MS);
+    assert.equal(first.earlierThreadIdle(), false, "the first thread always polls");
+    assert.equal(second.earlierThreadIdle(), false, "a later idle thread does not count");
+    const secondWait = second.wait(LONG_MS);
+    assert.equal(third.earlierThreadIdle(), true);
+    assert.equal(second.earlierThreadIdle(), false);
+    second.wakeAll();
+    await soon(secondWait, "the second thread's wait ending");
+    assert.equal(third.earlierThreadIdle(), false, "busy again, the second thread polls no more");
+    third.wakeAll();
+    await soon(thirdWait, "the third thread's wait ending");
+    assert.equal(new IdleSlots().earlierThreadIdle(), false, "a lone thread polls");
+  });
+});

@@ -167,8 +167,12 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
   const onStop = () => stop(options.stop?.reason === "now" ? "now" : "drain");
   if (options.stop?.aborted) onStop();
   options.stop?.addEventListener("abort", onStop, { once: true });
+  // The scheduler's state (below), set here by wake-ups.
+  let schedulesChanged = false;
+  let nextPassAt = -Infinity;
   const unsubscribe = store.workSubscribe({
     onWork: () => {
+      schedulesChanged = true;
       // One idle slot of the process looks, not one per thread; with none idle, every thread
       // keeps the wake-up for its next slot to finish (a slot may be between its empty claim and
       // its wait, where no count shows it).
@@ -190,22 +194,35 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
       storeFailed("heartbeat", "Heartbeat failed", error);
     }
   };
-  // Cron schedules: every process tries; the store lets one win each scheduled time.
-  const { runSchedulerOnce } = await import("../schedule/scheduler.ts");
+  // Cron schedules: every process tries; the store lets one win each scheduled time. A tick
+  // is a timer, not a query: the store is asked only when a schedule comes due (the last pass
+  // said when), after a wake-up (a schedule added or resumed announces itself), after a failed
+  // pass, or when the clock went back.
+  const { runSchedulerPass } = await import("../schedule/scheduler.ts");
   let schedulerTimer: ReturnType<typeof setTimeout> | undefined;
+  let lastPassAt = -Infinity;
   const scheduleTick = () => {
     schedulerTimer = setTimeout(async () => {
-      try {
-        for (const fired of await runSchedulerOnce(store, clock.now(), config)) {
-          log.info(
-            fired.jobId
-              ? `Schedule "${fired.name}" enqueued job "${fired.jobId}"`
-              : `Schedule "${fired.name}" skipped runs missed while no worker was up`,
-          );
+      const now = clock.now();
+      if (schedulesChanged || now >= nextPassAt || now < lastPassAt) {
+        schedulesChanged = false;
+        lastPassAt = now;
+        try {
+          const pass = await runSchedulerPass(store, now, config);
+          nextPassAt = pass.nextPassAt;
+          log.debug(`Scheduler: next look at ${new Date(nextPassAt).toISOString()}`);
+          for (const fired of pass.fired) {
+            log.info(
+              fired.jobId
+                ? `Schedule "${fired.name}" enqueued job "${fired.jobId}"`
+                : `Schedule "${fired.name}" skipped runs missed while no worker was up`,
+            );
+          }
+          outage.recovered("scheduler");
+        } catch (error) {
+          nextPassAt = now;
+          storeFailed("scheduler", "Scheduler failed", error);
         }
-        outage.recovered("scheduler");
-      } catch (error) {
-        storeFailed("scheduler", "Scheduler failed", error);
       }
       if (schedulerTimer !== undefined) scheduleTick();
     }, SCHEDULER_TICK_MS);
@@ -383,7 +400,7 @@ function startThread(
   return thread;
 }
 
-/** How often a worker process looks for due cron schedules. */
+/** How often a worker process checks whether a scheduler pass is due (no query unless it is). */
 const SCHEDULER_TICK_MS = 500;
 
 /**

@@ -151,7 +151,16 @@ async function runSlot(
     // A slot that found work claims again at once: more may be due (it passed the wake-up on
     // when it claimed, see onRunStart).
     if (ran) continue;
-    if (mode === "running") await idle.wait(await idleTime(store, start.queues));
+    if (mode !== "running") break;
+    // Poll at each timeout, unless an earlier thread of the process has an idle slot: it polls
+    // for the process (one poll per process, not one per thread), and wakes us if it finds
+    // work. Skipping a poll costs no query; the look again comes a poll interval later.
+    let waitMs = await idleTime(store, start.queues);
+    while (
+      await idle.wait(waitMs) === "timeout" && mode === "running" && idle.earlierThreadIdle()
+    ) {
+      waitMs = config.pollInterval * 1000;
+    }
   }
 }
 

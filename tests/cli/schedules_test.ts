@@ -140,6 +140,34 @@ onEveryStore.test('two worker processes enqueue each second of a "* * * * * *" s
   assert.equal(ms(schedule.last_run_at) <= pauseEnd, true);
 });
 
+onEveryStore.test("an idle worker, looking at the schedules only when one is due, is woken by schedule add", async () => {
+  await using sandbox = await makeSandbox();
+  const worker = await startWorker(sandbox, ["--verbose"]);
+  // Its first pass found no schedule: it looks again in 10 s (the look-ahead), unless woken.
+  const sleeping = /Scheduler: next look at (\S+)/;
+  const nextLook = await waitFor("the worker's first scheduler pass", () => {
+    const match = worker.log().match(sleeping);
+    return match ? ms(match[1]) : undefined;
+  }, 30_000);
+  const added = Date.now();
+  assert.ok(nextLook - added > 5_000, `the idle worker looks again in ${nextLook - added} ms`);
+  const firstTick = nextRunPrinted(
+    "tick",
+    await sandbox.ok(["schedule", "add", "tick", "* * * * * *", "--", "true"], {
+      env: CRON_SECONDS,
+    }),
+  );
+  const first = await waitFor("the schedule's first job", async () => {
+    const jobs = await listJobs(sandbox);
+    return jobs.find((job) => tickOf("tick", String(job.id)) === firstTick);
+  }, 30_000);
+  // Woken, it enqueues the first second's job on time; asleep, some 8 s late.
+  const late = ms(first.created_at) - firstTick;
+  assert.ok(late < 4_000, `the first job was enqueued ${late} ms after its time`);
+  await sandbox.ok(["schedule", "pause", "tick"]);
+  await stopWorker(worker);
+});
+
 onEveryStore.test("a paused schedule enqueues nothing, and resume starts it again from its next time", async () => {
   await using sandbox = await makeSandbox();
   await configure(sandbox, { poll_interval: "0.1" });

@@ -18,13 +18,19 @@ export async function scheduleAdd(
   params: ScheduleAddParams,
 ): Promise<void> {
   const schedule = params.schedule;
+  // Idle workers look at the schedules only when one comes due: the NOTIFY (sent at commit, and
+  // only if the row went in) tells them about a new one.
   const result = await conn.run((sql) =>
-    sql`INSERT INTO schedules (name, cron, timezone, job, missed, paused, next_run_at,
-        last_run_at, created_at)
-      VALUES (${schedule.name}, ${schedule.cron}, ${schedule.timezone},
-        ${JSON.stringify(schedule.job)}, ${schedule.missed}, ${schedule.paused},
-        ${schedule.nextRunAt}::bigint, ${schedule.lastRunAt}::bigint, ${schedule.createdAt}::bigint)
-      ON CONFLICT (name) DO NOTHING`
+    sql`WITH added AS (
+        INSERT INTO schedules (name, cron, timezone, job, missed, paused, next_run_at,
+          last_run_at, created_at)
+        VALUES (${schedule.name}, ${schedule.cron}, ${schedule.timezone},
+          ${JSON.stringify(schedule.job)}, ${schedule.missed}, ${schedule.paused},
+          ${schedule.nextRunAt}::bigint, ${schedule.lastRunAt}::bigint,
+          ${schedule.createdAt}::bigint)
+        ON CONFLICT (name) DO NOTHING
+        RETURNING name)
+      SELECT pg_notify(${conn.channel}, '') FROM added`
   );
   if (result.count === 0) {
     throw new ConflictError(
@@ -50,9 +56,14 @@ export async function scheduleSetPaused(
   conn: PgConnection,
   params: ScheduleSetPausedParams,
 ): Promise<boolean> {
+  // A resumed schedule has a new next run, which idle workers learn from the NOTIFY.
   const result = await conn.run((sql) =>
-    sql`UPDATE schedules SET paused = ${params.paused}, next_run_at = ${params.nextRunAt}::bigint
-      WHERE name = ${params.name}`
+    sql`WITH changed AS (
+        UPDATE schedules SET paused = ${params.paused},
+          next_run_at = ${params.nextRunAt}::bigint
+        WHERE name = ${params.name}
+        RETURNING paused)
+      SELECT CASE WHEN NOT paused THEN pg_notify(${conn.channel}, '') END FROM changed`
   );
   return result.count === 1;
 }

@@ -13,9 +13,12 @@ import type { SqliteConnection } from "./connection.ts";
 import { insertInTransaction } from "./job_insert.ts";
 import { type Row, scheduleFromRow } from "./rows.ts";
 
-export function scheduleAdd(conn: SqliteConnection, params: ScheduleAddParams): Promise<void> {
+export async function scheduleAdd(
+  conn: SqliteConnection,
+  params: ScheduleAddParams,
+): Promise<void> {
   const schedule = params.schedule;
-  return conn.write(() => {
+  await conn.write(() => {
     const added = conn.statement(
       `INSERT INTO schedules (name, cron, timezone, job, missed, paused, next_run_at, last_run_at,
          created_at)
@@ -37,6 +40,8 @@ export function scheduleAdd(conn: SqliteConnection, params: ScheduleAddParams): 
       );
     }
   });
+  // Idle workers look at the schedules only when one comes due: tell them about a new one.
+  conn.announceWork();
 }
 
 export function scheduleList(conn: SqliteConnection): Promise<Schedule[]> {
@@ -53,16 +58,19 @@ export function scheduleRemove(
   );
 }
 
-export function scheduleSetPaused(
+export async function scheduleSetPaused(
   conn: SqliteConnection,
   params: ScheduleSetPausedParams,
 ): Promise<boolean> {
-  return conn.write(() =>
+  const changed = await conn.write(() =>
     Number(
       conn.statement("UPDATE schedules SET paused = ?, next_run_at = ? WHERE name = ?")
         .run(params.paused ? 1 : 0, params.nextRunAt, params.name).changes,
     ) === 1
   );
+  // A resumed schedule has a new next run, which idle workers learn from a wake-up.
+  if (changed && !params.paused) conn.announceWork();
+  return changed;
 }
 
 export function scheduleListDue(

@@ -45,6 +45,27 @@ export function schedulesContract(test: ContractTest): void {
     assert.deepEqual(await store.jobList({}), [], "adding a schedule enqueues nothing");
   });
 
+  test("scheduleAdd() and a resume wake subscribers (idle workers sleep until a schedule is due)", async ({ store, openAnother }) => {
+    const other = await openAnother();
+    let calls = 0;
+    const unsubscribe = store.workSubscribe({ onWork: () => calls++ });
+    // Counted, not compared before and after: a subscription may start with one call of its own
+    // (PostgreSQL's LISTEN looks once), so three rounds prove the announcements.
+    try {
+      for (let n = 1; n <= 3; n++) {
+        await other.scheduleAdd({ schedule: schedule(`added-${n}`) });
+        await waitFor(`onWork after another connection's scheduleAdd ${n}`, () => calls >= n);
+      }
+      for (let n = 1; n <= 3; n++) {
+        await other.scheduleSetPaused({ name: "added-1", paused: true, nextRunAt: null });
+        await other.scheduleSetPaused({ name: "added-1", paused: false, nextRunAt: T0 + n });
+        await waitFor(`onWork after another connection's resume ${n}`, () => calls >= 3 + n);
+      }
+    } finally {
+      unsubscribe();
+    }
+  });
+
   test("scheduleAdd() with a taken name throws ConflictError naming it and changes nothing", async ({ store }) => {
     const original = schedule("nightly", { nextRunAt: T0 + 100 });
     await store.scheduleAdd({ schedule: original });
