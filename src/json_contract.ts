@@ -12,7 +12,6 @@
  * @module
  */
 import { INVALID_TIME, isoTime } from "./clock.ts";
-import type { FinishOutcome } from "./finish_hooks.ts";
 import type { JobDetail } from "./job_detail.ts";
 import { type Job, JOB_STATES, type JobRun, type JobState } from "./job.ts";
 import { isQueuePaused, type QueueStatus } from "./queue_status.ts";
@@ -85,7 +84,7 @@ export interface JobJson {
   /** Run as a job of its own (or POSTed to, for an http(s) URL) when it ends; null: none. */
   on_finish: string | null;
   /** The outcomes (completed, dead, canceled) `on_finish` fires on; null: every one. */
-  on_finish_when: readonly FinishOutcome[] | null | "invalid";
+  on_finish_when: readonly ("completed" | "dead" | "canceled")[] | null | "invalid";
   /** On a hook job: the id of the job whose end it reports; null otherwise. */
   hook_for: string | null;
 }
