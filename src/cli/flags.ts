@@ -213,8 +213,7 @@ export const JOB_OPTIONS: Record<JobFlag, OptionSpec> = {
   "on-finish": {
     type: "string",
     valueName: "CMD|URL",
-    description: "when the job ends, run CMD as a job of its own (or POST the job's JSON to an " +
-      "http(s) URL), with QUEUECTL_JOB_ID, QUEUECTL_JOB_STATE, QUEUECTL_JOB_EXIT_CODE set",
+    description: "when it ends, run CMD as a job of its own, or POST the job's JSON to a URL",
   },
   "on-finish-when": {
     type: "string",

@@ -67,7 +67,7 @@ export async function postWebhook(options: WebhookOptions): Promise<RunResult> {
       },
     });
     // Read as a stream into the tail: a huge answer costs no more memory than the limit.
-    if (response.body) for await (const chunk of response.body) stdout.push(chunk);
+    if (response.body) { for await (const chunk of response.body) stdout.push(chunk); }
     if (response.status >= 200 && response.status < 300) return ended({ exitCode: 0 });
     return ended({
       failure: `Webhook POST to ${url} answered ${response.status} ${response.statusText}`.trim(),
