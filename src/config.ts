@@ -165,7 +165,7 @@ export const CONFIG_KEYS: Readonly<Record<string, KeyDefinition>> = {
   on_completed: {
     field: "onCompleted",
     defaultValue: "",
-    description: 'hook of every job that completes: a command or an http(s) URL ("" = none)',
+    description: "hook of every job that completes: a command or an http(s) URL",
     parse: hookTarget("on_completed"),
   },
   on_dead: {
