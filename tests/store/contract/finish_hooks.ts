@@ -133,6 +133,36 @@ export function finishHooksContract(test: ContractTest): void {
     assert.deepEqual(await hooksFired(store), [["once", "./hook.sh", "completed"]]);
   });
 
+  test("a job run again after its end (jobRetryFinished, jobRetryDead) adds its hook at each end", async ({ store }) => {
+    await store.jobInsert({
+      jobs: [newJob("again", { maxRetries: 0, onFinish: "./hook.sh" })],
+      now: T0,
+    });
+    // Its hook jobs are due first (they were due at its end): run them out of the way.
+    const runHooks = async (now: number) => {
+      for (const hook of await hookJobs(store)) {
+        if (hook.state !== "pending") continue;
+        const claimed = await claimId(store, hook.id, now);
+        assert.equal(await store.jobFinish(finishOf(claimed, now, "completed")), true);
+      }
+    };
+    const first = await claimId(store, "again", T0);
+    assert.equal(await store.jobFinish(finishOf(first, T0 + 1, "dead")), true);
+    assert.deepEqual(await store.jobRetryDead({ ids: ["again"], now: T0 + 2 }), ["again"]);
+    assert.equal((await hookJobs(store)).length, 1, "coming back is no end");
+    await runHooks(T0 + 3);
+    const second = await claimId(store, "again", T0 + 3);
+    assert.equal(await store.jobFinish(finishOf(second, T0 + 4, "completed")), true);
+    assert.deepEqual(await store.jobRetryFinished({ ids: ["again"], now: T0 + 5 }), ["again"]);
+    await runHooks(T0 + 6);
+    const third = await claimId(store, "again", T0 + 6);
+    assert.equal(await store.jobFinish(finishOf(third, T0 + 7, "dead")), true);
+    assert.deepEqual(
+      (await hookJobs(store)).map((hook) => hook.env?.QUEUECTL_JOB_STATE),
+      ["dead", "completed", "dead"],
+    );
+  });
+
   test("a rescue that ends a job dead (leaseExpiredBefore) adds its dead hook", async ({ store }) => {
     await store.jobInsert({ jobs: [newJob("lost", { onFinish: "./hook.sh" })], now: T0 });
     const job = await claimId(store, "lost", T0);
