@@ -39,6 +39,9 @@ export function testJob(fields: Partial<Job> = {}): Job {
     pgid: null,
     pgidStartTime: null,
     retryOn: null,
+    onFinish: null,
+    onFinishWhen: null,
+    hookFor: null,
     noRetryOn: null,
     ...fields,
   };

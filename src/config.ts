@@ -5,6 +5,7 @@
  * @module
  */
 import { UsageError } from "./errors.ts";
+import { validateHook } from "./job_spec.ts";
 import { defaultShell, parseShell, SHELL_CHOICES } from "./shell.ts";
 
 /** The settings every worker and command reads. */
@@ -31,6 +32,13 @@ export interface Config {
   retention: number;
   /** The shell of jobs that name none; its default is the worker's platform's (`sh`, `cmd`). */
   shell: string;
+  /**
+   * Finish hooks of every job (a command or a webhook URL; "" for none), read by the store when
+   * a job ends completed, dead or canceled (see `finish_hooks.ts`), not by workers.
+   */
+  onCompleted: string;
+  onDead: string;
+  onCanceled: string;
 }
 
 /** What a key is called, its default, what it means and how its value is checked. */
@@ -48,6 +56,25 @@ function integerAtLeast(min: number, max = Number.MAX_SAFE_INTEGER) {
       throw new Error(`expected an integer from ${min} to ${max}`);
     }
     return value;
+  };
+}
+
+/** A finish hook: a command or an http(s) URL (`validateHook`); unset the key for none. */
+function hookTarget(key: string) {
+  return (text: string) => {
+    if (text.trim() === "") {
+      throw new Error(
+        `expected a command or an http(s) URL (to remove the hook: queuectl config unset ${key})`,
+      );
+    }
+    try {
+      return validateHook(text, key);
+    } catch (error) {
+      // "Invalid on_dead: it contains a NUL byte" → the reason alone, as the other keys give.
+      const message = (error as Error).message;
+      const prefix = `Invalid ${key}: `;
+      throw new Error(message.startsWith(prefix) ? message.slice(prefix.length) : message);
+    }
   };
 }
 
@@ -134,6 +161,24 @@ export const CONFIG_KEYS: Readonly<Record<string, KeyDefinition>> = {
       if (shell === undefined) throw new Error(`expected ${SHELL_CHOICES}`);
       return shell;
     },
+  },
+  on_completed: {
+    field: "onCompleted",
+    defaultValue: "",
+    description: "hook of every job that completes: a command or an http(s) URL",
+    parse: hookTarget("on_completed"),
+  },
+  on_dead: {
+    field: "onDead",
+    defaultValue: "",
+    description: "hook of every job that ends dead (DLQ): a command or an http(s) URL",
+    parse: hookTarget("on_dead"),
+  },
+  on_canceled: {
+    field: "onCanceled",
+    defaultValue: "",
+    description: "hook of every job that is canceled: a command or an http(s) URL",
+    parse: hookTarget("on_canceled"),
   },
 };
 

@@ -55,6 +55,13 @@ export function newJobFromSpec(
       }, not from 1970 to ${isoTime(MAX_TIME_MS)}`,
     );
   }
+  if (spec.onFinishWhen !== undefined && spec.onFinish === undefined) {
+    throw new UsageError(
+      `Cannot enqueue ${
+        spec.id === undefined ? "the job" : `job "${spec.id}"`
+      }: on_finish_when (--on-finish-when) needs a hook, on_finish (--on-finish)`,
+    );
+  }
   return {
     id: spec.id ?? generateJobId(now),
     command: spec.command,
@@ -73,6 +80,8 @@ export function newJobFromSpec(
     // Not resolved either: a job without lists of its own follows its queue's when it fails.
     retryOn: spec.retryOn ?? null,
     noRetryOn: spec.noRetryOn ?? null,
+    onFinish: spec.onFinish ?? null,
+    onFinishWhen: spec.onFinishWhen ?? null,
   };
 }
 

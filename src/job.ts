@@ -5,6 +5,7 @@
  * @module
  */
 import type { StoredExitCodes } from "./exit_codes.ts";
+import type { StoredOutcomes } from "./finish_hooks.ts";
 
 /**
  * Where a job is in its life. A job is in exactly one state at any time.
@@ -94,6 +95,12 @@ export interface Job {
   retryOn: StoredExitCodes;
   /** These exit codes are never retried; null: the queue's policy applies. */
   noRetryOn: StoredExitCodes;
+  /** A command or webhook URL run as a job of its own when this job ends; null: none. */
+  onFinish: string | null;
+  /** The outcomes `onFinish` fires on; null: every one (completed, dead, canceled). */
+  onFinishWhen: StoredOutcomes;
+  /** The job whose end this hook job reports (its hooks fire no hooks); null: no hook job. */
+  hookFor: string | null;
   /**
    * The fields whose stored value could not be read at all (an `env` that is not a JSON object
    * of strings); each holds null here. Absent when every field was read.

@@ -8,6 +8,7 @@ import { isoTime, isTimeInRange, MAX_TIME_MS, MIN_TIME_MS } from "./clock.ts";
 import { MAX_DURATION_MS, MAX_DURATION_TEXT, parseDuration } from "./duration.ts";
 import { UsageError } from "./errors.ts";
 import { checkOneList, validateExitCodes } from "./exit_codes.ts";
+import { checkHookTarget, type FinishOutcome, validateOutcomes } from "./finish_hooks.ts";
 import { validateShell } from "./shell.ts";
 
 /** What a user asks for when enqueueing; everything not given takes its default. */
@@ -34,6 +35,10 @@ export interface JobSpec {
   retryOn?: number[];
   /** These exit codes are never retried (`no_retry_on`). Neither: the queue's policy. */
   noRetryOn?: number[];
+  /** A command or http(s) URL run as a job of its own when this job ends (`on_finish`). */
+  onFinish?: string;
+  /** The outcomes `onFinish` fires on (`on_finish_when`); not given: every outcome. */
+  onFinishWhen?: FinishOutcome[];
 }
 
 const QUEUE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
@@ -225,6 +230,14 @@ export function validateJobId(id: string): string {
  */
 export const MAX_COMMAND_BYTES = 127 * 1024;
 
+/** Checks a finish hook: a shell command (as `validateCommand`) or an http(s) webhook URL. */
+export function validateHook(value: unknown, where: string): string {
+  if (value === undefined || value === null) {
+    throw new UsageError(`Invalid ${where}: expected a command or an http(s) URL, got ${value}`);
+  }
+  return checkHookTarget(validateCommand(value, where), where);
+}
+
 /** Checks a shell command: non-empty, no NUL byte, at most `MAX_COMMAND_BYTES` of UTF-8. */
 export function validateCommand(command: unknown, where = "command"): string {
   if (command === undefined) {
@@ -397,6 +410,12 @@ function jobSpecFromObject(fields: Record<string, unknown>): JobSpec {
         break;
       case "no_retry_on":
         spec.noRetryOn = validateExitCodes(value, "no_retry_on");
+        break;
+      case "on_finish":
+        spec.onFinish = validateHook(value, "on_finish");
+        break;
+      case "on_finish_when":
+        spec.onFinishWhen = validateOutcomes(value, "on_finish_when");
         break;
       default:
         if (Object.hasOwn(SEED_FIELDS, key)) {

@@ -81,6 +81,12 @@ export interface JobJson {
   retry_on: readonly number[] | null | "invalid";
   /** Failures with these exit codes are never retried; null: its queue's policy. */
   no_retry_on: readonly number[] | null | "invalid";
+  /** Run as a job of its own (or POSTed to, for an http(s) URL) when it ends; null: none. */
+  on_finish: string | null;
+  /** The outcomes (completed, dead, canceled) `on_finish` fires on; null: every one. */
+  on_finish_when: readonly ("completed" | "dead" | "canceled")[] | null | "invalid";
+  /** On a hook job: the id of the job whose end it reports; null otherwise. */
+  hook_for: string | null;
 }
 
 /**
@@ -307,6 +313,9 @@ export function jobToJson(job: Job): JobJson {
     unique_key: job.uniqueKey,
     retry_on: job.retryOn,
     no_retry_on: job.noRetryOn,
+    on_finish: job.onFinish,
+    on_finish_when: job.onFinishWhen,
+    hook_for: job.hookFor,
   };
 }
 

@@ -2,6 +2,7 @@
 import { checkOneList, parseExitCodes } from "../exit_codes.ts";
 import { parseDuration } from "../duration.ts";
 import { UsageError } from "../errors.ts";
+import { validateOutcomes } from "../finish_hooks.ts";
 import { JOB_STATES, type JobState } from "../job.ts";
 import type { OptionSpec, ParsedArgs } from "./command.ts";
 import {
@@ -12,6 +13,7 @@ import {
   validateCommand,
   validateCwd,
   validateEnv,
+  validateHook,
   validateMaxRetries,
   validatePriority,
   validateQueueName,
@@ -139,7 +141,9 @@ export type JobFlag =
   | "env"
   | "shell"
   | "retry-on"
-  | "no-retry-on";
+  | "no-retry-on"
+  | "on-finish"
+  | "on-finish-when";
 
 /**
  * The flags of a job's fields (all but its id), for `enqueue` and `run`. `run` names `timeout`
@@ -206,6 +210,16 @@ export const JOB_OPTIONS: Record<JobFlag, OptionSpec> = {
     valueName: "CODES",
     description: "never retry failures with these exit codes: straight to the DLQ",
   },
+  "on-finish": {
+    type: "string",
+    valueName: "CMD|URL",
+    description: "when it ends, run CMD as a job of its own, or POST the job's JSON to a URL",
+  },
+  "on-finish-when": {
+    type: "string",
+    valueName: "OUTCOMES",
+    description: "only when it ends one of these: completed, dead, canceled (default: any)",
+  },
 };
 
 /**
@@ -254,6 +268,12 @@ export function jobSpecFromFlags(
     spec.noRetryOn = parseExitCodes(text("no-retry-on")!, flag("no-retry-on"));
   }
   checkOneList(spec.retryOn, spec.noRetryOn, [flag("retry-on"), flag("no-retry-on")]);
+  if (text("on-finish") !== undefined) {
+    spec.onFinish = validateHook(text("on-finish"), flag("on-finish"));
+  }
+  if (text("on-finish-when") !== undefined) {
+    spec.onFinishWhen = validateOutcomes(text("on-finish-when"), flag("on-finish-when"));
+  }
   return spec;
 }
 

@@ -52,6 +52,14 @@ export interface JobInput {
   retry_on?: readonly number[];
   /** Or: failures with these exit codes are never retried. Not with `retry_on`. */
   no_retry_on?: readonly number[];
+  /**
+   * A finish hook: a command run as a job of its own when this job ends (with
+   * `QUEUECTL_JOB_ID`, `QUEUECTL_JOB_STATE`, `QUEUECTL_JOB_EXIT_CODE` … naming it), or an
+   * http(s) URL the job's JSON is POSTed to (retried like any job until it answers 2xx).
+   */
+  on_finish?: string;
+  /** The outcomes `on_finish` fires on: `completed`, `dead`, `canceled`. Default: all three. */
+  on_finish_when?: readonly ("completed" | "dead" | "canceled")[];
 }
 
 /** Checks one job given to the library; a `UsageError` names what is wrong. */

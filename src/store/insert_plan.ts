@@ -6,6 +6,7 @@
  * @module
  */
 import { exitCodesToColumn } from "../exit_codes.ts";
+import { outcomesToColumn } from "../finish_hooks.ts";
 import type { Job } from "../job.ts";
 import type { JobInsertResult, NewJob } from "./store.ts";
 
@@ -26,6 +27,9 @@ export function newJobRow(job: NewJob, now: number, state: "pending" | "blocked"
     shell: job.shell,
     retryOn: job.retryOn ?? null,
     noRetryOn: job.noRetryOn ?? null,
+    onFinish: job.onFinish ?? null,
+    onFinishWhen: job.onFinishWhen ?? null,
+    hookFor: null,
     state,
     attempts: 0,
     createdAt: now,
@@ -125,7 +129,7 @@ function addedJob(
 /**
  * The values of a new job's row, in the column order both stores insert them: id, command,
  * state, max_retries, timeout_seconds, run_at, priority, queue, backoff_base, cwd, env (JSON),
- * unique_key, shell, retry_on (JSON), no_retry_on (JSON).
+ * unique_key, shell, retry_on (JSON), no_retry_on (JSON), on_finish, on_finish_when (JSON).
  */
 export function newJobColumns(job: NewJob, blocked: boolean) {
   return [
@@ -144,5 +148,7 @@ export function newJobColumns(job: NewJob, blocked: boolean) {
     job.shell,
     exitCodesToColumn(job.retryOn),
     exitCodesToColumn(job.noRetryOn),
+    job.onFinish ?? null,
+    outcomesToColumn(job.onFinishWhen),
   ] as const;
 }

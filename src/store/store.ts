@@ -6,6 +6,7 @@
  * @module
  */
 import type { StoredExitCodes } from "../exit_codes.ts";
+import type { FinishOutcome } from "../finish_hooks.ts";
 import type { Job, JobRun, JobState } from "../job.ts";
 
 export type { StoredExitCodes };
@@ -31,6 +32,10 @@ export interface NewJob {
   retryOn?: readonly number[] | null;
   /** These exit codes are never retried; null (or absent): the queue's policy. */
   noRetryOn?: readonly number[] | null;
+  /** Run as a job of its own when this job ends (see `Job.onFinish`); null (or absent): none. */
+  onFinish?: string | null;
+  /** The outcomes `onFinish` fires on; null (or absent): every one. */
+  onFinishWhen?: readonly FinishOutcome[] | null;
 }
 
 /** What `jobInsert` did with one new job. */
@@ -220,7 +225,18 @@ export interface RunTotals {
   wait: Histogram;
 }
 
-/** The queue's storage. Every state change is one short transaction. */
+/**
+ * The queue's storage. Every state change is one short transaction.
+ *
+ * Finish hooks, whichever method ends a job: in the transaction that moves a job that is not
+ * itself a hook job (`hookFor` null) into `completed`, `dead` or `canceled`, the store adds
+ * one `pending` hook job per hook that fires: the job's own `onFinish` when `onFinishWhen` is
+ * null or names the state, then the `on_<state>` config value when set. A hook job runs the
+ * hook as its command, with `hookFor` = the job's id, its queue and priority, max_retries from
+ * the `max_retries` config (its default when unset or unreadable), due at the finish's time,
+ * and the `HOOK_VARIABLES` of `finish_hooks.ts` in its env; a job's own hook also runs in its
+ * directory and shell. A hook job's own end adds no hook job.
+ */
 export interface Store {
   /** Where the store lives, safe to print (passwords masked). */
   readonly location: string;

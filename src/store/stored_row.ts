@@ -5,6 +5,7 @@
  * @module
  */
 import { exitCodesFromColumn } from "../exit_codes.ts";
+import { outcomesFromColumn } from "../finish_hooks.ts";
 import type { Job, JobRun, JobState } from "../job.ts";
 import type {
   MissedPolicy,
@@ -63,6 +64,10 @@ export function jobFromRow(row: StoredRow): Job {
     // Columns of migration 4: absent from rows read through an older schema's peek.
     retryOn: exitCodesFromColumn(row.retry_on),
     noRetryOn: exitCodesFromColumn(row.no_retry_on),
+    // Columns of the finish hooks migration: absent from rows of an older schema's peek.
+    onFinish: stringOrNull(row.on_finish),
+    onFinishWhen: outcomesFromColumn(row.on_finish_when),
+    hookFor: stringOrNull(row.hook_for),
   };
   if (env === UNREADABLE) job.unreadable = ["env"];
   return job;

@@ -15,6 +15,8 @@ import type { ExitCodeLists } from "../exit_codes.ts";
 import { jobEnvironment } from "./job_env.ts";
 import { RUN_TAG_VARIABLE, runTag } from "./run_tag.ts";
 import { runCommand, type RunResult } from "./run_command.ts";
+import { postWebhook } from "./webhook.ts";
+import { isWebhook } from "../finish_hooks.ts";
 
 /** The logging calls the runner makes (a logtape `Logger` fits). */
 export interface RunnerLog {
@@ -133,6 +135,16 @@ export class JobRunner {
   #run(job: Job, config: Config, signal: AbortSignal): Promise<RunResult> {
     const { store, workerId, log } = this.#options;
     const timeoutSeconds = job.timeoutSeconds ?? config.jobTimeout;
+    if (job.hookFor !== null && isWebhook(job.command)) {
+      // Only a hook job's URL is POSTed to: a job a user enqueued always runs in its shell.
+      return postWebhook({
+        hook: job,
+        store,
+        timeoutMs: Math.round(timeoutSeconds * 1000),
+        outputLimit: config.outputLimit,
+        signal,
+      });
+    }
     return runCommand({
       command: job.command,
       // Resolved now, not at enqueue: `config set shell` applies to jobs already queued.
@@ -328,6 +340,7 @@ export function finishFromResult(
 
 function failureMessage(result: RunResult, timeoutSeconds: number): string {
   if (result.spawnError !== null) return `Cannot start the command: ${result.spawnError}`;
+  if (result.failure !== undefined) return result.failure;
   if (result.stopReason === "timeout") {
     return `Timed out after ${timeoutSeconds} s; its process group was killed`;
   }

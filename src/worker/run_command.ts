@@ -55,6 +55,8 @@ export interface RunResult {
   stopReason: string | null;
   /** Why the command could not start at all. */
   spawnError: string | null;
+  /** Why a run that is no command failed (a webhook's answer); absent for commands. */
+  failure?: string;
   stdout: CapturedOutput;
   stderr: CapturedOutput;
 }

@@ -62,6 +62,26 @@ const CASES: { intent: string; body: string; message: RegExp }[] = [
     message: new RegExp(`command.*at most ${LIMIT} bytes`),
   },
   {
+    intent: "an on_finish that is empty",
+    body: '{"command":"true","on_finish":""}',
+    message: /on_finish: it is empty/,
+  },
+  {
+    intent: "an on_finish URL that does not parse",
+    body: '{"command":"true","on_finish":"https://bad host/"}',
+    message: /on_finish: "https:\/\/bad host\/" starts like a webhook URL/,
+  },
+  {
+    intent: "an on_finish_when naming a state that is not final",
+    body: '{"command":"true","on_finish":"./h.sh","on_finish_when":["failed"]}',
+    message: /on_finish_when: "failed" is not an outcome/,
+  },
+  {
+    intent: "an on_finish_when without on_finish",
+    body: '{"command":"true","on_finish_when":["dead"]}',
+    message: /needs a hook/,
+  },
+  {
     intent: "an env value over the limit",
     body: JSON.stringify({ command: "true", env: { BIG: "v".repeat(LIMIT + 1) } }),
     message: /env value for BIG.*bytes/,

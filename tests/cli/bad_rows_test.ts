@@ -203,6 +203,18 @@ const CASES: BadRowCase[] = [
     values: () => ({ no_retry_on: "[2, 300]" }),
     invalid: ["no_retry_on"],
   },
+  {
+    intent: "an on_finish_when that is not JSON",
+    job: "waiting",
+    values: () => ({ on_finish: "./hook.sh", on_finish_when: "[dead" }),
+    invalid: ["on_finish_when"],
+  },
+  {
+    intent: "an on_finish_when naming a state that is not final",
+    job: "done",
+    values: () => ({ on_finish: "./hook.sh", on_finish_when: '["failed"]' }),
+    invalid: ["on_finish_when"],
+  },
 ];
 
 onEveryStore.test(

@@ -401,6 +401,20 @@ onEveryStore.test("dashboard API: POST /api/jobs enqueues; bad bodies get the CL
     assert.deepEqual(info.env, { GREETING: "hi" });
     assert.equal(info.cwd, await Deno.realPath(sandbox.dir), "cwd: where the dashboard runs");
 
+    const hooked = await dashboard.post("/api/jobs", {
+      id: "api-hooked",
+      command: "true",
+      on_finish: "https://hooks.example.com/q",
+      on_finish_when: ["dead"],
+    });
+    assert.equal(hooked.status, 201, hooked.text);
+    assert.deepEqual([hooked.json.on_finish, hooked.json.on_finish_when, hooked.json.hook_for], [
+      "https://hooks.example.com/q",
+      ["dead"],
+      null,
+    ]);
+    assert.deepEqual((await sandbox.info("api-hooked")).on_finish_when, ["dead"]);
+
     const generated = await dashboard.post("/api/jobs", { command: "echo generated" });
     assert.equal(generated.status, 201, generated.text);
     assert.match(generated.json.id, /^[0-9a-z]{16}$/);

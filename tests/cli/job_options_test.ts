@@ -454,6 +454,8 @@ onEveryStore.test("info --json and info show every option a job was enqueued wit
       env: { A: "1", B: "two words" },
       shell: "bash",
       no_retry_on: [2, 64],
+      on_finish: "./notify.sh",
+      on_finish_when: ["canceled", "dead"],
     }),
   ]);
   const job = await sandbox.info("full");
@@ -483,6 +485,9 @@ onEveryStore.test("info --json and info show every option a job was enqueued wit
     unique_key: null,
     retry_on: null,
     no_retry_on: [2, 64],
+    on_finish: "./notify.sh",
+    on_finish_when: ["dead", "canceled"],
+    hook_for: null,
     after: [],
     parents: [],
     children: [],
@@ -501,6 +506,7 @@ onEveryStore.test("info --json and info show every option a job was enqueued wit
       /^shell\s+bash$/m,
       /^retry on\s+- \(the queue's\)$/m,
       /^no retry on\s+2, 64$/m,
+      /^on finish\s+\.\/notify\.sh \(on dead, canceled\)$/m,
       /^next run\s+2030-01-02T03:04:05\.000Z/m,
     ]
   ) {

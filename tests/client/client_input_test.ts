@@ -47,6 +47,20 @@ const CASES: { intent: string; job: () => string | JobInput; message: RegExp }[]
     message: /no_retry_on: 256 is not an exit code/,
   },
   {
+    intent: "an on_finish that is empty",
+    job: () => ({ command: "true", on_finish: "" }),
+    message: /on_finish: it is empty/,
+  },
+  {
+    intent: "an on_finish_when outcome that is not final",
+    job: () => ({
+      command: "true",
+      on_finish: "./hook.sh",
+      on_finish_when: ["failed" as "dead"],
+    }),
+    message: /on_finish_when: "failed" is not an outcome/,
+  },
+  {
     intent: "a delay of 1e300 seconds",
     job: () => ({ command: "true", delay: 1e300 }),
     message: /delay.*100 years/,

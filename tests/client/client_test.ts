@@ -410,6 +410,29 @@ Deno.test("Queue keeps a job's retry_on, and pauses and resumes queues as the CL
 });
 
 onEachStore(
+  "Queue.enqueue() takes on_finish and on_finish_when, and the job's end adds its hook job",
+  async (queue, sandbox) => {
+    const job = await queue.enqueue({
+      id: "nightly",
+      command: "true",
+      on_finish: "https://hooks.example.com/q",
+      on_finish_when: ["canceled", "dead"],
+    });
+    assert.deepEqual([job.on_finish, job.on_finish_when, job.hook_for], [
+      "https://hooks.example.com/q",
+      ["dead", "canceled"],
+      null,
+    ]);
+    await sandbox.ok(["cancel", "nightly"]);
+    const listed = JSON.parse(await sandbox.ok(["list", "--json"])) as Record<string, unknown>[];
+    const hooks = listed.filter((row) => row.hook_for === "nightly");
+    assert.deepEqual(hooks.map((hook) => [hook.command, hook.state]), [
+      ["https://hooks.example.com/q", "pending"],
+    ]);
+  },
+);
+
+onEachStore(
   "Queue.retry() runs finished jobs again, all or none; Queue.edit() changes a waiting job and refuses a finished one",
   async (queue, sandbox) => {
     await queue.enqueue({ id: "d", command: "false", max_retries: 0 });

@@ -13,6 +13,7 @@ import { cancelContract } from "./contract/cancel.ts";
 import { claimsContract } from "./contract/claims.ts";
 import { dependenciesContract } from "./contract/dependencies.ts";
 import { finishContract } from "./contract/finish.ts";
+import { finishHooksContract } from "./contract/finish_hooks.ts";
 import type { StoreFixture } from "./contract/harness.ts";
 import { jobEditContract } from "./contract/job_edit.ts";
 import { jobsContract } from "./contract/jobs.ts";
@@ -54,6 +55,7 @@ export function storeContract(
   queueSettingsContract(test);
   finishContract(test);
   cancelContract(test);
+  finishHooksContract(test);
   outputContract(test);
   leasesContract(test);
   jobEditContract(test);

@@ -35,13 +35,22 @@ first), queue, run_at (ISO 8601) or delay ("30s", "5m", or seconds), backoff_bas
 (an object of strings), after (ids of jobs that must complete first), unique_key, shell (the
 shell that runs it; default: the shell config when it runs), retry_on or no_retry_on (exit codes
 0-255 that alone are retried, or that are never retried: a failure with another code, or with
-one of these, goes to the DLQ at once; default: the queue's, see "queue set-retry"). The flags below set the same
-fields; with --file they are defaults for every line. --file adds one JSON job per line, all or
-none, in one transaction.
+one of these, goes to the DLQ at once; default: the queue's, see "queue set-retry"), on_finish
+and on_finish_when (see below). The flags below set the same fields; with --file they are
+defaults for every line. --file adds one JSON job per line, all or none, in one transaction.
 
 A job with "after" waits (state blocked) until all those jobs completed; if one ends dead or
 canceled, it is canceled too. A job whose unique key is held by an unfinished job is not added:
 enqueue prints that job's id instead, exits 0, and says so on stderr.
+
+Finish hooks: on_finish (--on-finish) is a command run as a job of its own when this job ends
+completed, dead or canceled (on_finish_when, e.g. ["dead","canceled"], limits it to those),
+added in the same transaction that ends the job. It runs in the job's queue, directory and
+shell, with QUEUECTL_JOB_ID, QUEUECTL_JOB_STATE, QUEUECTL_JOB_EXIT_CODE (empty when none),
+QUEUECTL_JOB_QUEUE, QUEUECTL_JOB_COMMAND and QUEUECTL_JOB_ERROR naming the job that ended. An
+http:// or https:// URL is a webhook: the hook job POSTs the job's JSON (as "info --json") to
+it; a non-2xx answer fails the hook job, which is retried like any job. The config keys
+on_completed, on_dead and on_canceled add a hook to every job (see "config set").
 
 Limits: a command is at most ${MAX_COMMAND_BYTES} bytes (127 KiB) of UTF-8, and so is each env
 NAME=VALUE (Linux starts no program with a longer argument; put a longer script in a file); a
@@ -72,6 +81,8 @@ Text must be valid UTF-8 (files, stdin) or Unicode (no lone surrogates like "\\u
     "queuectl enqueue --unique nightly-report -- ./report.sh",
     "queuectl enqueue --shell bash -- '[[ -f done ]] || ./build.sh'",
     "queuectl enqueue --retry-on 75,111 -- ./sync.sh",
+    `queuectl enqueue --on-finish 'notify-send "$QUEUECTL_JOB_ID $QUEUECTL_JOB_STATE"' -- ./backup.sh`,
+    "queuectl enqueue --on-finish https://hooks.example.com/q --on-finish-when dead -- ./etl.sh",
   ],
   async run(context, args) {
     const defaults = specFromFlags(args.values);

@@ -1,5 +1,6 @@
 import { isoTime, isTimeInRange } from "../../clock.ts";
 import { NotFoundError, UsageError } from "../../errors.ts";
+import { describeHook } from "../../finish_hooks.ts";
 import { readJobDetail } from "../../job_detail.ts";
 import { validateJobId } from "../../job_spec.ts";
 import { tailText } from "../../worker/output_tail.ts";
@@ -75,7 +76,10 @@ export const infoCommand: CommandDefinition = {
       ["unique key", job.uniqueKey ?? "-"],
       ["retry on", codes(shown.retry_on)],
       ["no retry on", codes(shown.no_retry_on)],
+      ["on finish", job.onFinish === null ? "-" : describeHook(job.onFinish, job.onFinishWhen)],
     ];
+    // Only on hook jobs: a line that is always "-" on every other job would be noise.
+    if (job.hookFor !== null) fields.push(["hook for", `job ${job.hookFor}`]);
     const width = Math.max(...fields.map(([name]) => name.length));
     context.stdout(
       fields.map(([name, value]) => `${name.padEnd(width)}  ${value}`).join("\n") + "\n",

@@ -20,7 +20,14 @@ const MAX_WORKERS = 256;
 /** Exit codes of a run stopped by a signal: 128 + the signal's number, as shells report it. */
 const SIGNAL_EXIT: Partial<Record<Deno.Signal, number>> = { SIGINT: 130, SIGTERM: 143 };
 
-const { timeout: jobTimeout, ...jobOptions } = JOB_OPTIONS;
+// No hook flags: the run ends when its own jobs do, so hook jobs their ends add would be left to
+// other workers (or lost with a throw-away database). A --file line's on_finish is kept as given.
+const {
+  timeout: jobTimeout,
+  "on-finish": _onFinish,
+  "on-finish-when": _onFinishWhen,
+  ...jobOptions
+} = JOB_OPTIONS;
 
 /** `queuectl run`: enqueue jobs, run them in this process, wait for them, summarise, exit. */
 export const runCommand: CommandDefinition = {
@@ -45,7 +52,8 @@ history stay there, and other workers may help run them. Without either, a throw
 database in a temporary directory, removed at the end; --keep keeps it and prints its path on
 stdout (then: queuectl --db PATH list). The workers serve only the queues of the run's jobs, and
 the run ends once its own jobs are finished (a job of another run that one of its workers took
-meanwhile finishes first).
+meanwhile finishes first): hook jobs (on_finish, config on_dead…) their ends add are not waited
+for, and are left to the database's other workers.
 
 The summary (stderr) counts the jobs completed, dead and canceled, gives the run's duration,
 and for each dead or canceled job its id, command, last error and the last lines of its stderr.

@@ -604,6 +604,17 @@
   }
 
   /** A list of exit codes, "invalid", or "queue's" when the job has none of its own. */
+  /** A job's finish hook and the outcomes it fires on, e.g. "./notify.sh (dead, canceled)". */
+  function finishHook(j) {
+    if (typeof j.on_finish !== "string") return muted("—");
+    const when = j.on_finish_when === "invalid"
+      ? "invalid"
+      : Array.isArray(j.on_finish_when)
+      ? j.on_finish_when.join(", ")
+      : "every outcome";
+    return h("span", null, h("span", { class: "mono" }, j.on_finish), " ", muted("(" + when + ")"));
+  }
+
   function exitCodes(list) {
     if (Array.isArray(list)) return h("span", { class: "mono" }, list.join(", "));
     return list === "invalid" ? "invalid" : muted("queue's");
@@ -1156,6 +1167,8 @@
         ["unique_key", j.unique_key ? h("span", { class: "mono" }, j.unique_key) : muted("—")],
         ["retry_on", exitCodes(j.retry_on)],
         ["no_retry_on", exitCodes(j.no_retry_on)],
+        ["on_finish", finishHook(j)],
+        ["hook_for", typeof j.hook_for === "string" ? jobLink(j.hook_for) : muted("—")],
         ["created_at", when(j.created_at)],
         ["updated_at", when(j.updated_at)],
         ["run_at", when(j.run_at)],

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { FINISH_HOOKS_MIGRATION } from "./finish_hooks.ts";
 
 /** Migration N (1-based) is `MIGRATIONS[N - 1]`. Never edit one that has shipped: append. */
 export const MIGRATIONS: readonly string[] = [
@@ -388,4 +389,8 @@ export const MIGRATIONS: readonly string[] = [
     RETURNING jobs.*;
   END $$;
   `,
+  // 5: finish hooks (issue #20): jobs.on_finish, on_finish_when, hook_for and the trigger that
+  // adds hook jobs when a job becomes final. The text lives beside its reasons, in
+  // finish_hooks.ts.
+  FINISH_HOOKS_MIGRATION,
 ];

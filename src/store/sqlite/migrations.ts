@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { FINISH_HOOKS_MIGRATION } from "./finish_hooks.ts";
 
 /** "qctl" in ASCII: tells a queuectl database from any other SQLite file. */
 export const APPLICATION_ID = 0x7163746c;
@@ -177,4 +178,8 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE jobs ADD COLUMN retry_on TEXT;
   ALTER TABLE jobs ADD COLUMN no_retry_on TEXT;
   `,
+  // 5: finish hooks (issue #20): jobs.on_finish, on_finish_when, hook_for and the trigger that
+  // adds hook jobs when a job becomes final. The text lives beside its reasons, in
+  // finish_hooks.ts.
+  FINISH_HOOKS_MIGRATION,
 ];
