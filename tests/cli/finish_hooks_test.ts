@@ -149,3 +149,26 @@ onEveryStore.test("a webhook hook POSTs the job's JSON, and a failing endpoint i
     await server.shutdown();
   }
 });
+
+onEveryStore.test("a cancel wakes idle workers for the hook it adds (no wait for the poll)", async () => {
+  await using sandbox = await makeSandbox();
+  // A poll far longer than the test's deadline: only a wake-up can start the hook in time.
+  await configure(sandbox, { poll_interval: "600" });
+  const out = join(sandbox.dir, "hook.out");
+  const waiting = await enqueue(sandbox, [
+    "--delay",
+    "1h",
+    "--on-finish",
+    `echo "$QUEUECTL_JOB_STATE" > ${q(out)}`,
+    "--",
+    "true",
+  ]);
+  const worker = await startWorker(sandbox);
+  await sandbox.ok(["cancel", waiting]);
+  await waitFor(
+    "the hook of the canceled job to run",
+    async () => (await readOrEmpty(out)) === "canceled\n",
+    20_000,
+  );
+  await stopWorker(worker);
+});

@@ -152,8 +152,9 @@ export async function jobCancel(
     ).all(params.now, params.now, ids).map((row) => String(row.id));
     return { canceled: canceledRows.map((row) => String(row.id)), stopping };
   });
-  // Wakes the workers, which look for cancel requests on every wake-up.
-  if (result.stopping.length > 0) conn.announceWork();
+  // Wakes the workers, which look for cancel requests on every wake-up, and claim the finish
+  // hook jobs a cancel may have added (the trigger of finish_hooks.ts cannot announce).
+  if (result.stopping.length > 0 || result.canceled.length > 0) conn.announceWork();
   return result;
 }
 
