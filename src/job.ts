@@ -94,6 +94,8 @@ export interface Job {
   retryOn: StoredExitCodes;
   /** These exit codes are never retried; null: the queue's policy applies. */
   noRetryOn: StoredExitCodes;
+  /** The batch it belongs to (`enqueue --batch`); null: none. */
+  batch: string | null;
   /**
    * The fields whose stored value could not be read at all (an `env` that is not a JSON object
    * of strings); each holds null here. Absent when every field was read.

@@ -63,6 +63,8 @@ export function jobFromRow(row: StoredRow): Job {
     // Columns of migration 4: absent from rows read through an older schema's peek.
     retryOn: exitCodesFromColumn(row.retry_on),
     noRetryOn: exitCodesFromColumn(row.no_retry_on),
+    // Column of the batches migration: absent from rows read through an older schema's peek.
+    batch: stringOrNull(row.batch),
   };
   if (env === UNREADABLE) job.unreadable = ["env"];
   return job;

@@ -30,7 +30,8 @@ function filterClause(params: JobFilter): { where: string; values: SQLInputValue
     where: `state IN (SELECT value FROM json_each(?))
        AND (? IS NULL OR queue IN (SELECT value FROM json_each(?)))
        AND created_at >= ?
-       AND (? IS NULL OR instr(lower(id), ?) > 0 OR instr(lower(command), ?) > 0)`,
+       AND (? IS NULL OR instr(lower(id), ?) > 0 OR instr(lower(command), ?) > 0)
+       AND (? IS NULL OR batch = ?)`,
     values: [
       JSON.stringify(states),
       params.queues ? 1 : null,
@@ -39,6 +40,8 @@ function filterClause(params: JobFilter): { where: string; values: SQLInputValue
       search,
       search,
       search,
+      params.batch ?? null,
+      params.batch ?? null,
     ],
   };
 }
@@ -136,7 +139,7 @@ export async function jobCancel(
       `UPDATE jobs SET state = 'canceled', finished_at = ?, updated_at = ?,
          last_error = 'Canceled by a user'
        WHERE id IN (SELECT value FROM json_each(?)) AND state IN ('blocked','pending','failed')
-       RETURNING seq, id`,
+       RETURNING seq, id, batch`,
     ).all(params.now, params.now, ids);
     for (const row of canceledRows) {
       cancelDescendants(
@@ -150,11 +153,13 @@ export async function jobCancel(
        WHERE id IN (SELECT value FROM json_each(?)) AND state = 'processing'
        RETURNING id`,
     ).all(params.now, params.now, ids).map((row) => String(row.id));
-    return { canceled: canceledRows.map((row) => String(row.id)), stopping };
+    // A batch's job canceled may have settled it, releasing its callback: wake the workers.
+    const batch = canceledRows.some((row) => row.batch !== null);
+    return { canceled: canceledRows.map((row) => String(row.id)), stopping, batch };
   });
   // Wakes the workers, which look for cancel requests on every wake-up.
-  if (result.stopping.length > 0) conn.announceWork();
-  return result;
+  if (result.stopping.length > 0 || result.batch) conn.announceWork();
+  return { canceled: result.canceled, stopping: result.stopping };
 }
 
 export function jobListCancelRequested(
