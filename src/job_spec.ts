@@ -34,6 +34,8 @@ export interface JobSpec {
   retryOn?: number[];
   /** These exit codes are never retried (`no_retry_on`). Neither: the queue's policy. */
   noRetryOn?: number[];
+  /** The batch it joins (`batch`; checked as a queue name is). */
+  batch?: string;
 }
 
 const QUEUE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
@@ -397,6 +399,9 @@ function jobSpecFromObject(fields: Record<string, unknown>): JobSpec {
         break;
       case "no_retry_on":
         spec.noRetryOn = validateExitCodes(value, "no_retry_on");
+        break;
+      case "batch":
+        spec.batch = validateQueueName(value, "batch");
         break;
       default:
         if (Object.hasOwn(SEED_FIELDS, key)) {

@@ -33,7 +33,8 @@ export function batchFromRows(batches: StoredRow[], counts: StoredRow[]): BatchI
   });
   for (const row of counts) {
     const info = byName.get(String(row.batch));
-    if (!info) continue;
+    // A state no version has is left out of the counts (they show the states there are).
+    if (!info || !(JOB_STATES as readonly unknown[]).includes(row.state)) continue;
     info.counts[row.state as JobState] = (info.counts[row.state as JobState] ?? 0) + Number(row.n);
     const started = numberOrNull(row.first_started);
     if (started !== null && (info.firstStartedAt === null || started < info.firstStartedAt)) {

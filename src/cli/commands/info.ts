@@ -75,6 +75,7 @@ export const infoCommand: CommandDefinition = {
       ["unique key", job.uniqueKey ?? "-"],
       ["retry on", codes(shown.retry_on)],
       ["no retry on", codes(shown.no_retry_on)],
+      ["batch", batchText(job)],
     ];
     const width = Math.max(...fields.map(([name]) => name.length));
     context.stdout(
@@ -100,6 +101,13 @@ export const infoCommand: CommandDefinition = {
     }
   },
 };
+
+/** The job's batch; a callback job (not a member) names the batch it runs after. */
+function batchText(job: { batch: string | null; env: Record<string, string> | null }): string {
+  if (job.batch !== null) return job.batch;
+  const callbackOf = job.env?.QUEUECTL_BATCH;
+  return callbackOf === undefined ? "-" : `- (a callback of batch ${callbackOf})`;
+}
 
 function indent(text: string): string {
   return text.trimEnd().split("\n").map((line) => `  ${line}`).join("\n") + "\n";
