@@ -52,6 +52,8 @@ export interface JobInput {
   retry_on?: readonly number[];
   /** Or: failures with these exit codes are never retried. Not with `retry_on`. */
   no_retry_on?: readonly number[];
+  /** The batch it joins (see `Queue.enqueueMany`'s `batch`). */
+  batch?: string;
 }
 
 /** Checks one job given to the library; a `UsageError` names what is wrong. */
