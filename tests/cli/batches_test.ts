@@ -167,3 +167,30 @@ onEveryStore.test("a dead job and a canceled one settle a batch failed: on-failu
   assert.match(info, /\nstatus +failed\n/);
   assert.match(info, /\njobs +4: 1 completed, 1 dead, 2 canceled\n/);
 });
+
+onEveryStore.test("a batch settled by a cancel wakes an idle worker for its on-failure job", async () => {
+  await using sandbox = await makeSandbox();
+  // Idle workers look by themselves only once a minute: a run within the wait proves the wake.
+  await configure(sandbox, { poll_interval: "60" });
+  const calls = join(sandbox.dir, "calls");
+  await sandbox.ok([
+    "enqueue",
+    "--batch",
+    "later",
+    "--on-failure",
+    `echo "$QUEUECTL_BATCH_CANCELED canceled" >> ${q(calls)}`,
+    "--id",
+    "someday",
+    "--delay",
+    "1h",
+    "--",
+    "true",
+  ]);
+  const worker = await startWorker(sandbox);
+  // Once the worker's first look (at its start) is over, it idles for a minute.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  await sandbox.ok(["cancel", "someday"]);
+  await waitForCallback(sandbox, "later", "on_failure", "completed");
+  await stopWorker(worker);
+  assert.equal(await readOrEmpty(calls), "1 canceled\n");
+});
