@@ -8,7 +8,8 @@ import type { StoredExitCodes } from "./exit_codes.ts";
 
 /**
  * Where a job is in its life. A job is in exactly one state at any time.
- * - `blocked`: waiting for its parents (`after`) to complete; then it becomes `pending`.
+ * - `blocked`: waiting for its parents (`after`) to complete; then it becomes `pending`. A
+ *   batch's callback job (`--on-complete`, `--on-failure`) waits so for its batch to settle.
  * - `pending`: waiting to run for the first time (or again after `retry` or `dlq retry`).
  * - `processing`: claimed by a worker under a lease; its command is running.
  * - `completed`: its command exited 0. Final.
