@@ -482,6 +482,44 @@ onEveryStore.test("a queue whose stored exit-code lists or pause end cannot be r
   });
 });
 
+onEveryStore.test("a batch whose stored times or outcome cannot be read shows them as invalid in batch list, batch info, the API and wait --batch", async () => {
+  await using sandbox = await makeSandbox();
+  await sandbox.ok([
+    "enqueue",
+    "--batch",
+    "broken",
+    "--on-complete",
+    "echo ok",
+    "--id",
+    "b1",
+    "--delay",
+    "1h",
+    "--",
+    "true",
+  ]);
+  await sandbox.ok(["cancel", "b1"]);
+  const bad = sandbox.store === "postgres"
+    ? { settled_at: "9223372036854775807", created_at: "-9223372036854775808", outcome: "weird" }
+    : { settled_at: 1e303, created_at: "never", outcome: "weird" };
+  assert.equal(await updateEveryRow(sandbox, "batches", bad), 1);
+  const shown = JSON.parse(await sandbox.ok(["batch", "info", "broken", "--json"]));
+  assert.deepEqual(
+    [shown.status, shown.created_at, shown.settled_at],
+    ["invalid", "invalid", "invalid"],
+  );
+  assert.match(await sandbox.ok(["batch", "info", "broken"]), /\nsettled +invalid\n/);
+  assert.match(await sandbox.ok(["batch", "list"]), /broken +invalid/);
+  assert.equal(JSON.parse(await sandbox.ok(["batch", "list", "--json"]))[0].status, "invalid");
+  const waited = await sandbox.run(["wait", "--batch", "broken"]);
+  assert.equal(waited.code, 1, waited.stderr);
+  await withDashboard(sandbox, [], async (dashboard) => {
+    const list = await dashboard.get("/api/batches");
+    assert.equal(list.status, 200, list.text);
+    assert.equal((list.json as Record<string, unknown>[])[0].settled_at, "invalid");
+    assert.equal((await dashboard.get("/api/batches/broken")).status, 200);
+  });
+});
+
 onEveryStore.test("a schedule whose job template cannot be read shows as invalid, never fires, and stops no other schedule", async () => {
   await using sandbox = await makeSandbox();
   const seconds = { env: { QUEUECTL_TEST_CRON_SECONDS: "1" } };
