@@ -24,7 +24,7 @@ import {
   waitFor,
 } from "../helpers/cli.ts";
 import { startWorker, stopWorker, waitForState } from "../helpers/jobs.ts";
-import { type RunningDashboard, withDashboard } from "../helpers/dashboard.ts";
+import { execSql, type RunningDashboard, withDashboard } from "../helpers/dashboard.ts";
 import { postgresForTests } from "../helpers/postgres.ts";
 
 type Value = string | number | null;
@@ -518,6 +518,34 @@ onEveryStore.test("a batch whose stored times or outcome cannot be read shows th
     assert.equal((list.json as Record<string, unknown>[])[0].settled_at, "invalid");
     assert.equal((await dashboard.get("/api/batches/broken")).status, 200);
   });
+});
+
+onEveryStore.test("a batch's callback whose env cannot be read does not stop the batch from settling", async () => {
+  await using sandbox = await makeSandbox();
+  await sandbox.ok([
+    "enqueue",
+    "--batch",
+    "b",
+    "--on-failure",
+    "echo oops",
+    "--id",
+    "b1",
+    "--delay",
+    "1h",
+    "--",
+    "true",
+  ]);
+  const batch = JSON.parse(await sandbox.ok(["batch", "info", "b", "--json"]));
+  await execSql(
+    sandbox,
+    (table) =>
+      `UPDATE ${table("jobs")} SET env = '{not json' WHERE id = '${batch.on_failure.job_id}'`,
+  );
+  await sandbox.ok(["cancel", "b1"]);
+  const settled = JSON.parse(await sandbox.ok(["batch", "info", "b", "--json"]));
+  assert.equal(settled.status, "failed");
+  assert.equal(settled.on_failure.state, "pending");
+  assert.equal((await sandbox.info(batch.on_failure.job_id)).env, "invalid");
 });
 
 onEveryStore.test("a schedule whose job template cannot be read shows as invalid, never fires, and stops no other schedule", async () => {

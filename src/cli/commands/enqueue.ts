@@ -37,7 +37,8 @@ first), queue, run_at (ISO 8601) or delay ("30s", "5m", or seconds), backoff_bas
 (an object of strings), after (ids of jobs that must complete first), unique_key, shell (the
 shell that runs it; default: the shell config when it runs), retry_on or no_retry_on (exit codes
 0-255 that alone are retried, or that are never retried: a failure with another code, or with
-one of these, goes to the DLQ at once; default: the queue's, see "queue set-retry"). The flags below set the same
+one of these, goes to the DLQ at once; default: the queue's, see "queue set-retry"), batch (the
+batch it joins; see Batches below). The flags below set the same
 fields; with --file they are defaults for every line. --file adds one JSON job per line, all or
 none, in one transaction.
 
@@ -164,7 +165,7 @@ async function enqueueFile(
   );
   reportExisting(context, results);
   const added = results.filter((result) => !result.existing).length;
-  context.stderr(`Enqueued ${added} job(s)\n`);
+  context.stderr(`Enqueued ${added} job(s)${batch ? ` into batch "${batch.name}"` : ""}\n`);
 }
 
 /** Says which jobs were not added because an unfinished job held their unique key. */

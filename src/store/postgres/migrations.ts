@@ -420,6 +420,7 @@ export const MIGRATIONS: readonly string[] = [
     v_dead bigint;
     v_canceled bigint;
     v_outcome text;
+    v_run text;
   BEGIN
     IF NEW.state NOT IN ('completed','dead','canceled') THEN
       UPDATE batches SET open_jobs = open_jobs + 1 WHERE name = NEW.batch;
@@ -437,13 +438,20 @@ export const MIGRATIONS: readonly string[] = [
     FROM jobs WHERE batch = NEW.batch;
     v_outcome := CASE WHEN v_dead + v_canceled = 0 THEN 'completed' ELSE 'failed' END;
     UPDATE batches SET settled_at = NEW.updated_at, outcome = v_outcome WHERE name = NEW.batch;
-    UPDATE jobs SET state = 'pending', run_at = NEW.updated_at, updated_at = NEW.updated_at,
-      env = (coalesce(env, '{}')::jsonb || jsonb_build_object(
-        'QUEUECTL_BATCH', NEW.batch, 'QUEUECTL_BATCH_OUTCOME', v_outcome,
-        'QUEUECTL_BATCH_COMPLETED', v_completed::text, 'QUEUECTL_BATCH_DEAD', v_dead::text,
-        'QUEUECTL_BATCH_CANCELED', v_canceled::text))::text
-    WHERE state = 'blocked' AND id = CASE v_outcome WHEN 'completed' THEN v_batch.on_complete_job
-                                      ELSE v_batch.on_failure_job END;
+    v_run := CASE v_outcome WHEN 'completed' THEN v_batch.on_complete_job
+                            ELSE v_batch.on_failure_job END;
+    BEGIN
+      UPDATE jobs SET state = 'pending', run_at = NEW.updated_at, updated_at = NEW.updated_at,
+        env = (coalesce(env, '{}')::jsonb || jsonb_build_object(
+          'QUEUECTL_BATCH', NEW.batch, 'QUEUECTL_BATCH_OUTCOME', v_outcome,
+          'QUEUECTL_BATCH_COMPLETED', v_completed::text, 'QUEUECTL_BATCH_DEAD', v_dead::text,
+          'QUEUECTL_BATCH_CANCELED', v_canceled::text))::text
+      WHERE state = 'blocked' AND id = v_run;
+    EXCEPTION WHEN invalid_text_representation THEN
+      -- An env that is no JSON (a row edited by hand) stays as it is: the run reports it.
+      UPDATE jobs SET state = 'pending', run_at = NEW.updated_at, updated_at = NEW.updated_at
+      WHERE state = 'blocked' AND id = v_run;
+    END;
     IF FOUND THEN
       PERFORM pg_notify(current_schema() || '.work', '');
     END IF;

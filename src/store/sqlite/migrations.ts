@@ -211,8 +211,10 @@ export const MIGRATIONS: readonly string[] = [
       outcome = CASE WHEN EXISTS (SELECT 1 FROM jobs WHERE batch = NEW.batch
                                   AND state <> 'completed') THEN 'failed' ELSE 'completed' END
     WHERE name = NEW.batch AND open_jobs <= 0 AND settled_at IS NULL;
+    -- An env that is no JSON (a row edited by hand) stays as it is: the run reports it.
     UPDATE jobs SET state = 'pending', run_at = NEW.updated_at, updated_at = NEW.updated_at,
-      env = json_set(coalesce(env, '{}'), '$.QUEUECTL_BATCH', NEW.batch,
+      env = CASE WHEN NOT json_valid(coalesce(env, '{}')) THEN env
+        ELSE json_set(coalesce(env, '{}'), '$.QUEUECTL_BATCH', NEW.batch,
         '$.QUEUECTL_BATCH_OUTCOME',
         (SELECT outcome FROM batches WHERE name = NEW.batch),
         '$.QUEUECTL_BATCH_COMPLETED', (SELECT CAST(count(*) AS TEXT) FROM jobs
@@ -220,7 +222,7 @@ export const MIGRATIONS: readonly string[] = [
         '$.QUEUECTL_BATCH_DEAD', (SELECT CAST(count(*) AS TEXT) FROM jobs
                                   WHERE batch = NEW.batch AND state = 'dead'),
         '$.QUEUECTL_BATCH_CANCELED', (SELECT CAST(count(*) AS TEXT) FROM jobs
-                                      WHERE batch = NEW.batch AND state = 'canceled'))
+                                      WHERE batch = NEW.batch AND state = 'canceled')) END
     WHERE state = 'blocked' AND id = (
       SELECT CASE outcome WHEN 'completed' THEN on_complete_job ELSE on_failure_job END
       FROM batches WHERE name = NEW.batch AND settled_at IS NOT NULL);
