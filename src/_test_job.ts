@@ -43,6 +43,7 @@ export function testJob(fields: Partial<Job> = {}): Job {
     onFinishWhen: null,
     hookFor: null,
     noRetryOn: null,
+    batch: null,
     ...fields,
   };
 }

@@ -16,6 +16,18 @@ import type { JobInsertResult, NewJob, Store } from "./store/mod.ts";
 /** Where the jobs are enqueued from: relative `cwd`s resolve against `cwd`. */
 export interface EnqueueOrigin {
   cwd: string;
+  /**
+   * The batch every job joins (unless its spec names another), with the commands run when it
+   * settles: given only when the batch is created, or the same as when it was.
+   */
+  batch?: BatchSpec;
+}
+
+/** A batch named at enqueue (`--batch`, `--on-complete`, `--on-failure`). */
+export interface BatchSpec {
+  name: string;
+  onComplete?: string;
+  onFailure?: string;
 }
 
 /** The queue of jobs that name none. */
@@ -34,9 +46,35 @@ export async function enqueueJobs(
   const config = configFromOverrides(await store.configOverrides());
   const now = clock.now();
   const directory = directoryResolver(origin);
-  const jobs = specs.map((spec) => newJobFromSpec(spec, { now, config, directory }));
+  const batch = origin.batch;
+  const jobs = specs.map((spec) =>
+    newJobFromSpec(batch && spec.batch === undefined ? { ...spec, batch: batch.name } : spec, {
+      now,
+      config,
+      directory,
+    })
+  );
   checkForCycles(jobs);
-  return await store.jobInsert({ now, jobs });
+  if (!batch) return await store.jobInsert({ now, jobs });
+  // A callback is a job of the enqueue's queue (of its first job), with every other default.
+  const queue = specs[0]?.queue;
+  const callback = (command: string | undefined) =>
+    command === undefined
+      ? null
+      : newJobFromSpec({ command, queue, env: { QUEUECTL_BATCH: batch.name } }, {
+        now,
+        config,
+        directory,
+      });
+  return await store.jobInsert({
+    now,
+    jobs,
+    batch: {
+      name: batch.name,
+      onComplete: callback(batch.onComplete),
+      onFailure: callback(batch.onFailure),
+    },
+  });
 }
 
 /** The row to insert for a spec, every default resolved. */
@@ -82,6 +120,7 @@ export function newJobFromSpec(
     noRetryOn: spec.noRetryOn ?? null,
     onFinish: spec.onFinish ?? null,
     onFinishWhen: spec.onFinishWhen ?? null,
+    batch: spec.batch ?? null,
   };
 }
 

@@ -9,7 +9,8 @@ import type { StoredOutcomes } from "./finish_hooks.ts";
 
 /**
  * Where a job is in its life. A job is in exactly one state at any time.
- * - `blocked`: waiting for its parents (`after`) to complete; then it becomes `pending`.
+ * - `blocked`: waiting for its parents (`after`) to complete; then it becomes `pending`. A
+ *   batch's callback job (`--on-complete`, `--on-failure`) waits so for its batch to settle.
  * - `pending`: waiting to run for the first time (or again after `retry` or `dlq retry`).
  * - `processing`: claimed by a worker under a lease; its command is running.
  * - `completed`: its command exited 0. Final.
@@ -101,6 +102,8 @@ export interface Job {
   onFinishWhen: StoredOutcomes;
   /** The job whose end this hook job reports (its hooks fire no hooks); null: no hook job. */
   hookFor: string | null;
+  /** The batch it belongs to (`enqueue --batch`); null: none. */
+  batch: string | null;
   /**
    * The fields whose stored value could not be read at all (an `env` that is not a JSON object
    * of strings); each holds null here. Absent when every field was read.

@@ -39,6 +39,8 @@ export interface JobSpec {
   onFinish?: string;
   /** The outcomes `onFinish` fires on (`on_finish_when`); not given: every outcome. */
   onFinishWhen?: FinishOutcome[];
+  /** The batch it joins (`batch`; checked as a queue name is). */
+  batch?: string;
 }
 
 const QUEUE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
@@ -416,6 +418,9 @@ function jobSpecFromObject(fields: Record<string, unknown>): JobSpec {
         break;
       case "on_finish_when":
         spec.onFinishWhen = validateOutcomes(value, "on_finish_when");
+        break;
+      case "batch":
+        spec.batch = validateQueueName(value, "batch");
         break;
       default:
         if (Object.hasOwn(SEED_FIELDS, key)) {

@@ -15,7 +15,7 @@ import { INVALID_TIME, isoTime } from "./clock.ts";
 import type { JobDetail } from "./job_detail.ts";
 import { type Job, JOB_STATES, type JobRun, type JobState } from "./job.ts";
 import { isQueuePaused, type QueueStatus } from "./queue_status.ts";
-import type { QueueInfo, Schedule, WorkerProcessWithJobs } from "./store/mod.ts";
+import type { BatchInfo, QueueInfo, Schedule, WorkerProcessWithJobs } from "./store/mod.ts";
 import { tailText } from "./worker/output_tail.ts";
 
 /**
@@ -87,6 +87,8 @@ export interface JobJson {
   on_finish_when: readonly ("completed" | "dead" | "canceled")[] | null | "invalid";
   /** On a hook job: the id of the job whose end it reports; null otherwise. */
   hook_for: string | null;
+  /** The batch it belongs to (`enqueue --batch`); null: none. */
+  batch: string | null;
 }
 
 /**
@@ -237,6 +239,67 @@ export interface QueueJson {
   no_retry_on: readonly number[] | null | "invalid";
 }
 
+/** A batch's callback job as JSON. */
+export interface BatchCallbackJson {
+  /** The command it runs. */
+  command: string;
+  /** The callback job's id. */
+  job_id: string;
+  /** Its state: blocked until the batch settles; null when the job was purged. */
+  state: JobState | "invalid" | null;
+}
+
+/**
+ * A batch as JSON (`batch list --json`, `batch info --json`, the dashboard's `/api/batches`). A
+ * field whose stored value cannot be shown reads `"invalid"`, as in `JobJson`.
+ */
+export interface BatchJson {
+  /** Its name. */
+  name: string;
+  /** `open` until its last unfinished job ended, then `completed` or `failed` (one dead or canceled). */
+  status: "open" | "completed" | "failed" | "invalid";
+  /** How many of its jobs are in each state (callbacks not included). */
+  jobs: Record<JobState, number>;
+  /** Its jobs in all. */
+  total: number;
+  /** When its first jobs were enqueued. */
+  created_at: string;
+  /** When the first of its jobs' runs started; null before one did. */
+  started_at: string | null;
+  /** When it settled (its last unfinished job ended); null while open. */
+  settled_at: string | null;
+  /** The job run when every job completed; null: none. */
+  on_complete: BatchCallbackJson | null;
+  /** The job run when it settled with a job dead or canceled; null: none. */
+  on_failure: BatchCallbackJson | null;
+}
+
+/** A batch as its JSON object. */
+export function batchToJson(batch: BatchInfo): BatchJson {
+  const callback = (value: BatchInfo["onComplete"]): BatchCallbackJson | null =>
+    value === null ? null : {
+      command: value.command,
+      job_id: value.jobId,
+      state: value.state === null ? null : stateJson(value.state),
+    };
+  const status = batch.settledAt === null
+    ? "open"
+    : batch.outcome === "completed" || batch.outcome === "failed"
+    ? batch.outcome
+    : INVALID;
+  return {
+    name: batch.name,
+    status,
+    jobs: batch.counts,
+    total: Object.values(batch.counts).reduce((sum, count) => sum + count, 0),
+    created_at: isoTime(batch.createdAt)!,
+    started_at: isoTime(batch.firstStartedAt),
+    settled_at: isoTime(batch.settledAt),
+    on_complete: callback(batch.onComplete),
+    on_failure: callback(batch.onFailure),
+  };
+}
+
 /** A queue as its JSON object; `now` decides whether a timed pause is still on. */
 export function queueToJson(queue: QueueInfo, now: number): QueueJson {
   const paused = isQueuePaused(queue, now);
@@ -316,6 +379,7 @@ export function jobToJson(job: Job): JobJson {
     on_finish: job.onFinish,
     on_finish_when: job.onFinishWhen,
     hook_for: job.hookFor,
+    batch: job.batch,
   };
 }
 

@@ -41,6 +41,14 @@ export const COMMAND_INDEX: readonly CommandEntry[] = [
     load: () => loadCommand("dlq_retry", "dlqRetryCommand"),
   },
   {
+    path: ["batch", "list"],
+    load: () => loadCommand("batch_list", "batchListCommand"),
+  },
+  {
+    path: ["batch", "info"],
+    load: () => loadCommand("batch_info", "batchInfoCommand"),
+  },
+  {
     path: ["queue", "list"],
     load: () => loadCommand("queue_list", "queueListCommand"),
   },

@@ -60,6 +60,8 @@ export interface JobInput {
   on_finish?: string;
   /** The outcomes `on_finish` fires on: `completed`, `dead`, `canceled`. Default: all three. */
   on_finish_when?: readonly ("completed" | "dead" | "canceled")[];
+  /** The batch it joins (see `Queue.enqueueMany`'s `batch`). */
+  batch?: string;
 }
 
 /** Checks one job given to the library; a `UsageError` names what is wrong. */

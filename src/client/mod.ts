@@ -5,6 +5,7 @@
  * @module
  */
 export {
+  type BatchOptions,
   type EnqueuedJob,
   Queue,
   type QueueOptions,
@@ -14,6 +15,8 @@ export {
 } from "./queue.ts";
 export type { JobInput } from "./job_input.ts";
 export type {
+  BatchCallbackJson,
+  BatchJson,
   JobInfoJson,
   JobJson,
   PausedQueueJson,

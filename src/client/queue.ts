@@ -7,7 +7,7 @@
  */
 import { type Clock, systemClock } from "../clock.ts";
 import { enqueueJobs } from "../enqueue.ts";
-import { UsageError } from "../errors.ts";
+import { NotFoundError, UsageError } from "../errors.ts";
 import { readJobDetail } from "../job_detail.ts";
 import {
   parseRunAt,
@@ -30,6 +30,8 @@ import {
 import { waitForJobs } from "../wait_for_jobs.ts";
 import { hostId } from "../worker/liveness.ts";
 import {
+  type BatchJson,
+  batchToJson,
   jobDetailToJson,
   type JobInfoJson,
   type JobJson,
@@ -56,6 +58,21 @@ export interface RetryRequest {
 /** Whether `Queue.retry` was given job ids (a list) rather than a `RetryRequest`. */
 function isIdList(target: readonly string[] | RetryRequest): target is readonly string[] {
   return Array.isArray(target);
+}
+
+/**
+ * A batch for `Queue.enqueueMany`: every job joins it (unless it names another `batch`), and the
+ * commands run once when it settles, as `queuectl enqueue --batch NAME --on-complete CMD
+ * --on-failure CMD`. The callbacks are set when the batch is created: a later call must leave
+ * them out or give the same ones.
+ */
+export interface BatchOptions {
+  /** The batch's name (1 to 64 letters, digits, `.` `_` `:` `-`). */
+  batch: string;
+  /** Enqueued once when every job of the batch completed. */
+  onComplete?: string;
+  /** Enqueued once when the batch settled with a job dead or canceled. */
+  onFailure?: string;
 }
 
 /** Where `Queue.open` finds the queue. */
@@ -213,11 +230,71 @@ export class Queue implements AsyncDisposable {
    * await Deno.remove(dir, { recursive: true });
    * ```
    */
-  async enqueueMany(jobs: readonly (string | JobInput)[]): Promise<EnqueuedJob[]> {
+  async enqueueMany(
+    jobs: readonly (string | JobInput)[],
+    options?: BatchOptions,
+  ): Promise<EnqueuedJob[]> {
     const specs = jobSpecsFromInputs(jobs);
+    const batch = options === undefined ? undefined : {
+      name: validateQueueName(options.batch, "batch"),
+      onComplete: options.onComplete === undefined
+        ? undefined
+        : validateCommand(options.onComplete, "onComplete"),
+      onFailure: options.onFailure === undefined
+        ? undefined
+        : validateCommand(options.onFailure, "onFailure"),
+    };
     if (specs.length === 0) return [];
-    const results = await enqueueJobs(this.#open(), this.#clock, specs, { cwd: Deno.cwd() });
+    const results = await enqueueJobs(this.#open(), this.#clock, specs, { cwd: Deno.cwd(), batch });
     return results.map(enqueuedJob);
+  }
+
+  /**
+   * The batches, newest first, as `queuectl batch list --json` prints them: status (`open`,
+   * `completed`, `failed`), job counts per state, times and callback jobs.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Queue } from "./mod.ts";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const queue = await Queue.open({ db: `${dir}/queue.db` });
+   * await queue.enqueueMany(["./thumb.sh 1", "./thumb.sh 2"], {
+   *   batch: "thumbs",
+   *   onComplete: "./publish.sh",
+   *   onFailure: "./alert.sh",
+   * });
+   * const [thumbs] = await queue.batches();
+   * assert.equal(thumbs.status, "open");
+   * assert.equal(thumbs.jobs.pending, 2);
+   * assert.equal(thumbs.on_complete?.state, "blocked");
+   * await queue.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  async batches(): Promise<BatchJson[]> {
+    return (await this.#open().batchList()).map(batchToJson);
+  }
+
+  /** One batch as `queuectl batch info NAME --json` prints it, or undefined. */
+  async batch(name: string): Promise<BatchJson | undefined> {
+    const found = await this.#open().batchGet({ name: validateQueueName(name, "batch") });
+    return found && batchToJson(found);
+  }
+
+  /**
+   * Waits for every job of a batch (not its callbacks), as `queuectl wait --batch` does: `ok`
+   * is true when all completed. Rejects with `NotFoundError` for an unknown batch, else as
+   * `wait` does.
+   */
+  async waitForBatch(name: string, options: WaitOptions = {}): Promise<WaitResult> {
+    const store = this.#open();
+    const batch = validateQueueName(name, "batch");
+    if (!await store.batchGet({ name: batch })) {
+      throw new NotFoundError(`No batch "${batch}"`);
+    }
+    return await this.wait((await store.jobList({ batch })).map((job) => job.id), options);
   }
 
   /**

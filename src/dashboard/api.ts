@@ -8,7 +8,7 @@
 import { isoTime } from "../clock.ts";
 import { type Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
-import { enqueueJobs } from "../enqueue.ts";
+import { type BatchSpec, enqueueJobs } from "../enqueue.ts";
 import { errorMessage, ExitCode, QueuectlError, UsageError } from "../errors.ts";
 import { JOB_STATES, type JobState } from "../job.ts";
 import {
@@ -22,6 +22,7 @@ import {
 } from "../job_spec.ts";
 import type { JobEditParams, OutputChunk, Store, WorkerProcessWithJobs } from "../store/mod.ts";
 import {
+  batchToJson,
   jobToJson,
   queueToJson,
   runToJson,
@@ -104,6 +105,8 @@ export async function handleApi(
       /^\/api\/queues\/([^/]+)\/resume$/,
       (request, [name]) => resumeQueue(context, request, name),
     ],
+    ["GET", /^\/api\/batches$/, () => batches(context)],
+    ["GET", /^\/api\/batches\/([^/]+)$/, (_r, [name]) => batch(context, name)],
     ["GET", /^\/api\/schedules$/, () => schedules(context)],
     ["GET", /^\/api\/workers$/, async () => ok(await workersJson(context))],
     ["POST", /^\/api\/workers\/start$/, (request) => startWorkers(context, request)],
@@ -210,7 +213,13 @@ async function listJobs(context: ApiContext, url: URL): Promise<Response> {
   if (search !== undefined && hasControlCharacter(search)) {
     throw new UsageError(`Invalid q ${JSON.stringify(search)}: it contains a control character`);
   }
-  const filter = { states, queues: queues.length > 0 ? queues : undefined, search };
+  const batchName = query.get("batch");
+  const filter = {
+    states,
+    queues: queues.length > 0 ? queues : undefined,
+    search,
+    batch: batchName === null ? undefined : validateQueueName(batchName, "batch"),
+  };
   const [jobs, total] = await Promise.all([
     context.store.jobList({ ...filter, order: "newest", limit, offset }),
     context.store.jobCount(filter),
@@ -298,9 +307,47 @@ function wholeCharacters(bytes: Uint8Array): number {
 
 async function enqueue(context: ApiContext, request: Request): Promise<Response> {
   const body = await readJson(request);
-  const spec = jobSpecFromValue(body);
-  const [result] = await enqueueJobs(context.store, context.clock, [spec], { cwd: context.cwd });
+  // A job's fields, and for a batch its callbacks ("on_complete", "on_failure": commands).
+  let callbacks: BatchSpec | undefined;
+  let fields = body;
+  if (typeof body === "object" && body !== null && !Array.isArray(body)) {
+    const { on_complete: onComplete, on_failure: onFailure, ...rest } = body as Record<
+      string,
+      unknown
+    >;
+    fields = rest;
+    if (onComplete !== undefined || onFailure !== undefined) {
+      if (rest.batch === undefined) {
+        throw new UsageError(
+          `"${onComplete !== undefined ? "on_complete" : "on_failure"}" needs "batch"`,
+        );
+      }
+      callbacks = {
+        name: validateQueueName(rest.batch, "batch"),
+        onComplete: onComplete === undefined
+          ? undefined
+          : validateCommand(onComplete, "on_complete"),
+        onFailure: onFailure === undefined ? undefined : validateCommand(onFailure, "on_failure"),
+      };
+    }
+  }
+  const spec = jobSpecFromValue(fields);
+  const [result] = await enqueueJobs(context.store, context.clock, [spec], {
+    cwd: context.cwd,
+    batch: callbacks,
+  });
   return ok({ ...jobToJson(result.job), existing: result.existing }, result.existing ? 200 : 201);
+}
+
+async function batches(context: ApiContext): Promise<Response> {
+  return ok((await context.store.batchList()).map(batchToJson));
+}
+
+async function batch(context: ApiContext, raw: string): Promise<Response> {
+  const name = validateQueueName(raw, "batch name");
+  const found = await context.store.batchGet({ name });
+  if (!found) return errorResponse(404, `No batch "${name}"`);
+  return ok(batchToJson(found));
 }
 
 async function queues(context: ApiContext): Promise<Response> {

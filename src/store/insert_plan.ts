@@ -30,6 +30,7 @@ export function newJobRow(job: NewJob, now: number, state: "pending" | "blocked"
     onFinish: job.onFinish ?? null,
     onFinishWhen: job.onFinishWhen ?? null,
     hookFor: null,
+    batch: job.batch ?? null,
     state,
     attempts: 0,
     createdAt: now,
@@ -129,7 +130,8 @@ function addedJob(
 /**
  * The values of a new job's row, in the column order both stores insert them: id, command,
  * state, max_retries, timeout_seconds, run_at, priority, queue, backoff_base, cwd, env (JSON),
- * unique_key, shell, retry_on (JSON), no_retry_on (JSON), on_finish, on_finish_when (JSON).
+ * unique_key, shell, retry_on (JSON), no_retry_on (JSON), on_finish, on_finish_when (JSON),
+ * batch.
  */
 export function newJobColumns(job: NewJob, blocked: boolean) {
   return [
@@ -150,5 +152,6 @@ export function newJobColumns(job: NewJob, blocked: boolean) {
     exitCodesToColumn(job.noRetryOn),
     job.onFinish ?? null,
     outcomesToColumn(job.onFinishWhen),
+    job.batch ?? null,
   ] as const;
 }

@@ -15,6 +15,9 @@ import { type Durability, openSqliteStore } from "./sqlite/sqlite_store.ts";
 import type { Store } from "./store.ts";
 
 export type {
+  BatchCallback,
+  BatchInfo,
+  BatchOutcome,
   Histogram,
   JobDependencies,
   JobEditParams,
@@ -23,6 +26,7 @@ export type {
   JobInsertResult,
   JobListParams,
   MissedPolicy,
+  NewBatch,
   NewJob,
   OutputChunk,
   OutputStream,

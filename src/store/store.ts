@@ -36,6 +36,49 @@ export interface NewJob {
   onFinish?: string | null;
   /** The outcomes `onFinish` fires on; null (or absent): every one. */
   onFinishWhen?: readonly FinishOutcome[] | null;
+  /** The batch the job belongs to (created with its first jobs); null (or absent): none. */
+  batch?: string | null;
+}
+
+/**
+ * The callbacks of a batch, for the `jobInsert` that creates it: each is added `blocked` with the
+ * batch, and when the batch settles the one that applies becomes `pending` (the other canceled).
+ */
+export interface NewBatch {
+  name: string;
+  /** Runs when every job of the batch completed. */
+  onComplete: NewJob | null;
+  /** Runs when the batch settled with a job dead or canceled. */
+  onFailure: NewJob | null;
+}
+
+/** How a settled batch ended: `completed` (every job completed) or `failed`. */
+export type BatchOutcome = "completed" | "failed";
+
+/** A batch: its callbacks, whether it settled, and how many of its jobs are in each state. */
+export interface BatchInfo {
+  name: string;
+  createdAt: number;
+  /** When its last unfinished job reached a final state; null while it is open. */
+  settledAt: number | null;
+  /** Null while open; as stored (readers show a value out of range as invalid). */
+  outcome: BatchOutcome | null;
+  /** The on-complete callback: its command and its job's id and state (null: none). */
+  onComplete: BatchCallback | null;
+  onFailure: BatchCallback | null;
+  counts: Record<JobState, number>;
+  /** When its first job started (the earliest start of its jobs' runs); null before one did. */
+  firstStartedAt: number | null;
+  /** The latest finish of its jobs; null before one finished. */
+  lastFinishedAt: number | null;
+}
+
+/** A batch's callback job. */
+export interface BatchCallback {
+  command: string;
+  jobId: string;
+  /** Null when the job is gone (purged). */
+  state: JobState | null;
 }
 
 /** What `jobInsert` did with one new job. */
@@ -181,6 +224,8 @@ export interface JobFilter {
   queues?: string[];
   /** Only jobs created at or after this time. */
   createdSince?: number;
+  /** Only the jobs of this batch. */
+  batch?: string;
   /**
    * Only jobs whose id or command contains this text (trimmed), ignoring the case of ASCII
    * letters (PostgreSQL folds other letters too; SQLite does not).
@@ -255,8 +300,26 @@ export interface Store {
    * its place with `existing: true`. Throws, adding nothing: `ConflictError` when an id exists
    * already or a parent is dead or canceled; `NotFoundError` when a parent does not exist. The
    * caller has checked the batch for cycles.
+   *
+   * Jobs with a `batch` join it, in the same transaction: the batch is created with them (and the
+   * callbacks of `params.batch`, added `blocked`); a job answered with a holder of its unique key
+   * is not added and does not join. Throws, adding nothing: `ConflictError` when the batch has
+   * settled already, or when `params.batch` names callbacks other than the stored batch's.
    */
   jobInsert(params: JobInsertParams): Promise<JobInsertResult[]>;
+
+  /**
+   * Every batch, newest first. A batch settles in the transaction that moves its last unfinished
+   * job to a final state (any path: finish, rescue, cancel, a parent's cascade), exactly once
+   * even when jobs finish at once on several hosts: `settledAt` and `outcome` are set, the
+   * callback of the outcome becomes `pending` (with `QUEUECTL_BATCH`, `QUEUECTL_BATCH_OUTCOME`,
+   * `QUEUECTL_BATCH_COMPLETED`, `_DEAD`, `_CANCELED` added to its env) and the other one
+   * `canceled`. A job of a settled batch run again (retry) leaves it settled: no callback again.
+   */
+  batchList(): Promise<BatchInfo[]>;
+
+  /** One batch, or undefined. */
+  batchGet(params: BatchGetParams): Promise<BatchInfo | undefined>;
 
   /** The parents and children of a job (empty lists for an unknown id). */
   jobDependencies(params: JobDependenciesParams): Promise<JobDependencies>;
@@ -470,7 +533,10 @@ export interface Store {
 // WorkerProcess (workerRegister) are defined above.
 
 /** `jobInsert`'s parameters. */
-export type JobInsertParams = { jobs: NewJob[]; now: number };
+export type JobInsertParams = { jobs: NewJob[]; now: number; batch?: NewBatch };
+
+/** `batchGet`'s parameters. */
+export type BatchGetParams = { name: string };
 
 /** `jobDependencies`'s parameters. */
 export type JobDependenciesParams = { id: string };

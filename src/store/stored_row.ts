@@ -68,6 +68,8 @@ export function jobFromRow(row: StoredRow): Job {
     onFinish: stringOrNull(row.on_finish),
     onFinishWhen: outcomesFromColumn(row.on_finish_when),
     hookFor: stringOrNull(row.hook_for),
+    // Column of the batches migration: absent from rows read through an older schema's peek.
+    batch: stringOrNull(row.batch),
   };
   if (env === UNREADABLE) job.unreadable = ["env"];
   return job;

@@ -86,7 +86,90 @@ const CASES: { intent: string; body: string; message: RegExp }[] = [
     body: JSON.stringify({ command: "true", env: { BIG: "v".repeat(LIMIT + 1) } }),
     message: /env value for BIG.*bytes/,
   },
+  {
+    intent: "an on_complete without a batch",
+    body: '{"command":"true","on_complete":"echo done"}',
+    message: /"on_complete" needs "batch"/,
+  },
+  {
+    intent: "a batch name with a space",
+    body: '{"command":"true","batch":"a b"}',
+    message: /Invalid batch "a b"/,
+  },
+  {
+    intent: "a batch name that is a number, with callbacks",
+    body: '{"command":"true","batch":7,"on_failure":"echo oops"}',
+    message: /Invalid batch 7/,
+  },
+  {
+    intent: "an on_failure that is not a string",
+    body: '{"command":"true","batch":"b","on_failure":["echo"]}',
+    message: /Invalid on_failure/,
+  },
+  {
+    intent: "an empty on_complete",
+    body: '{"command":"true","batch":"b","on_complete":""}',
+    message: /Invalid on_complete: it is empty/,
+  },
 ];
+
+onEveryStore.test(
+  "the batch API answers 409 for a settled batch or other callbacks, 404 for an unknown one, and stores nothing",
+  async () => {
+    await using sandbox = await makeSandbox();
+    await sandbox.ok([
+      "enqueue",
+      "--batch",
+      "open",
+      "--on-complete",
+      "echo a",
+      "--delay",
+      "1h",
+      "--",
+      "true",
+    ]);
+    await sandbox.ok(["enqueue", "--batch", "gone", "--id", "g1", "--delay", "1h", "--", "true"]);
+    await sandbox.ok(["cancel", "g1"]);
+    await withDashboard(sandbox, [], async (dashboard) => {
+      const before = await snapshotDatabase(sandbox);
+      for (
+        const [body, message] of [
+          [
+            '{"command":"true","batch":"open","on_complete":"echo b"}',
+            /its --on-complete is "echo a"/,
+          ],
+          ['{"command":"true","batch":"gone"}', /batch "gone": it settled \(failed\)/],
+        ] as const
+      ) {
+        const answer = await dashboard.post("/api/jobs", body);
+        assert.equal(answer.status, 409, `${body}: ${answer.text}`);
+        assert.match(answer.json.error, message);
+      }
+      const unknown = await dashboard.get("/api/batches/ghost");
+      assert.equal(unknown.status, 404, unknown.text);
+      assert.match(unknown.json.error, /No batch "ghost"/);
+      const bad = await dashboard.get("/api/jobs?batch=a%20b");
+      assert.equal(bad.status, 400, bad.text);
+      assert.equal(await snapshotDatabase(sandbox), before, "the database changed");
+      // And the good answers, as the CLI gives them.
+      const open = await dashboard.get("/api/batches/open");
+      assert.deepEqual(
+        open.json,
+        JSON.parse(await sandbox.ok(["batch", "info", "open", "--json"])),
+      );
+      const list = await dashboard.get("/api/batches");
+      assert.deepEqual(list.json, JSON.parse(await sandbox.ok(["batch", "list", "--json"])));
+      const added = await dashboard.post(
+        "/api/jobs",
+        '{"command":"true","batch":"open","on_complete":"echo a","id":"o2"}',
+      );
+      assert.equal(added.status, 201, added.text);
+      assert.equal(added.json.batch, "open");
+      const jobs = await dashboard.get("/api/jobs?batch=open");
+      assert.equal(jobs.json.jobs.length, 2);
+    });
+  },
+);
 
 onEveryStore.test(
   "POST /api/jobs answers 400 with one line for input the CLI refuses, and stores nothing",

@@ -24,7 +24,7 @@ import {
   waitFor,
 } from "../helpers/cli.ts";
 import { startWorker, stopWorker, waitForState } from "../helpers/jobs.ts";
-import { type RunningDashboard, withDashboard } from "../helpers/dashboard.ts";
+import { execSql, type RunningDashboard, withDashboard } from "../helpers/dashboard.ts";
 import { postgresForTests } from "../helpers/postgres.ts";
 
 type Value = string | number | null;
@@ -492,6 +492,72 @@ onEveryStore.test("a queue whose stored exit-code lists or pause end cannot be r
     assert.equal((await dashboard.get("/api/queues")).status, 200);
     assert.equal((await dashboard.get("/metrics")).status, 200);
   });
+});
+
+onEveryStore.test("a batch whose stored times or outcome cannot be read shows them as invalid in batch list, batch info, the API and wait --batch", async () => {
+  await using sandbox = await makeSandbox();
+  await sandbox.ok([
+    "enqueue",
+    "--batch",
+    "broken",
+    "--on-complete",
+    "echo ok",
+    "--id",
+    "b1",
+    "--delay",
+    "1h",
+    "--",
+    "true",
+  ]);
+  await sandbox.ok(["cancel", "b1"]);
+  const bad = sandbox.store === "postgres"
+    ? { settled_at: "9223372036854775807", created_at: "-9223372036854775808", outcome: "weird" }
+    : { settled_at: 1e303, created_at: "never", outcome: "weird" };
+  assert.equal(await updateEveryRow(sandbox, "batches", bad), 1);
+  const shown = JSON.parse(await sandbox.ok(["batch", "info", "broken", "--json"]));
+  assert.deepEqual(
+    [shown.status, shown.created_at, shown.settled_at],
+    ["invalid", "invalid", "invalid"],
+  );
+  assert.match(await sandbox.ok(["batch", "info", "broken"]), /\nsettled +invalid\n/);
+  assert.match(await sandbox.ok(["batch", "list"]), /broken +invalid/);
+  assert.equal(JSON.parse(await sandbox.ok(["batch", "list", "--json"]))[0].status, "invalid");
+  const waited = await sandbox.run(["wait", "--batch", "broken"]);
+  assert.equal(waited.code, 1, waited.stderr);
+  await withDashboard(sandbox, [], async (dashboard) => {
+    const list = await dashboard.get("/api/batches");
+    assert.equal(list.status, 200, list.text);
+    assert.equal((list.json as Record<string, unknown>[])[0].settled_at, "invalid");
+    assert.equal((await dashboard.get("/api/batches/broken")).status, 200);
+  });
+});
+
+onEveryStore.test("a batch's callback whose env cannot be read does not stop the batch from settling", async () => {
+  await using sandbox = await makeSandbox();
+  await sandbox.ok([
+    "enqueue",
+    "--batch",
+    "b",
+    "--on-failure",
+    "echo oops",
+    "--id",
+    "b1",
+    "--delay",
+    "1h",
+    "--",
+    "true",
+  ]);
+  const batch = JSON.parse(await sandbox.ok(["batch", "info", "b", "--json"]));
+  await execSql(
+    sandbox,
+    (table) =>
+      `UPDATE ${table("jobs")} SET env = '{not json' WHERE id = '${batch.on_failure.job_id}'`,
+  );
+  await sandbox.ok(["cancel", "b1"]);
+  const settled = JSON.parse(await sandbox.ok(["batch", "info", "b", "--json"]));
+  assert.equal(settled.status, "failed");
+  assert.equal(settled.on_failure.state, "pending");
+  assert.equal((await sandbox.info(batch.on_failure.job_id)).env, "invalid");
 });
 
 onEveryStore.test("a schedule whose job template cannot be read shows as invalid, never fires, and stops no other schedule", async () => {

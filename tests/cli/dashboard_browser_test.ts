@@ -275,6 +275,85 @@ inBrowser.test("browser: commands and output that look like HTML are shown as te
   });
 });
 
+inBrowser.test("browser: the batches view shows each batch as the CLI does, and links to its jobs and callbacks", async () => {
+  await using sandbox = await makeSandbox();
+  await sandbox.ok(["config", "set", "poll_interval", "0.2"]);
+  await sandbox.ok([
+    "enqueue",
+    "--batch",
+    "nightly",
+    "--on-failure",
+    "echo oops",
+    "--id",
+    "n1",
+    "--max-retries",
+    "0",
+    "--",
+    "exit 2",
+  ]);
+  await sandbox.ok(["enqueue", "--batch", "nightly", "--id", "n2", "--", "true"]);
+  await sandbox.ok([
+    "enqueue",
+    "--batch",
+    "open-one",
+    "--on-complete",
+    "echo done",
+    "--id",
+    "o1",
+    "--delay",
+    "1h",
+    "--",
+    "true",
+  ]);
+  const worker = await startWorker(sandbox);
+  const settled = await waitFor("batch nightly's callback to run", async () => {
+    const batch = JSON.parse(await sandbox.ok(["batch", "info", "nightly", "--json"]));
+    return batch.on_failure.state === "completed" ? batch : undefined;
+  });
+  await stopWorker(worker);
+  await withDashboard(sandbox, [], async (dashboard) => {
+    await withPage(async ({ page }) => {
+      await open(page, dashboard.base, "#/batches");
+      const row = page.locator('table.batches tr[data-batch="nightly"]');
+      await row.waitFor();
+      assert.equal(await row.getAttribute("data-status"), "failed");
+      assert.equal(await textOf(page, 'tr[data-batch="nightly"] td[data-state="dead"]'), "1");
+      assert.equal(
+        await textOf(page, 'tr[data-batch="nightly"] td[data-state="completed"]'),
+        "1",
+      );
+      const failure = page.locator(
+        'tr[data-batch="nightly"] td.callback[data-callback="on_failure"]',
+      );
+      assert.equal(await failure.getAttribute("data-state"), "completed");
+      assert.equal(
+        await page.getAttribute(
+          'tr[data-batch="nightly"] td[data-callback="on_failure"] a',
+          "href",
+        ),
+        "#/jobs/" + settled.on_failure.job_id,
+      );
+      assert.equal(
+        await page.getAttribute('table.batches tr[data-batch="open-one"]', "data-status"),
+        "open",
+      );
+      assert.equal(
+        await page.getAttribute(
+          'tr[data-batch="open-one"] td[data-callback="on_complete"]',
+          "data-state",
+        ),
+        "blocked",
+      );
+      await page.click('tr[data-batch="nightly"] a.batch-jobs');
+      await page.locator('table.jobs tr[data-job-id="n2"]').waitFor();
+      assert.equal(await page.locator("table.jobs tr[data-job-id]").count(), 2);
+      assert.match((await textOf(page, "#batch-filter")) ?? "", /Batch nightly/);
+      await open(page, dashboard.base, "#/jobs/n1");
+      assert.equal(await textOf(page, 'dd[data-field="batch"]'), "nightly");
+    });
+  });
+});
+
 inBrowser.test("browser: a screenshot of the overview with realistic data", async () => {
   await using sandbox = await makeSandbox();
   const worker = await fillRealistically(sandbox);

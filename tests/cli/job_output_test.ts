@@ -452,7 +452,10 @@ onEveryStore.test("wait --all, --queue and --ids-from wait for the jobs they nam
   // Bad input: one line, exit 2.
   for (
     const [args, message] of [
-      [[], /Missing job id: give one or more ids, --ids-from FILE, --all or --queue Q/],
+      [
+        [],
+        /Missing job id: give one or more ids, --ids-from FILE, --batch NAME, --all or --queue Q/,
+      ],
       [["--ids-from", join(sandbox.dir, "missing")], /Cannot read --ids-from ".*missing"/],
       [["--queue", "bad name!"], /queue/i],
     ] as [string[], RegExp][]

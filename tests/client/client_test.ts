@@ -509,3 +509,40 @@ onEachStore(
     assert.equal((await queue.job("a-1"))?.state, "pending");
   },
 );
+
+onEachStore(
+  "enqueueMany() with a batch runs its on-complete job once it settled; batches(), batch() and waitForBatch() agree with the CLI",
+  async (queue, sandbox) => {
+    // Idle workers look by themselves only once a minute: the callback runs within the wait
+    // because the settle woke them.
+    await configure(sandbox, { poll_interval: "60" });
+    const marker = join(sandbox.dir, "published");
+    const worker = await startWorker(sandbox, ["--count", "2"]);
+    await queue.enqueueMany(["true", { command: "true", id: "two" }], {
+      batch: "thumbs",
+      onComplete: `echo "$QUEUECTL_BATCH_COMPLETED" > '${marker}'`,
+      onFailure: "exit 1",
+    });
+    assert.equal((await queue.job("two"))?.batch, "thumbs");
+    const { ok, jobs } = await queue.waitForBatch("thumbs", { timeoutMs: 20_000 });
+    assert.ok(ok);
+    assert.equal(jobs.length, 2);
+    const callback = (await queue.batch("thumbs"))!.on_complete!;
+    await queue.wait(callback.job_id, { timeoutMs: 20_000 });
+    await stopWorker(worker);
+    assert.equal(await Deno.readTextFile(marker), "2\n");
+    const batch = await queue.batch("thumbs");
+    assert.equal(batch?.status, "completed");
+    assert.equal(batch?.on_failure?.state, "canceled");
+    assert.deepEqual(
+      batch,
+      JSON.parse(await sandbox.ok(["batch", "info", "thumbs", "--json"])),
+      "the CLI shows the same batch",
+    );
+    assert.deepEqual(await queue.batches(), [batch]);
+    assert.equal(await queue.batch("ghost"), undefined);
+    await assert.rejects(queue.waitForBatch("ghost"), NotFoundError);
+    await assert.rejects(queue.enqueueMany(["true"], { batch: "thumbs" }), ConflictError);
+    await assert.rejects(queue.enqueueMany(["true"], { batch: "a b" }), UsageError);
+  },
+);

@@ -24,6 +24,9 @@ const VALUES = [
 
 /** What it exports as types only: what the client takes and returns. */
 const TYPES = [
+  "BatchCallbackJson",
+  "BatchJson",
+  "BatchOptions",
   "EnqueuedJob",
   "JobInfoJson",
   "JobInput",

@@ -176,8 +176,8 @@ async function storedJobs(server: TestPostgres, schema: string): Promise<unknown
 }
 
 /**
- * Columns of migration 4 (queue pauses, exit-code lists) and of the finish hooks migration: NULL
- * in every older row.
+ * Columns of migration 4 (queue pauses, exit-code lists), of the finish hooks migration and of the
+ * batches migration (a job's batch): NULL in every older row.
  */
 const LATER_COLUMNS = [
   "retry_on",
@@ -187,6 +187,7 @@ const LATER_COLUMNS = [
   "on_finish",
   "on_finish_when",
   "hook_for",
+  "batch",
 ];
 
 Deno.test({

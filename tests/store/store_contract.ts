@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { batchesContract } from "./contract/batches.ts";
 import { cancelContract } from "./contract/cancel.ts";
 import { claimsContract } from "./contract/claims.ts";
 import { dependenciesContract } from "./contract/dependencies.ts";
@@ -63,6 +64,7 @@ export function storeContract(
   subscribeContract(test);
   dependenciesContract(test);
   uniqueContract(test);
+  batchesContract(test);
   schedulesContract(test);
   statsContract(test);
 }

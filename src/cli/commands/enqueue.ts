@@ -1,4 +1,4 @@
-import { enqueueJobs } from "../../enqueue.ts";
+import { type BatchSpec, enqueueJobs } from "../../enqueue.ts";
 import { UsageError } from "../../errors.ts";
 import {
   type JobSpec,
@@ -6,6 +6,7 @@ import {
   parseJobSpec,
   validateCommand,
   validateJobId,
+  validateQueueName,
 } from "../../job_spec.ts";
 import type { JobInsertResult } from "../../store/mod.ts";
 import type { CommandContext, CommandDefinition, ParsedArgs } from "../command.ts";
@@ -22,6 +23,7 @@ export const enqueueCommand: CommandDefinition = {
     'enqueue \'{"id":"job1","command":"sleep 2"}\'',
     "enqueue [options] -- COMMAND [ARG...]",
     "enqueue [options] --file jobs.jsonl     (or --file - for stdin)",
+    "enqueue --batch NAME [--on-complete CMD] [--on-failure CMD] [options] (--file PATH | -- COMMAND)",
   ],
   description: `
 A job is a shell command, run as \`sh -c COMMAND\` (cmd.exe on Windows; see --shell) in the
@@ -36,8 +38,9 @@ first), queue, run_at (ISO 8601) or delay ("30s", "5m", or seconds), backoff_bas
 shell that runs it; default: the shell config when it runs), retry_on or no_retry_on (exit codes
 0-255 that alone are retried, or that are never retried: a failure with another code, or with
 one of these, goes to the DLQ at once; default: the queue's, see "queue set-retry"), on_finish
-and on_finish_when (see below). The flags below set the same fields; with --file they are
-defaults for every line. --file adds one JSON job per line, all or none, in one transaction.
+and on_finish_when (see below), batch (the batch it joins; see Batches below). The flags below
+set the same fields; with --file they are defaults for every line. --file adds one JSON job per
+line, all or none, in one transaction.
 
 A job with "after" waits (state blocked) until all those jobs completed; if one ends dead or
 canceled, it is canceled too. A job whose unique key is held by an unfinished job is not added:
@@ -51,6 +54,17 @@ QUEUECTL_JOB_QUEUE, QUEUECTL_JOB_COMMAND and QUEUECTL_JOB_ERROR naming the job t
 http:// or https:// URL is a webhook: the hook job POSTs the job's JSON (as "info --json") to
 it; a non-2xx answer fails the hook job, which is retried like any job. The config keys
 on_completed, on_dead and on_canceled add a hook to every job (see "config set").
+
+Batches: --batch NAME puts the job (or every line of --file; a line may name its own "batch")
+in a batch, created with its first jobs. The batch settles when its last unfinished job ends
+(completed, dead or canceled, however: a run, a cancel, a canceled parent): then, exactly once,
+--on-complete CMD is enqueued if every job completed, else --on-failure CMD, in the queue of
+the jobs, with QUEUECTL_BATCH, QUEUECTL_BATCH_OUTCOME (completed or failed) and
+QUEUECTL_BATCH_COMPLETED, _DEAD and _CANCELED (counts) in its environment. The callbacks are
+set when the batch is created (a later --on-complete must be the same), and wait as blocked
+jobs until it settles; the one that does not apply is canceled. Adding jobs to a settled batch
+is refused (exit 5); a job of a settled batch retried leaves it settled, its callback not run
+again. See "batch list", "batch info" and "wait --batch".
 
 Limits: a command is at most ${MAX_COMMAND_BYTES} bytes (127 KiB) of UTF-8, and so is each env
 NAME=VALUE (Linux starts no program with a longer argument; put a longer script in a file); a
@@ -69,6 +83,21 @@ Text must be valid UTF-8 (files, stdin) or Unicode (no lone surrogates like "\\u
       valueName: "PATH",
       description: "enqueue every JSON line of PATH (- = stdin), all or none",
     },
+    batch: {
+      type: "string",
+      valueName: "NAME",
+      description: "add the job(s) to batch NAME (created with its first jobs)",
+    },
+    "on-complete": {
+      type: "string",
+      valueName: "CMD",
+      description: "with --batch: enqueue CMD once, when every job of the batch completed",
+    },
+    "on-failure": {
+      type: "string",
+      valueName: "CMD",
+      description: "with --batch: enqueue CMD once, when it settled with a job dead or canceled",
+    },
     json: { type: "boolean", description: "print the new job as JSON instead of its id" },
   },
   examples: [
@@ -83,10 +112,12 @@ Text must be valid UTF-8 (files, stdin) or Unicode (no lone surrogates like "\\u
     "queuectl enqueue --retry-on 75,111 -- ./sync.sh",
     `queuectl enqueue --on-finish 'notify-send "$QUEUECTL_JOB_ID $QUEUECTL_JOB_STATE"' -- ./backup.sh`,
     "queuectl enqueue --on-finish https://hooks.example.com/q --on-finish-when dead -- ./etl.sh",
+    "queuectl enqueue --file thumbs.jsonl --batch thumbs --on-complete './publish.sh' --on-failure './alert.sh'",
   ],
   async run(context, args) {
     const defaults = specFromFlags(args.values);
-    if (args.values.file !== undefined) return await enqueueFile(context, args, defaults);
+    const batch = batchFromFlags(args.values);
+    if (args.values.file !== undefined) return await enqueueFile(context, args, defaults, batch);
     // Flags are the most specific: they win over the same fields in the JSON.
     const spec = { ...specFromArgs(args, defaults.shell), ...defaults };
     // A list given as a flag replaces the JSON's list of either kind (one list per job).
@@ -94,7 +125,7 @@ Text must be valid UTF-8 (files, stdin) or Unicode (no lone surrogates like "\\u
     if (defaults.noRetryOn !== undefined) delete spec.retryOn;
     checkWhen(spec);
     const store = await context.store();
-    const [result] = await enqueueJobs(store, context.clock, [spec], { cwd: context.cwd });
+    const [result] = await enqueueJobs(store, context.clock, [spec], { cwd: context.cwd, batch });
     reportExisting(context, [result]);
     context.stdout(args.values.json ? json(jobToJson(result.job)) : `${result.job.id}\n`);
   },
@@ -127,6 +158,7 @@ async function enqueueFile(
   context: CommandContext,
   args: ParsedArgs,
   defaults: Partial<JobSpec>,
+  batch: BatchSpec | undefined,
 ): Promise<void> {
   if (args.positionals.length > 0 || args.rest !== undefined) {
     throw new UsageError("Give jobs either with --file or as arguments, not both");
@@ -136,7 +168,7 @@ async function enqueueFile(
   const specs = await readJobFile(context, path, defaults);
   if (specs.length === 0) throw new UsageError(`No jobs in "${path}"`);
   const store = await context.store();
-  const results = await enqueueJobs(store, context.clock, specs, { cwd: context.cwd });
+  const results = await enqueueJobs(store, context.clock, specs, { cwd: context.cwd, batch });
   context.stdout(
     args.values.json
       ? json(results.map((result) => jobToJson(result.job)))
@@ -144,7 +176,7 @@ async function enqueueFile(
   );
   reportExisting(context, results);
   const added = results.filter((result) => !result.existing).length;
-  context.stderr(`Enqueued ${added} job(s)\n`);
+  context.stderr(`Enqueued ${added} job(s)${batch ? ` into batch "${batch.name}"` : ""}\n`);
 }
 
 /** Says which jobs were not added because an unfinished job held their unique key. */
@@ -158,6 +190,25 @@ function reportExisting(context: CommandContext, results: JobInsertResult[]): vo
     );
   }
   if (existing.length > 10) context.stderr(`… and ${existing.length - 10} more not added\n`);
+}
+
+/** `--batch NAME` with its callbacks, checked; undefined without `--batch`. */
+function batchFromFlags(values: ParsedArgs["values"]): BatchSpec | undefined {
+  const onComplete = values["on-complete"] as string | undefined;
+  const onFailure = values["on-failure"] as string | undefined;
+  if (values.batch === undefined) {
+    if (onComplete !== undefined || onFailure !== undefined) {
+      throw new UsageError(
+        `${onComplete !== undefined ? "--on-complete" : "--on-failure"} needs --batch NAME`,
+      );
+    }
+    return undefined;
+  }
+  return {
+    name: validateQueueName(values.batch, "--batch"),
+    onComplete: onComplete === undefined ? undefined : validateCommand(onComplete, "--on-complete"),
+    onFailure: onFailure === undefined ? undefined : validateCommand(onFailure, "--on-failure"),
+  };
 }
 
 /** The job fields given as flags: the job's, or with --file the defaults of every line. */

@@ -77,6 +77,7 @@ export const infoCommand: CommandDefinition = {
       ["retry on", codes(shown.retry_on)],
       ["no retry on", codes(shown.no_retry_on)],
       ["on finish", job.onFinish === null ? "-" : describeHook(job.onFinish, job.onFinishWhen)],
+      ["batch", batchText(job)],
     ];
     // Only on hook jobs: a line that is always "-" on every other job would be noise.
     if (job.hookFor !== null) fields.push(["hook for", `job ${job.hookFor}`]);
@@ -104,6 +105,13 @@ export const infoCommand: CommandDefinition = {
     }
   },
 };
+
+/** The job's batch; a callback job (not a member) names the batch it runs after. */
+function batchText(job: { batch: string | null; env: Record<string, string> | null }): string {
+  if (job.batch !== null) return job.batch;
+  const callbackOf = job.env?.QUEUECTL_BATCH;
+  return callbackOf === undefined ? "-" : `- (a callback of batch ${callbackOf})`;
+}
 
 function indent(text: string): string {
   return text.trimEnd().split("\n").map((line) => `  ${line}`).join("\n") + "\n";

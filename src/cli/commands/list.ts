@@ -1,5 +1,6 @@
 import { UsageError } from "../../errors.ts";
 import { JOB_STATES } from "../../job.ts";
+import { validateQueueName } from "../../job_spec.ts";
 import { parseLimit, parseQueues, parseSince, parseStates } from "../flags.ts";
 import type { CommandDefinition } from "../command.ts";
 import { jobToJson } from "../../json_contract.ts";
@@ -10,8 +11,8 @@ export const listCommand: CommandDefinition = {
   path: ["list"],
   summary: "List jobs in enqueue order",
   usage: [
-    "list [--state STATES] [--queue NAMES] [--since DURATION|TIME] [--sort created|next-run]",
-    "     [--limit N] [--json]",
+    "list [--state STATES] [--queue NAMES] [--batch NAME] [--since DURATION|TIME]",
+    "     [--sort created|next-run] [--limit N] [--json]",
   ],
   options: {
     state: {
@@ -23,6 +24,11 @@ export const listCommand: CommandDefinition = {
       type: "string",
       valueName: "NAMES",
       description: "only jobs of these queues (comma-separated)",
+    },
+    batch: {
+      type: "string",
+      valueName: "NAME",
+      description: "only the jobs of batch NAME (enqueue --batch)",
     },
     since: {
       type: "string",
@@ -41,6 +47,7 @@ export const listCommand: CommandDefinition = {
     "queuectl list --state pending",
     "queuectl list --state failed,dead --json",
     "queuectl list --queue deploy --since 1h --sort next-run",
+    "queuectl list --batch thumbs --state dead",
   ],
   async run(context, args) {
     const states = parseStates(args.values.state as string | undefined);
@@ -49,8 +56,10 @@ export const listCommand: CommandDefinition = {
     const since = args.values.since as string | undefined;
     const createdSince = since === undefined ? undefined : parseSince(since, context.clock.now());
     const order = parseSort(args.values.sort as string | undefined);
+    const batchFlag = args.values.batch as string | undefined;
+    const batch = batchFlag === undefined ? undefined : validateQueueName(batchFlag, "--batch");
     const store = await context.store();
-    const jobs = await store.jobList({ states, limit, queues, createdSince, order });
+    const jobs = await store.jobList({ states, limit, queues, createdSince, order, batch });
     if (args.values.json) return context.stdout(json(jobs.map(jobToJson)));
     if (jobs.length === 0) return context.stdout("No jobs.\n");
     // What blocked jobs wait on: their parents that have not completed yet.
@@ -58,7 +67,14 @@ export const listCommand: CommandDefinition = {
     for (const job of jobs.filter((job) => job.state === "blocked")) {
       const { parents } = await store.jobDependencies({ id: job.id });
       const open = parents.filter((parent) => parent.state !== "completed");
-      waitsOn.set(job.id, `after ${open.map((parent) => parent.id).join(",")}`);
+      // A batch's callback waits for the batch to settle, not for a parent.
+      const callbackOf = job.env?.QUEUECTL_BATCH;
+      waitsOn.set(
+        job.id,
+        open.length === 0 && callbackOf !== undefined
+          ? `batch ${callbackOf}`
+          : `after ${open.map((parent) => parent.id).join(",")}`,
+      );
     }
     context.stdout(jobTable(jobs, context.clock.now(), waitsOn));
     if (limit !== 0 && jobs.length === limit) {

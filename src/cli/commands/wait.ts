@@ -1,8 +1,8 @@
 import { resolve } from "node:path";
 import { parseDuration } from "../../duration.ts";
-import { errorMessage, UsageError, WaitTimeoutError } from "../../errors.ts";
+import { errorMessage, NotFoundError, UsageError, WaitTimeoutError } from "../../errors.ts";
 import { FINAL_STATES, type Job, JOB_STATES, type JobState } from "../../job.ts";
-import { validateJobId } from "../../job_spec.ts";
+import { validateJobId, validateQueueName } from "../../job_spec.ts";
 import { DEFAULT_WAIT_POLL_MS, waitForJobs } from "../../wait_for_jobs.ts";
 import { reportRequest, writeReports } from "../ci_report_files.ts";
 import type { CommandContext, CommandDefinition } from "../command.ts";
@@ -17,16 +17,19 @@ export const waitCommand: CommandDefinition = {
     "wait ID... [--timeout DURATION]",
     "wait --all [--queue Q] [--timeout DURATION]",
     "wait --ids-from FILE|- [--timeout DURATION]",
+    "wait --batch NAME [--timeout DURATION]",
     "wait ID...|--all|--ids-from FILE --junit FILE",
   ],
   description: `
 Waits for the jobs named by id, by --ids-from (one id a line, as enqueue --file prints them;
 - reads standard input), and, with --all or --queue, for every job that is not finished when
-wait starts (of those queues only, with --queue). The sources add up. With --all or --queue
-and nothing unfinished, there is nothing to wait for: exit 0.
+wait starts (of those queues only, with --queue), and with --batch for every job of the batch
+(finished or not: a batch that settled failed exits 1 at once; not its callback jobs). The
+sources add up. With --all or --queue and nothing unfinished, there is nothing to wait for:
+exit 0.
 
 Exit codes: 0 when every job completed; 1 when any ended dead or canceled; 124 when the timeout
-passed first; 3 for an unknown id. On a terminal, a progress line shows on stderr.
+passed first; 3 for an unknown id or batch. On a terminal, a progress line shows on stderr.
 
 --junit FILE writes a JUnit XML report when the wait ends (with exit 0, 1 or 124; not for an
 unknown id): one test case per job, named by its id, its class the queue, its time the last
@@ -45,6 +48,11 @@ annotation on stderr, and a Markdown table of the jobs is appended to $GITHUB_ST
       type: "string",
       valueName: "Q[,Q…]",
       description: "every job of these queues not finished when wait starts",
+    },
+    batch: {
+      type: "string",
+      valueName: "NAME",
+      description: "every job of batch NAME (enqueue --batch)",
     },
     "ids-from": {
       type: "string",
@@ -71,6 +79,7 @@ annotation on stderr, and a Markdown table of the jobs is appended to $GITHUB_ST
     "queuectl wait build-1 test-1 --timeout 10m",
     "queuectl enqueue --file shards.jsonl | queuectl wait --ids-from - --timeout 30m",
     "queuectl wait --all --queue ci",
+    "queuectl wait --batch thumbs --timeout 1h",
     "queuectl wait --all --timeout 30m --junit reports/queuectl.xml",
   ],
   async run(context, args) {
@@ -90,10 +99,12 @@ annotation on stderr, and a Markdown table of the jobs is appended to $GITHUB_ST
     const named = args.positionals.map(validateJobId);
     const idsFrom = args.values["ids-from"] as string | undefined;
     if (idsFrom !== undefined) named.push(...await readIds(context, idsFrom));
-    if (!all && named.length === 0) {
+    const batch = args.values.batch as string | undefined;
+    if (batch !== undefined) named.push(...await batchJobIds(context, batch));
+    if (!all && named.length === 0 && batch === undefined) {
       throw new UsageError(
         idsFrom === undefined
-          ? "Missing job id: give one or more ids, --ids-from FILE, --all or --queue Q"
+          ? "Missing job id: give one or more ids, --ids-from FILE, --batch NAME, --all or --queue Q"
           : `No job id in ${idsFrom === "-" ? "standard input" : `"${idsFrom}"`}`,
       );
     }
@@ -144,6 +155,16 @@ async function readIds(context: CommandContext, source: string): Promise<string[
         throw new UsageError(`Line ${index + 1} of --ids-from "${source}": ${errorMessage(error)}`);
       }
     });
+}
+
+/** Every job of a batch; `NotFoundError` when there is no such batch. */
+async function batchJobIds(context: CommandContext, name: string): Promise<string[]> {
+  validateQueueName(name, "--batch");
+  const store = await context.store();
+  if (!await store.batchGet({ name })) {
+    throw new NotFoundError(`No batch "${name}" (see "queuectl batch list")`);
+  }
+  return (await store.jobList({ batch: name })).map((job) => job.id);
 }
 
 /** The jobs not finished now, of `queues` when given. */

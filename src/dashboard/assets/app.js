@@ -10,11 +10,12 @@
  * reloads `/`, where the server asks for the token.
  *
  * Hooks for browser tests (stable ids, classes and data attributes):
- * - Header: `#location` (database), `nav a[data-nav="overview|jobs|dlq|schedules|workers"]`
+ * - Header: `#location` (database),
+ *   `nav a[data-nav="overview|jobs|dlq|batches|schedules|workers"]`
  *   (`aria-current="page"` on the current one), `#status` (`data-status="ok|offline|loading"`,
  *   text "updated HH:MM:SS" or "offline").
- * - `#view` holds the current view; its root has `data-view="overview|jobs|job|dlq|schedules|
- *   workers|notfound"`. `#view-error` shows a failed request's message; `#flash` the outcome of
+ * - `#view` holds the current view; its root has `data-view="overview|jobs|job|dlq|batches|
+ *   schedules|workers|notfound"`. `#view-error` shows a failed request's message; `#flash` the outcome of
  *   the last action (`data-kind="ok|error"`).
  * - Overview: `#state-counts [data-state="<state>"] .count` (cards link to the jobs list),
  *   `table.queues tr[data-queue="<name>"] td[data-state="<state>"]`,
@@ -40,6 +41,11 @@
  *   `.run-output[data-attempt] pre.stdout` / `pre.stderr`.
  * - Dead letters: the jobs table plus `button[data-action="retry"][data-job-id]` per row and
  *   `button[data-action="retry-all"]`.
+ * - Batches: `table.batches tr[data-batch="<name>"][data-status="open|completed|failed"]`,
+ *   with `td[data-state="<state>"]` counts, `a.batch-jobs` (the jobs list of the batch,
+ *   `#/jobs?batch=<name>`) and `td.callback[data-callback="on_complete|on_failure"]` (a link to
+ *   the callback job, `data-state` its state). The jobs list shows `#batch-filter` when filtered
+ *   by batch; a job page shows `dd[data-field="batch"]`.
  * - Schedules: `table.schedules tr[data-schedule="<name>"]`.
  * - Workers: `table.workers tr[data-worker-id="<id>"]` (`data-alive="true|false"`),
  *   `button[data-action="stop"][data-worker-id]`; when worker control is allowed,
@@ -887,6 +893,7 @@
       search,
     );
     const tableBox = h("div", { class: "table-wrap" });
+    const batchNote = h("p", { id: "batch-filter", class: "muted", hidden: true });
     const info = h("span", { id: "page-info", class: "page-info" });
     const prev = h("button", {
       type: "button",
@@ -926,6 +933,7 @@
       ),
       form,
       retryMatching && retryMatching.bar,
+      batchNote,
       tableBox,
       h("div", { class: "pager" }, prev, info, next),
     ]);
@@ -953,7 +961,13 @@
     function hashFor(over) {
       const n = Object.assign({}, p, over);
       return (dlq ? "#/dlq" : "#/jobs") +
-        qs({ state: dlq ? "" : n.state, queue: n.queue, q: n.q, offset: n.offset || "" });
+        qs({
+          state: dlq ? "" : n.state,
+          queue: n.queue,
+          q: n.q,
+          batch: n.batch,
+          offset: n.offset || "",
+        });
     }
     function go(over, replace) {
       if (replace) replaceHash(hashFor(over));
@@ -965,8 +979,19 @@
         state: dlq ? "dead" : params.get("state") || "",
         queue: params.get("queue") || "",
         q: params.get("q") || "",
+        batch: params.get("batch") || "",
         offset: off > 0 ? off : 0,
       };
+      region(batchNote, p.batch, () =>
+        p.batch
+          ? [
+            "Batch ",
+            h("b", { class: "mono" }, p.batch),
+            " ",
+            h("a", { href: hashFor({ batch: "", offset: 0 }) }, "(all jobs)"),
+          ]
+          : []);
+      batchNote.hidden = !p.batch;
       if (!dlq) {
         if (p.state && !stateSel.querySelector('option[value="' + CSS.escape(p.state) + '"]')) {
           add(stateSel, option(p.state, p.state));
@@ -991,7 +1016,14 @@
       update: update,
       refresh: (ctx) => {
         const path = "/api/jobs" +
-          qs({ state: p.state, queue: p.queue, q: p.q, limit: PAGE, offset: p.offset });
+          qs({
+            state: p.state,
+            queue: p.queue,
+            q: p.q,
+            batch: p.batch,
+            limit: PAGE,
+            offset: p.offset,
+          });
         return Promise.all([api("GET", path), freshOverview()]).then((r) => {
           if (!ctx.ok()) return;
           fillQueues();
@@ -1006,7 +1038,7 @@
                 rowAction: retryMatching && retryMatching.rowAction,
               });
             }
-            const filtered = p.queue || p.q || (!dlq && p.state);
+            const filtered = p.queue || p.q || p.batch || (!dlq && p.state);
             return h(
               "p",
               { class: "empty" },
@@ -1186,6 +1218,14 @@
         ],
         ["lease_expires_at", when(j.lease_expires_at)],
         ["cancel_requested_at", when(j.cancel_requested_at)],
+        [
+          "batch",
+          j.batch
+            ? h("a", { href: "#/batches", class: "mono" }, j.batch)
+            : j.env && j.env.QUEUECTL_BATCH
+            ? muted("— (a callback of batch " + j.env.QUEUECTL_BATCH + ")")
+            : muted("—"),
+        ],
       ];
       return rows.map((r) => {
         const wide = r[1].tagName === "PRE";
@@ -1406,6 +1446,87 @@
       : n < 1048576
       ? (n / 1024).toFixed(1) + " KiB"
       : (n / 1048576).toFixed(1) + " MiB";
+  }
+
+  // ---------------------------------------------------------------- batches
+
+  function batchesView(root) {
+    document.title = "Batches · queuectl";
+    const box = h("div", { class: "table-wrap" });
+    add(root, [h("div", { class: "view-head" }, h("h1", null, "Batches")), box]);
+    function callback(b, key) {
+      const c = b[key];
+      if (!c) return h("td", { class: "callback", "data-callback": key }, muted("—"));
+      return h(
+        "td",
+        { class: "callback", "data-callback": key, "data-state": c.state || "purged" },
+        jobLink(c.job_id),
+        " ",
+        c.state ? badge(c.state) : muted("purged"),
+        h("div", { class: "command mono small", title: c.command }, c.command),
+      );
+    }
+    return {
+      refresh: (ctx) => {
+        return api("GET", "/api/batches").then((list) => {
+          if (!ctx.ok()) return;
+          list = list || [];
+          region(box, JSON.stringify(list), () => {
+            if (!list.length) {
+              return h(
+                "p",
+                { class: "empty" },
+                "No batches. Make one with ",
+                h(
+                  "code",
+                  null,
+                  "queuectl enqueue --file jobs.jsonl --batch NAME --on-complete CMD",
+                ),
+                ".",
+              );
+            }
+            return h(
+              "table",
+              { class: "batches grid" },
+              thead(
+                ["Batch", "Status", ["Jobs", "num"]]
+                  .concat(STATES.map((st) => [st, "num"]))
+                  .concat(["Created", "Settled", "On complete", "On failure"]),
+              ),
+              h(
+                "tbody",
+                null,
+                list.map((b) => {
+                  const jobs = b.jobs || {};
+                  return h(
+                    "tr",
+                    { "data-batch": b.name, "data-status": b.status },
+                    h(
+                      "td",
+                      { class: "mono" },
+                      h("a", {
+                        class: "batch-jobs",
+                        href: "#/jobs" + qs({ batch: b.name }),
+                        title: "jobs of this batch",
+                      }, b.name),
+                    ),
+                    h("td", null, h("span", { class: "badge outcome-" + b.status }, b.status)),
+                    h("td", { class: "num" }, String(b.total)),
+                    STATES.map((st) =>
+                      h("td", { class: "num", "data-state": st }, String(jobs[st] || 0))
+                    ),
+                    h("td", { class: "nowrap" }, ago(b.created_at)),
+                    h("td", { class: "nowrap" }, b.settled_at ? ago(b.settled_at) : muted("—")),
+                    callback(b, "on_complete"),
+                    callback(b, "on_failure"),
+                  );
+                }),
+              ),
+            );
+          });
+        });
+      },
+    };
   }
 
   // ---------------------------------------------------------------- schedules
@@ -1654,6 +1775,7 @@
     jobs: (root, arg, params) => jobsView(root, arg, params, false),
     dlq: (root, arg, params) => jobsView(root, arg, params, true),
     job: jobView,
+    batches: batchesView,
     schedules: schedulesView,
     workers: workersView,
     notfound: notFoundView,

@@ -52,6 +52,7 @@ export function pageHtml(csrfToken: string, options: { logout: boolean }): strin
     <a href="#/" data-nav="overview">Overview</a>
     <a href="#/jobs" data-nav="jobs">Jobs</a>
     <a href="#/dlq" data-nav="dlq">Dead letters</a>
+    <a href="#/batches" data-nav="batches">Batches</a>
     <a href="#/schedules" data-nav="schedules">Schedules</a>
     <a href="#/workers" data-nav="workers">Workers</a>
   </nav>

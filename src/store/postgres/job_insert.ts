@@ -13,7 +13,8 @@
 import { ConflictError, NotFoundError } from "../../errors.ts";
 import type { Job, JobState } from "../../job.ts";
 import { insertResults, newJobColumns, planUniqueKeys, uniqueKeysOf } from "../insert_plan.ts";
-import type { JobInsertParams, JobInsertResult, NewJob } from "../store.ts";
+import type { JobInsertParams, JobInsertResult, NewBatch, NewJob } from "../store.ts";
+import { batchNames, countBatchJobs, openBatches } from "./batches.ts";
 import {
   type PgConnection,
   textArray,
@@ -32,7 +33,7 @@ export async function jobInsert(
   for (let attempt = 1;; attempt++) {
     try {
       return await conn.transaction((sql) =>
-        insertInTransaction(sql, conn.channel, params.jobs, params.now)
+        insertInTransaction(sql, conn.channel, params.jobs, params.now, params.batch)
       );
     } catch (error) {
       const constraint = uniqueViolation(error);
@@ -50,15 +51,24 @@ export async function insertInTransaction(
   channel: string,
   jobs: NewJob[],
   now: number,
+  batch?: NewBatch,
 ): Promise<JobInsertResult[]> {
   const keys = uniqueKeysOf(jobs);
   const plan = keys.length > 0 ? planUniqueKeys(jobs, await storedHolders(sql, keys)) : undefined;
-  const toAdd = plan?.toAdd ?? jobs;
+  let toAdd = plan?.toAdd ?? jobs;
   const blocked = await blockedJobs(sql, toAdd);
+  // Batches: the callbacks of a new one are added with it, blocked until it settles.
+  const joined = batchNames(toAdd).length > 0;
+  if (joined) {
+    const callbacks = await openBatches(sql, toAdd, batch, now);
+    for (const callback of callbacks) blocked.add(callback.id);
+    if (callbacks.length > 0) toAdd = [...toAdd, ...callbacks];
+  }
   for (let start = 0; start < toAdd.length; start += INSERT_ROWS) {
     await insertRows(sql, toAdd.slice(start, start + INSERT_ROWS), now, blocked);
   }
   await insertDependencies(sql, toAdd);
+  if (joined) await countBatchJobs(sql, toAdd);
   const queues = [...new Set(toAdd.map((job) => job.queue))];
   if (queues.length > 0) {
     await sql`INSERT INTO queues (name) SELECT unnest(${
@@ -128,10 +138,10 @@ async function insertRows(
   await sql`
     INSERT INTO jobs (id, command, state, max_retries, timeout_seconds, run_at, priority, queue,
       backoff_base, cwd, env, unique_key, shell, retry_on, no_retry_on, on_finish, on_finish_when,
-      created_at, updated_at)
+      batch, created_at, updated_at)
     SELECT r->>0, r->>1, r->>2, (r->>3)::integer, (r->>4)::double precision, (r->>5)::bigint,
       (r->>6)::integer, r->>7, (r->>8)::double precision, r->>9, r->>10, r->>11, r->>12,
-      r->>13, r->>14, r->>15, r->>16, ${now}::bigint, ${now}::bigint
+      r->>13, r->>14, r->>15, r->>16, r->>17, ${now}::bigint, ${now}::bigint
     FROM json_array_elements(${JSON.stringify(rows)}::text::json) WITH ORDINALITY AS t (r, n)
     ORDER BY n`;
 }

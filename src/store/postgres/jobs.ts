@@ -29,7 +29,8 @@ function filterClause(sql: Sql, params: JobFilter) {
     AND (${queues}::text[] IS NULL OR queue = ANY (${queues}::text[]))
     AND created_at >= ${params.createdSince ?? 0}::bigint
     AND (${search}::text IS NULL OR strpos(lower(id), ${search}::text) > 0
-         OR strpos(lower(command), ${search}::text) > 0)`;
+         OR strpos(lower(command), ${search}::text) > 0)
+    AND (${params.batch ?? null}::text IS NULL OR batch = ${params.batch ?? null}::text)`;
 }
 
 export async function jobList(conn: PgConnection, params: JobListParams): Promise<Job[]> {

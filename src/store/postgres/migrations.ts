@@ -393,4 +393,84 @@ export const MIGRATIONS: readonly string[] = [
   // adds hook jobs when a job becomes final. The text lives beside its reasons, in
   // finish_hooks.ts.
   FINISH_HOOKS_MIGRATION,
+  // 6 (batches, issue #20): a batch of jobs with one status and the callbacks run when it
+  // settles. open_jobs counts its jobs not in a final state; a trigger keeps it, so every path
+  // that moves a job (finish_job, a rescue, a cancel, settle_children's cascade, a retry) counts
+  // without knowing of batches and none of their functions changes; a job without a batch pays
+  // one WHEN test. The decrement is an UPDATE of the batch row, which takes its row lock: two
+  // jobs of one batch finishing at once on two hosts are serialized there, and the second one
+  // re-reads the row the first committed (READ COMMITTED), so exactly one sees open_jobs reach 0
+  // and settles. The callbacks are jobs added blocked with the batch (ids and defaults resolved by
+  // the enqueue, in TypeScript): the settle releases the one of the outcome and cancels the
+  // other, each guarded by state = 'blocked'. The channel is the store's (schema.work).
+  `
+  ALTER TABLE jobs ADD COLUMN batch text;
+  CREATE INDEX jobs_batch ON jobs (batch, state) WHERE batch IS NOT NULL;
+  CREATE TABLE batches (
+    name            text    PRIMARY KEY,
+    created_at      bigint  NOT NULL,
+    open_jobs       integer NOT NULL DEFAULT 0,
+    settled_at      bigint,
+    outcome         text,  -- 'completed' or 'failed' once settled
+    on_complete     text,  -- the callbacks' commands (compared when a later enqueue names them)
+    on_complete_job text,
+    on_failure      text,
+    on_failure_job  text
+  );
+
+  CREATE FUNCTION batch_job_moved() RETURNS trigger LANGUAGE plpgsql AS $$
+  DECLARE
+    v_batch batches%ROWTYPE;
+    v_completed bigint;
+    v_dead bigint;
+    v_canceled bigint;
+    v_outcome text;
+    v_run text;
+  BEGIN
+    IF NEW.state NOT IN ('completed','dead','canceled') THEN
+      UPDATE batches SET open_jobs = open_jobs + 1 WHERE name = NEW.batch;
+      RETURN NULL;
+    END IF;
+    UPDATE batches SET open_jobs = open_jobs - 1 WHERE name = NEW.batch
+    RETURNING * INTO v_batch;
+    IF NOT FOUND OR v_batch.open_jobs > 0 OR v_batch.settled_at IS NOT NULL THEN
+      RETURN NULL;
+    END IF;
+    -- A new snapshot, taken with the batch row locked: every other job's move is committed.
+    SELECT count(*) FILTER (WHERE state = 'completed'), count(*) FILTER (WHERE state = 'dead'),
+      count(*) FILTER (WHERE state = 'canceled')
+    INTO v_completed, v_dead, v_canceled
+    FROM jobs WHERE batch = NEW.batch;
+    v_outcome := CASE WHEN v_dead + v_canceled = 0 THEN 'completed' ELSE 'failed' END;
+    UPDATE batches SET settled_at = NEW.updated_at, outcome = v_outcome WHERE name = NEW.batch;
+    v_run := CASE v_outcome WHEN 'completed' THEN v_batch.on_complete_job
+                            ELSE v_batch.on_failure_job END;
+    BEGIN
+      UPDATE jobs SET state = 'pending', run_at = NEW.updated_at, updated_at = NEW.updated_at,
+        env = (coalesce(env, '{}')::jsonb || jsonb_build_object(
+          'QUEUECTL_BATCH', NEW.batch, 'QUEUECTL_BATCH_OUTCOME', v_outcome,
+          'QUEUECTL_BATCH_COMPLETED', v_completed::text, 'QUEUECTL_BATCH_DEAD', v_dead::text,
+          'QUEUECTL_BATCH_CANCELED', v_canceled::text))::text
+      WHERE state = 'blocked' AND id = v_run;
+    EXCEPTION WHEN invalid_text_representation THEN
+      -- An env that is no JSON (a row edited by hand) stays as it is: the run reports it.
+      UPDATE jobs SET state = 'pending', run_at = NEW.updated_at, updated_at = NEW.updated_at
+      WHERE state = 'blocked' AND id = v_run;
+    END;
+    IF FOUND THEN
+      PERFORM pg_notify(current_schema() || '.work', '');
+    END IF;
+    UPDATE jobs SET state = 'canceled', finished_at = NEW.updated_at, updated_at = NEW.updated_at,
+      last_error = format('Canceled: batch "%s" settled %s, so this callback does not apply',
+        NEW.batch, v_outcome)
+    WHERE state = 'blocked' AND id = CASE v_outcome WHEN 'completed' THEN v_batch.on_failure_job
+                                      ELSE v_batch.on_complete_job END;
+    RETURN NULL;
+  END $$;
+
+  CREATE TRIGGER jobs_batch_moved AFTER UPDATE OF state ON jobs FOR EACH ROW
+  WHEN (NEW.batch IS NOT NULL AND (OLD.state IN ('completed','dead','canceled'))
+        <> (NEW.state IN ('completed','dead','canceled')))
+  EXECUTE FUNCTION batch_job_moved();
+  `,
 ];

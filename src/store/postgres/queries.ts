@@ -5,6 +5,7 @@
  * @module
  */
 import type { StoreQueries } from "../store_from_queries.ts";
+import { batchGet, batchList } from "./batches.ts";
 import {
   jobClaim,
   jobFinish,
@@ -59,6 +60,8 @@ import {
 /** The PostgreSQL store's queries, in the order of the `Store` interface. */
 export const postgresQueries: StoreQueries<PgConnection> = {
   jobInsert,
+  batchList,
+  batchGet,
   jobDependencies,
   jobGet,
   jobList,

@@ -87,7 +87,7 @@ export async function jobFinish(conn: SqliteConnection, params: JobFinish): Prom
     // Read, decide (finish_rules.ts) and write inside the one write transaction: nothing can
     // set a cancel request in between.
     const held = conn.statement(
-      `SELECT seq, attempts, lease_owner, started_at, run_at, cancel_requested_at,
+      `SELECT seq, attempts, lease_owner, started_at, run_at, cancel_requested_at, batch,
          (SELECT concurrency FROM queues WHERE name = jobs.queue) AS queue_limit
        FROM jobs
        WHERE id = ? AND state = 'processing' AND lease_token = ?
@@ -144,7 +144,11 @@ export async function jobFinish(conn: SqliteConnection, params: JobFinish): Prom
       { seq: Number(held.seq), id: params.id, state: write.state },
       params.now,
     );
-    return { wakeWorkers: held.queue_limit !== null || released > 0 };
+    // A batch's job: the triggers may have settled the batch just now and released its callback.
+    const settled = held.batch !== null && conn.statement(
+          "SELECT 1 FROM batches WHERE name = ? AND settled_at = ?",
+        ).get(held.batch, params.now) !== undefined;
+    return { wakeWorkers: held.queue_limit !== null || released > 0 || settled };
   });
   // A place in a limited queue came free, or children became pending: wake every process.
   if (finished?.wakeWorkers) conn.announceWork();

@@ -8,11 +8,12 @@ import type { SQLInputValue } from "node:sqlite";
 import { ConflictError, errorMessage, NotFoundError } from "../../errors.ts";
 import type { Job, JobState } from "../../job.ts";
 import { insertResults, newJobColumns, planUniqueKeys, uniqueKeysOf } from "../insert_plan.ts";
-import type { JobInsertParams, JobInsertResult, NewJob } from "../store.ts";
+import type { JobInsertParams, JobInsertResult, NewBatch, NewJob } from "../store.ts";
+import { batchNames, countBatchJobs, openBatches } from "./batches.ts";
 import type { SqliteConnection } from "./connection.ts";
 import { jobFromRow, type Row } from "./rows.ts";
 
-/** Rows per INSERT statement in a batch (19 values each: 9500 of SQLite's 32766 variables). */
+/** Rows per INSERT statement in a batch (20 values each: 10000 of SQLite's 32766 variables). */
 const INSERT_ROWS = 500;
 
 /** The states a job holds its unique key in. */
@@ -22,7 +23,9 @@ export async function jobInsert(
   conn: SqliteConnection,
   params: JobInsertParams,
 ): Promise<JobInsertResult[]> {
-  const results = await conn.write(() => insertInTransaction(conn, params.jobs, params.now));
+  const results = await conn.write(() =>
+    insertInTransaction(conn, params.jobs, params.now, params.batch)
+  );
   conn.announceWork();
   return results;
 }
@@ -32,15 +35,24 @@ export function insertInTransaction(
   conn: SqliteConnection,
   jobs: NewJob[],
   now: number,
+  batch?: NewBatch,
 ): JobInsertResult[] {
   const keys = uniqueKeysOf(jobs);
   const plan = keys.length > 0 ? planUniqueKeys(jobs, storedHolders(conn, keys)) : undefined;
-  const toAdd = plan?.toAdd ?? jobs;
+  let toAdd = plan?.toAdd ?? jobs;
   const blocked = blockedJobs(conn, toAdd);
+  // Batches: the callbacks of a new one are added with it, blocked until it settles.
+  const joined = batchNames(toAdd).length > 0;
+  if (joined) {
+    const callbacks = openBatches(conn, toAdd, batch, now);
+    for (const callback of callbacks) blocked.add(callback.id);
+    if (callbacks.length > 0) toAdd = [...toAdd, ...callbacks];
+  }
   for (let start = 0; start < toAdd.length; start += INSERT_ROWS) {
     insertRows(conn, toAdd.slice(start, start + INSERT_ROWS), now, blocked);
   }
   insertDependencies(conn, toAdd);
+  if (joined) countBatchJobs(conn, toAdd);
   const addQueue = conn.statement("INSERT OR IGNORE INTO queues (name) VALUES (?)");
   for (const queue of new Set(toAdd.map((job) => job.queue))) addQueue.run(queue);
   return insertResults(jobs, plan, now, blocked);
@@ -94,11 +106,11 @@ function blockedJobs(conn: SqliteConnection, jobs: NewJob[]): Set<string> {
  * makes it ~6× slower; the new rows are known: `newJobRow`).
  */
 function insertRows(conn: SqliteConnection, jobs: NewJob[], now: number, blocked: Set<string>) {
-  const row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  const row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   const insert = conn.statement(
     `INSERT INTO jobs (id, command, state, max_retries, timeout_seconds, run_at, priority,
        queue, backoff_base, cwd, env, unique_key, shell, retry_on, no_retry_on, on_finish,
-       on_finish_when, created_at, updated_at)
+       on_finish_when, batch, created_at, updated_at)
      VALUES ${Array(jobs.length).fill(row).join(", ")}`,
   );
   const values: SQLInputValue[] = [];

@@ -30,7 +30,8 @@ function filterClause(params: JobFilter): { where: string; values: SQLInputValue
     where: `state IN (SELECT value FROM json_each(?))
        AND (? IS NULL OR queue IN (SELECT value FROM json_each(?)))
        AND created_at >= ?
-       AND (? IS NULL OR instr(lower(id), ?) > 0 OR instr(lower(command), ?) > 0)`,
+       AND (? IS NULL OR instr(lower(id), ?) > 0 OR instr(lower(command), ?) > 0)
+       AND (? IS NULL OR batch = ?)`,
     values: [
       JSON.stringify(states),
       params.queues ? 1 : null,
@@ -39,6 +40,8 @@ function filterClause(params: JobFilter): { where: string; values: SQLInputValue
       search,
       search,
       search,
+      params.batch ?? null,
+      params.batch ?? null,
     ],
   };
 }
@@ -136,7 +139,7 @@ export async function jobCancel(
       `UPDATE jobs SET state = 'canceled', finished_at = ?, updated_at = ?,
          last_error = 'Canceled by a user'
        WHERE id IN (SELECT value FROM json_each(?)) AND state IN ('blocked','pending','failed')
-       RETURNING seq, id`,
+       RETURNING seq, id, batch`,
     ).all(params.now, params.now, ids);
     for (const row of canceledRows) {
       cancelDescendants(
@@ -150,12 +153,17 @@ export async function jobCancel(
        WHERE id IN (SELECT value FROM json_each(?)) AND state = 'processing'
        RETURNING id`,
     ).all(params.now, params.now, ids).map((row) => String(row.id));
-    return { canceled: canceledRows.map((row) => String(row.id)), stopping };
+    // A batch's job canceled may have settled it, releasing its callback: wake the workers.
+    const batch = canceledRows.some((row) => row.batch !== null);
+    return { canceled: canceledRows.map((row) => String(row.id)), stopping, batch };
   });
-  // Wakes the workers, which look for cancel requests on every wake-up, and claim the finish
-  // hook jobs a cancel may have added (the trigger of finish_hooks.ts cannot announce).
-  if (result.stopping.length > 0 || result.canceled.length > 0) conn.announceWork();
-  return result;
+  // Wakes the workers, which look for cancel requests on every wake-up, and claim what the
+  // cancel released: the finish hook jobs it added (the trigger of finish_hooks.ts cannot
+  // announce) and a settled batch's callback.
+  if (result.stopping.length > 0 || result.canceled.length > 0 || result.batch) {
+    conn.announceWork();
+  }
+  return { canceled: result.canceled, stopping: result.stopping };
 }
 
 export function jobListCancelRequested(

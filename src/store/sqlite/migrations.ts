@@ -182,4 +182,61 @@ export const MIGRATIONS: readonly string[] = [
   // adds hook jobs when a job becomes final. The text lives beside its reasons, in
   // finish_hooks.ts.
   FINISH_HOOKS_MIGRATION,
+  // 6 (batches, issue #20): a batch of jobs with one status and the callbacks run when it
+  // settles. open_jobs counts its jobs not in a final state; the triggers below keep it, so every
+  // path that moves a job (finish, rescue, cancel, a parent's cascade, retry) counts without
+  // knowing of batches, and a job without a batch pays one WHEN test. The callbacks are jobs
+  // added blocked with the batch (ids and defaults resolved by the enqueue, in TypeScript): the
+  // settle only releases the one of the outcome and cancels the other, guarded by
+  // state = 'blocked', so a batch run again (retry) never releases one twice.
+  `
+  ALTER TABLE jobs ADD COLUMN batch TEXT;
+  CREATE INDEX jobs_batch ON jobs (batch, state) WHERE batch IS NOT NULL;
+  CREATE TABLE batches (
+    name            TEXT    PRIMARY KEY,
+    created_at      INTEGER NOT NULL,
+    open_jobs       INTEGER NOT NULL DEFAULT 0,
+    settled_at      INTEGER,
+    outcome         TEXT,  -- 'completed' or 'failed' once settled
+    on_complete     TEXT,  -- the callbacks' commands (compared when a later enqueue names them)
+    on_complete_job TEXT,
+    on_failure      TEXT,
+    on_failure_job  TEXT
+  ) WITHOUT ROWID;
+  CREATE TRIGGER jobs_batch_reopened AFTER UPDATE OF state ON jobs
+  WHEN NEW.batch IS NOT NULL AND OLD.state IN ('completed','dead','canceled')
+    AND NEW.state NOT IN ('completed','dead','canceled') BEGIN
+    UPDATE batches SET open_jobs = open_jobs + 1 WHERE name = NEW.batch;
+  END;
+  CREATE TRIGGER jobs_batch_finished AFTER UPDATE OF state ON jobs
+  WHEN NEW.batch IS NOT NULL AND OLD.state NOT IN ('completed','dead','canceled')
+    AND NEW.state IN ('completed','dead','canceled') BEGIN
+    UPDATE batches SET open_jobs = open_jobs - 1 WHERE name = NEW.batch;
+    UPDATE batches SET settled_at = NEW.updated_at,
+      outcome = CASE WHEN EXISTS (SELECT 1 FROM jobs WHERE batch = NEW.batch
+                                  AND state <> 'completed') THEN 'failed' ELSE 'completed' END
+    WHERE name = NEW.batch AND open_jobs <= 0 AND settled_at IS NULL;
+    -- An env that is no JSON (a row edited by hand) stays as it is: the run reports it.
+    UPDATE jobs SET state = 'pending', run_at = NEW.updated_at, updated_at = NEW.updated_at,
+      env = CASE WHEN NOT json_valid(coalesce(env, '{}')) THEN env
+        ELSE json_set(coalesce(env, '{}'), '$.QUEUECTL_BATCH', NEW.batch,
+        '$.QUEUECTL_BATCH_OUTCOME',
+        (SELECT outcome FROM batches WHERE name = NEW.batch),
+        '$.QUEUECTL_BATCH_COMPLETED', (SELECT CAST(count(*) AS TEXT) FROM jobs
+                                       WHERE batch = NEW.batch AND state = 'completed'),
+        '$.QUEUECTL_BATCH_DEAD', (SELECT CAST(count(*) AS TEXT) FROM jobs
+                                  WHERE batch = NEW.batch AND state = 'dead'),
+        '$.QUEUECTL_BATCH_CANCELED', (SELECT CAST(count(*) AS TEXT) FROM jobs
+                                      WHERE batch = NEW.batch AND state = 'canceled')) END
+    WHERE state = 'blocked' AND id = (
+      SELECT CASE outcome WHEN 'completed' THEN on_complete_job ELSE on_failure_job END
+      FROM batches WHERE name = NEW.batch AND settled_at IS NOT NULL);
+    UPDATE jobs SET state = 'canceled', finished_at = NEW.updated_at, updated_at = NEW.updated_at,
+      last_error = 'Canceled: batch "' || NEW.batch || '" settled ' ||
+        (SELECT outcome FROM batches WHERE name = NEW.batch) || ', so this callback does not apply'
+    WHERE state = 'blocked' AND id = (
+      SELECT CASE outcome WHEN 'completed' THEN on_failure_job ELSE on_complete_job END
+      FROM batches WHERE name = NEW.batch AND settled_at IS NOT NULL);
+  END;
+  `,
 ];

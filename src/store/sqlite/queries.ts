@@ -13,6 +13,7 @@ import {
   jobSetProcess,
   leaseExtend,
 } from "./claims.ts";
+import { batchGet, batchList } from "./batches.ts";
 import type { SqliteConnection } from "./connection.ts";
 import { jobDependencies } from "./dependencies.ts";
 import { jobEdit, jobRetryFinished } from "./job_edit.ts";
@@ -59,6 +60,8 @@ import {
 /** The SQLite store's queries, in the order of the `Store` interface. */
 export const sqliteQueries: StoreQueries<SqliteConnection> = {
   jobInsert,
+  batchList,
+  batchGet,
   jobDependencies,
   jobGet,
   jobList,
