@@ -488,6 +488,7 @@ onEveryStore.test("info --json and info show every option a job was enqueued wit
     on_finish: "./notify.sh",
     on_finish_when: ["dead", "canceled"],
     hook_for: null,
+    batch: null,
     after: [],
     parents: [],
     children: [],
