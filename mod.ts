@@ -6,8 +6,7 @@
  *
  * - {@linkcode Queue}: `Queue.open({ db })`, then `enqueue`, `enqueueMany`, `status`, `job`,
  *   `wait`, `queues`, `pauseQueue`, `resumeQueue`, `retry`, `edit`, `batches`, `batch`,
- *   `waitForBatch` and
- *   `close` (or `await using`).
+ *   `waitForBatch` and `close` (or `await using`).
  * - What it takes: {@linkcode QueueOptions}, {@linkcode JobInput} (the fields of the
  *   `queuectl enqueue` JSON form), {@linkcode WaitOptions}, {@linkcode BatchOptions},
  *   {@linkcode RetryRequest} with its {@linkcode RetryFilterInput}.
