@@ -40,6 +40,7 @@ export function testJob(fields: Partial<Job> = {}): Job {
     pgidStartTime: null,
     retryOn: null,
     noRetryOn: null,
+    groupKey: null,
     ...fields,
   };
 }

@@ -94,6 +94,8 @@ export interface Job {
   retryOn: StoredExitCodes;
   /** These exit codes are never retried; null: the queue's policy applies. */
   noRetryOn: StoredExitCodes;
+  /** Its group: with a group limit on its queue, at most that many of one group run at once. */
+  groupKey: string | null;
   /**
    * The fields whose stored value could not be read at all (an `env` that is not a JSON object
    * of strings); each holds null here. Absent when every field was read.

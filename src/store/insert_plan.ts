@@ -26,6 +26,7 @@ export function newJobRow(job: NewJob, now: number, state: "pending" | "blocked"
     shell: job.shell,
     retryOn: job.retryOn ?? null,
     noRetryOn: job.noRetryOn ?? null,
+    groupKey: job.groupKey ?? null,
     state,
     attempts: 0,
     createdAt: now,
@@ -125,7 +126,7 @@ function addedJob(
 /**
  * The values of a new job's row, in the column order both stores insert them: id, command,
  * state, max_retries, timeout_seconds, run_at, priority, queue, backoff_base, cwd, env (JSON),
- * unique_key, shell, retry_on (JSON), no_retry_on (JSON).
+ * unique_key, shell, retry_on (JSON), no_retry_on (JSON), group_key.
  */
 export function newJobColumns(job: NewJob, blocked: boolean) {
   return [
@@ -144,5 +145,6 @@ export function newJobColumns(job: NewJob, blocked: boolean) {
     job.shell,
     exitCodesToColumn(job.retryOn),
     exitCodesToColumn(job.noRetryOn),
+    job.groupKey ?? null,
   ] as const;
 }

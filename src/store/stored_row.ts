@@ -63,6 +63,8 @@ export function jobFromRow(row: StoredRow): Job {
     // Columns of migration 4: absent from rows read through an older schema's peek.
     retryOn: exitCodesFromColumn(row.retry_on),
     noRetryOn: exitCodesFromColumn(row.no_retry_on),
+    // Migration 5's column: absent from rows read through an older schema's peek.
+    groupKey: stringOrNull(row.group_key),
   };
   if (env === UNREADABLE) job.unreadable = ["env"];
   return job;
@@ -165,5 +167,9 @@ export function queueFromRow(row: StoredRow): QueueSettings {
     pausedUntil: numberOrNull(row.paused_until),
     retryOn: exitCodesFromColumn(row.retry_on),
     noRetryOn: exitCodesFromColumn(row.no_retry_on),
+    rateLimit: numberOrNull(row.rate_limit),
+    ratePeriodMs: numberOrNull(row.rate_period_ms),
+    groupConcurrency: numberOrNull(row.group_concurrency),
+    recentStarts: [],
   };
 }

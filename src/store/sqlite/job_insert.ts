@@ -94,11 +94,11 @@ function blockedJobs(conn: SqliteConnection, jobs: NewJob[]): Set<string> {
  * makes it ~6× slower; the new rows are known: `newJobRow`).
  */
 function insertRows(conn: SqliteConnection, jobs: NewJob[], now: number, blocked: Set<string>) {
-  const row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  const row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   const insert = conn.statement(
     `INSERT INTO jobs (id, command, state, max_retries, timeout_seconds, run_at, priority,
-       queue, backoff_base, cwd, env, unique_key, shell, retry_on, no_retry_on, created_at,
-       updated_at)
+       queue, backoff_base, cwd, env, unique_key, shell, retry_on, no_retry_on, group_key,
+       created_at, updated_at)
      VALUES ${Array(jobs.length).fill(row).join(", ")}`,
   );
   const values: SQLInputValue[] = [];
