@@ -34,6 +34,8 @@ export interface JobSpec {
   retryOn?: number[];
   /** These exit codes are never retried (`no_retry_on`). Neither: the queue's policy. */
   noRetryOn?: number[];
+  /** Its group (`group_key`): a queue's group limit counts the running jobs of each. */
+  groupKey?: string;
 }
 
 const QUEUE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
@@ -104,6 +106,11 @@ export function validateUniqueKey(value: unknown, where = "unique_key"): string 
     );
   }
   return checkWellFormed(value, where);
+}
+
+/** Checks a group key: 1 to 256 characters, no NUL (as a unique key). */
+export function validateGroupKey(value: unknown, where = "group_key"): string {
+  return validateUniqueKey(value, where);
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -397,6 +404,9 @@ function jobSpecFromObject(fields: Record<string, unknown>): JobSpec {
         break;
       case "no_retry_on":
         spec.noRetryOn = validateExitCodes(value, "no_retry_on");
+        break;
+      case "group_key":
+        spec.groupKey = validateGroupKey(value);
         break;
       default:
         if (Object.hasOwn(SEED_FIELDS, key)) {

@@ -157,3 +157,28 @@ export function queueNextStart(
   const until = rateLimitedUntil(queue.starts, queue.rate, queue.now);
   return until === null ? queue.nextRunAt : Math.max(queue.nextRunAt, until);
 }
+
+/**
+ * A queue's rate as readers show it (null: none; `"invalid"`: stored out of range) and until
+ * when it holds its jobs back as of `now` (null: it does not).
+ *
+ * @example
+ * ```ts
+ * import { queueRateState } from "./queue_limits.ts";
+ * const queue = { rateLimit: 1, ratePeriodMs: 1000, recentStarts: [100] };
+ * console.assert(queueRateState(queue, 500).limitedUntil === 1100);
+ * ```
+ */
+export function queueRateState(
+  queue: { rateLimit: number | null; ratePeriodMs: number | null; recentStarts: number[] },
+  now: number,
+): { rate: QueueRate | null | "invalid"; limitedUntil: number | null } {
+  const rate = storedRate(queue.rateLimit, queue.ratePeriodMs);
+  if (rate === null || rate === "invalid") return { rate, limitedUntil: null };
+  return { rate, limitedUntil: rateLimitedUntil(queue.recentStarts, rate, now) };
+}
+
+/** A stored group limit as readers show it: null, a count, or `"invalid"` (out of range). */
+export function storedGroupLimit(limit: number | null): number | null | "invalid" {
+  return limit === null ? null : Number.isSafeInteger(limit) && limit >= 1 ? limit : "invalid";
+}

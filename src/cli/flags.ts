@@ -12,6 +12,7 @@ import {
   validateCommand,
   validateCwd,
   validateEnv,
+  validateGroupKey,
   validateMaxRetries,
   validatePriority,
   validateQueueName,
@@ -139,7 +140,8 @@ export type JobFlag =
   | "env"
   | "shell"
   | "retry-on"
-  | "no-retry-on";
+  | "no-retry-on"
+  | "group-key";
 
 /**
  * The flags of a job's fields (all but its id), for `enqueue` and `run`. `run` names `timeout`
@@ -206,6 +208,11 @@ export const JOB_OPTIONS: Record<JobFlag, OptionSpec> = {
     valueName: "CODES",
     description: "never retry failures with these exit codes: straight to the DLQ",
   },
+  "group-key": {
+    type: "string",
+    valueName: "KEY",
+    description: "its group (a tenant, a host): see queue set-group-concurrency",
+  },
 };
 
 /**
@@ -245,6 +252,9 @@ export function jobSpecFromFlags(
     spec.uniqueKey = validateUniqueKey(text("unique"), flag("unique"));
   }
   if (text("shell") !== undefined) spec.shell = validateShell(text("shell"), flag("shell"));
+  if (text("group-key") !== undefined) {
+    spec.groupKey = validateGroupKey(text("group-key"), flag("group-key"));
+  }
   const env = values[names.env ?? "env"] as string[] | undefined;
   if (env !== undefined) spec.env = envFlag(env);
   if (text("retry-on") !== undefined) {

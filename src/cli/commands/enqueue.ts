@@ -35,7 +35,9 @@ first), queue, run_at (ISO 8601) or delay ("30s", "5m", or seconds), backoff_bas
 (an object of strings), after (ids of jobs that must complete first), unique_key, shell (the
 shell that runs it; default: the shell config when it runs), retry_on or no_retry_on (exit codes
 0-255 that alone are retried, or that are never retried: a failure with another code, or with
-one of these, goes to the DLQ at once; default: the queue's, see "queue set-retry"). The flags below set the same
+one of these, goes to the DLQ at once; default: the queue's, see "queue set-retry"), group_key
+(a tenant, a host: with "queue set-group-concurrency", at most N jobs of one key run at once).
+The flags below set the same
 fields; with --file they are defaults for every line. --file adds one JSON job per line, all or
 none, in one transaction.
 

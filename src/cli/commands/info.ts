@@ -1,6 +1,7 @@
 import { isoTime, isTimeInRange } from "../../clock.ts";
 import { NotFoundError, UsageError } from "../../errors.ts";
 import { readJobDetail } from "../../job_detail.ts";
+import { type JobWait, readJobWait } from "../../job_wait.ts";
 import { validateJobId } from "../../job_spec.ts";
 import { tailText } from "../../worker/output_tail.ts";
 import type { CommandDefinition } from "../command.ts";
@@ -73,8 +74,10 @@ export const infoCommand: CommandDefinition = {
       ["after", family(shown.parents)],
       ["children", family(shown.children)],
       ["unique key", job.uniqueKey ?? "-"],
+      ["group key", job.groupKey ?? "-"],
       ["retry on", codes(shown.retry_on)],
       ["no retry on", codes(shown.no_retry_on)],
+      ...waitFields(await readJobWait(store, job, now), when),
     ];
     const width = Math.max(...fields.map(([name]) => name.length));
     context.stdout(
@@ -100,6 +103,22 @@ export const infoCommand: CommandDefinition = {
     }
   },
 };
+
+/** A waiting job's `waiting` lines: its queue's rate window, its full group; none if neither. */
+function waitFields(wait: JobWait | null, when: (ms: number) => string): [string, string][] {
+  const fields: [string, string][] = [];
+  if (wait?.rateLimitedUntil != null) {
+    fields.push(["waiting", `rate-limited until ${when(wait.rateLimitedUntil)}`]);
+  }
+  if (wait?.fullGroup) {
+    const { key, running, limit } = wait.fullGroup;
+    fields.push([
+      "waiting",
+      `for group ${JSON.stringify(key)}: ${running} running (at most ${limit} per group)`,
+    ]);
+  }
+  return fields;
+}
 
 function indent(text: string): string {
   return text.trimEnd().split("\n").map((line) => `  ${line}`).join("\n") + "\n";
