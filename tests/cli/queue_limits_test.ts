@@ -178,3 +178,32 @@ onEveryStore.test("queue set-rate and set-group-concurrency of a queue with no j
   const cleared = await queueJson(sandbox, "fresh");
   assert.deepEqual([cleared.rate, cleared.group_concurrency], [null, null]);
 });
+
+onEveryStore.test("a finish that frees a place in a group wakes another worker process at once", async () => {
+  await using sandbox = await makeSandbox();
+  // Idle workers look for work every 5 s: only the finish's wake-up starts the next job sooner.
+  await configure(sandbox, { poll_interval: "5", heartbeat_interval: "1" });
+  await sandbox.ok(["queue", "set-group-concurrency", "deploy", "1"]);
+  const gate = join(sandbox.dir, "gate");
+  const first = await startWorker(sandbox, ["--count", "1"]);
+  const a1 = await enqueue(sandbox, [
+    "--queue",
+    "deploy",
+    "--group-key",
+    "web-1",
+    "--",
+    `while [ ! -e ${q(gate)} ]; do sleep 0.05; done`,
+  ]);
+  await waitForState(sandbox, a1, "processing");
+  const second = await startWorker(sandbox, ["--count", "1"]);
+  const a2 = await enqueue(sandbox, ["--queue", "deploy", "--group-key", "web-1", "--", "true"]);
+  // The first worker drains (it takes no new job), so the second must be woken to take a2.
+  first.handle.kill("SIGTERM");
+  await Deno.writeTextFile(gate, "");
+  const done = await waitForState(sandbox, a2, "completed");
+  const freed = ms(runsOf(await sandbox.info(a1))[0].finished_at);
+  const started = ms(runsOf(done)[0].started_at);
+  assert.ok(started - freed < 2500, `a2 started ${started - freed} ms after a1 ended`);
+  assert.equal(await first.exited, 0);
+  await stopWorker(second);
+});
