@@ -5,13 +5,14 @@
  * enqueues wake at once, as the CLI's do.
  *
  * - {@linkcode Queue}: `Queue.open({ db })`, then `enqueue`, `enqueueMany`, `status`, `job`,
- *   `wait`, `queues`, `pauseQueue`, `resumeQueue` and `close` (or `await using`).
+ *   `wait`, `queues`, `pauseQueue`, `resumeQueue`, `setQueueRate`,
+ *   `setGroupConcurrency` and `close` (or `await using`).
  * - What it takes: {@linkcode QueueOptions}, {@linkcode JobInput} (the fields of the
  *   `queuectl enqueue` JSON form), {@linkcode WaitOptions}.
  * - What it returns, in the shapes of the CLI's `--json` output: {@linkcode EnqueuedJob},
  *   {@linkcode JobJson}, {@linkcode JobInfoJson}, {@linkcode RunJson},
  *   {@linkcode StatusJson}, {@linkcode WorkerJson}, {@linkcode QueueJson},
- *   {@linkcode PausedQueueJson}, {@linkcode WaitResult},
+ *   {@linkcode PausedQueueJson}, {@linkcode RateLimitedQueueJson}, {@linkcode WaitResult},
  *   {@linkcode JobState}.
  * - What it throws, each a {@linkcode QueuectlError} carrying the CLI's exit code:
  *   {@linkcode UsageError} (a bad job or option; 2), {@linkcode NotFoundError} (3),

@@ -52,6 +52,11 @@ export interface JobInput {
   retry_on?: readonly number[];
   /** Or: failures with these exit codes are never retried. Not with `retry_on`. */
   no_retry_on?: readonly number[];
+  /**
+   * Its group (a tenant, a host): with a group limit on its queue (`Queue.setGroupConcurrency`),
+   * at most that many jobs of one group run at once.
+   */
+  group_key?: string;
 }
 
 /** Checks one job given to the library; a `UsageError` names what is wrong. */

@@ -17,6 +17,7 @@ export type {
   JobJson,
   PausedQueueJson,
   QueueJson,
+  RateLimitedQueueJson,
   RunJson,
   StatusJson,
   WorkerJson,

@@ -32,6 +32,7 @@ const TYPES = [
   "PausedQueueJson",
   "QueueJson",
   "QueueOptions",
+  "RateLimitedQueueJson",
   "RunJson",
   "StatusJson",
   "WaitOptions",
