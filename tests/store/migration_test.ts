@@ -176,7 +176,17 @@ async function storedJobs(server: TestPostgres, schema: string): Promise<unknown
 }
 
 /** Columns of migration 4 (queue pauses, exit-code lists): NULL in every older row. */
-const LATER_COLUMNS = ["retry_on", "no_retry_on", "paused_at", "paused_until"];
+const LATER_COLUMNS = [
+  "retry_on",
+  "no_retry_on",
+  "paused_at",
+  "paused_until",
+  // Migration 5: rates and group limits.
+  "group_key",
+  "rate_limit",
+  "rate_period_ms",
+  "group_concurrency",
+];
 
 Deno.test({
   name:
