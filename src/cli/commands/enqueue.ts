@@ -37,9 +37,8 @@ shell that runs it; default: the shell config when it runs), retry_on or no_retr
 0-255 that alone are retried, or that are never retried: a failure with another code, or with
 one of these, goes to the DLQ at once; default: the queue's, see "queue set-retry"), group_key
 (a tenant, a host: with "queue set-group-concurrency", at most N jobs of one key run at once).
-The flags below set the same
-fields; with --file they are defaults for every line. --file adds one JSON job per line, all or
-none, in one transaction.
+The flags below set the same fields; with --file they are defaults for every line. --file adds
+one JSON job per line, all or none, in one transaction.
 
 A job with "after" waits (state blocked) until all those jobs completed; if one ends dead or
 canceled, it is canceled too. A job whose unique key is held by an unfinished job is not added:
