@@ -181,6 +181,9 @@ export function queueLimitsContract(test: ContractTest): void {
     assert.deepEqual((await store.jobList({})).map((job) => job.groupKey), ["tenant-1", null]);
   });
 
+  // On PostgreSQL the wake-up after LISTEN (for work that came before it) can satisfy this test
+  // too; tests/cli/queue_limits_test.ts ("a finish that frees a place in a group wakes another
+  // worker process") fails without the trigger on both stores.
   test("workSubscribe() calls onWork after another connection finishes a grouped job of a group-limited queue", async ({ store, openAnother }) => {
     const other = await openAnother();
     await other.queueSetGroupConcurrency({ name: "deploy", groupConcurrency: 1 });
