@@ -5,8 +5,8 @@
  * enqueues wake at once, as the CLI's do.
  *
  * - {@linkcode Queue}: `Queue.open({ db })`, then `enqueue`, `enqueueMany`, `status`, `job`,
- *   `wait`, `queues`, `pauseQueue`, `resumeQueue`, `retry`, `edit`, `batches`, `batch`,
- *   `waitForBatch` and `close` (or `await using`).
+ *   `wait`, `queues`, `pauseQueue`, `resumeQueue`, `setQueueRate`, `setGroupConcurrency`,
+ *   `retry`, `edit`, `batches`, `batch`, `waitForBatch` and `close` (or `await using`).
  * - What it takes: {@linkcode QueueOptions}, {@linkcode JobInput} (the fields of the
  *   `queuectl enqueue` JSON form), {@linkcode WaitOptions}, {@linkcode BatchOptions},
  *   {@linkcode RetryRequest} with its {@linkcode RetryFilterInput}.
@@ -14,7 +14,7 @@
  *   {@linkcode JobJson}, {@linkcode JobInfoJson}, {@linkcode RunJson},
  *   {@linkcode StatusJson}, {@linkcode WorkerJson}, {@linkcode QueueJson},
  *   {@linkcode PausedQueueJson}, {@linkcode BatchJson}, {@linkcode BatchCallbackJson},
- *   {@linkcode RetryJson}, {@linkcode WaitResult},
+ *   {@linkcode RetryJson}, {@linkcode RateLimitedQueueJson}, {@linkcode WaitResult},
  *   {@linkcode JobState}.
  * - What it throws, each a {@linkcode QueuectlError} carrying the CLI's exit code:
  *   {@linkcode UsageError} (a bad job or option; 2), {@linkcode NotFoundError} (3),

@@ -44,6 +44,7 @@ export function testJob(fields: Partial<Job> = {}): Job {
     hookFor: null,
     noRetryOn: null,
     batch: null,
+    groupKey: null,
     ...fields,
   };
 }

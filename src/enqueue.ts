@@ -113,6 +113,7 @@ export function newJobFromSpec(
     env: spec.env ?? null,
     after: spec.after ?? [],
     uniqueKey: spec.uniqueKey ?? null,
+    groupKey: spec.groupKey ?? null,
     // Not resolved here: a job without its own shell takes the config's when it runs.
     shell: spec.shell ?? null,
     // Not resolved either: a job without lists of its own follows its queue's when it fails.

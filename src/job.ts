@@ -104,6 +104,8 @@ export interface Job {
   hookFor: string | null;
   /** The batch it belongs to (`enqueue --batch`); null: none. */
   batch: string | null;
+  /** Its group: with a group limit on its queue, at most that many of one group run at once. */
+  groupKey: string | null;
   /**
    * The fields whose stored value could not be read at all (an `env` that is not a JSON object
    * of strings); each holds null here. Absent when every field was read.

@@ -41,6 +41,8 @@ export interface JobSpec {
   onFinishWhen?: FinishOutcome[];
   /** The batch it joins (`batch`; checked as a queue name is). */
   batch?: string;
+  /** Its group (`group_key`): a queue's group limit counts the running jobs of each. */
+  groupKey?: string;
 }
 
 const QUEUE_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$/;
@@ -111,6 +113,11 @@ export function validateUniqueKey(value: unknown, where = "unique_key"): string 
     );
   }
   return checkWellFormed(value, where);
+}
+
+/** Checks a group key: 1 to 256 characters, no NUL (as a unique key). */
+export function validateGroupKey(value: unknown, where = "group_key"): string {
+  return validateUniqueKey(value, where);
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -421,6 +428,9 @@ function jobSpecFromObject(fields: Record<string, unknown>): JobSpec {
         break;
       case "batch":
         spec.batch = validateQueueName(value, "batch");
+        break;
+      case "group_key":
+        spec.groupKey = validateGroupKey(value);
         break;
       default:
         if (Object.hasOwn(SEED_FIELDS, key)) {

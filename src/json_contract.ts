@@ -15,7 +15,14 @@ import { INVALID_TIME, isoTime } from "./clock.ts";
 import type { JobDetail } from "./job_detail.ts";
 import { type Job, JOB_STATES, type JobRun, type JobState } from "./job.ts";
 import { isQueuePaused, type QueueStatus } from "./queue_status.ts";
-import type { BatchInfo, QueueInfo, Schedule, WorkerProcessWithJobs } from "./store/mod.ts";
+import { formatRate, queueRateState, storedGroupLimit } from "./queue_limits.ts";
+import type {
+  BatchInfo,
+  QueueInfo,
+  QueueSettings,
+  Schedule,
+  WorkerProcessWithJobs,
+} from "./store/mod.ts";
 import { tailText } from "./worker/output_tail.ts";
 
 /**
@@ -89,6 +96,8 @@ export interface JobJson {
   hook_for: string | null;
   /** The batch it belongs to (`enqueue --batch`); null: none. */
   batch: string | null;
+  /** Its group: with a group limit on its queue, at most that many of one group run at once. */
+  group_key: string | null;
 }
 
 /**
@@ -184,6 +193,16 @@ export interface PausedQueueJson {
   paused_until: string | null;
 }
 
+/** A queue whose rate holds its jobs back now, in `status --json`. */
+export interface RateLimitedQueueJson {
+  /** The queue's name. */
+  name: string;
+  /** Its rate, `N/PERIOD`. */
+  rate: string;
+  /** When it may start a job again. */
+  rate_limited_until: string;
+}
+
 /** Job counts per state and the live worker processes, as JSON (`status --json`). */
 export interface StatusJson {
   /**
@@ -195,6 +214,8 @@ export interface StatusJson {
   workers: WorkerJson[];
   /** The queues paused now (workers take none of their jobs), by name. */
   paused_queues: PausedQueueJson[];
+  /** The queues whose rate holds their jobs back now, by name. */
+  rate_limited_queues: RateLimitedQueueJson[];
 }
 
 /** A cron schedule as JSON (`schedule list --json`, the dashboard's `/api/schedules`). */
@@ -237,6 +258,12 @@ export interface QueueJson {
   retry_on: readonly number[] | null | "invalid";
   /** Failures with these exit codes are never retried (jobs without a list of their own). */
   no_retry_on: readonly number[] | null | "invalid";
+  /** At most N starts per sliding period across all workers, as `N/PERIOD` (`10/1s`); null: none. */
+  rate: string | null | "invalid";
+  /** Until when its rate holds its jobs back (N starts in the last period); null: it does not. */
+  rate_limited_until: string | null;
+  /** Most running jobs per `group_key` at once across all workers; null: no limit. */
+  group_concurrency: number | null | "invalid";
 }
 
 /** A batch's callback job as JSON. */
@@ -311,6 +338,17 @@ export function queueToJson(queue: QueueInfo, now: number): QueueJson {
     paused_until: paused ? isoTime(queue.pausedUntil) : null,
     retry_on: queue.retryOn,
     no_retry_on: queue.noRetryOn,
+    ...rateJson(queue, now),
+    group_concurrency: storedGroupLimit(queue.groupConcurrency),
+  };
+}
+
+/** A queue's rate and the end of its current wait, as JSON. */
+function rateJson(queue: QueueSettings, now: number) {
+  const { rate, limitedUntil } = queueRateState(queue, now);
+  return {
+    rate: rate === null || rate === INVALID ? rate : formatRate(rate),
+    rate_limited_until: isoTime(limitedUntil),
   };
 }
 
@@ -380,6 +418,7 @@ export function jobToJson(job: Job): JobJson {
     on_finish_when: job.onFinishWhen,
     hook_for: job.hookFor,
     batch: job.batch,
+    group_key: job.groupKey,
   };
 }
 
@@ -440,6 +479,11 @@ export function statusToJson(status: QueueStatus): StatusJson {
     paused_queues: status.pausedQueues.map((queue) => ({
       name: queue.name,
       paused_until: isoTime(queue.pausedUntil),
+    })),
+    rate_limited_queues: status.rateLimitedQueues.map((queue) => ({
+      name: queue.name,
+      rate: formatRate(queue.rate),
+      rate_limited_until: isoTime(queue.until)!,
     })),
   };
 }

@@ -8,6 +8,7 @@ import { configFromOverrides } from "./config.ts";
 import type { JobState } from "./job.ts";
 import type { QueueSettings, Store, WorkerProcessWithJobs } from "./store/mod.ts";
 import { liveWorkers } from "./worker/liveness.ts";
+import { type QueueRate, queueRateState } from "./queue_limits.ts";
 
 /** Job counts per state and the live worker processes. */
 export interface QueueStatus {
@@ -16,6 +17,8 @@ export interface QueueStatus {
   workers: WorkerProcessWithJobs[];
   /** The queues paused as of `now` (see `isQueuePaused`), by name. */
   pausedQueues: QueueSettings[];
+  /** The queues whose rate holds their jobs back as of `now`, and until when, by name. */
+  rateLimitedQueues: { name: string; rate: QueueRate; until: number }[];
 }
 
 /**
@@ -29,10 +32,15 @@ export async function readQueueStatus(
   const config = configFromOverrides(await store.configOverrides());
   const counts = await store.jobCountByState();
   const workers = await liveWorkers(await store.workerList(), { ...here, config });
-  const pausedQueues = (await store.queueSettings()).filter((queue) =>
-    isQueuePaused(queue, here.now)
-  );
-  return { counts, workers, pausedQueues };
+  const queues = await store.queueSettings();
+  const pausedQueues = queues.filter((queue) => isQueuePaused(queue, here.now));
+  const rateLimitedQueues = queues.flatMap((queue) => {
+    const { rate, limitedUntil } = queueRateState(queue, here.now);
+    return rate === null || rate === "invalid" || limitedUntil === null
+      ? []
+      : [{ name: queue.name, rate, until: limitedUntil }];
+  });
+  return { counts, workers, pausedQueues, rateLimitedQueues };
 }
 
 /**

@@ -57,6 +57,14 @@ export const COMMAND_INDEX: readonly CommandEntry[] = [
     load: () => loadCommand("queue_set_concurrency", "queueSetConcurrencyCommand"),
   },
   {
+    path: ["queue", "set-rate"],
+    load: () => loadCommand("queue_set_rate", "queueSetRateCommand"),
+  },
+  {
+    path: ["queue", "set-group-concurrency"],
+    load: () => loadCommand("queue_set_group_concurrency", "queueSetGroupConcurrencyCommand"),
+  },
+  {
     path: ["queue", "pause"],
     load: () => loadCommand("queue_pause", "queuePauseCommand"),
   },

@@ -13,6 +13,7 @@ import {
   validateCommand,
   validateCwd,
   validateEnv,
+  validateGroupKey,
   validateHook,
   validateMaxRetries,
   validatePriority,
@@ -143,7 +144,8 @@ export type JobFlag =
   | "retry-on"
   | "no-retry-on"
   | "on-finish"
-  | "on-finish-when";
+  | "on-finish-when"
+  | "group-key";
 
 /**
  * The flags of a job's fields (all but its id), for `enqueue` and `run`. `run` names `timeout`
@@ -220,6 +222,11 @@ export const JOB_OPTIONS: Record<JobFlag, OptionSpec> = {
     valueName: "OUTCOMES",
     description: "only when it ends one of these: completed, dead, canceled (default: any)",
   },
+  "group-key": {
+    type: "string",
+    valueName: "KEY",
+    description: "its group (a tenant, a host): see queue set-group-concurrency",
+  },
 };
 
 /**
@@ -259,6 +266,9 @@ export function jobSpecFromFlags(
     spec.uniqueKey = validateUniqueKey(text("unique"), flag("unique"));
   }
   if (text("shell") !== undefined) spec.shell = validateShell(text("shell"), flag("shell"));
+  if (text("group-key") !== undefined) {
+    spec.groupKey = validateGroupKey(text("group-key"), flag("group-key"));
+  }
   const env = values[names.env ?? "env"] as string[] | undefined;
   if (env !== undefined) spec.env = envFlag(env);
   if (text("retry-on") !== undefined) {

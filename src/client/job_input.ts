@@ -62,6 +62,11 @@ export interface JobInput {
   on_finish_when?: readonly ("completed" | "dead" | "canceled")[];
   /** The batch it joins (see `Queue.enqueueMany`'s `batch`). */
   batch?: string;
+  /**
+   * Its group (a tenant, a host): with a group limit on its queue (`Queue.setGroupConcurrency`),
+   * at most that many jobs of one group run at once.
+   */
+  group_key?: string;
 }
 
 /** Checks one job given to the library; a `UsageError` names what is wrong. */

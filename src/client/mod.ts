@@ -21,6 +21,7 @@ export type {
   JobJson,
   PausedQueueJson,
   QueueJson,
+  RateLimitedQueueJson,
   RetryJson,
   RunJson,
   StatusJson,

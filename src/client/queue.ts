@@ -17,6 +17,7 @@ import {
   validatePriority,
   validateQueueName,
 } from "../job_spec.ts";
+import { parseGroupLimit, parseRate } from "../queue_limits.ts";
 import { pauseEnd } from "../queue_pause.ts";
 import { readQueueStatus } from "../queue_status.ts";
 import { retryFilter, type RetryFilterInput, retryFinished } from "../retry_finished.ts";
@@ -362,6 +363,64 @@ export class Queue implements AsyncDisposable {
   async resumeQueue(name: string): Promise<void> {
     validateQueueName(name);
     await this.#open().queueSetPaused({ name, pausedAt: null, pausedUntil: null });
+  }
+
+  /**
+   * Limits how many of a queue's jobs start per sliding period across all workers, as
+   * `queuectl queue set-rate` does: `"10/1s"`, `"1000/1h"`; `null` (or `"off"`) removes it.
+   * Creates a queue with no job yet. Throws `UsageError` for a bad name or rate.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Queue } from "./mod.ts";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const queue = await Queue.open({ db: `${dir}/queue.db` });
+   * await queue.setQueueRate("api", "10/1s");
+   * assert.equal((await queue.queues())[0].rate, "10/1s");
+   * await queue.setQueueRate("api", null);
+   * await queue.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  async setQueueRate(name: string, rate: string | null): Promise<void> {
+    validateQueueName(name);
+    await this.#open().queueSetRate({ name, rate: rate === null ? null : parseRate(rate) });
+  }
+
+  /**
+   * Limits how many jobs with one `group_key` run at once in a queue across all workers, as
+   * `queuectl queue set-group-concurrency` does; `null` removes it. Jobs of a full group wait
+   * without holding up other groups'. Throws `UsageError` for a bad name or limit.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { Queue } from "./mod.ts";
+   *
+   * const dir = await Deno.makeTempDir();
+   * const queue = await Queue.open({ db: `${dir}/queue.db` });
+   * await queue.setGroupConcurrency("deploy", 1);
+   * await queue.enqueue({ command: "./deploy.sh web-1", queue: "deploy", group_key: "web-1" });
+   * assert.equal((await queue.queues())[0].group_concurrency, 1);
+   * await queue.close();
+   * await Deno.remove(dir, { recursive: true });
+   * ```
+   */
+  async setGroupConcurrency(name: string, limit: number | null): Promise<void> {
+    validateQueueName(name);
+    if (limit !== null && typeof limit !== "number") {
+      throw new UsageError(
+        `Invalid group limit ${
+          JSON.stringify(limit)
+        }: expected an integer from 1 to 100000, or null`,
+      );
+    }
+    await this.#open().queueSetGroupConcurrency({
+      name,
+      groupConcurrency: parseGroupLimit(limit),
+    });
   }
 
   /**

@@ -29,6 +29,7 @@ import {
   scheduleToJson,
   workerToJson,
 } from "../json_contract.ts";
+import { formatRate, parseGroupLimit, parseRate } from "../queue_limits.ts";
 import { pauseEnd } from "../queue_pause.ts";
 import { RETRY_FILTER_KEYS, retryFilter, retryFinished } from "../retry_finished.ts";
 import { liveWorkers } from "../worker/liveness.ts";
@@ -107,6 +108,16 @@ export async function handleApi(
     ],
     ["GET", /^\/api\/batches$/, () => batches(context)],
     ["GET", /^\/api\/batches\/([^/]+)$/, (_r, [name]) => batch(context, name)],
+    [
+      "POST",
+      /^\/api\/queues\/([^/]+)\/rate$/,
+      (request, [name]) => setQueueRate(context, request, name),
+    ],
+    [
+      "POST",
+      /^\/api\/queues\/([^/]+)\/group-concurrency$/,
+      (request, [name]) => setGroupConcurrency(context, request, name),
+    ],
     ["GET", /^\/api\/schedules$/, () => schedules(context)],
     ["GET", /^\/api\/workers$/, async () => ok(await workersJson(context))],
     ["POST", /^\/api\/workers\/start$/, (request) => startWorkers(context, request)],
@@ -374,6 +385,42 @@ async function resumeQueue(context: ApiContext, request: Request, raw: string): 
   const name = validateQueueName(raw);
   await context.store.queueSetPaused({ name, pausedAt: null, pausedUntil: null });
   return ok({ name, paused: false, paused_until: null });
+}
+
+/** `{"rate": "10/1s"}`, or `{"rate": null}` (or `"off"`) to remove it; creates an unknown queue. */
+async function setQueueRate(context: ApiContext, request: Request, raw: string): Promise<Response> {
+  const shape = '{"rate": "10/1s"} or {"rate": null}';
+  const body = objectBody(await readJson(request), ["rate"], shape);
+  if (!("rate" in body)) throw new UsageError(`Missing field "rate": expected ${shape}`);
+  const name = validateQueueName(raw);
+  const rate = body.rate === null ? null : parseRate(body.rate);
+  await context.store.queueSetRate({ name, rate });
+  return ok({ name, rate: rate === null ? null : formatRate(rate) });
+}
+
+/** `{"group_concurrency": 2}`, or `{"group_concurrency": null}` to remove it. */
+async function setGroupConcurrency(
+  context: ApiContext,
+  request: Request,
+  raw: string,
+): Promise<Response> {
+  const shape = '{"group_concurrency": 2} or {"group_concurrency": null}';
+  const body = objectBody(await readJson(request), ["group_concurrency"], shape);
+  if (!("group_concurrency" in body)) {
+    throw new UsageError(`Missing field "group_concurrency": expected ${shape}`);
+  }
+  const name = validateQueueName(raw);
+  const value = body.group_concurrency;
+  if (value !== null && typeof value !== "number") {
+    throw new UsageError(
+      `Invalid group_concurrency ${
+        JSON.stringify(value)
+      }: expected an integer from 1 to 100000, or null`,
+    );
+  }
+  const limit = parseGroupLimit(value, "group_concurrency");
+  await context.store.queueSetGroupConcurrency({ name, groupConcurrency: limit });
+  return ok({ name, group_concurrency: limit });
 }
 
 async function cancel(context: ApiContext, request: Request, rawId: string): Promise<Response> {

@@ -31,6 +31,7 @@ export function newJobRow(job: NewJob, now: number, state: "pending" | "blocked"
     onFinishWhen: job.onFinishWhen ?? null,
     hookFor: null,
     batch: job.batch ?? null,
+    groupKey: job.groupKey ?? null,
     state,
     attempts: 0,
     createdAt: now,
@@ -131,7 +132,7 @@ function addedJob(
  * The values of a new job's row, in the column order both stores insert them: id, command,
  * state, max_retries, timeout_seconds, run_at, priority, queue, backoff_base, cwd, env (JSON),
  * unique_key, shell, retry_on (JSON), no_retry_on (JSON), on_finish, on_finish_when (JSON),
- * batch.
+ * batch, group_key.
  */
 export function newJobColumns(job: NewJob, blocked: boolean) {
   return [
@@ -153,5 +154,6 @@ export function newJobColumns(job: NewJob, blocked: boolean) {
     job.onFinish ?? null,
     outcomesToColumn(job.onFinishWhen),
     job.batch ?? null,
+    job.groupKey ?? null,
   ] as const;
 }

@@ -38,6 +38,8 @@ export interface NewJob {
   onFinishWhen?: readonly FinishOutcome[] | null;
   /** The batch the job belongs to (created with its first jobs); null (or absent): none. */
   batch?: string | null;
+  /** Its group (a tenant, a host): at most the queue's group limit of one group run at once. */
+  groupKey?: string | null;
 }
 
 /**
@@ -145,6 +147,17 @@ export interface QueueSettings {
   retryOn: StoredExitCodes;
   /** These exit codes are never retried (jobs of the queue without a list of their own). */
   noRetryOn: StoredExitCodes;
+  /** At most this many starts per `ratePeriodMs`, across all workers; null = no rate limit. */
+  rateLimit: number | null;
+  /** The rate limit's sliding window; null = no rate limit. */
+  ratePeriodMs: number | null;
+  /** Most running jobs of one `groupKey` at once, across all workers; null = no limit. */
+  groupConcurrency: number | null;
+  /**
+   * The start times of its recent claims, oldest first, while it has a rate limit (empty
+   * otherwise); may hold some already out of the window (see `rateLimitedUntil()`).
+   */
+  recentStarts: number[];
 }
 
 /** A queue with its settings and how many of its jobs are in each state. */
@@ -348,14 +361,20 @@ export interface Store {
   /**
    * Takes the next due job (`pending` or `failed` with `runAt <= now`; highest priority, then
    * earliest `runAt`, then enqueue order) of `queues` (all when not given; none when empty)
-   * whose queue is not paused (no `pausedAt`, or a `pausedUntil <= now`) and is below
-   * its concurrency limit, and moves it to `processing` under a lease owned by `workerId` until
+   * whose queue is not paused (no `pausedAt`, or a `pausedUntil <= now`), is below
+   * its concurrency limit and (with a rate limit) has had fewer than `rateLimit` claims in the
+   * `ratePeriodMs` before `now` (a claim at `t` counts while `t > now - ratePeriodMs`), and
+   * whose group (with a group limit, and a `groupKey`) has fewer than `groupConcurrency` jobs
+   * running; a job of a full group is passed over, not waited behind. Moves it to `processing` under a lease owned by `workerId` until
    * `now + leaseMs`: `attempts` and `leaseToken` grow by one. Atomic: no two callers ever get
    * the same job, and no limit is ever exceeded. Undefined when nothing can be taken.
    */
   jobClaim(params: JobClaimParams): Promise<Job | undefined>;
 
-  /** The earliest `runAt` of a job waiting in `queues` (all when not given), or undefined. */
+  /**
+   * The earliest `runAt` of a job waiting in `queues` (all when not given), or undefined; for a
+   * rate-limited queue, no earlier than when its window frees as of `now` (`rateLimitedUntil`).
+   */
   jobNextRunAt(params: JobNextRunAtParams): Promise<number | undefined>;
 
   /**
@@ -407,6 +426,18 @@ export interface Store {
    * the lists: the policy is `afterFailure()`'s (`src/worker/backoff.ts`).
    */
   queueSetRetry(params: QueueSetRetryParams): Promise<void>;
+
+  /**
+   * Sets (or with null, removes) a queue's rate limit; creates the queue's row when it has none.
+   * A removed or changed rate forgets the recorded starts of the old one.
+   */
+  queueSetRate(params: QueueSetRateParams): Promise<void>;
+
+  /** Sets (or with null, removes) a queue's per-group limit; creates its row when it has none. */
+  queueSetGroupConcurrency(params: QueueSetGroupConcurrencyParams): Promise<void>;
+
+  /** How many jobs of `queue` with `groupKey` are running. */
+  jobGroupRunning(params: JobGroupRunningParams): Promise<number>;
 
   /**
    * Adds a schedule and wakes the workers (`workSubscribe`), which look at the schedules only
@@ -553,8 +584,8 @@ export type RunTotalsParams = { durationBoundsMs: number[]; waitBoundsMs: number
 /** `jobClaim`'s parameters. */
 export type JobClaimParams = { workerId: string; leaseMs: number; now: number; queues?: string[] };
 
-/** `jobNextRunAt`'s parameters. */
-export type JobNextRunAtParams = { queues?: string[] };
+/** `jobNextRunAt`'s parameters; without `now`, rate windows are not looked at. */
+export type JobNextRunAtParams = { queues?: string[]; now?: number };
 
 /** `jobCancel`'s parameters. */
 export type JobCancelParams = { ids: string[]; now: number };
@@ -598,6 +629,18 @@ export type QueueSetRetryParams = {
   retryOn: readonly number[] | null;
   noRetryOn: readonly number[] | null;
 };
+
+/** `queueSetRate`'s parameters: null removes the limit. */
+export type QueueSetRateParams = {
+  name: string;
+  rate: { limit: number; periodMs: number } | null;
+};
+
+/** `queueSetGroupConcurrency`'s parameters: null removes the limit. */
+export type QueueSetGroupConcurrencyParams = { name: string; groupConcurrency: number | null };
+
+/** `jobGroupRunning`'s parameters. */
+export type JobGroupRunningParams = { queue: string; groupKey: string };
 
 /** `scheduleAdd`'s parameters. */
 export type ScheduleAddParams = { schedule: Schedule };

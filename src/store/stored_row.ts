@@ -70,6 +70,8 @@ export function jobFromRow(row: StoredRow): Job {
     hookFor: stringOrNull(row.hook_for),
     // Column of the batches migration: absent from rows read through an older schema's peek.
     batch: stringOrNull(row.batch),
+    // Migration 7's column (group limits): absent from rows read through an older schema's peek.
+    groupKey: stringOrNull(row.group_key),
   };
   if (env === UNREADABLE) job.unreadable = ["env"];
   return job;
@@ -172,5 +174,9 @@ export function queueFromRow(row: StoredRow): QueueSettings {
     pausedUntil: numberOrNull(row.paused_until),
     retryOn: exitCodesFromColumn(row.retry_on),
     noRetryOn: exitCodesFromColumn(row.no_retry_on),
+    rateLimit: numberOrNull(row.rate_limit),
+    ratePeriodMs: numberOrNull(row.rate_period_ms),
+    groupConcurrency: numberOrNull(row.group_concurrency),
+    recentStarts: [],
   };
 }

@@ -71,7 +71,7 @@ self.onmessage = (event: MessageEvent<ToSlot>) => {
 async function idleTime(store: Store, queues: string[] | undefined): Promise<number> {
   const poll = config.pollInterval * 1000;
   try {
-    const next = await store.jobNextRunAt({ queues });
+    const next = await store.jobNextRunAt({ queues, now: Date.now() });
     const untilDue = next === undefined ? poll : next - Date.now();
     // A job due already was not claimable (its queue is full): a finish there wakes us.
     return untilDue > 0 ? Math.min(poll, untilDue) : poll;

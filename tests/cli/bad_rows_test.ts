@@ -23,7 +23,7 @@ import {
   updateEveryRow,
   waitFor,
 } from "../helpers/cli.ts";
-import { startWorker, stopWorker, waitForState } from "../helpers/jobs.ts";
+import { enqueue, startWorker, stopWorker, waitForState } from "../helpers/jobs.ts";
 import { execSql, type RunningDashboard, withDashboard } from "../helpers/dashboard.ts";
 import { postgresForTests } from "../helpers/postgres.ts";
 
@@ -578,4 +578,42 @@ onEveryStore.test("a schedule whose job template cannot be read shows as invalid
   const jobs = JSON.parse(await sandbox.ok(["list", "--json"])) as Record<string, unknown>[];
   assert.ok(!jobs.some((job) => String(job.id).startsWith("broken-")), JSON.stringify(jobs));
   await stopWorker(worker);
+});
+
+onEveryStore.test("a queue whose stored rate or group limit is out of range shows them as invalid in queue list, info, the API and status", async () => {
+  await using sandbox = await makeSandbox();
+  await sandbox.ok(["queue", "set-rate", "broken", "5/1s"]);
+  await sandbox.ok(["queue", "set-group-concurrency", "broken", "2"]);
+  const waiting = await enqueue(sandbox, [
+    "--queue",
+    "broken",
+    "--group-key",
+    "k",
+    "--",
+    "true",
+  ]);
+  assert.equal(
+    await updateEveryRow(sandbox, "queues", {
+      rate_limit: 0,
+      rate_period_ms: -5,
+      group_concurrency: -1,
+    }),
+    1,
+  );
+  const [broken] = JSON.parse(await sandbox.ok(["queue", "list", "--json"]));
+  assert.deepEqual(
+    [broken.rate, broken.rate_limited_until, broken.group_concurrency],
+    ["invalid", null, "invalid"],
+  );
+  assert.match(await sandbox.ok(["queue", "list"]), /broken .*invalid\s+invalid\n/);
+  assert.deepEqual(JSON.parse(await sandbox.ok(["status", "--json"])).rate_limited_queues, []);
+  await sandbox.ok(["status"]);
+  assert.match(await sandbox.ok(["info", waiting]), /group key\s+k\n/);
+  await withDashboard(sandbox, [], async (dashboard) => {
+    const overview = await dashboard.get("/api/overview");
+    assert.equal(overview.status, 200);
+    const shown = (overview.json as { queues: Record<string, unknown>[] }).queues[0];
+    assert.deepEqual([shown.rate, shown.group_concurrency], ["invalid", "invalid"]);
+    assert.equal((await dashboard.get("/metrics")).status, 200);
+  });
 });

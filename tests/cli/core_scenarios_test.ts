@@ -313,6 +313,7 @@ onEveryStore.test("status, list and dlq list print the documented JSON shapes, a
     },
     workers: [],
     paused_queues: [],
+    rate_limited_queues: [],
   });
 
   await enqueue(sandbox, ['{"id":"ok","command":"true"}']);
@@ -324,8 +325,14 @@ onEveryStore.test("status, list and dlq list print the documented JSON shapes, a
   await enqueue(sandbox, ['{"id":"waits","command":"true"}']);
 
   const status = JSON.parse(await sandbox.ok(["status", "--json"]));
-  // paused_queues was added (issue #20); jobs and workers are as they were.
-  assert.deepEqual(Object.keys(status).sort(), ["jobs", "paused_queues", "workers"]);
+  // paused_queues and rate_limited_queues were added (issue #20); jobs and workers are as they
+  // were.
+  assert.deepEqual(Object.keys(status).sort(), [
+    "jobs",
+    "paused_queues",
+    "rate_limited_queues",
+    "workers",
+  ]);
   assert.deepEqual(status.paused_queues, []);
   assert.deepEqual(status.jobs, {
     pending: 1,

@@ -123,6 +123,37 @@ inBrowser.test("browser: the overview shows the counts per state of the store, a
   });
 });
 
+inBrowser.test("browser: the overview shows a queue's rate, when its window frees, and its group limit", async () => {
+  await using sandbox = await makeSandbox();
+  await sandbox.ok(["queue", "set-rate", "api", "1/1h"]);
+  await sandbox.ok(["queue", "set-group-concurrency", "deploy", "2"]);
+  const first = await enqueue(sandbox, ["--queue", "api", "--", "true"]);
+  await enqueue(sandbox, ["--queue", "api", "--", "true"]);
+  const worker = await startWorker(sandbox);
+  await waitForState(sandbox, first, "completed");
+  await stopWorker(worker);
+  const [api] = (JSON.parse(await sandbox.ok(["queue", "list", "--json"])) as {
+    name: string;
+    rate_limited_until: string | null;
+  }[]).filter((queue) => queue.name === "api");
+  assert.ok(api.rate_limited_until, "the second job waits for the window");
+  await withDashboard(sandbox, [], async (dashboard) => {
+    await withPage(async ({ page }) => {
+      await open(page, dashboard.base);
+      const rate = 'table.queues tr[data-queue="api"] td.rate';
+      await page.locator(rate).waitFor();
+      assert.equal(await page.getAttribute(rate, "data-rate-limited"), "true");
+      assert.match((await textOf(page, rate))!, /^1\/1h limited until /);
+      assert.equal(
+        await textOf(page, 'table.queues tr[data-queue="deploy"] td.group-limit'),
+        "2",
+      );
+      assert.equal(await textOf(page, 'table.queues tr[data-queue="deploy"] td.rate'), "none");
+      assert.equal(await textOf(page, 'table.queues tr[data-queue="api"] td.group-limit'), "none");
+    });
+  });
+});
+
 inBrowser.test("browser: a click on Retry in the dead-letter view moves that job to pending", async () => {
   await using sandbox = await makeSandbox();
   await makeDead(sandbox, ["dead-a", "dead-b"]);

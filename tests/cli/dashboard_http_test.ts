@@ -378,6 +378,53 @@ onEveryStore.test("dashboard API: POST /api/queues/NAME/pause and /resume pause 
   });
 });
 
+onEveryStore.test("dashboard API: POST /api/queues/NAME/rate and /group-concurrency set and remove limits as the CLI does; bad bodies change nothing", async () => {
+  await using sandbox = await makeSandbox();
+  await withDashboard(sandbox, [], async (dashboard) => {
+    const rate = await dashboard.post("/api/queues/api/rate", { rate: "10/1s" });
+    assert.equal(rate.status, 200, rate.text);
+    assert.deepEqual(rate.json, { name: "api", rate: "10/1s" });
+    const group = await dashboard.post("/api/queues/api/group-concurrency", {
+      group_concurrency: 2,
+    });
+    assert.deepEqual(group.json, { name: "api", group_concurrency: 2 });
+    const listed = await dashboard.get("/api/queues");
+    assert.deepEqual(listed.json, JSON.parse(await sandbox.ok(["queue", "list", "--json"])));
+    assert.deepEqual(
+      listed.json.map((queue: Json) => [queue.name, queue.rate, queue.group_concurrency]),
+      [["api", "10/1s", 2]],
+    );
+    for (
+      const [target, body, message] of [
+        ["rate", { rate: "0/1s" }, /Invalid rate "0\/1s"/],
+        ["rate", { rate: "abc" }, /Invalid rate "abc"/],
+        ["rate", { rate: "10/0s" }, /period must be from 1ms/],
+        ["rate", {}, /Missing field "rate"/],
+        ["group-concurrency", { group_concurrency: 0 }, /Invalid group_concurrency 0/],
+        ["group-concurrency", { group_concurrency: -1 }, /Invalid group_concurrency -1/],
+        ["group-concurrency", { group_concurrency: "2" }, /Invalid group_concurrency "2"/],
+        ["group-concurrency", { limit: 2 }, /Unknown field "limit"/],
+      ] as const
+    ) {
+      const refused = await dashboard.post(`/api/queues/api/${target}`, body);
+      assert.equal(refused.status, 400, refused.text);
+      assert.match(refused.json.error, message);
+    }
+    const badName = await dashboard.post("/api/queues/bad%20name/rate", { rate: "1/1s" });
+    assert.equal(badName.status, 400, badName.text);
+    assert.deepEqual((await dashboard.get("/api/queues")).json, listed.json, "nothing changed");
+    assert.deepEqual((await dashboard.post("/api/queues/api/rate", { rate: null })).json, {
+      name: "api",
+      rate: null,
+    });
+    await dashboard.post("/api/queues/api/group-concurrency", { group_concurrency: null });
+    const [cleared] = (await dashboard.get("/api/queues")).json;
+    assert.deepEqual([cleared.rate, cleared.group_concurrency], [null, null]);
+    const noCsrf = await dashboard.post("/api/queues/api/rate", { rate: "1/1s" }, { csrf: null });
+    assert.equal(noCsrf.status, 403, noCsrf.text);
+  });
+});
+
 onEveryStore.test("dashboard API: POST /api/jobs enqueues; bad bodies get the CLI's message and change nothing", async () => {
   await using sandbox = await makeSandbox();
   await withDashboard(sandbox, [], async (dashboard) => {
@@ -667,6 +714,8 @@ onEveryStore.test("dashboard API: a malformed body on any POST is 400 with a JSO
       "/api/dlq/retry": [...common, '{"ids":"d-1"}', '{"all":1}', '{"ids":[null]}'],
       "/api/workers/no-such-worker/stop": [...common, '{"mode":5}', '{"mode":"now","x":1}'],
       "/api/workers/start": [...common, '{"count":"2"}', '{"count":null}', '{"count":1e400}'],
+      "/api/queues/q/rate": [...common, "{}", '{"rate":"0/1s"}', '{"rate":10}'],
+      "/api/queues/q/group-concurrency": [...common, "{}", '{"group_concurrency":"2"}'],
     };
     // Bytes that are not UTF-8, inside a JSON string.
     const invalidUtf8 = (json: string) => {
@@ -680,6 +729,8 @@ onEveryStore.test("dashboard API: a malformed body on any POST is 400 with a JSO
       "/api/dlq/retry": '{"ids":["@"]}',
       "/api/workers/no-such-worker/stop": '{"mode":"@"}',
       "/api/workers/start": '{"count":1,"@":2}',
+      "/api/queues/q/rate": '{"rate":"@"}',
+      "/api/queues/q/group-concurrency": '{"@":1}',
     };
     for (const [target, bodies] of Object.entries(bad)) {
       for (const body of [...bodies, invalidUtf8(notUtf8[target])]) {

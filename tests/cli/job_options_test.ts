@@ -419,8 +419,17 @@ onEveryStore.test("queue list --json shows each queue's limit and job counts", a
     canceled,
     blocked: 0,
   });
-  // paused, paused_until, retry_on and no_retry_on were added (issue #20).
-  const unset = { paused: false, paused_until: null, retry_on: null, no_retry_on: null };
+  // paused, paused_until, retry_on, no_retry_on, rate, rate_limited_until and
+  // group_concurrency were added (issue #20).
+  const unset = {
+    paused: false,
+    paused_until: null,
+    retry_on: null,
+    no_retry_on: null,
+    rate: null,
+    rate_limited_until: null,
+    group_concurrency: null,
+  };
   assert.deepEqual(JSON.parse(await sandbox.ok(["queue", "list", "--json"])), [
     { name: "default", concurrency: null, jobs: counts(1), ...unset },
     { name: "deploy", concurrency: 2, jobs: counts(2, 1), ...unset },
@@ -456,6 +465,7 @@ onEveryStore.test("info --json and info show every option a job was enqueued wit
       no_retry_on: [2, 64],
       on_finish: "./notify.sh",
       on_finish_when: ["canceled", "dead"],
+      group_key: "tenant-1",
     }),
   ]);
   const job = await sandbox.info("full");
@@ -489,6 +499,7 @@ onEveryStore.test("info --json and info show every option a job was enqueued wit
     on_finish_when: ["dead", "canceled"],
     hook_for: null,
     batch: null,
+    group_key: "tenant-1",
     after: [],
     parents: [],
     children: [],
@@ -500,6 +511,7 @@ onEveryStore.test("info --json and info show every option a job was enqueued wit
     const line of [
       /^queue\s+deploy$/m,
       /^priority\s+-3$/m,
+      /^group key\s+tenant-1$/m,
       /^timeout\s+30 s$/m,
       /^backoff base\s+1\.5$/m,
       /^directory\s+\/tmp$/m,

@@ -433,6 +433,28 @@ onEachStore(
 );
 
 onEachStore(
+  "Queue sets and removes rate and group limits as the CLI does, keeps group_key, and refuses bad ones",
+  async (queue) => {
+    await queue.setQueueRate("api", "5/1m");
+    await queue.setGroupConcurrency("api", 2);
+    const job = await queue.enqueue({ command: "true", queue: "api", group_key: "tenant-1" });
+    assert.equal(job.group_key, "tenant-1");
+    assert.equal((await queue.job(job.id))?.group_key, "tenant-1");
+    const [api] = await queue.queues();
+    assert.deepEqual([api.rate, api.rate_limited_until, api.group_concurrency], ["5/1m", null, 2]);
+    assert.deepEqual((await queue.status()).rate_limited_queues, []);
+    await assert.rejects(() => queue.setQueueRate("api", "0/1s"), UsageError);
+    await assert.rejects(() => queue.setGroupConcurrency("api", 0), UsageError);
+    await assert.rejects(() => queue.enqueue({ command: "true", group_key: "" }), UsageError);
+    assert.deepEqual((await queue.queues())[0].rate, "5/1m", "a refused rate changed nothing");
+    await queue.setQueueRate("api", null);
+    await queue.setGroupConcurrency("api", null);
+    const [cleared] = await queue.queues();
+    assert.deepEqual([cleared.rate, cleared.group_concurrency], [null, null]);
+  },
+);
+
+onEachStore(
   "Queue.retry() runs finished jobs again, all or none; Queue.edit() changes a waiting job and refuses a finished one",
   async (queue, sandbox) => {
     await queue.enqueue({ id: "d", command: "false", max_retries: 0 });

@@ -38,6 +38,7 @@ const TYPES = [
   "RetryFilterInput",
   "RetryJson",
   "RetryRequest",
+  "RateLimitedQueueJson",
   "RunJson",
   "StatusJson",
   "WaitOptions",

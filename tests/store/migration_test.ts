@@ -176,8 +176,8 @@ async function storedJobs(server: TestPostgres, schema: string): Promise<unknown
 }
 
 /**
- * Columns of migration 4 (queue pauses, exit-code lists), of the finish hooks migration and of the
- * batches migration (a job's batch): NULL in every older row.
+ * Columns of migration 4 (queue pauses, exit-code lists) and of the later migrations (finish
+ * hooks, batches, rate and group limits): NULL in every older row.
  */
 const LATER_COLUMNS = [
   "retry_on",
@@ -188,6 +188,11 @@ const LATER_COLUMNS = [
   "on_finish_when",
   "hook_for",
   "batch",
+  // Migration 7: rates and group limits.
+  "group_key",
+  "rate_limit",
+  "rate_period_ms",
+  "group_concurrency",
 ];
 
 Deno.test({

@@ -21,6 +21,7 @@ import { jobsContract } from "./contract/jobs.ts";
 import { leasesContract } from "./contract/leases.ts";
 import { outputContract } from "./contract/output.ts";
 import { queuesContract } from "./contract/queues.ts";
+import { queueLimitsContract } from "./contract/queue_limits.ts";
 import { queueSettingsContract } from "./contract/queue_settings.ts";
 import { schedulesContract } from "./contract/schedules.ts";
 import { statsContract } from "./contract/stats.ts";
@@ -54,6 +55,7 @@ export function storeContract(
   claimsContract(test);
   queuesContract(test);
   queueSettingsContract(test);
+  queueLimitsContract(test);
   finishContract(test);
   cancelContract(test);
   finishHooksContract(test);

@@ -38,9 +38,10 @@ first), queue, run_at (ISO 8601) or delay ("30s", "5m", or seconds), backoff_bas
 shell that runs it; default: the shell config when it runs), retry_on or no_retry_on (exit codes
 0-255 that alone are retried, or that are never retried: a failure with another code, or with
 one of these, goes to the DLQ at once; default: the queue's, see "queue set-retry"), on_finish
-and on_finish_when (see below), batch (the batch it joins; see Batches below). The flags below
-set the same fields; with --file they are defaults for every line. --file adds one JSON job per
-line, all or none, in one transaction.
+and on_finish_when (see below), batch (the batch it joins; see Batches below), group_key (a
+tenant, a host: with "queue set-group-concurrency", at most N jobs of one key run at once). The
+flags below set the same fields; with --file they are defaults for every line. --file adds one
+JSON job per line, all or none, in one transaction.
 
 A job with "after" waits (state blocked) until all those jobs completed; if one ends dead or
 canceled, it is canceled too. A job whose unique key is held by an unfinished job is not added:

@@ -2,6 +2,7 @@ import { isoTime, isTimeInRange } from "../../clock.ts";
 import { NotFoundError, UsageError } from "../../errors.ts";
 import { describeHook } from "../../finish_hooks.ts";
 import { readJobDetail } from "../../job_detail.ts";
+import { type JobWait, readJobWait } from "../../job_wait.ts";
 import { validateJobId } from "../../job_spec.ts";
 import { tailText } from "../../worker/output_tail.ts";
 import type { CommandDefinition } from "../command.ts";
@@ -74,10 +75,12 @@ export const infoCommand: CommandDefinition = {
       ["after", family(shown.parents)],
       ["children", family(shown.children)],
       ["unique key", job.uniqueKey ?? "-"],
+      ["group key", job.groupKey ?? "-"],
       ["retry on", codes(shown.retry_on)],
       ["no retry on", codes(shown.no_retry_on)],
       ["on finish", job.onFinish === null ? "-" : describeHook(job.onFinish, job.onFinishWhen)],
       ["batch", batchText(job)],
+      ...waitFields(await readJobWait(store, job, now), when),
     ];
     // Only on hook jobs: a line that is always "-" on every other job would be noise.
     if (job.hookFor !== null) fields.push(["hook for", `job ${job.hookFor}`]);
@@ -111,6 +114,22 @@ function batchText(job: { batch: string | null; env: Record<string, string> | nu
   if (job.batch !== null) return job.batch;
   const callbackOf = job.env?.QUEUECTL_BATCH;
   return callbackOf === undefined ? "-" : `- (a callback of batch ${callbackOf})`;
+}
+
+/** A waiting job's `waiting` lines: its queue's rate window, its full group; none if neither. */
+function waitFields(wait: JobWait | null, when: (ms: number) => string): [string, string][] {
+  const fields: [string, string][] = [];
+  if (wait?.rateLimitedUntil != null) {
+    fields.push(["waiting", `rate-limited until ${when(wait.rateLimitedUntil)}`]);
+  }
+  if (wait?.fullGroup) {
+    const { key, running, limit } = wait.fullGroup;
+    fields.push([
+      "waiting",
+      `for group ${JSON.stringify(key)}: ${running} running (at most ${limit} per group)`,
+    ]);
+  }
+  return fields;
 }
 
 function indent(text: string): string {

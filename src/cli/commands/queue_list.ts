@@ -1,4 +1,4 @@
-import { queueToJson } from "../../json_contract.ts";
+import { type QueueJson, queueToJson } from "../../json_contract.ts";
 import type { QueueInfo } from "../../store/mod.ts";
 import type { CommandDefinition } from "../command.ts";
 import { json, relativeTime, table } from "../render.ts";
@@ -6,13 +6,14 @@ import { json, relativeTime, table } from "../render.ts";
 /** `queuectl queue list`: queues, their settings and how many jobs each holds per state. */
 export const queueListCommand: CommandDefinition = {
   path: ["queue", "list"],
-  summary: "List the queues with their limits, pauses, retry policies and job counts",
+  summary: "List the queues with their limits, rates, pauses, retry policies and job counts",
   usage: ["queue list [--json]"],
   options: {
     json: {
       type: "boolean",
       description:
-        'print [{"name","concurrency","jobs":{...},"paused","paused_until","retry_on","no_retry_on"}]',
+        'print [{"name","concurrency","jobs":{...},"paused","paused_until","retry_on","no_retry_on",' +
+        '"rate","rate_limited_until","group_concurrency"}]',
     },
   },
   async run(context, args) {
@@ -35,6 +36,8 @@ export const queueListCommand: CommandDefinition = {
         // Added last, so that the columns scripts read stay where they were.
         "RETRY",
         "PAUSED",
+        "RATE",
+        "PER GROUP",
       ],
       queues.map((queue) => {
         const shown = queueToJson(queue, now);
@@ -53,11 +56,21 @@ export const queueListCommand: CommandDefinition = {
             : queue.pausedUntil === null
             ? "until resumed"
             : `until ${shown.paused_until} (${relativeTime(queue.pausedUntil, now)})`,
+          rateText(shown, now),
+          shown.group_concurrency === null ? "-" : String(shown.group_concurrency),
         ];
       }),
     ));
   },
 };
+
+/** `10/1s`, `10/1s, limited until TIME (in 3s)`, `invalid`, or `-` (no rate). */
+function rateText(shown: QueueJson, now: number): string {
+  if (shown.rate === null) return "-";
+  if (shown.rate_limited_until === null) return shown.rate;
+  const until = Date.parse(shown.rate_limited_until);
+  return `${shown.rate}, limited until ${shown.rate_limited_until} (${relativeTime(until, now)})`;
+}
 
 /** `only 75,111`, `not 2`, `invalid`, or `-` (every failure retried). */
 function retryPolicyText(queue: QueueInfo): string {

@@ -1,4 +1,5 @@
 import { isoTime } from "../../clock.ts";
+import { formatRate } from "../../queue_limits.ts";
 import { readQueueStatus } from "../../queue_status.ts";
 import { hostId } from "../../worker/liveness.ts";
 import type { CommandDefinition } from "../command.ts";
@@ -54,6 +55,16 @@ export const statusCommand: CommandDefinition = {
           ? "until resumed"
           : `until ${isoTime(queue.pausedUntil)} (${relativeTime(queue.pausedUntil, now)})`;
         context.stdout(`  ${queue.name}: ${until}\n`);
+      }
+    }
+    if (status.rateLimitedQueues.length > 0) {
+      context.stdout("\nRate-limited queues (their jobs wait for the window):\n");
+      for (const queue of status.rateLimitedQueues) {
+        context.stdout(
+          `  ${queue.name}: ${formatRate(queue.rate)}, rate-limited until ${
+            isoTime(queue.until)
+          } (${relativeTime(queue.until, now)})\n`,
+        );
       }
     }
     context.stdout(`\nDatabase: ${store.location}\n`);

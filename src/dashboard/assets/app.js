@@ -21,6 +21,8 @@
  *   `table.queues tr[data-queue="<name>"] td[data-state="<state>"]`,
  *   `… td.paused[data-paused="true|false"]` (with the time a timed pause ends, and
  *   `button[data-action="pause-queue|resume-queue"][data-queue]`), `td.retry`,
+ *   `td.rate[data-rate-limited="true|false"]` (the rate, and when its window frees),
+ *   `td.group-limit`,
  *   `#last-hour`
  *   (`[data-stat="runs|completed|failed|failure_rate"]`), `#throughput svg` (one
  *   `g.bucket[data-start]` per minute, `rect.bar-completed` / `rect.bar-failed`),
@@ -535,7 +537,11 @@
     return h(
       "table",
       { class: "queues grid" },
-      thead(["Queue", ["Limit", "num"], "Paused", "Retry"].concat(STATES.map((st) => [st, "num"]))),
+      thead(
+        ["Queue", ["Limit", "num"], "Paused", "Retry", "Rate", ["Per group", "num"]].concat(
+          STATES.map((st) => [st, "num"]),
+        ),
+      ),
       h(
         "tbody",
         null,
@@ -576,6 +582,28 @@
               ),
             ),
             h("td", { class: "retry mono" }, retryText(q)),
+            h(
+              "td",
+              { class: "rate", "data-rate-limited": q.rate_limited_until ? "true" : "false" },
+              !q.rate ? muted("none") : [
+                h("span", { class: "mono" }, q.rate),
+                q.rate_limited_until
+                  ? [
+                    " ",
+                    h("span", { class: "badge paused" }, "limited"),
+                    " until ",
+                    when(q.rate_limited_until),
+                  ]
+                  : "",
+              ],
+            ),
+            h(
+              "td",
+              { class: "num group-limit" },
+              q.group_concurrency === null || q.group_concurrency === undefined
+                ? muted("none")
+                : String(q.group_concurrency),
+            ),
             STATES.map((st) => {
               const n = jobs[st] || 0;
               return h(
@@ -1197,6 +1225,7 @@
             : muted("—"),
         ],
         ["unique_key", j.unique_key ? h("span", { class: "mono" }, j.unique_key) : muted("—")],
+        ["group_key", j.group_key ? h("span", { class: "mono" }, j.group_key) : muted("—")],
         ["retry_on", exitCodes(j.retry_on)],
         ["no_retry_on", exitCodes(j.no_retry_on)],
         ["on_finish", finishHook(j)],

@@ -11,6 +11,7 @@ import type {
   LeaseExtendParams,
 } from "../store.ts";
 import { type PgConnection, textArray } from "./connection.ts";
+import { rateLimitedNextStart } from "./queue_limits.ts";
 import { jobFromRow } from "./rows.ts";
 
 export async function jobClaim(
@@ -29,13 +30,20 @@ export async function jobNextRunAt(
   conn: PgConnection,
   params: JobNextRunAtParams,
 ): Promise<number | undefined> {
+  // Given `now`, rate-limited queues apart: their jobs may be due and still wait for the window.
   const [row] = await conn.run((sql) =>
     sql`SELECT min(run_at) AS next FROM jobs WHERE state IN ('pending','failed')
       AND (${textArray(params.queues ?? null)}::text[] IS NULL OR queue = ANY (${
       textArray(params.queues ?? null)
-    }::text[]))`
+    }::text[]))
+      AND (${params.now ?? null}::bigint IS NULL
+           OR queue NOT IN (SELECT name FROM queues WHERE rate_limit IS NOT NULL))`
   );
-  return row?.next === null || row?.next === undefined ? undefined : Number(row.next);
+  const next = row?.next === null || row?.next === undefined ? undefined : Number(row.next);
+  if (params.now === undefined) return next;
+  const limited = await rateLimitedNextStart(conn, params.queues, params.now);
+  if (limited === undefined) return next;
+  return next === undefined ? limited : Math.min(next, limited);
 }
 
 export async function jobSetProcess(

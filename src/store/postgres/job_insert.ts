@@ -138,10 +138,10 @@ async function insertRows(
   await sql`
     INSERT INTO jobs (id, command, state, max_retries, timeout_seconds, run_at, priority, queue,
       backoff_base, cwd, env, unique_key, shell, retry_on, no_retry_on, on_finish, on_finish_when,
-      batch, created_at, updated_at)
+      batch, group_key, created_at, updated_at)
     SELECT r->>0, r->>1, r->>2, (r->>3)::integer, (r->>4)::double precision, (r->>5)::bigint,
       (r->>6)::integer, r->>7, (r->>8)::double precision, r->>9, r->>10, r->>11, r->>12,
-      r->>13, r->>14, r->>15, r->>16, r->>17, ${now}::bigint, ${now}::bigint
+      r->>13, r->>14, r->>15, r->>16, r->>17, r->>18, ${now}::bigint, ${now}::bigint
     FROM json_array_elements(${JSON.stringify(rows)}::text::json) WITH ORDINALITY AS t (r, n)
     ORDER BY n`;
 }

@@ -473,4 +473,98 @@ export const MIGRATIONS: readonly string[] = [
         <> (NEW.state IN ('completed','dead','canceled')))
   EXECUTE FUNCTION batch_job_moved();
   `,
+  // 7: rate limits and per-group concurrency in the claim (issue #20). Nullable columns without
+  // defaults: a catalog change only. queue_starts holds the start times of a rate-limited
+  // queue's recent claims, written and pruned by claim_job() in the claim's statement; no rows
+  // for other queues. A queue with any limit (concurrency, rate, group) is locked by
+  // claim_job() before its counts are taken (SKIP LOCKED: another claimer of it goes on to
+  // other queues), so under READ COMMITTED two claims never both see a place that only one may
+  // take; queues without limits are never locked and pay one more NULL test per queue row.
+  // The group condition is in the head's scan: a full group's jobs are passed over, so other
+  // groups' jobs behind them still start. finish_job() only wakes workers for a queue limit; the
+  // trigger wakes them when a grouped job of a group-limited queue ends (a place came free)
+  // without replacing that function.
+  `
+  ALTER TABLE jobs ADD COLUMN group_key text;
+  ALTER TABLE queues ADD COLUMN rate_limit integer;
+  ALTER TABLE queues ADD COLUMN rate_period_ms bigint;
+  ALTER TABLE queues ADD COLUMN group_concurrency integer;
+  CREATE TABLE queue_starts (
+    queue      text   NOT NULL,
+    started_at bigint NOT NULL
+  );
+  CREATE INDEX queue_starts_window ON queue_starts (queue, started_at);
+  CREATE INDEX jobs_running_group ON jobs (queue, group_key)
+    WHERE state = 'processing' AND group_key IS NOT NULL;
+
+  CREATE FUNCTION wake_on_group_finish() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    IF EXISTS (SELECT 1 FROM queues WHERE name = OLD.queue AND group_concurrency IS NOT NULL) THEN
+      PERFORM pg_notify(TG_TABLE_SCHEMA || '.work', '');
+    END IF;
+    RETURN NULL;
+  END $$;
+  CREATE TRIGGER jobs_group_finish AFTER UPDATE OF state ON jobs FOR EACH ROW
+    WHEN (OLD.state = 'processing' AND NEW.state <> 'processing' AND OLD.group_key IS NOT NULL)
+    EXECUTE FUNCTION wake_on_group_finish();
+
+  CREATE OR REPLACE FUNCTION claim_job(p_worker text, p_lease_ms bigint, p_now bigint,
+    p_queues text[])
+  RETURNS SETOF jobs LANGUAGE plpgsql AS $$
+  DECLARE
+    v_locked text[];
+  BEGIN
+    SELECT coalesce(array_agg(name), '{}') INTO v_locked FROM (
+      SELECT name FROM queues
+      WHERE (concurrency IS NOT NULL OR rate_limit IS NOT NULL OR group_concurrency IS NOT NULL)
+        AND (p_queues IS NULL OR name = ANY (p_queues))
+        AND (paused_at IS NULL OR paused_until <= p_now)
+      ORDER BY name
+      FOR NO KEY UPDATE SKIP LOCKED
+    ) limited;
+    RETURN QUERY
+    WITH open_queues AS (
+      SELECT q.name, q.rate_limit, q.rate_period_ms, q.group_concurrency FROM queues q
+      WHERE (p_queues IS NULL OR q.name = ANY (p_queues))
+        AND (q.paused_at IS NULL OR q.paused_until <= p_now)
+        AND ((q.concurrency IS NULL AND q.rate_limit IS NULL AND q.group_concurrency IS NULL)
+             OR q.name = ANY (v_locked))
+        AND (q.concurrency IS NULL OR q.concurrency >
+             (SELECT count(*) FROM jobs r WHERE r.queue = q.name AND r.state = 'processing'))
+        AND (q.rate_limit IS NULL OR q.rate_limit >
+             (SELECT count(*) FROM queue_starts s
+              WHERE s.queue = q.name AND s.started_at > p_now - q.rate_period_ms))
+    ), heads AS (
+      SELECT head.seq, head.priority, head.run_at FROM open_queues o
+      CROSS JOIN LATERAL (
+        SELECT j.seq, j.priority, j.run_at FROM jobs j
+        WHERE j.queue = o.name AND j.state IN ('pending','failed') AND j.run_at <= p_now
+          AND (o.group_concurrency IS NULL OR j.group_key IS NULL OR o.group_concurrency >
+               (SELECT count(*) FROM jobs g WHERE g.queue = j.queue AND g.group_key = j.group_key
+                  AND g.state = 'processing'))
+        ORDER BY j.priority DESC, j.run_at, j.seq
+        LIMIT 1
+        FOR NO KEY UPDATE SKIP LOCKED
+      ) head
+    ), best AS (
+      SELECT seq FROM heads ORDER BY priority DESC, run_at, seq LIMIT 1
+    ), claimed AS (
+      UPDATE jobs SET state = 'processing', attempts = jobs.attempts + 1,
+        lease_owner = p_worker, lease_token = jobs.lease_token + 1,
+        lease_expires_at = p_now + p_lease_ms, started_at = p_now, finished_at = NULL,
+        updated_at = p_now, pgid = NULL, pgid_start_time = NULL
+      FROM best WHERE jobs.seq = best.seq
+      RETURNING jobs.*
+    ), started AS (
+      INSERT INTO queue_starts (queue, started_at)
+      SELECT c.queue, p_now FROM claimed c JOIN open_queues o ON o.name = c.queue
+      WHERE o.rate_limit IS NOT NULL
+    ), pruned AS (
+      DELETE FROM queue_starts s USING claimed c, open_queues o
+      WHERE o.name = c.queue AND o.rate_limit IS NOT NULL AND s.queue = c.queue
+        AND s.started_at <= p_now - o.rate_period_ms
+    )
+    SELECT * FROM claimed;
+  END $$;
+  `,
 ];

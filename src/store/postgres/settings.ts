@@ -12,6 +12,7 @@ import type {
   QueueSettings,
 } from "../store.ts";
 import type { PgConnection } from "./connection.ts";
+import { withRecentStarts } from "./queue_limits.ts";
 
 export async function configOverrides(conn: PgConnection): Promise<Record<string, string>> {
   const rows = await conn.run((sql) => sql`SELECT key, value FROM config ORDER BY key`);
@@ -53,21 +54,24 @@ export async function queueList(conn: PgConnection): Promise<QueueInfo[]> {
       sql`SELECT queue, state, count(*) AS n FROM jobs GROUP BY queue, state`,
     ])
   );
-  return queues.map((queue) => {
-    const byState = Object.fromEntries(JOB_STATES.map((state) => [state, 0])) as Record<
-      JobState,
-      number
-    >;
-    for (const row of counts) {
-      if (row.queue === queue.name) byState[row.state as JobState] = Number(row.n);
-    }
-    return { ...queueFromRow(queue), counts: byState };
-  });
+  return withRecentStarts(
+    conn,
+    queues.map((queue) => {
+      const byState = Object.fromEntries(JOB_STATES.map((state) => [state, 0])) as Record<
+        JobState,
+        number
+      >;
+      for (const row of counts) {
+        if (row.queue === queue.name) byState[row.state as JobState] = Number(row.n);
+      }
+      return { ...queueFromRow(queue), counts: byState };
+    }),
+  );
 }
 
 export async function queueSettings(conn: PgConnection): Promise<QueueSettings[]> {
   const rows = await conn.run((sql) => sql`SELECT * FROM queues ORDER BY name`);
-  return rows.map(queueFromRow);
+  return withRecentStarts(conn, rows.map(queueFromRow));
 }
 
 export async function queueSetPaused(

@@ -12,6 +12,7 @@ import type {
 } from "../store.ts";
 import type { SqliteConnection } from "./connection.ts";
 import { settleChildren } from "./dependencies.ts";
+import { rateLimitedNextStart } from "./queue_limits.ts";
 import { jobFromRow, numberOrNull, type Row } from "./rows.ts";
 
 export function jobClaim(
@@ -19,20 +20,30 @@ export function jobClaim(
   params: JobClaimParams,
 ): Promise<Job | undefined> {
   return conn.write(() => {
-    // Per open queue (served, not paused, and below its limit), its best due job by the index;
-    // then the best of those. A pause is two columns of the queue row read here anyway; one
-    // whose paused_until has passed is over (no timer clears it). O(queues × log jobs),
-    // however many jobs wait in full queues.
+    // Per open queue (served, not paused, below its limit and its rate), its best due job by
+    // the index; then the best of those. A pause is two columns of the queue row read here
+    // anyway; one whose paused_until has passed is over (no timer clears it). A rate counts
+    // the queue's recorded starts in the window; a group limit passes over the jobs of full
+    // groups (so they block no other group), checked only in queues that have one. Queues
+    // without these limits pay one NULL test each. O(queues × log jobs), however many jobs
+    // wait in full queues (plus, with a group limit, the jobs of full groups ahead).
     const row = conn.statement(
       `WITH open_queues AS (
-         SELECT name FROM queues q
+         SELECT name, group_concurrency FROM queues q
          WHERE (? IS NULL OR name IN (SELECT value FROM json_each(?)))
            AND (paused_at IS NULL OR paused_until <= ?)
            AND (concurrency IS NULL OR concurrency >
                 (SELECT count(*) FROM jobs r WHERE r.queue = q.name AND r.state = 'processing'))
+           AND (rate_limit IS NULL OR rate_limit >
+                (SELECT count(*) FROM queue_starts s
+                 WHERE s.queue = q.name AND s.started_at > ? - q.rate_period_ms))
        ), heads AS (
          SELECT (SELECT seq FROM jobs j
                  WHERE j.queue = o.name AND j.state IN ('pending','failed') AND j.run_at <= ?
+                   AND (o.group_concurrency IS NULL OR j.group_key IS NULL OR
+                        o.group_concurrency > (SELECT count(*) FROM jobs g
+                          WHERE g.queue = j.queue AND g.group_key = j.group_key
+                            AND g.state = 'processing'))
                  ORDER BY j.priority DESC, j.run_at, j.seq LIMIT 1) AS seq
          FROM open_queues o
        )
@@ -41,10 +52,12 @@ export function jobClaim(
          started_at = ?, finished_at = NULL, updated_at = ?, pgid = NULL, pgid_start_time = NULL
        WHERE seq = (SELECT j.seq FROM heads h JOIN jobs j ON j.seq = h.seq
                     ORDER BY j.priority DESC, j.run_at, j.seq LIMIT 1)
-       RETURNING *`,
+       RETURNING *, (SELECT rate_period_ms FROM queues
+                     WHERE name = jobs.queue AND rate_limit IS NOT NULL) AS queue_rate_period`,
     ).get(
       params.queues ? 1 : null,
       JSON.stringify(params.queues ?? []),
+      params.now,
       params.now,
       params.now,
       params.workerId,
@@ -52,7 +65,16 @@ export function jobClaim(
       params.now,
       params.now,
     );
-    return row ? jobFromRow(row as Row) : undefined;
+    if (!row) return undefined;
+    if (row.queue_rate_period !== null) {
+      // A rate-limited queue: record this start, in this transaction, and forget those that
+      // left the window (so the table holds about one window's starts per such queue).
+      conn.statement("INSERT INTO queue_starts (queue, started_at) VALUES (?, ?)")
+        .run(row.queue, params.now);
+      conn.statement("DELETE FROM queue_starts WHERE queue = ? AND started_at <= ?")
+        .run(row.queue, params.now - Number(row.queue_rate_period));
+    }
+    return jobFromRow(row as Row);
   });
 }
 
@@ -60,11 +82,17 @@ export function jobNextRunAt(
   conn: SqliteConnection,
   params: JobNextRunAtParams,
 ): Promise<number | undefined> {
+  // Given `now`, rate-limited queues apart: their jobs may be due and still wait for the window.
   const row = conn.statement(
     `SELECT min(run_at) AS next FROM jobs WHERE state IN ('pending','failed')
-       AND (? IS NULL OR queue IN (SELECT value FROM json_each(?)))`,
-  ).get(params.queues ? 1 : null, JSON.stringify(params.queues ?? []));
-  return Promise.resolve(numberOrNull(row?.next) ?? undefined);
+       AND (? IS NULL OR queue IN (SELECT value FROM json_each(?)))
+       AND (? IS NULL OR queue NOT IN (SELECT name FROM queues WHERE rate_limit IS NOT NULL))`,
+  ).get(params.queues ? 1 : null, JSON.stringify(params.queues ?? []), params.now ?? null);
+  const next = numberOrNull(row?.next) ?? undefined;
+  if (params.now === undefined) return Promise.resolve(next);
+  const limited = rateLimitedNextStart(conn, params.queues, params.now);
+  if (limited === undefined) return Promise.resolve(next);
+  return Promise.resolve(next === undefined ? limited : Math.min(next, limited));
 }
 
 export function jobSetProcess(
@@ -88,7 +116,8 @@ export async function jobFinish(conn: SqliteConnection, params: JobFinish): Prom
     // set a cancel request in between.
     const held = conn.statement(
       `SELECT seq, attempts, lease_owner, started_at, run_at, cancel_requested_at, batch,
-         (SELECT concurrency FROM queues WHERE name = jobs.queue) AS queue_limit
+         (SELECT coalesce(concurrency, group_concurrency) FROM queues WHERE name = jobs.queue)
+           AS queue_limit
        FROM jobs
        WHERE id = ? AND state = 'processing' AND lease_token = ?
          AND (? IS NULL OR lease_expires_at < ?)`,
@@ -150,7 +179,7 @@ export async function jobFinish(conn: SqliteConnection, params: JobFinish): Prom
         ).get(held.batch, params.now) !== undefined;
     return { wakeWorkers: held.queue_limit !== null || released > 0 || settled };
   });
-  // A place in a limited queue came free, or children became pending: wake every process.
+  // A place in a limited queue (or in a group of it) came free, or children became pending: wake every process.
   if (finished?.wakeWorkers) conn.announceWork();
   return finished !== undefined;
 }

@@ -239,4 +239,22 @@ export const MIGRATIONS: readonly string[] = [
       FROM batches WHERE name = NEW.batch AND settled_at IS NOT NULL);
   END;
   `,
+  // 7: rate limits and per-group concurrency in the claim (issue #20). New nullable columns at
+  // the end: no table rewrite. queue_starts holds the start times of a rate-limited queue's
+  // recent claims (written and pruned in the claim's transaction; no rows for other queues), so
+  // the count of starts in the window is exact across processes. jobs_running_group counts the
+  // running jobs of one (queue, group_key); jobs without a group key are not in it.
+  `
+  ALTER TABLE jobs ADD COLUMN group_key TEXT;
+  ALTER TABLE queues ADD COLUMN rate_limit INTEGER;
+  ALTER TABLE queues ADD COLUMN rate_period_ms INTEGER;
+  ALTER TABLE queues ADD COLUMN group_concurrency INTEGER;
+  CREATE TABLE queue_starts (
+    queue      TEXT    NOT NULL,
+    started_at INTEGER NOT NULL
+  );
+  CREATE INDEX queue_starts_window ON queue_starts (queue, started_at);
+  CREATE INDEX jobs_running_group ON jobs (queue, group_key)
+    WHERE state = 'processing' AND group_key IS NOT NULL;
+  `,
 ];

@@ -48,6 +48,7 @@ import {
   queueSetRetry,
   queueSettings,
 } from "./settings.ts";
+import { jobGroupRunning, queueSetGroupConcurrency, queueSetRate } from "./queue_limits.ts";
 import { runStats, runTotals } from "./stats.ts";
 import {
   workerDeregister,
@@ -81,6 +82,9 @@ export const sqliteQueries: StoreQueries<SqliteConnection> = {
   queueSettings,
   queueSetPaused,
   queueSetRetry,
+  queueSetRate,
+  queueSetGroupConcurrency,
+  jobGroupRunning,
   scheduleAdd,
   scheduleList,
   scheduleRemove,

@@ -12,6 +12,7 @@ import type {
   QueueSettings,
 } from "../store.ts";
 import type { SqliteConnection } from "./connection.ts";
+import { withRecentStarts } from "./queue_limits.ts";
 
 export function configOverrides(conn: SqliteConnection): Promise<Record<string, string>> {
   const rows = conn.statement("SELECT key, value FROM config ORDER BY key").all();
@@ -54,21 +55,24 @@ export function queueList(conn: SqliteConnection): Promise<QueueInfo[]> {
   const counts = conn.statement(
     "SELECT queue, state, count(*) AS n FROM jobs GROUP BY queue, state",
   ).all();
-  return Promise.resolve(queues.map((queue) => {
-    const byState = Object.fromEntries(JOB_STATES.map((state) => [state, 0])) as Record<
-      JobState,
-      number
-    >;
-    for (const row of counts) {
-      if (row.queue === queue.name) byState[row.state as JobState] = Number(row.n);
-    }
-    return { ...queueFromRow(queue), counts: byState };
-  }));
+  return Promise.resolve(withRecentStarts(
+    conn,
+    queues.map((queue) => {
+      const byState = Object.fromEntries(JOB_STATES.map((state) => [state, 0])) as Record<
+        JobState,
+        number
+      >;
+      for (const row of counts) {
+        if (row.queue === queue.name) byState[row.state as JobState] = Number(row.n);
+      }
+      return { ...queueFromRow(queue), counts: byState };
+    }),
+  ));
 }
 
 export function queueSettings(conn: SqliteConnection): Promise<QueueSettings[]> {
   const rows = conn.statement("SELECT * FROM queues ORDER BY name").all();
-  return Promise.resolve(rows.map(queueFromRow));
+  return Promise.resolve(withRecentStarts(conn, rows.map(queueFromRow)));
 }
 
 export async function queueSetPaused(

@@ -111,7 +111,7 @@ export function queueSettingsContract(test: ContractTest): void {
 }
 
 /** A queue's settings: nothing set but what `fields` give. */
-function settings(name: string, fields: Partial<QueueSettings> = {}): QueueSettings {
+export function settings(name: string, fields: Partial<QueueSettings> = {}): QueueSettings {
   return {
     name,
     concurrency: null,
@@ -119,11 +119,15 @@ function settings(name: string, fields: Partial<QueueSettings> = {}): QueueSetti
     pausedUntil: null,
     retryOn: null,
     noRetryOn: null,
+    rateLimit: null,
+    ratePeriodMs: null,
+    groupConcurrency: null,
+    recentStarts: [],
     ...fields,
   };
 }
 
 /** The next claim at `now` (of `queues`), or undefined. */
-function nextClaim(store: Store, workerId: string, now: number, queues?: string[]) {
+export function nextClaim(store: Store, workerId: string, now: number, queues?: string[]) {
   return store.jobClaim({ workerId, leaseMs: LEASE_MS, now, queues });
 }

@@ -277,7 +277,16 @@ export function queuesContract(test: ContractTest): void {
 }
 
 /** A queue's settings when none but its limit was set. */
-const UNSET = { pausedAt: null, pausedUntil: null, retryOn: null, noRetryOn: null };
+const UNSET = {
+  pausedAt: null,
+  pausedUntil: null,
+  retryOn: null,
+  noRetryOn: null,
+  rateLimit: null,
+  ratePeriodMs: null,
+  groupConcurrency: null,
+  recentStarts: [],
+};
 
 /** The next claim at `now` (of `queues`), or undefined. */
 function nextClaim(store: Store, workerId: string, now: number, queues?: string[]) {
