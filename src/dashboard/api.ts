@@ -22,6 +22,7 @@ import {
 } from "../job_spec.ts";
 import type { JobEditParams, OutputChunk, Store, WorkerProcessWithJobs } from "../store/mod.ts";
 import {
+  enqueuedJobToJson,
   jobToJson,
   queueToJson,
   runToJson,
@@ -299,7 +300,7 @@ async function enqueue(context: ApiContext, request: Request): Promise<Response>
   const body = await readJson(request);
   const spec = jobSpecFromValue(body);
   const [result] = await enqueueJobs(context.store, context.clock, [spec], { cwd: context.cwd });
-  return ok({ ...jobToJson(result.job), existing: result.existing }, result.existing ? 200 : 201);
+  return ok(enqueuedJobToJson(result), result.existing ? 200 : 201);
 }
 
 async function queues(context: ApiContext): Promise<Response> {

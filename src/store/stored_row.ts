@@ -63,6 +63,9 @@ export function jobFromRow(row: StoredRow): Job {
     // Columns of migration 4: absent from rows read through an older schema's peek.
     retryOn: exitCodesFromColumn(row.retry_on),
     noRetryOn: exitCodesFromColumn(row.no_retry_on),
+    // Columns of the unique-policy migration: absent from rows read through an older schema.
+    uniquePolicy: stringOrNull(row.unique_policy),
+    debounceMaxMs: numberOrNull(row.debounce_max_ms),
   };
   if (env === UNREADABLE) job.unreadable = ["env"];
   return job;

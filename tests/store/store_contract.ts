@@ -24,6 +24,7 @@ import { schedulesContract } from "./contract/schedules.ts";
 import { statsContract } from "./contract/stats.ts";
 import { subscribeContract } from "./contract/subscribe.ts";
 import { uniqueContract } from "./contract/unique.ts";
+import { uniquePolicyContract } from "./contract/unique_policy.ts";
 import { workersContract } from "./contract/workers.ts";
 
 export type { StoreFixture };
@@ -61,6 +62,7 @@ export function storeContract(
   subscribeContract(test);
   dependenciesContract(test);
   uniqueContract(test);
+  uniquePolicyContract(test);
   schedulesContract(test);
   statsContract(test);
 }

@@ -1,6 +1,7 @@
 import { enqueueJobs } from "../../enqueue.ts";
 import { UsageError } from "../../errors.ts";
 import {
+  checkUniquePolicy,
   type JobSpec,
   MAX_COMMAND_BYTES,
   parseJobSpec,
@@ -11,7 +12,8 @@ import type { JobInsertResult } from "../../store/mod.ts";
 import type { CommandContext, CommandDefinition, ParsedArgs } from "../command.ts";
 import { checkWhen, commandFromRest, JOB_OPTIONS, jobSpecFromFlags } from "../flags.ts";
 import { readJobFile } from "../job_lines.ts";
-import { jobToJson } from "../../json_contract.ts";
+import { enqueuedJobToJson } from "../../json_contract.ts";
+import { isoTime } from "../../clock.ts";
 import { json } from "../render.ts";
 
 /** `queuectl enqueue`: adds one job (or a file of them) and prints the id(s). */
@@ -82,10 +84,11 @@ Text must be valid UTF-8 (files, stdin) or Unicode (no lone surrogates like "\\u
     if (defaults.retryOn !== undefined) delete spec.noRetryOn;
     if (defaults.noRetryOn !== undefined) delete spec.retryOn;
     checkWhen(spec);
+    checkUniquePolicy(spec);
     const store = await context.store();
     const [result] = await enqueueJobs(store, context.clock, [spec], { cwd: context.cwd });
-    reportExisting(context, [result]);
-    context.stdout(args.values.json ? json(jobToJson(result.job)) : `${result.job.id}\n`);
+    reportUniqueKeys(context, [result], [spec]);
+    context.stdout(args.values.json ? json(enqueuedJobToJson(result)) : `${result.job.id}\n`);
   },
 };
 
@@ -128,25 +131,59 @@ async function enqueueFile(
   const results = await enqueueJobs(store, context.clock, specs, { cwd: context.cwd });
   context.stdout(
     args.values.json
-      ? json(results.map((result) => jobToJson(result.job)))
+      ? json(results.map((result) => enqueuedJobToJson(result)))
       : results.map((result) => result.id).join("\n") + "\n",
   );
-  reportExisting(context, results);
+  reportUniqueKeys(context, results, specs);
   const added = results.filter((result) => !result.existing).length;
-  context.stderr(`Enqueued ${added} job(s)\n`);
+  const replaced = results.filter((result) => result.uniqueOutcome === "replaced").length;
+  const debounced = results.filter((result) => result.uniqueOutcome === "debounced").length;
+  context.stderr(
+    `Enqueued ${added} job(s)${
+      replaced > 0 ? `, ${replaced} of them in place of a waiting job` : ""
+    }${debounced > 0 ? `; debounced ${debounced} waiting job(s)` : ""}\n`,
+  );
 }
 
-/** Says which jobs were not added because an unfinished job held their unique key. */
-function reportExisting(context: CommandContext, results: JobInsertResult[]): void {
-  const existing = results.filter((result) => result.existing);
-  for (const { job } of existing.slice(0, 10)) {
-    context.stderr(
-      `Job "${job.id}" (${job.state}) holds unique key ${
-        JSON.stringify(job.uniqueKey)
-      }: not added again\n`,
-    );
-  }
-  if (existing.length > 10) context.stderr(`… and ${existing.length - 10} more not added\n`);
+/**
+ * Says what unique keys did: which jobs were not added because an unfinished job held their key
+ * (and, for `replace` or `debounce`, that a running holder is never touched), which waiting
+ * jobs were replaced, and which were debounced. At most ten lines.
+ */
+function reportUniqueKeys(
+  context: CommandContext,
+  results: JobInsertResult[],
+  specs: JobSpec[],
+): void {
+  const lines: string[] = [];
+  results.forEach((result, index) => {
+    if (!result.existing && result.uniqueOutcome !== "replaced") return;
+    const { job } = result;
+    const key = JSON.stringify(job.uniqueKey);
+    if (result.uniqueOutcome === "replaced") {
+      lines.push(
+        `Job "${job.id}" replaced job "${result.replacedId}", which held unique key ${key} (canceled)`,
+      );
+    } else if (result.uniqueOutcome === "debounced") {
+      lines.push(
+        `Job "${job.id}" (${job.state}) holds unique key ${key}: debounced, due at ${
+          isoTime(job.runAt)
+        }`,
+      );
+    } else {
+      const policy = specs[index]?.uniquePolicy ?? "keep";
+      const running = policy !== "keep" && job.state === "processing";
+      lines.push(
+        `Job "${job.id}" (${job.state}) holds unique key ${key}: not added again${
+          running
+            ? ` (a running job is not ${policy === "replace" ? "replaced" : "debounced"})`
+            : ""
+        }`,
+      );
+    }
+  });
+  for (const line of lines.slice(0, 10)) context.stderr(`${line}\n`);
+  if (lines.length > 10) context.stderr(`… and ${lines.length - 10} more\n`);
 }
 
 /** The job fields given as flags: the job's, or with --file the defaults of every line. */

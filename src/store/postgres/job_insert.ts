@@ -6,13 +6,20 @@
  * Across hosts: parents are read `FOR SHARE`, so a parent finishing at the same moment either
  * finishes first (and the child is added pending) or waits for this transaction (and then sees
  * the child it must release). Two hosts adding the same unique key at once meet at the unique
- * index: the loser runs again and finds the winner's job.
+ * index: the loser runs again and finds the winner's job (with `replace` or `debounce`, holders
+ * are locked first: see unique_policy.ts).
  *
  * @module
  */
 import { ConflictError, NotFoundError } from "../../errors.ts";
 import type { Job, JobState } from "../../job.ts";
-import { insertResults, newJobColumns, planUniqueKeys, uniqueKeysOf } from "../insert_plan.ts";
+import {
+  insertResults,
+  needsUniquePolicy,
+  newJobColumns,
+  planUniqueKeys,
+  uniqueKeysOf,
+} from "../insert_plan.ts";
 import type { JobInsertParams, JobInsertResult, NewJob } from "../store.ts";
 import {
   type PgConnection,
@@ -21,6 +28,7 @@ import {
   uniqueViolation,
 } from "./connection.ts";
 import { jobFromRow } from "./rows.ts";
+import { applyUniquePolicies, cancelReplacedHolders, lockedHolders } from "./unique_policy.ts";
 
 /** Rows per INSERT statement: bounds the JSON document of a large batch. */
 const INSERT_ROWS = 20_000;
@@ -52,12 +60,20 @@ export async function insertInTransaction(
   now: number,
 ): Promise<JobInsertResult[]> {
   const keys = uniqueKeysOf(jobs);
-  const plan = keys.length > 0 ? planUniqueKeys(jobs, await storedHolders(sql, keys)) : undefined;
+  // Holders are locked only for a batch that may change them: `keep` reads, as it always did.
+  const holders = keys.length === 0
+    ? undefined
+    : needsUniquePolicy(jobs)
+    ? await lockedHolders(sql, keys)
+    : await storedHolders(sql, keys);
+  const plan = holders ? planUniqueKeys(jobs, holders, now) : undefined;
   const toAdd = plan?.toAdd ?? jobs;
+  if (plan) await cancelReplacedHolders(sql, plan, now);
   const blocked = await blockedJobs(sql, toAdd);
   for (let start = 0; start < toAdd.length; start += INSERT_ROWS) {
     await insertRows(sql, toAdd.slice(start, start + INSERT_ROWS), now, blocked);
   }
+  if (plan) await applyUniquePolicies(sql, plan);
   await insertDependencies(sql, toAdd);
   const queues = [...new Set(toAdd.map((job) => job.queue))];
   if (queues.length > 0) {
@@ -127,10 +143,11 @@ async function insertRows(
   const rows = jobs.map((job) => newJobColumns(job, blocked.has(job.id)));
   await sql`
     INSERT INTO jobs (id, command, state, max_retries, timeout_seconds, run_at, priority, queue,
-      backoff_base, cwd, env, unique_key, shell, retry_on, no_retry_on, created_at, updated_at)
+      backoff_base, cwd, env, unique_key, shell, retry_on, no_retry_on, unique_policy,
+      debounce_max_ms, created_at, updated_at)
     SELECT r->>0, r->>1, r->>2, (r->>3)::integer, (r->>4)::double precision, (r->>5)::bigint,
       (r->>6)::integer, r->>7, (r->>8)::double precision, r->>9, r->>10, r->>11, r->>12,
-      r->>13, r->>14, ${now}::bigint, ${now}::bigint
+      r->>13, r->>14, r->>15, (r->>16)::bigint, ${now}::bigint, ${now}::bigint
     FROM json_array_elements(${JSON.stringify(rows)}::text::json) WITH ORDINALITY AS t (r, n)
     ORDER BY n`;
 }

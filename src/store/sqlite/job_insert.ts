@@ -11,8 +11,9 @@ import { insertResults, newJobColumns, planUniqueKeys, uniqueKeysOf } from "../i
 import type { JobInsertParams, JobInsertResult, NewJob } from "../store.ts";
 import type { SqliteConnection } from "./connection.ts";
 import { jobFromRow, type Row } from "./rows.ts";
+import { applyUniquePolicies, cancelReplacedHolders } from "./unique_policy.ts";
 
-/** Rows per INSERT statement in a batch (15 values each: 7500 of SQLite's 32766 variables). */
+/** Rows per INSERT statement in a batch (19 values each: 9500 of SQLite's 32766 variables). */
 const INSERT_ROWS = 500;
 
 /** The states a job holds its unique key in. */
@@ -34,12 +35,14 @@ export function insertInTransaction(
   now: number,
 ): JobInsertResult[] {
   const keys = uniqueKeysOf(jobs);
-  const plan = keys.length > 0 ? planUniqueKeys(jobs, storedHolders(conn, keys)) : undefined;
+  const plan = keys.length > 0 ? planUniqueKeys(jobs, storedHolders(conn, keys), now) : undefined;
   const toAdd = plan?.toAdd ?? jobs;
+  if (plan) cancelReplacedHolders(conn, plan, now);
   const blocked = blockedJobs(conn, toAdd);
   for (let start = 0; start < toAdd.length; start += INSERT_ROWS) {
     insertRows(conn, toAdd.slice(start, start + INSERT_ROWS), now, blocked);
   }
+  if (plan) applyUniquePolicies(conn, plan);
   insertDependencies(conn, toAdd);
   const addQueue = conn.statement("INSERT OR IGNORE INTO queues (name) VALUES (?)");
   for (const queue of new Set(toAdd.map((job) => job.queue))) addQueue.run(queue);
@@ -94,11 +97,11 @@ function blockedJobs(conn: SqliteConnection, jobs: NewJob[]): Set<string> {
  * makes it ~6× slower; the new rows are known: `newJobRow`).
  */
 function insertRows(conn: SqliteConnection, jobs: NewJob[], now: number, blocked: Set<string>) {
-  const row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  const row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   const insert = conn.statement(
     `INSERT INTO jobs (id, command, state, max_retries, timeout_seconds, run_at, priority,
-       queue, backoff_base, cwd, env, unique_key, shell, retry_on, no_retry_on, created_at,
-       updated_at)
+       queue, backoff_base, cwd, env, unique_key, shell, retry_on, no_retry_on, unique_policy,
+       debounce_max_ms, created_at, updated_at)
      VALUES ${Array(jobs.length).fill(row).join(", ")}`,
   );
   const values: SQLInputValue[] = [];
