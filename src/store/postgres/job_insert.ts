@@ -28,7 +28,12 @@ import {
   uniqueViolation,
 } from "./connection.ts";
 import { jobFromRow } from "./rows.ts";
-import { applyUniquePolicies, cancelReplacedHolders, lockedHolders } from "./unique_policy.ts";
+import {
+  applyUniquePolicies,
+  cancelReplacedHolders,
+  HolderMovedError,
+  lockedHolders,
+} from "./unique_policy.ts";
 
 /** Rows per INSERT statement: bounds the JSON document of a large batch. */
 const INSERT_ROWS = 20_000;
@@ -44,8 +49,10 @@ export async function jobInsert(
       );
     } catch (error) {
       const constraint = uniqueViolation(error);
-      // Another host took a unique key between our look and our insert: look again.
+      // Another host took a unique key between our look and our insert (or, with a policy,
+      // changed its holder): look again.
       if (constraint === "jobs_unique_key" && attempt < 5) continue;
+      if (error instanceof HolderMovedError && attempt < 5) continue;
       if (constraint === "jobs_id_key") throw await duplicateIdError(conn, params.jobs);
       throw error;
     }

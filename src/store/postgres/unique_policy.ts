@@ -2,14 +2,16 @@
  * Applying a batch's unique-key policies (`replace`, `debounce`) to stored holders, inside the
  * insert's transaction.
  *
- * Across hosts: when a batch asks for `replace` or `debounce`, its holders are read
- * `FOR NO KEY UPDATE` (in key order, so two batches never wait on each other in a circle). A
- * second enqueuer of the same key waits for the first to commit, then reads the holder as the
- * first left it: pushed (and pushes it again), or canceled by a replace (then it sees no holder,
- * its insert meets the first one's new job at the unique index, and the insert runs again and
- * replaces that one). A worker's claim skips a locked holder (`SKIP LOCKED`), and a holder
- * claimed first is read as running, which no policy touches. So at most one unfinished job
- * holds a key, as the partial unique index `jobs_unique_key` guarantees in the end.
+ * Across hosts: a batch that asks for `replace` or `debounce` first takes a transaction-level
+ * advisory lock per key (in key order, so two batches never wait on each other in a circle):
+ * enqueuers with a policy for one key go one after the other, each reading the holder the one
+ * before left (a replace's new job, a debounce's pushed one). Without it, a replacer that read
+ * the holder just canceled would find no holder, meet the new one at the unique index, and run
+ * again, as often as other replacers beat it (seen: five times in a row with four at once). Its
+ * holders are then read `FOR NO KEY UPDATE`: a worker's claim skips a locked holder
+ * (`SKIP LOCKED`), and a holder claimed first is read as running, which no policy touches. An
+ * enqueuer with `keep` takes no lock; if it adds a job between a replacer's look and its insert,
+ * the partial unique index `jobs_unique_key` stops the second holder and the insert runs again.
  *
  * @module
  */
@@ -18,11 +20,33 @@ import type { InsertPlan } from "../insert_plan.ts";
 import { textArray, type TransactionSql } from "./connection.ts";
 import { jobFromRow } from "./rows.ts";
 
-/** The unfinished jobs that hold any of `keys`, by key, locked until the transaction ends. */
+/**
+ * Thrown when a holder the plan changes was no longer waiting (never expected, as holders are
+ * locked): the insert runs again, from a fresh look at the holders.
+ */
+export class HolderMovedError extends Error {
+  constructor(id: string) {
+    super(`Job "${id}" was no longer waiting when its unique key was resolved`);
+  }
+}
+
+/** The first key of the advisory locks on unique keys ("uniq"), apart from any other user's. */
+const ADVISORY_CLASS = 0x756e6971;
+
+/**
+ * The unfinished jobs that hold any of `keys`, by key, locked (with the keys themselves) until
+ * the transaction ends.
+ */
 export async function lockedHolders(
   sql: TransactionSql,
   keys: string[],
 ): Promise<Map<string, Job>> {
+  // Advisory locks are database-wide: equal keys of two schemas (or a hash collision) share one,
+  // which only makes them wait for each other.
+  await sql`
+    SELECT pg_advisory_xact_lock(${ADVISORY_CLASS}, hashtext(key))
+    FROM unnest(${textArray([...keys].sort())}::text[]) AS key ORDER BY key`;
+  // A fresh statement, so a fresh snapshot: it sees what the lock's last holder committed.
   const rows = await sql`
     SELECT * FROM jobs WHERE unique_key = ANY (${textArray(keys)}::text[])
       AND state IN ('blocked','pending','processing','failed')
@@ -38,10 +62,11 @@ export async function cancelReplacedHolders(
   now: number,
 ): Promise<void> {
   for (const { holder, by } of plan.replaced) {
-    await sql`
+    const canceled = await sql`
       UPDATE jobs SET state = 'canceled', finished_at = ${now}, updated_at = ${now},
         last_error = ${`Replaced by job "${by}"`}
       WHERE id = ${holder.id} AND state IN ('blocked','pending','failed')`;
+    if (canceled.count !== 1) throw new HolderMovedError(holder.id);
   }
 }
 
@@ -59,10 +84,11 @@ export async function applyUniquePolicies(sql: TransactionSql, plan: InsertPlan)
                         WHERE e.child_seq = d.child_seq AND e.parent_seq = n.seq)`;
   }
   for (const job of plan.debounced) {
-    await sql`
+    const pushed = await sql`
       UPDATE jobs SET run_at = ${job.runAt}, command = ${job.command},
         env = ${job.env ? JSON.stringify(job.env) : null}, cwd = ${job.cwd},
         shell = ${job.shell}, updated_at = ${job.updatedAt}
       WHERE id = ${job.id} AND state IN ('blocked','pending','failed')`;
+    if (pushed.count !== 1) throw new HolderMovedError(job.id);
   }
 }

@@ -255,6 +255,62 @@ export function uniquePolicyContract(test: ContractTest): void {
       [null, null],
     ]);
   });
+
+  test("jobInsert() from several connections at once, with replace and debounce, leaves one waiting holder and loses no enqueue", async ({ store, openAnother }) => {
+    await store.jobInsert({
+      jobs: [newJob("seed", { uniqueKey: "race", runAt: T0 + 1e6 })],
+      now: T0,
+    });
+    const stores = [store, await openAnother(), await openAnother(), await openAnother()];
+    const ROUNDS = 12;
+    const outcomes = await Promise.all(stores.map(async (connection, c) => {
+      const results = [];
+      for (let i = 0; i < ROUNDS; i++) {
+        const policy = (i + c) % 2 === 0 ? "replace" : "debounce";
+        const [result] = await connection.jobInsert({
+          jobs: [
+            newJob(`c${c}-${i}`, { uniqueKey: "race", uniquePolicy: policy, runAt: T0 + 1e6 + i }),
+          ],
+          now: T0 + 1 + i,
+        });
+        results.push({ policy, result });
+      }
+      return results;
+    }));
+    const all = outcomes.flat();
+    const rows = (await store.jobList({})).filter((job) => job.uniqueKey === "race");
+    const unfinished = rows.filter((job) => job.state === "pending");
+    assert.equal(
+      unfinished.length,
+      1,
+      `one waiting holder: ${JSON.stringify(rows.map((job) => [job.id, job.state]))}`,
+    );
+    assert.equal(
+      rows.length - unfinished.length,
+      rows.filter((job) => job.state === "canceled").length,
+    );
+    const byId = new Map(rows.map((job) => [job.id, job]));
+    const replaces = all.filter(({ policy }) => policy === "replace");
+    for (const { result } of replaces) {
+      assert.deepEqual([result.existing, result.uniqueOutcome], [false, "replaced"], result.id);
+      assert.ok(byId.has(result.id), `${result.id} is stored`);
+    }
+    for (const { result } of all.filter(({ policy }) => policy === "debounce")) {
+      assert.deepEqual([result.existing, result.uniqueOutcome], [true, "debounced"], result.id);
+      assert.ok(byId.has(result.id), `the debounced ${result.id} is stored`);
+    }
+    // Each replace canceled a different job, and every canceled job was replaced by one.
+    const replacedIds = replaces.map(({ result }) => result.replacedId!);
+    assert.equal(new Set(replacedIds).size, replacedIds.length, `replaced ${replacedIds}`);
+    assert.deepEqual(
+      [...replacedIds].sort(),
+      rows.filter((job) => job.state === "canceled").map((job) => job.id).sort(),
+    );
+    assert.equal(rows.length, 1 + replaces.length, "the seed and one job per replace");
+    for (const job of rows.filter((row) => row.state === "canceled")) {
+      assert.match(job.lastError ?? "", /^Replaced by job "c\d-\d+"$/);
+    }
+  });
 }
 
 /** A job's row as inserted at T0 + 10 (the tests' insert time). */
