@@ -175,8 +175,18 @@ async function storedJobs(server: TestPostgres, schema: string): Promise<unknown
   );
 }
 
-/** Columns of migration 4 (queue pauses, exit-code lists): NULL in every older row. */
-const LATER_COLUMNS = ["retry_on", "no_retry_on", "paused_at", "paused_until"];
+/**
+ * Columns of migration 4 (queue pauses, exit-code lists) and of the unique-policy migration:
+ * NULL in every older row.
+ */
+const LATER_COLUMNS = [
+  "retry_on",
+  "no_retry_on",
+  "paused_at",
+  "paused_until",
+  "unique_policy",
+  "debounce_max_ms",
+];
 
 Deno.test({
   name:
