@@ -203,6 +203,18 @@ const CASES: BadRowCase[] = [
     values: () => ({ no_retry_on: "[2, 300]" }),
     invalid: ["no_retry_on"],
   },
+  {
+    intent: "a unique_policy no version writes",
+    job: "done",
+    values: () => ({ unique_key: "k", unique_policy: "merge" }),
+    invalid: ["unique_policy"],
+  },
+  {
+    intent: "a negative debounce cap",
+    job: "waiting",
+    values: () => ({ unique_key: "k2", unique_policy: "debounce", debounce_max_ms: -5 }),
+    invalid: ["debounce_max"],
+  },
 ];
 
 onEveryStore.test(
