@@ -34,8 +34,9 @@ argument that does not start with "{" or "[" is also taken as the command.
 
 JSON fields: command (required), id, max_retries, timeout (seconds), priority (higher runs
 first), queue, run_at (ISO 8601) or delay ("30s", "5m", or seconds), backoff_base, cwd, env
-(an object of strings), after (ids of jobs that must complete first), unique_key, shell (the
-shell that runs it; default: the shell config when it runs), retry_on or no_retry_on (exit codes
+(an object of strings), after (ids of jobs that must complete first), unique_key, unique_policy,
+debounce_max ("5m" or seconds), shell (the shell that runs it; default: the shell config when it
+runs), retry_on or no_retry_on (exit codes
 0-255 that alone are retried, or that are never retried: a failure with another code, or with
 one of these, goes to the DLQ at once; default: the queue's, see "queue set-retry"). The flags below set the same
 fields; with --file they are defaults for every line. --file adds one JSON job per line, all or
@@ -43,7 +44,13 @@ none, in one transaction.
 
 A job with "after" waits (state blocked) until all those jobs completed; if one ends dead or
 canceled, it is canceled too. A job whose unique key is held by an unfinished job is not added:
-enqueue prints that job's id instead, exits 0, and says so on stderr.
+enqueue prints that job's id instead, exits 0, and says so on stderr. --unique-policy (JSON
+unique_policy) changes that for a holder still waiting: "replace" cancels it and adds this job
+(jobs waiting on it wait on this one); "debounce" keeps it, gives it this job's command, env, cwd
+and shell, and moves its run time to this job's, never earlier, and with --debounce-max (JSON
+debounce_max) never past its own enqueue time + that. A running holder is never touched. With
+--json, "existing", "unique_outcome" (added, kept, replaced, debounced) and "replaced_id" say what
+happened.
 
 Limits: a command is at most ${MAX_COMMAND_BYTES} bytes (127 KiB) of UTF-8, and so is each env
 NAME=VALUE (Linux starts no program with a longer argument; put a longer script in a file); a
@@ -72,6 +79,8 @@ Text must be valid UTF-8 (files, stdin) or Unicode (no lone surrogates like "\\u
     "queuectl enqueue --file jobs.jsonl",
     "queuectl enqueue --id test --after build -- make test",
     "queuectl enqueue --unique nightly-report -- ./report.sh",
+    "queuectl enqueue --unique build --unique-policy debounce --delay 5s --debounce-max 1m -- make",
+    "queuectl enqueue --unique deploy --unique-policy replace -- ./deploy.sh v2",
     "queuectl enqueue --shell bash -- '[[ -f done ]] || ./build.sh'",
     "queuectl enqueue --retry-on 75,111 -- ./sync.sh",
   ],
