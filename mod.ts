@@ -9,7 +9,7 @@
  * - What it takes: {@linkcode QueueOptions}, {@linkcode JobInput} (the fields of the
  *   `queuectl enqueue` JSON form), {@linkcode WaitOptions}.
  * - What it returns, in the shapes of the CLI's `--json` output: {@linkcode EnqueuedJob},
- *   {@linkcode JobJson}, {@linkcode JobInfoJson}, {@linkcode RunJson},
+ *   {@linkcode EnqueuedJobJson}, {@linkcode JobJson}, {@linkcode JobInfoJson}, {@linkcode RunJson},
  *   {@linkcode StatusJson}, {@linkcode WorkerJson}, {@linkcode QueueJson},
  *   {@linkcode PausedQueueJson}, {@linkcode WaitResult},
  *   {@linkcode JobState}.

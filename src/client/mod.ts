@@ -13,6 +13,7 @@ export {
 } from "./queue.ts";
 export type { JobInput } from "./job_input.ts";
 export type {
+  EnqueuedJobJson,
   JobInfoJson,
   JobJson,
   PausedQueueJson,
