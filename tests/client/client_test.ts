@@ -116,8 +116,8 @@ onEachStore(
       run_at: new Date(runAt),
       unique_key: "deploy-prod",
     });
-    const { existing, ...fields } = job;
-    assert.equal(existing, false);
+    const { existing, unique_outcome, replaced_id, ...fields } = job;
+    assert.deepEqual([existing, unique_outcome, replaced_id], [false, "added", null]);
     assert.equal(fields.cwd, join(Deno.cwd(), "sub"), "a relative cwd resolves as the CLI's does");
     assert.equal(fields.run_at, runAt);
     const info = await sandbox.info("lib");
@@ -133,7 +133,7 @@ onEachStore(
     );
     // Every field the same but those that must differ.
     const differing = { id: "", created_at: "", updated_at: "", unique_key: "" };
-    assert.deepEqual({ ...viaCli, ...differing }, { ...fields, ...differing });
+    assert.deepEqual({ ...viaCli, ...differing }, { ...job, ...differing });
   },
 );
 
