@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { ConflictError } from "../errors.ts";
 import { exitCodesToColumn } from "../exit_codes.ts";
 import type { Job } from "../job.ts";
 import { decideUniqueConflict } from "../unique_policy.ts";
@@ -159,7 +160,15 @@ export function planUniqueKeys(jobs: NewJob[], stored: Map<string, Job>, now: nu
     const id = "storedKey" in entry ? holders.get(entry.storedKey)!.id : entry.added.id;
     if (id !== entry.own.id) holderOf.set(entry.own.id, id);
   }
-  for (const { holder, by } of replaced.values()) holderOf.set(holder.id, by.id);
+  for (const { holder, by } of replaced.values()) {
+    // It would wait on itself: the job it waits for is the one it cancels.
+    if (by.after.includes(holder.id)) {
+      throw new ConflictError(
+        `Cannot enqueue job "${by.id}": it waits on job "${holder.id}", which it would replace`,
+      );
+    }
+    holderOf.set(holder.id, by.id);
+  }
   const fresh = [...new Set(resolved.flatMap((entry) => "added" in entry ? [entry.added] : []))];
   const toAdd = holderOf.size === 0 ? fresh : fresh.map((job) => ({
     ...job,

@@ -114,6 +114,24 @@ export function uniquePolicyContract(test: ContractTest): void {
     assert.equal((await store.jobGet({ id: "new-child" }))?.state, "pending");
   });
 
+  test("jobInsert() with replace refuses a job that waits on the holder it would replace, and changes nothing", async ({ store }) => {
+    await holderIn(store, "old", "build", "pending");
+    const before = await snapshot(store, "old");
+    await assert.rejects(
+      () =>
+        store.jobInsert({
+          jobs: [newJob("new", { uniqueKey: "build", uniquePolicy: "replace", after: ["old"] })],
+          now: T0 + 1,
+        }),
+      (error: Error) =>
+        error.name === "ConflictError" &&
+        error.message ===
+          'Cannot enqueue job "new": it waits on job "old", which it would replace',
+    );
+    assert.deepEqual(await snapshot(store, "old"), before);
+    assert.equal(await store.jobGet({ id: "new" }), undefined);
+  });
+
   test("jobInsert() with replace or debounce never touches a running holder: nothing is added", async ({ store }) => {
     const running = await holderIn(store, "running", "sync", "processing");
     const before = await snapshot(store, "running");
