@@ -194,3 +194,45 @@ onEveryStore.test("enqueue --file applies each line's policy and sums up what ha
   );
   assert.equal((await sandbox.info("held-b")).state, "canceled");
 });
+
+onEveryStore.test("enqueuers in separate processes replacing and debouncing one key at once leave one waiting job, and none fails", async () => {
+  await using sandbox = await makeSandbox();
+  await enqueue(sandbox, ["--id", "seed", "--unique", "k", "--delay", "1h", "--", "true"]);
+  const results = await Promise.all(
+    Array.from({ length: 8 }, (_, n) =>
+      sandbox.run([
+        "enqueue",
+        "--id",
+        `p${n}`,
+        "--unique",
+        "k",
+        "--unique-policy",
+        n % 2 === 0 ? "replace" : "debounce",
+        "--delay",
+        "1h",
+        "--json",
+        "--",
+        `echo ${n}`,
+      ])),
+  );
+  results.forEach((result, n) => assertExit(result, 0, `enqueuer ${n}`));
+  const answers = results.map((result) => JSON.parse(result.stdout) as Json);
+  const jobs = JSON.parse(await sandbox.ok(["list", "--json"])) as Json[];
+  const waiting = jobs.filter((job) => job.state === "pending");
+  assert.equal(
+    waiting.length,
+    1,
+    `one waiting job: ${JSON.stringify(jobs.map((job) => [job.id, job.state]))}`,
+  );
+  const replaces = answers.filter((_, n) => n % 2 === 0);
+  assert.ok(replaces.every((answer) => answer.unique_outcome === "replaced"));
+  assert.ok(
+    answers.filter((_, n) => n % 2 === 1).every((answer) => answer.unique_outcome === "debounced"),
+  );
+  assert.equal(jobs.length, 1 + replaces.length, "the seed and one job per replace");
+  assert.deepEqual(
+    replaces.map((answer) => answer.replaced_id).sort(),
+    jobs.filter((job) => job.state === "canceled").map((job) => job.id).sort(),
+    "each replace canceled a different job",
+  );
+});
