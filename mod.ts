@@ -11,7 +11,7 @@
  *   `queuectl enqueue` JSON form), {@linkcode WaitOptions}, {@linkcode BatchOptions},
  *   {@linkcode RetryRequest} with its {@linkcode RetryFilterInput}.
  * - What it returns, in the shapes of the CLI's `--json` output: {@linkcode EnqueuedJob},
- *   {@linkcode JobJson}, {@linkcode JobInfoJson}, {@linkcode RunJson},
+ *   {@linkcode EnqueuedJobJson}, {@linkcode JobJson}, {@linkcode JobInfoJson}, {@linkcode RunJson},
  *   {@linkcode StatusJson}, {@linkcode WorkerJson}, {@linkcode QueueJson},
  *   {@linkcode PausedQueueJson}, {@linkcode BatchJson}, {@linkcode BatchCallbackJson},
  *   {@linkcode RetryJson}, {@linkcode RateLimitedQueueJson}, {@linkcode WaitResult},

@@ -26,6 +26,8 @@ export function testJob(fields: Partial<Job> = {}): Job {
     env: null,
     cancelRequestedAt: null,
     uniqueKey: null,
+    uniquePolicy: null,
+    debounceMaxMs: null,
     runAt: TEST_NOW,
     createdAt: TEST_NOW,
     updatedAt: TEST_NOW,

@@ -10,7 +10,7 @@ import { type Clock, isoTime, isTimeInRange, MAX_TIME_MS } from "./clock.ts";
 import { type Config, configFromOverrides } from "./config.ts";
 import { UsageError } from "./errors.ts";
 import { generateJobId } from "./ids.ts";
-import type { JobSpec } from "./job_spec.ts";
+import { checkUniquePolicy, type JobSpec } from "./job_spec.ts";
 import type { JobInsertResult, NewJob, Store } from "./store/mod.ts";
 
 /** Where the jobs are enqueued from: relative `cwd`s resolve against `cwd`. */
@@ -83,6 +83,7 @@ export function newJobFromSpec(
   context: { now: number; config: Config; directory: (cwd: string | undefined) => string },
 ): NewJob {
   const { now, config } = context;
+  checkUniquePolicy(spec);
   const runAt = spec.runAt ?? now + (spec.delayMs ?? 0);
   // Checked as given (parseRunAt, parseDelay); this guards a clock or a caller gone wrong, so
   // that no row ever holds a time its readers cannot show.
@@ -114,6 +115,8 @@ export function newJobFromSpec(
     after: spec.after ?? [],
     uniqueKey: spec.uniqueKey ?? null,
     groupKey: spec.groupKey ?? null,
+    ...(spec.uniquePolicy === undefined ? {} : { uniquePolicy: spec.uniquePolicy }),
+    ...(spec.debounceMaxMs === undefined ? {} : { debounceMaxMs: spec.debounceMaxMs }),
     // Not resolved here: a job without its own shell takes the config's when it runs.
     shell: spec.shell ?? null,
     // Not resolved either: a job without lists of its own follows its queue's when it fails.

@@ -76,6 +76,13 @@ export interface Job {
   cancelRequestedAt: number | null;
   /** While a job with this key is unfinished, enqueueing another with it adds nothing. */
   uniqueKey: string | null;
+  /**
+   * The policy the job was enqueued with for its key (`keep`, `replace`, `debounce`; any other
+   * stored text reads as invalid); null: no policy given (`keep`).
+   */
+  uniquePolicy: string | null;
+  /** The `debounce_max` it was enqueued with, in ms; null: none. */
+  debounceMaxMs: number | null;
   /** When the job may run next (pending/failed); when it last became due otherwise. */
   runAt: number;
   createdAt: number;

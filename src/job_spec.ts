@@ -10,6 +10,7 @@ import { UsageError } from "./errors.ts";
 import { checkOneList, validateExitCodes } from "./exit_codes.ts";
 import { checkHookTarget, type FinishOutcome, validateOutcomes } from "./finish_hooks.ts";
 import { validateShell } from "./shell.ts";
+import { isUniquePolicy, UNIQUE_POLICIES, type UniquePolicy } from "./unique_policy.ts";
 
 /** What a user asks for when enqueueing; everything not given takes its default. */
 export interface JobSpec {
@@ -29,6 +30,10 @@ export interface JobSpec {
   /** Ids of jobs that must complete before this one runs. */
   after?: string[];
   uniqueKey?: string;
+  /** What to do when an unfinished job holds `uniqueKey` (`unique_policy`); needs the key. */
+  uniquePolicy?: UniquePolicy;
+  /** How far a debounce may push the holder past its creation (`debounce_max`), in ms. */
+  debounceMaxMs?: number;
   /** The shell that runs the command (`validateShell`); not given: the config's at run time. */
   shell?: string;
   /** Only these exit codes are retried (`retry_on`); exclusive with `noRetryOn`. */
@@ -118,6 +123,37 @@ export function validateUniqueKey(value: unknown, where = "unique_key"): string 
 /** Checks a group key: 1 to 256 characters, no NUL (as a unique key). */
 export function validateGroupKey(value: unknown, where = "group_key"): string {
   return validateUniqueKey(value, where);
+}
+
+/** Checks a unique-key policy: `keep`, `replace` or `debounce`. */
+export function validateUniquePolicy(value: unknown, where = "unique_policy"): UniquePolicy {
+  if (!isUniquePolicy(value)) {
+    throw new UsageError(
+      `Invalid ${where} ${describeValue(value)}: expected ${
+        UNIQUE_POLICIES.map((policy) => `"${policy}"`).join(", ").replace(/, ([^,]*)$/, " or $1")
+      }`,
+    );
+  }
+  return value;
+}
+
+/**
+ * Checks that a policy comes with what it needs: `unique_policy` with a `unique_key`, and
+ * `debounce_max` with `unique_policy: "debounce"` (elsewhere it would silently do nothing).
+ */
+export function checkUniquePolicy(
+  spec: Pick<JobSpec, "uniqueKey" | "uniquePolicy" | "debounceMaxMs">,
+): void {
+  if (spec.uniquePolicy !== undefined && spec.uniqueKey === undefined) {
+    throw new UsageError(
+      `A unique policy (unique_policy, --unique-policy) needs a unique key (unique_key, --unique)`,
+    );
+  }
+  if (spec.debounceMaxMs !== undefined && spec.uniquePolicy !== "debounce") {
+    throw new UsageError(
+      `A debounce cap (debounce_max, --debounce-max) needs unique_policy "debounce" (--unique-policy debounce)`,
+    );
+  }
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -410,6 +446,12 @@ function jobSpecFromObject(fields: Record<string, unknown>): JobSpec {
         break;
       case "unique_key":
         spec.uniqueKey = validateUniqueKey(value);
+        break;
+      case "unique_policy":
+        spec.uniquePolicy = validateUniquePolicy(value);
+        break;
+      case "debounce_max":
+        spec.debounceMaxMs = parseDelay(value, "debounce_max");
         break;
       case "shell":
         spec.shell = validateShell(value);

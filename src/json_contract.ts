@@ -23,6 +23,7 @@ import type {
   Schedule,
   WorkerProcessWithJobs,
 } from "./store/mod.ts";
+import { isUniquePolicy } from "./unique_policy.ts";
 import { tailText } from "./worker/output_tail.ts";
 
 /**
@@ -84,6 +85,13 @@ export interface JobJson {
   cancel_requested_at: string | null;
   /** While it is unfinished, no other job with this key is added. */
   unique_key: string | null;
+  /**
+   * What enqueueing it did when its key was held: `keep`, `replace` or `debounce`; null when
+   * not given (`keep`).
+   */
+  unique_policy: "keep" | "replace" | "debounce" | null | "invalid";
+  /** With `debounce`: how far past its creation a debounce may push it, in seconds; null: no cap. */
+  debounce_max: number | null | "invalid";
   /** Only failures with these exit codes are retried; null: its queue's policy. */
   retry_on: readonly number[] | null | "invalid";
   /** Failures with these exit codes are never retried; null: its queue's policy. */
@@ -385,6 +393,47 @@ export function stateJson(state: string): JobState | "invalid" {
   return (JOB_STATES as readonly string[]).includes(state) ? state as JobState : INVALID;
 }
 
+/**
+ * A job as `enqueue --json`, `POST /api/jobs` and `Queue.enqueue` answer it: the job, and what
+ * enqueueing did. Fields only ever added to `JobJson`.
+ */
+export interface EnqueuedJobJson extends JobJson {
+  /** True when nothing was added: this is the unfinished job holding the `unique_key`. */
+  existing: boolean;
+  /**
+   * Null without a `unique_key`; else `added` (the key was free), `kept` (the holder was kept
+   * and is this job: policy `keep`, or a running holder, which no policy touches), `replaced`
+   * (this new job took the key from the waiting holder `replaced_id`, now canceled) or
+   * `debounced` (this is the waiting holder, pushed to a later `run_at` and given the latest
+   * command).
+   */
+  unique_outcome: "added" | "kept" | "replaced" | "debounced" | null;
+  /** With `replaced`: the job canceled to make way. */
+  replaced_id: string | null;
+}
+
+/**
+ * What enqueueing a job did, as `EnqueuedJobJson` says it (the job answered has the key the new
+ * one had: its own, or the same held by another).
+ */
+export function enqueuedJobToJson(
+  result: {
+    readonly job: Job;
+    existing: boolean;
+    uniqueOutcome?: "replaced" | "debounced";
+    replacedId?: string;
+  },
+): EnqueuedJobJson {
+  return {
+    ...jobToJson(result.job),
+    existing: result.existing,
+    unique_outcome: result.job.uniqueKey === null
+      ? null
+      : result.uniqueOutcome ?? (result.existing ? "kept" : "added"),
+    replaced_id: result.replacedId ?? null,
+  };
+}
+
 /** A job as its JSON object. */
 export function jobToJson(job: Job): JobJson {
   return {
@@ -412,6 +461,16 @@ export function jobToJson(job: Job): JobJson {
     lease_expires_at: isoTime(job.leaseExpiresAt),
     cancel_requested_at: isoTime(job.cancelRequestedAt),
     unique_key: job.uniqueKey,
+    unique_policy: job.uniquePolicy === null
+      ? null
+      : isUniquePolicy(job.uniquePolicy)
+      ? job.uniquePolicy
+      : INVALID,
+    debounce_max: job.debounceMaxMs === null
+      ? null
+      : checked(job.debounceMaxMs, (ms) => Number.isSafeInteger(ms) && ms >= 0) === INVALID
+      ? INVALID
+      : job.debounceMaxMs / 1000,
     retry_on: job.retryOn,
     no_retry_on: job.noRetryOn,
     on_finish: job.onFinish,

@@ -20,6 +20,7 @@ import {
   validateQueueName,
   validateTimeout,
   validateUniqueKey,
+  validateUniquePolicy,
 } from "../job_spec.ts";
 import { defaultShell, shellFamily, validateShell } from "../shell.ts";
 import { commandLineFor } from "../shell_quote.ts";
@@ -139,6 +140,8 @@ export type JobFlag =
   | "cwd"
   | "after"
   | "unique"
+  | "unique-policy"
+  | "debounce-max"
   | "env"
   | "shell"
   | "retry-on"
@@ -189,6 +192,17 @@ export const JOB_OPTIONS: Record<JobFlag, OptionSpec> = {
     type: "string",
     valueName: "KEY",
     description: "add nothing if an unfinished job has this key (prints its id)",
+  },
+  "unique-policy": {
+    type: "string",
+    valueName: "POLICY",
+    description: "when the key is held: keep (default: add nothing), replace (cancel a " +
+      "waiting holder, add this job) or debounce (push the waiting holder's run time)",
+  },
+  "debounce-max": {
+    type: "string",
+    valueName: "DURATION",
+    description: "with debounce: push the holder at most this long past its enqueue (e.g. 5m)",
   },
   env: {
     type: "string",
@@ -264,6 +278,12 @@ export function jobSpecFromFlags(
   }
   if (text("unique") !== undefined) {
     spec.uniqueKey = validateUniqueKey(text("unique"), flag("unique"));
+  }
+  if (text("unique-policy") !== undefined) {
+    spec.uniquePolicy = validateUniquePolicy(text("unique-policy"), flag("unique-policy"));
+  }
+  if (text("debounce-max") !== undefined) {
+    spec.debounceMaxMs = parseDuration(text("debounce-max")!, flag("debounce-max"));
   }
   if (text("shell") !== undefined) spec.shell = validateShell(text("shell"), flag("shell"));
   if (text("group-key") !== undefined) {

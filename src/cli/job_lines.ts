@@ -5,7 +5,7 @@
  * @module
  */
 import { errorMessage, UsageError } from "../errors.ts";
-import { type JobSpec, jobSpecFromValue, parseJobSpec } from "../job_spec.ts";
+import { checkUniquePolicy, type JobSpec, jobSpecFromValue, parseJobSpec } from "../job_spec.ts";
 import type { CommandContext } from "./command.ts";
 import { checkWhen } from "./flags.ts";
 
@@ -82,6 +82,7 @@ function parseJobLines(text: string, path: string, defaults: Partial<JobSpec>): 
     try {
       const own = values ? jobSpecFromValue(values[index]) : parseJobSpec(lines[index]);
       specs[index] = hasDefaults ? withDefaults(own, defaults) : own;
+      checkUniquePolicy(specs[index]);
     } catch (error) {
       throw new UsageError(`Line ${numbers[index]} of "${path}": ${errorMessage(error)}`);
     }

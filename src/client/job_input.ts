@@ -41,6 +41,18 @@ export interface JobInput {
   /** While an unfinished job holds this key, enqueueing another adds nothing. */
   unique_key?: string;
   /**
+   * When `unique_key` is held by an unfinished job: `keep` (add nothing; the default),
+   * `replace` (cancel a waiting holder and add this job) or `debounce` (push the waiting
+   * holder's run time to this job's, and give it this job's command). A running holder is
+   * never touched. Needs `unique_key`.
+   */
+  unique_policy?: "keep" | "replace" | "debounce";
+  /**
+   * With `debounce`: how far past the holder's creation its run time may be pushed: `"5m"`,
+   * or a number of seconds. Default: no cap.
+   */
+  debounce_max?: string | number;
+  /**
    * The shell that runs `command`: `sh`, `bash`, `zsh`, `dash`, `ksh`, `fish`, `pwsh`,
    * `powershell`, `cmd` or an absolute path. Default: config `shell` when the job runs.
    */

@@ -17,6 +17,7 @@ export type { JobInput } from "./job_input.ts";
 export type {
   BatchCallbackJson,
   BatchJson,
+  EnqueuedJobJson,
   JobInfoJson,
   JobJson,
   PausedQueueJson,

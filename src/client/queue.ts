@@ -33,6 +33,8 @@ import { hostId } from "../worker/liveness.ts";
 import {
   type BatchJson,
   batchToJson,
+  type EnqueuedJobJson,
+  enqueuedJobToJson,
   jobDetailToJson,
   type JobInfoJson,
   type JobJson,
@@ -90,7 +92,7 @@ export interface QueueOptions {
  * A job as `Queue.enqueue` returns it: its JSON object (as `queuectl enqueue --json` prints
  * it), and whether it was there already.
  */
-export interface EnqueuedJob extends JobJson {
+export interface EnqueuedJob extends EnqueuedJobJson {
   /**
    * True when nothing was added because an unfinished job held the `unique_key`: this is that
    * job.
@@ -632,5 +634,5 @@ function checkMs(
 }
 
 function enqueuedJob(result: JobInsertResult): EnqueuedJob {
-  return { ...jobToJson(result.job), existing: result.existing };
+  return enqueuedJobToJson(result);
 }

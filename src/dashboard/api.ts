@@ -23,6 +23,7 @@ import {
 import type { JobEditParams, OutputChunk, Store, WorkerProcessWithJobs } from "../store/mod.ts";
 import {
   batchToJson,
+  enqueuedJobToJson,
   jobToJson,
   queueToJson,
   runToJson,
@@ -347,7 +348,7 @@ async function enqueue(context: ApiContext, request: Request): Promise<Response>
     cwd: context.cwd,
     batch: callbacks,
   });
-  return ok({ ...jobToJson(result.job), existing: result.existing }, result.existing ? 200 : 201);
+  return ok(enqueuedJobToJson(result), result.existing ? 200 : 201);
 }
 
 async function batches(context: ApiContext): Promise<Response> {

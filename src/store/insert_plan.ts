@@ -5,9 +5,11 @@
  *
  * @module
  */
+import { ConflictError } from "../errors.ts";
 import { exitCodesToColumn } from "../exit_codes.ts";
 import { outcomesToColumn } from "../finish_hooks.ts";
 import type { Job } from "../job.ts";
+import { decideUniqueConflict } from "../unique_policy.ts";
 import type { JobInsertResult, NewJob } from "./store.ts";
 
 /** The row `jobInsert` creates for `job`: what every store returns for a new job. */
@@ -24,6 +26,8 @@ export function newJobRow(job: NewJob, now: number, state: "pending" | "blocked"
     cwd: job.cwd,
     env: job.env,
     uniqueKey: job.uniqueKey,
+    uniquePolicy: job.uniquePolicy ?? null,
+    debounceMaxMs: job.debounceMaxMs ?? null,
     shell: job.shell,
     retryOn: job.retryOn ?? null,
     noRetryOn: job.noRetryOn ?? null,
@@ -49,13 +53,26 @@ export function newJobRow(job: NewJob, now: number, state: "pending" | "blocked"
   };
 }
 
-/** One job of a batch: answered with a stored holder of its key, or added (or a repeat). */
-export type PlanEntry = { stored: Job } | { added: NewJob; repeat: boolean };
+/**
+ * One job of a batch (`own`): answered with the stored holder of `storedKey` (as the batch
+ * leaves it), or with a job the batch adds (`added`: `own` itself, or the job of the batch
+ * that holds its key).
+ */
+export type PlanEntry =
+  | { storedKey: string; debounced: boolean; own: NewJob }
+  | { added: NewJob; own: NewJob };
 
-/** The plan of a batch, and the jobs to insert. */
+/** The plan of a batch, and what the store writes for it. */
 export interface InsertPlan {
   entries: PlanEntry[];
+  /** The jobs to insert. */
   toAdd: NewJob[];
+  /** The stored holder of each key, as the batch leaves it (debounced ones changed). */
+  holders: Map<string, Job>;
+  /** Stored holders to cancel before the insert, each with the id of the job replacing it. */
+  replaced: { holder: Job; by: string }[];
+  /** Stored holders to update (run_at, command, env, cwd, shell, updated_at) as they are here. */
+  debounced: Job[];
 }
 
 /** The distinct unique keys of a batch (to look their holders up in one go). */
@@ -63,35 +80,122 @@ export function uniqueKeysOf(jobs: NewJob[]): string[] {
   return [...new Set(jobs.flatMap((job) => job.uniqueKey === null ? [] : [job.uniqueKey]))];
 }
 
+/** True when a job of the batch asks for more than `keep` (the store then locks holders). */
+export function needsUniquePolicy(jobs: NewJob[]): boolean {
+  return jobs.some((job) =>
+    job.uniqueKey !== null && job.uniquePolicy !== undefined && job.uniquePolicy !== "keep"
+  );
+}
+
 /**
- * Resolves unique keys: a job whose key is held (by a stored job in `holders`, or by an earlier
- * job of the batch) is answered with the holder and not added; a job waiting on such a job waits
- * on the holder instead.
+ * Resolves unique keys, job by job in batch order, with `decideUniqueConflict`. The holder of a
+ * key is a stored job (from `stored`) or an earlier job of the batch, and each policy treats
+ * both alike: `keep` answers with the holder; `debounce` pushes it (and gives it this job's
+ * command); `replace` cancels a stored holder, or drops an earlier job of the batch, and adds
+ * this job. A job waiting on a job that was not added waits on the one standing in for it.
+ * The jobs given are not changed (a debounced job of the batch is a copy).
  */
-export function planUniqueKeys(jobs: NewJob[], holders: Map<string, Job>): InsertPlan {
-  const firstWithKey = new Map<string, NewJob>();
-  const fresh: NewJob[] = [];
+export function planUniqueKeys(jobs: NewJob[], stored: Map<string, Job>, now: number): InsertPlan {
+  const holders = new Map(stored);
+  // The job of the batch holding each key; a job dropped for a later one points to it.
+  const inBatch = new Map<string, NewJob>();
+  const standIn = new Map<NewJob, NewJob>();
+  const replaced = new Map<string, { holder: Job; by: NewJob }>();
+  const debounced = new Set<string>();
   const entries = jobs.map((job): PlanEntry => {
-    if (job.uniqueKey !== null) {
-      const stored = holders.get(job.uniqueKey);
-      if (stored) return { stored };
-      const first = firstWithKey.get(job.uniqueKey);
-      if (first) return { added: first, repeat: true };
-      firstWithKey.set(job.uniqueKey, job);
+    const key = job.uniqueKey;
+    if (key === null) return { added: job, own: job };
+    const incoming = {
+      policy: job.uniquePolicy ?? "keep",
+      runAt: job.runAt,
+      debounceMaxMs: job.debounceMaxMs ?? null,
+    };
+    const holder = holders.get(key);
+    if (holder) {
+      const decision = decideUniqueConflict(holder, incoming);
+      if (decision.action === "keep") return { storedKey: key, debounced: false, own: job };
+      if (decision.action === "debounce") {
+        holders.set(key, { ...holder, ...takeCommand(job), runAt: decision.runAt, updatedAt: now });
+        debounced.add(key);
+        return { storedKey: key, debounced: true, own: job };
+      }
+      holders.delete(key);
+      debounced.delete(key);
+      const mine = { ...job };
+      replaced.set(key, { holder: stored.get(key)!, by: mine });
+      inBatch.set(key, mine);
+      return { added: mine, own: job };
     }
-    fresh.push(job);
-    return { added: job, repeat: false };
+    const first = inBatch.get(key);
+    if (!first) {
+      const mine = { ...job };
+      inBatch.set(key, mine);
+      return { added: mine, own: job };
+    }
+    // Not stored yet: created now, and waiting (pending or blocked) all the same.
+    const decision = decideUniqueConflict(
+      { state: "pending", runAt: first.runAt, createdAt: now },
+      incoming,
+    );
+    if (decision.action === "keep") return { added: first, own: job };
+    if (decision.action === "debounce") {
+      Object.assign(first, takeCommand(job), { runAt: decision.runAt });
+      return { added: first, own: job };
+    }
+    const mine = { ...job };
+    standIn.set(first, mine);
+    inBatch.set(key, mine);
+    const storedReplaced = replaced.get(key);
+    if (storedReplaced?.by === first) storedReplaced.by = mine;
+    return { added: mine, own: job };
   });
+  const finalOf = (job: NewJob): NewJob => {
+    let current = job;
+    for (let next = standIn.get(current); next; next = standIn.get(current)) current = next;
+    return current;
+  };
+  const resolved = entries.map((entry): PlanEntry => {
+    if ("added" in entry) return { added: finalOf(entry.added), own: entry.own };
+    // A stored holder a later job of the batch replaced: that job answers.
+    if (holders.has(entry.storedKey)) return entry;
+    return { added: finalOf(inBatch.get(entry.storedKey)!), own: entry.own };
+  });
+  // Ids of jobs not added, and of stored holders replaced, mapped to the job standing in.
   const holderOf = new Map<string, string>();
-  entries.forEach((entry, index) => {
-    const holder = "stored" in entry ? entry.stored.id : entry.repeat ? entry.added.id : undefined;
-    if (holder !== undefined) holderOf.set(jobs[index].id, holder);
-  });
+  for (const entry of resolved) {
+    const id = "storedKey" in entry ? holders.get(entry.storedKey)!.id : entry.added.id;
+    if (id !== entry.own.id) holderOf.set(entry.own.id, id);
+  }
+  for (const { holder, by } of replaced.values()) {
+    // It would wait on itself: the job it waits for is the one it cancels.
+    if (by.after.includes(holder.id)) {
+      throw new ConflictError(
+        `Cannot enqueue job "${by.id}": it waits on job "${holder.id}", which it would replace`,
+      );
+    }
+    holderOf.set(holder.id, by.id);
+  }
+  const fresh = [...new Set(resolved.flatMap((entry) => "added" in entry ? [entry.added] : []))];
   const toAdd = holderOf.size === 0 ? fresh : fresh.map((job) => ({
     ...job,
     after: job.after.map((parent) => holderOf.get(parent) ?? parent),
   }));
-  return { entries, toAdd };
+  // The rows answered for a job of `fresh` are built from `toAdd`'s copy (with its parents).
+  const adding = new Map(fresh.map((job, index) => [job, toAdd[index]]));
+  return {
+    entries: resolved.map((entry) =>
+      "added" in entry ? { added: adding.get(entry.added)!, own: entry.own } : entry
+    ),
+    toAdd,
+    holders,
+    replaced: [...replaced.values()].map(({ holder, by }) => ({ holder, by: by.id })),
+    debounced: [...debounced].map((key) => holders.get(key)!),
+  };
+}
+
+/** What a debounce takes from the latest job: what to run and how. */
+function takeCommand(job: NewJob): Pick<Job, "command" | "env" | "cwd" | "shell"> {
+  return { command: job.command, env: job.env, cwd: job.cwd, shell: job.shell };
 }
 
 /** What `jobInsert` answers: one result per job of the batch, in its order. */
@@ -102,9 +206,22 @@ export function insertResults(
   blocked: Set<string>,
 ): JobInsertResult[] {
   if (!plan) return jobs.map((job) => addedJob(job, false, now, blocked.has(job.id)));
-  return plan.entries.map((entry) => {
-    if ("stored" in entry) return { id: entry.stored.id, job: entry.stored, existing: true };
-    return addedJob(entry.added, entry.repeat, now, blocked.has(entry.added.id));
+  const replacedBy = new Map(plan.replaced.map(({ holder, by }) => [by, holder.id]));
+  return plan.entries.map((entry): JobInsertResult => {
+    if ("storedKey" in entry) {
+      const job = plan.holders.get(entry.storedKey)!;
+      return entry.debounced
+        ? { id: job.id, job, existing: true, uniqueOutcome: "debounced" }
+        : { id: job.id, job, existing: true };
+    }
+    const { added, own } = entry;
+    const result = addedJob(added, added.id !== own.id, now, blocked.has(added.id));
+    const replacedId = replacedBy.get(added.id);
+    if (added.id === own.id && replacedId !== undefined) {
+      result.uniqueOutcome = "replaced";
+      result.replacedId = replacedId;
+    }
+    return result;
   });
 }
 
@@ -132,7 +249,7 @@ function addedJob(
  * The values of a new job's row, in the column order both stores insert them: id, command,
  * state, max_retries, timeout_seconds, run_at, priority, queue, backoff_base, cwd, env (JSON),
  * unique_key, shell, retry_on (JSON), no_retry_on (JSON), on_finish, on_finish_when (JSON),
- * batch, group_key.
+ * batch, group_key, unique_policy, debounce_max_ms.
  */
 export function newJobColumns(job: NewJob, blocked: boolean) {
   return [
@@ -155,5 +272,7 @@ export function newJobColumns(job: NewJob, blocked: boolean) {
     outcomesToColumn(job.onFinishWhen),
     job.batch ?? null,
     job.groupKey ?? null,
+    job.uniqueKey === null ? null : job.uniquePolicy ?? null,
+    job.uniqueKey === null ? null : job.debounceMaxMs ?? null,
   ] as const;
 }

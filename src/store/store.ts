@@ -8,6 +8,7 @@
 import type { StoredExitCodes } from "../exit_codes.ts";
 import type { FinishOutcome } from "../finish_hooks.ts";
 import type { Job, JobRun, JobState } from "../job.ts";
+import type { UniquePolicy } from "../unique_policy.ts";
 
 export type { StoredExitCodes };
 
@@ -26,6 +27,10 @@ export interface NewJob {
   /** Ids of jobs (stored, or earlier or later in the same batch) that must complete first. */
   after: string[];
   uniqueKey: string | null;
+  /** What to do when an unfinished job holds `uniqueKey` (`decideUniqueConflict`); absent: keep. */
+  uniquePolicy?: UniquePolicy;
+  /** With `debounce`: how far past the holder's creation its `run_at` may be pushed, in ms. */
+  debounceMaxMs?: number | null;
   /** The job's own shell; null: the `shell` config when it runs. */
   shell: string | null;
   /** Only these exit codes are retried; null (or absent): the queue's policy. */
@@ -91,6 +96,15 @@ export interface JobInsertResult {
   readonly job: Job;
   /** True when nothing was added because `job` held the unique key already. */
   existing: boolean;
+  /**
+   * What a `replace` or `debounce` policy did: `replaced` (the waiting holder `replacedId` was
+   * canceled and this job added) or `debounced` (`job` is the holder, pushed; `existing` is
+   * true). Absent when the job was simply added or the holder kept (a running holder is never
+   * replaced or pushed).
+   */
+  uniqueOutcome?: "replaced" | "debounced";
+  /** With `uniqueOutcome: "replaced"`: the job canceled to make way. */
+  replacedId?: string;
 }
 
 /** A job's place in the dependency graph. */
@@ -310,7 +324,11 @@ export interface Store {
    * resolves. A job with `after` is `blocked` until every parent completed (`pending` at once if
    * they all have). A job whose `uniqueKey` is held by an unfinished job (blocked, pending,
    * processing, failed; or an earlier job of the batch) is not added: that job is returned in
-   * its place with `existing: true`. Throws, adding nothing: `ConflictError` when an id exists
+   * its place with `existing: true`, unless the new job's `uniquePolicy` says otherwise: with
+   * `replace`, a waiting holder (blocked, pending, failed) is canceled ("Replaced by job ID";
+   * its children wait on the new job instead) and the new job added; with `debounce`, a waiting
+   * holder keeps its id, takes the new job's command, env, cwd and shell, and its `run_at` moves
+   * as `decideUniqueConflict` says. A running holder is never touched. Throws, adding nothing: `ConflictError` when an id exists
    * already or a parent is dead or canceled; `NotFoundError` when a parent does not exist. The
    * caller has checked the batch for cycles.
    *

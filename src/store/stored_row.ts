@@ -72,6 +72,9 @@ export function jobFromRow(row: StoredRow): Job {
     batch: stringOrNull(row.batch),
     // Migration 7's column (group limits): absent from rows read through an older schema's peek.
     groupKey: stringOrNull(row.group_key),
+    // Columns of the unique-policy migration: absent from rows read through an older schema.
+    uniquePolicy: stringOrNull(row.unique_policy),
+    debounceMaxMs: numberOrNull(row.debounce_max_ms),
   };
   if (env === UNREADABLE) job.unreadable = ["env"];
   return job;

@@ -215,6 +215,18 @@ const CASES: BadRowCase[] = [
     values: () => ({ on_finish: "./hook.sh", on_finish_when: '["failed"]' }),
     invalid: ["on_finish_when"],
   },
+  {
+    intent: "a unique_policy no version writes",
+    job: "done",
+    values: () => ({ unique_key: "k", unique_policy: "merge" }),
+    invalid: ["unique_policy"],
+  },
+  {
+    intent: "a negative debounce cap",
+    job: "waiting",
+    values: () => ({ unique_key: "k2", unique_policy: "debounce", debounce_max_ms: -5 }),
+    invalid: ["debounce_max"],
+  },
 ];
 
 onEveryStore.test(

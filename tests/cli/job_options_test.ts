@@ -493,6 +493,8 @@ onEveryStore.test("info --json and info show every option a job was enqueued wit
     lease_expires_at: null,
     cancel_requested_at: null,
     unique_key: null,
+    unique_policy: null,
+    debounce_max: null,
     retry_on: null,
     no_retry_on: [2, 64],
     on_finish: "./notify.sh",

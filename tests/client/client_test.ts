@@ -116,8 +116,8 @@ onEachStore(
       run_at: new Date(runAt),
       unique_key: "deploy-prod",
     });
-    const { existing, ...fields } = job;
-    assert.equal(existing, false);
+    const { existing, unique_outcome, replaced_id, ...fields } = job;
+    assert.deepEqual([existing, unique_outcome, replaced_id], [false, "added", null]);
     assert.equal(fields.cwd, join(Deno.cwd(), "sub"), "a relative cwd resolves as the CLI's does");
     assert.equal(fields.run_at, runAt);
     const info = await sandbox.info("lib");
@@ -133,7 +133,7 @@ onEachStore(
     );
     // Every field the same but those that must differ.
     const differing = { id: "", created_at: "", updated_at: "", unique_key: "" };
-    assert.deepEqual({ ...viaCli, ...differing }, { ...fields, ...differing });
+    assert.deepEqual({ ...viaCli, ...differing }, { ...job, ...differing });
   },
 );
 
@@ -143,8 +143,55 @@ onEachStore(
     const first = await queue.enqueue({ command: "./reindex.sh", unique_key: "reindex" });
     const before = await snapshotDatabase(sandbox);
     const second = await queue.enqueue({ command: "./other.sh", unique_key: "reindex" });
-    assert.deepEqual(second, { ...first, existing: true });
+    assert.deepEqual(second, { ...first, existing: true, unique_outcome: "kept" });
+    assert.equal(first.unique_outcome, "added");
     assert.equal(await snapshotDatabase(sandbox), before);
+  },
+);
+
+onEachStore(
+  "enqueue() with unique_policy replace cancels the waiting holder, and debounce pushes it",
+  async (queue) => {
+    const old = await queue.enqueue({
+      id: "old",
+      command: "./deploy.sh 1",
+      unique_key: "deploy",
+      delay: "1h",
+    });
+    const fresh = await queue.enqueue({
+      id: "new",
+      command: "./deploy.sh 2",
+      unique_key: "deploy",
+      unique_policy: "replace",
+      delay: "1h",
+    });
+    assert.deepEqual(
+      [fresh.id, fresh.existing, fresh.unique_outcome, fresh.replaced_id, fresh.unique_policy],
+      ["new", false, "replaced", "old", "replace"],
+    );
+    const replaced = await queue.job(old.id);
+    assert.deepEqual([replaced?.state, replaced?.last_error], [
+      "canceled",
+      'Replaced by job "new"',
+    ]);
+    const pushed = await queue.enqueue({
+      command: "./deploy.sh 3",
+      unique_key: "deploy",
+      unique_policy: "debounce",
+      debounce_max: "2h",
+      delay: "90m",
+    });
+    assert.deepEqual([pushed.id, pushed.existing, pushed.unique_outcome, pushed.command], [
+      "new",
+      true,
+      "debounced",
+      "./deploy.sh 3",
+    ]);
+    assert.ok(Date.parse(pushed.run_at) > Date.parse(fresh.run_at), "pushed later");
+    await assert.rejects(
+      () => queue.enqueue({ command: "true", unique_policy: "replace" }),
+      /needs a unique key/,
+    );
   },
 );
 

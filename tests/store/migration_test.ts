@@ -177,7 +177,7 @@ async function storedJobs(server: TestPostgres, schema: string): Promise<unknown
 
 /**
  * Columns of migration 4 (queue pauses, exit-code lists) and of the later migrations (finish
- * hooks, batches, rate and group limits): NULL in every older row.
+ * hooks, batches, rate and group limits, unique policies): NULL in every older row.
  */
 const LATER_COLUMNS = [
   "retry_on",
@@ -193,6 +193,8 @@ const LATER_COLUMNS = [
   "rate_limit",
   "rate_period_ms",
   "group_concurrency",
+  "unique_policy",
+  "debounce_max_ms",
 ];
 
 Deno.test({

@@ -27,6 +27,7 @@ import { schedulesContract } from "./contract/schedules.ts";
 import { statsContract } from "./contract/stats.ts";
 import { subscribeContract } from "./contract/subscribe.ts";
 import { uniqueContract } from "./contract/unique.ts";
+import { uniquePolicyContract } from "./contract/unique_policy.ts";
 import { workersContract } from "./contract/workers.ts";
 
 export type { StoreFixture };
@@ -67,6 +68,7 @@ export function storeContract(
   dependenciesContract(test);
   uniqueContract(test);
   batchesContract(test);
+  uniquePolicyContract(test);
   schedulesContract(test);
   statsContract(test);
 }

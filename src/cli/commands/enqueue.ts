@@ -1,6 +1,7 @@
 import { type BatchSpec, enqueueJobs } from "../../enqueue.ts";
 import { UsageError } from "../../errors.ts";
 import {
+  checkUniquePolicy,
   type JobSpec,
   MAX_COMMAND_BYTES,
   parseJobSpec,
@@ -12,7 +13,8 @@ import type { JobInsertResult } from "../../store/mod.ts";
 import type { CommandContext, CommandDefinition, ParsedArgs } from "../command.ts";
 import { checkWhen, commandFromRest, JOB_OPTIONS, jobSpecFromFlags } from "../flags.ts";
 import { readJobFile } from "../job_lines.ts";
-import { jobToJson } from "../../json_contract.ts";
+import { enqueuedJobToJson } from "../../json_contract.ts";
+import { isoTime } from "../../clock.ts";
 import { json } from "../render.ts";
 
 /** `queuectl enqueue`: adds one job (or a file of them) and prints the id(s). */
@@ -34,8 +36,9 @@ argument that does not start with "{" or "[" is also taken as the command.
 
 JSON fields: command (required), id, max_retries, timeout (seconds), priority (higher runs
 first), queue, run_at (ISO 8601) or delay ("30s", "5m", or seconds), backoff_base, cwd, env
-(an object of strings), after (ids of jobs that must complete first), unique_key, shell (the
-shell that runs it; default: the shell config when it runs), retry_on or no_retry_on (exit codes
+(an object of strings), after (ids of jobs that must complete first), unique_key, unique_policy,
+debounce_max ("5m" or seconds), shell (the shell that runs it; default: the shell config when it
+runs), retry_on or no_retry_on (exit codes
 0-255 that alone are retried, or that are never retried: a failure with another code, or with
 one of these, goes to the DLQ at once; default: the queue's, see "queue set-retry"), on_finish
 and on_finish_when (see below), batch (the batch it joins; see Batches below), group_key (a
@@ -45,7 +48,13 @@ JSON job per line, all or none, in one transaction.
 
 A job with "after" waits (state blocked) until all those jobs completed; if one ends dead or
 canceled, it is canceled too. A job whose unique key is held by an unfinished job is not added:
-enqueue prints that job's id instead, exits 0, and says so on stderr.
+enqueue prints that job's id instead, exits 0, and says so on stderr. --unique-policy (JSON
+unique_policy) changes that for a holder still waiting: "replace" cancels it and adds this job
+(jobs waiting on it wait on this one); "debounce" keeps it, gives it this job's command, env, cwd
+and shell, and moves its run time to this job's, never earlier, and with --debounce-max (JSON
+debounce_max) never past its own enqueue time + that. A running holder is never touched. With
+--json, "existing", "unique_outcome" (added, kept, replaced, debounced) and "replaced_id" say what
+happened.
 
 Finish hooks: on_finish (--on-finish) is a command run as a job of its own when this job ends
 completed, dead or canceled (on_finish_when, e.g. ["dead","canceled"], limits it to those),
@@ -109,6 +118,8 @@ Text must be valid UTF-8 (files, stdin) or Unicode (no lone surrogates like "\\u
     "queuectl enqueue --file jobs.jsonl",
     "queuectl enqueue --id test --after build -- make test",
     "queuectl enqueue --unique nightly-report -- ./report.sh",
+    "queuectl enqueue --unique build --unique-policy debounce --delay 5s --debounce-max 1m -- make",
+    "queuectl enqueue --unique deploy --unique-policy replace -- ./deploy.sh v2",
     "queuectl enqueue --shell bash -- '[[ -f done ]] || ./build.sh'",
     "queuectl enqueue --retry-on 75,111 -- ./sync.sh",
     `queuectl enqueue --on-finish 'notify-send "$QUEUECTL_JOB_ID $QUEUECTL_JOB_STATE"' -- ./backup.sh`,
@@ -125,10 +136,11 @@ Text must be valid UTF-8 (files, stdin) or Unicode (no lone surrogates like "\\u
     if (defaults.retryOn !== undefined) delete spec.noRetryOn;
     if (defaults.noRetryOn !== undefined) delete spec.retryOn;
     checkWhen(spec);
+    checkUniquePolicy(spec);
     const store = await context.store();
     const [result] = await enqueueJobs(store, context.clock, [spec], { cwd: context.cwd, batch });
-    reportExisting(context, [result]);
-    context.stdout(args.values.json ? json(jobToJson(result.job)) : `${result.job.id}\n`);
+    reportUniqueKeys(context, [result], [spec]);
+    context.stdout(args.values.json ? json(enqueuedJobToJson(result)) : `${result.job.id}\n`);
   },
 };
 
@@ -172,25 +184,59 @@ async function enqueueFile(
   const results = await enqueueJobs(store, context.clock, specs, { cwd: context.cwd, batch });
   context.stdout(
     args.values.json
-      ? json(results.map((result) => jobToJson(result.job)))
+      ? json(results.map((result) => enqueuedJobToJson(result)))
       : results.map((result) => result.id).join("\n") + "\n",
   );
-  reportExisting(context, results);
+  reportUniqueKeys(context, results, specs);
   const added = results.filter((result) => !result.existing).length;
-  context.stderr(`Enqueued ${added} job(s)${batch ? ` into batch "${batch.name}"` : ""}\n`);
+  const replaced = results.filter((result) => result.uniqueOutcome === "replaced").length;
+  const debounced = results.filter((result) => result.uniqueOutcome === "debounced").length;
+  context.stderr(
+    `Enqueued ${added} job(s)${batch ? ` into batch "${batch.name}"` : ""}${
+      replaced > 0 ? `, ${replaced} of them in place of a waiting job` : ""
+    }${debounced > 0 ? `; debounced ${debounced} waiting job(s)` : ""}\n`,
+  );
 }
 
-/** Says which jobs were not added because an unfinished job held their unique key. */
-function reportExisting(context: CommandContext, results: JobInsertResult[]): void {
-  const existing = results.filter((result) => result.existing);
-  for (const { job } of existing.slice(0, 10)) {
-    context.stderr(
-      `Job "${job.id}" (${job.state}) holds unique key ${
-        JSON.stringify(job.uniqueKey)
-      }: not added again\n`,
-    );
-  }
-  if (existing.length > 10) context.stderr(`… and ${existing.length - 10} more not added\n`);
+/**
+ * Says what unique keys did: which jobs were not added because an unfinished job held their key
+ * (and, for `replace` or `debounce`, that a running holder is never touched), which waiting
+ * jobs were replaced, and which were debounced. At most ten lines.
+ */
+function reportUniqueKeys(
+  context: CommandContext,
+  results: JobInsertResult[],
+  specs: JobSpec[],
+): void {
+  const lines: string[] = [];
+  results.forEach((result, index) => {
+    if (!result.existing && result.uniqueOutcome !== "replaced") return;
+    const { job } = result;
+    const key = JSON.stringify(job.uniqueKey);
+    if (result.uniqueOutcome === "replaced") {
+      lines.push(
+        `Job "${job.id}" replaced job "${result.replacedId}", which held unique key ${key} (canceled)`,
+      );
+    } else if (result.uniqueOutcome === "debounced") {
+      lines.push(
+        `Job "${job.id}" (${job.state}) holds unique key ${key}: debounced, due at ${
+          isoTime(job.runAt)
+        }`,
+      );
+    } else {
+      const policy = specs[index]?.uniquePolicy ?? "keep";
+      const running = policy !== "keep" && job.state === "processing";
+      lines.push(
+        `Job "${job.id}" (${job.state}) holds unique key ${key}: not added again${
+          running
+            ? ` (a running job is not ${policy === "replace" ? "replaced" : "debounced"})`
+            : ""
+        }`,
+      );
+    }
+  });
+  for (const line of lines.slice(0, 10)) context.stderr(`${line}\n`);
+  if (lines.length > 10) context.stderr(`… and ${lines.length - 10} more\n`);
 }
 
 /** `--batch NAME` with its callbacks, checked; undefined without `--batch`. */

@@ -6,7 +6,7 @@ import { type JobWait, readJobWait } from "../../job_wait.ts";
 import { validateJobId } from "../../job_spec.ts";
 import { tailText } from "../../worker/output_tail.ts";
 import type { CommandDefinition } from "../command.ts";
-import { INVALID, jobDetailToJson, runToJson } from "../../json_contract.ts";
+import { INVALID, jobDetailToJson, type JobJson, runToJson } from "../../json_contract.ts";
 import { attemptsAllowed, json, relativeTime } from "../render.ts";
 
 /** `queuectl info ID`: every field of one job, its runs and their output. */
@@ -74,7 +74,7 @@ export const infoCommand: CommandDefinition = {
       ["worker", job.leaseOwner ?? "-"],
       ["after", family(shown.parents)],
       ["children", family(shown.children)],
-      ["unique key", job.uniqueKey ?? "-"],
+      ["unique key", uniqueKeyText(shown)],
       ["group key", job.groupKey ?? "-"],
       ["retry on", codes(shown.retry_on)],
       ["no retry on", codes(shown.no_retry_on)],
@@ -139,4 +139,12 @@ function indent(text: string): string {
 /** A job's exit-code list as `info` shows it: `75, 111`, `invalid`, or `-` (its queue's). */
 function codes(list: readonly number[] | null | "invalid"): string {
   return list === null ? "- (the queue's)" : list === "invalid" ? "invalid" : list.join(", ");
+}
+
+/** The key, and the policy it was enqueued with when one was given: `deploy (debounce, max 300 s)`. */
+function uniqueKeyText(job: JobJson): string {
+  if (job.unique_key === null) return "-";
+  if (job.unique_policy === null) return job.unique_key;
+  const max = job.debounce_max === null ? "" : `, max ${job.debounce_max} s`;
+  return `${job.unique_key} (${job.unique_policy}${max})`;
 }

@@ -1224,7 +1224,22 @@
             ? h("pre", null, Object.keys(j.env).map((k) => k + "=" + j.env[k]).join("\n"))
             : muted("—"),
         ],
-        ["unique_key", j.unique_key ? h("span", { class: "mono" }, j.unique_key) : muted("—")],
+        [
+          "unique_key",
+          j.unique_key
+            ? h(
+              "span",
+              { class: "mono" },
+              j.unique_key + (j.unique_policy
+                ? " (" + j.unique_policy +
+                  (j.debounce_max === null || j.debounce_max === undefined
+                    ? ""
+                    : ", max " + j.debounce_max + " s") +
+                  ")"
+                : ""),
+            )
+            : muted("—"),
+        ],
         ["group_key", j.group_key ? h("span", { class: "mono" }, j.group_key) : muted("—")],
         ["retry_on", exitCodes(j.retry_on)],
         ["no_retry_on", exitCodes(j.no_retry_on)],

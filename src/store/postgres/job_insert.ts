@@ -6,13 +6,20 @@
  * Across hosts: parents are read `FOR SHARE`, so a parent finishing at the same moment either
  * finishes first (and the child is added pending) or waits for this transaction (and then sees
  * the child it must release). Two hosts adding the same unique key at once meet at the unique
- * index: the loser runs again and finds the winner's job.
+ * index: the loser runs again and finds the winner's job (with `replace` or `debounce`, holders
+ * are locked first: see unique_policy.ts).
  *
  * @module
  */
 import { ConflictError, NotFoundError } from "../../errors.ts";
 import type { Job, JobState } from "../../job.ts";
-import { insertResults, newJobColumns, planUniqueKeys, uniqueKeysOf } from "../insert_plan.ts";
+import {
+  insertResults,
+  needsUniquePolicy,
+  newJobColumns,
+  planUniqueKeys,
+  uniqueKeysOf,
+} from "../insert_plan.ts";
 import type { JobInsertParams, JobInsertResult, NewBatch, NewJob } from "../store.ts";
 import { batchNames, countBatchJobs, openBatches } from "./batches.ts";
 import {
@@ -22,6 +29,12 @@ import {
   uniqueViolation,
 } from "./connection.ts";
 import { jobFromRow } from "./rows.ts";
+import {
+  applyUniquePolicies,
+  cancelReplacedHolders,
+  HolderMovedError,
+  lockedHolders,
+} from "./unique_policy.ts";
 
 /** Rows per INSERT statement: bounds the JSON document of a large batch. */
 const INSERT_ROWS = 20_000;
@@ -37,8 +50,10 @@ export async function jobInsert(
       );
     } catch (error) {
       const constraint = uniqueViolation(error);
-      // Another host took a unique key between our look and our insert: look again.
+      // Another host took a unique key between our look and our insert (or, with a policy,
+      // changed its holder): look again.
       if (constraint === "jobs_unique_key" && attempt < 5) continue;
+      if (error instanceof HolderMovedError && attempt < 5) continue;
       if (constraint === "jobs_id_key") throw await duplicateIdError(conn, params.jobs);
       throw error;
     }
@@ -54,8 +69,15 @@ export async function insertInTransaction(
   batch?: NewBatch,
 ): Promise<JobInsertResult[]> {
   const keys = uniqueKeysOf(jobs);
-  const plan = keys.length > 0 ? planUniqueKeys(jobs, await storedHolders(sql, keys)) : undefined;
+  // Holders are locked only for a batch that may change them: `keep` reads, as it always did.
+  const holders = keys.length === 0
+    ? undefined
+    : needsUniquePolicy(jobs)
+    ? await lockedHolders(sql, keys)
+    : await storedHolders(sql, keys);
+  const plan = holders ? planUniqueKeys(jobs, holders, now) : undefined;
   let toAdd = plan?.toAdd ?? jobs;
+  if (plan) await cancelReplacedHolders(sql, plan, now);
   const blocked = await blockedJobs(sql, toAdd);
   // Batches: the callbacks of a new one are added with it, blocked until it settles.
   const joined = batchNames(toAdd).length > 0;
@@ -67,6 +89,7 @@ export async function insertInTransaction(
   for (let start = 0; start < toAdd.length; start += INSERT_ROWS) {
     await insertRows(sql, toAdd.slice(start, start + INSERT_ROWS), now, blocked);
   }
+  if (plan) await applyUniquePolicies(sql, plan);
   await insertDependencies(sql, toAdd);
   if (joined) await countBatchJobs(sql, toAdd);
   const queues = [...new Set(toAdd.map((job) => job.queue))];
@@ -138,10 +161,11 @@ async function insertRows(
   await sql`
     INSERT INTO jobs (id, command, state, max_retries, timeout_seconds, run_at, priority, queue,
       backoff_base, cwd, env, unique_key, shell, retry_on, no_retry_on, on_finish, on_finish_when,
-      batch, group_key, created_at, updated_at)
+      batch, group_key, unique_policy, debounce_max_ms, created_at, updated_at)
     SELECT r->>0, r->>1, r->>2, (r->>3)::integer, (r->>4)::double precision, (r->>5)::bigint,
       (r->>6)::integer, r->>7, (r->>8)::double precision, r->>9, r->>10, r->>11, r->>12,
-      r->>13, r->>14, r->>15, r->>16, r->>17, r->>18, ${now}::bigint, ${now}::bigint
+      r->>13, r->>14, r->>15, r->>16, r->>17, r->>18, r->>19, (r->>20)::bigint, ${now}::bigint,
+      ${now}::bigint
     FROM json_array_elements(${JSON.stringify(rows)}::text::json) WITH ORDINALITY AS t (r, n)
     ORDER BY n`;
 }

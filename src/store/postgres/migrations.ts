@@ -567,4 +567,10 @@ export const MIGRATIONS: readonly string[] = [
     SELECT * FROM claimed;
   END $$;
   `,
+  // 8: unique-key policies (issue #20). The policy and debounce cap a job was enqueued with,
+  // shown by info; the decision (keep, replace, debounce) is TypeScript (unique_policy.ts), and
+  // the partial unique index jobs_unique_key still allows one unfinished job per key.
+  `
+  ALTER TABLE jobs ADD COLUMN unique_policy text, ADD COLUMN debounce_max_ms bigint;
+  `,
 ];

@@ -12,8 +12,9 @@ import type { JobInsertParams, JobInsertResult, NewBatch, NewJob } from "../stor
 import { batchNames, countBatchJobs, openBatches } from "./batches.ts";
 import type { SqliteConnection } from "./connection.ts";
 import { jobFromRow, type Row } from "./rows.ts";
+import { applyUniquePolicies, cancelReplacedHolders } from "./unique_policy.ts";
 
-/** Rows per INSERT statement in a batch (21 values each: 10500 of SQLite's 32766 variables). */
+/** Rows per INSERT statement in a batch (23 values each: 11500 of SQLite's 32766 variables). */
 const INSERT_ROWS = 500;
 
 /** The states a job holds its unique key in. */
@@ -38,8 +39,9 @@ export function insertInTransaction(
   batch?: NewBatch,
 ): JobInsertResult[] {
   const keys = uniqueKeysOf(jobs);
-  const plan = keys.length > 0 ? planUniqueKeys(jobs, storedHolders(conn, keys)) : undefined;
+  const plan = keys.length > 0 ? planUniqueKeys(jobs, storedHolders(conn, keys), now) : undefined;
   let toAdd = plan?.toAdd ?? jobs;
+  if (plan) cancelReplacedHolders(conn, plan, now);
   const blocked = blockedJobs(conn, toAdd);
   // Batches: the callbacks of a new one are added with it, blocked until it settles.
   const joined = batchNames(toAdd).length > 0;
@@ -51,6 +53,7 @@ export function insertInTransaction(
   for (let start = 0; start < toAdd.length; start += INSERT_ROWS) {
     insertRows(conn, toAdd.slice(start, start + INSERT_ROWS), now, blocked);
   }
+  if (plan) applyUniquePolicies(conn, plan);
   insertDependencies(conn, toAdd);
   if (joined) countBatchJobs(conn, toAdd);
   const addQueue = conn.statement("INSERT OR IGNORE INTO queues (name) VALUES (?)");
@@ -106,11 +109,11 @@ function blockedJobs(conn: SqliteConnection, jobs: NewJob[]): Set<string> {
  * makes it ~6× slower; the new rows are known: `newJobRow`).
  */
 function insertRows(conn: SqliteConnection, jobs: NewJob[], now: number, blocked: Set<string>) {
-  const row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+  const row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   const insert = conn.statement(
     `INSERT INTO jobs (id, command, state, max_retries, timeout_seconds, run_at, priority,
        queue, backoff_base, cwd, env, unique_key, shell, retry_on, no_retry_on, on_finish,
-       on_finish_when, batch, group_key, created_at, updated_at)
+       on_finish_when, batch, group_key, unique_policy, debounce_max_ms, created_at, updated_at)
      VALUES ${Array(jobs.length).fill(row).join(", ")}`,
   );
   const values: SQLInputValue[] = [];

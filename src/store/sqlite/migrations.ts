@@ -257,4 +257,11 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX jobs_running_group ON jobs (queue, group_key)
     WHERE state = 'processing' AND group_key IS NOT NULL;
   `,
+  // 8: unique-key policies (issue #20). The policy and debounce cap a job was enqueued with,
+  // shown by info; the decision (keep, replace, debounce) is TypeScript (unique_policy.ts), and
+  // the partial unique index of migration 1 still allows one unfinished job per key.
+  `
+  ALTER TABLE jobs ADD COLUMN unique_policy TEXT;
+  ALTER TABLE jobs ADD COLUMN debounce_max_ms INTEGER;
+  `,
 ];
