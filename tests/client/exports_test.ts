@@ -28,6 +28,7 @@ const TYPES = [
   "BatchJson",
   "BatchOptions",
   "EnqueuedJob",
+  "EnqueuedJobJson",
   "JobInfoJson",
   "JobInput",
   "JobJson",
