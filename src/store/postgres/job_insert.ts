@@ -166,7 +166,8 @@ async function insertRows(
       (r->>6)::integer, r->>7, (r->>8)::double precision, r->>9, r->>10, r->>11, r->>12,
       r->>13, r->>14, r->>15, r->>16, r->>17, r->>18, r->>19, (r->>20)::bigint, ${now}::bigint,
       ${now}::bigint
-    FROM json_array_elements(${JSON.stringify(rows)}::text::json) WITH ORDINALITY AS t (r, n)
+    -- jsonb, not json: json's ->> parses the row's array again at every column (21 of them).
+    FROM jsonb_array_elements(${JSON.stringify(rows)}::text::jsonb) WITH ORDINALITY AS t (r, n)
     ORDER BY n`;
 }
 
