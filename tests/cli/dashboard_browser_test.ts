@@ -143,7 +143,7 @@ inBrowser.test("browser: the overview shows a queue's rate, when its window free
       const rate = 'table.queues tr[data-queue="api"] td.rate';
       await page.locator(rate).waitFor();
       assert.equal(await page.getAttribute(rate, "data-rate-limited"), "true");
-      assert.match((await textOf(page, rate))!, /^1\/1h limited until /);
+      assert.match((await textOf(page, rate))!, /^1\/1h limited frees in /);
       assert.equal(
         await textOf(page, 'table.queues tr[data-queue="deploy"] td.group-limit'),
         "2",

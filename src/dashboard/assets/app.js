@@ -591,8 +591,9 @@
                   ? [
                     " ",
                     h("span", { class: "badge paused" }, "limited"),
-                    " until ",
-                    when(q.rate_limited_until),
+                    // Relative, with the exact time on hover: the column stays narrow.
+                    " frees ",
+                    ago(q.rate_limited_until),
                   ]
                   : "",
               ],
