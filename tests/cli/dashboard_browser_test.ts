@@ -380,6 +380,8 @@ inBrowser.test("browser: the batches view shows each batch as the CLI does, and 
       assert.equal(await page.locator("table.jobs tr[data-job-id]").count(), 2);
       assert.match((await textOf(page, "#batch-filter")) ?? "", /Batch nightly/);
       await open(page, dashboard.base, "#/jobs/n1");
+      // The job's page renders after its fetch: wait for it, not only for the page's status.
+      await page.locator('dd[data-field="batch"]').waitFor();
       assert.equal(await textOf(page, 'dd[data-field="batch"]'), "nightly");
     });
   });
