@@ -205,7 +205,7 @@ export function latencySvg(metrics: Record<string, Metric>, subtitle: string): s
   const height = 480;
   const left = 70;
   const right = 30;
-  const top = 80;
+  const top = 96;
   const bottom = 110;
   const plotWidth = width - left - right;
   const plotHeight = height - top - bottom;
@@ -219,7 +219,7 @@ export function latencySvg(metrics: Record<string, Metric>, subtitle: string): s
       (Math.log10(maxMs) - Math.log10(minMs)) * plotWidth;
   const y = (fraction: number) => top + (1 - fraction) * plotHeight;
   const body: string[] = [
-    text(20, 28, "Pickup latency: enqueue commit (created_at) → command start, idle worker", {
+    text(20, 28, "Pickup latency: enqueue commit → command start, idle worker", {
       "font-size": 16,
       "font-weight": "bold",
     }),
@@ -248,15 +248,26 @@ export function latencySvg(metrics: Record<string, Metric>, subtitle: string): s
       }),
     );
   }
-  for (const [ms, label] of [[3, "p50 target 3 ms"], [20, "p99 target 20 ms"]] as const) {
-    if (ms > maxMs) continue;
+  // SQLite's p50 target is relative (3 ms on top of a bare spawn): the table says it.
+  const targets = [
+    [10, "PostgreSQL p50 target 10 ms"],
+    [20, "SQLite p99 target 20 ms"],
+    [30, "PostgreSQL p99 target 30 ms"],
+  ] as const;
+  targets.forEach(([ms, label], index) => {
+    if (ms > maxMs) return;
     body.push(
       `<line x1="${x(ms).toFixed(1)}" y1="${top}" x2="${x(ms).toFixed(1)}" y2="${
         top + plotHeight
       }" stroke="#dc2626" stroke-dasharray="5,4"/>`,
-      text(x(ms), top - 6, label, { fill: "#dc2626", "font-size": 11, "text-anchor": "middle" }),
+      // Stacked: the three lines stand close on a log axis.
+      text(x(ms), top - 6 - 12 * (targets.length - 1 - index), label, {
+        fill: "#dc2626",
+        "font-size": 11,
+        "text-anchor": "middle",
+      }),
     );
-  }
+  });
   series.forEach((s, index) => {
     const legendY = top + plotHeight + 64 + index * 20;
     const legendX = left;
