@@ -127,10 +127,14 @@ async function runSlot(
       else if (idle.othersIdle()) send({ type: "wake-others" });
     },
     onRunEnd: (job) => send({ type: "run-end", jobId: job.id, leaseToken: job.leaseToken }),
+    // A finish takes the slot's next job in its own transaction while the slot goes on.
+    claimNext: () => mode === "running",
   });
   runners.push(runner);
   let failing = false;
-  while (mode === "running") {
+  // A job claimed with the last finish is still run once a drain began (its claim came first,
+  // as a claim in flight when the drain arrives); a stop gives it back (see runOnce).
+  while (mode === "running" || runner.holdsClaim) {
     let ran = false;
     try {
       ran = await runner.runOnce();
