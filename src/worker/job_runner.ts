@@ -58,8 +58,9 @@ export interface JobRunnerOptions {
   onRunStart?: (job: Job) => void;
   onRunEnd?: (job: Job) => void;
   /**
-   * Whether a finish also claims the slot's next job (false while the slot drains or stops);
-   * asked at each try of the finish. Not given: never (a claim is always its own call).
+   * Whether the slot goes on taking jobs (false once it drains or stops): then a finish also
+   * claims the slot's next job; asked at each try of the finish, and again before a job so
+   * claimed starts. Not given: a finish never claims (a claim is always its own call).
    */
   claimNext?: () => boolean;
 }
@@ -93,7 +94,7 @@ export class JobRunner {
 
   /**
    * Whether the last finish claimed a job that is not started yet: the slot's loop calls
-   * `runOnce` again even when draining (it runs it; stopping, it gives it back at once).
+   * `runOnce` once more even when draining or stopping, which gives it back.
    */
   get holdsClaim(): boolean {
     return this.#next !== undefined;
@@ -131,8 +132,10 @@ export class JobRunner {
     this.#foundNothing = false;
     const job = held ?? await store.jobClaim(this.#claimParams());
     if (!job) return false;
-    if (held && this.#shuttingDown) {
-      // Claimed with the last finish, and the worker stops now: give it back unstarted.
+    if (held && (this.#shuttingDown || this.#options.claimNext?.() === false)) {
+      // Claimed with the last finish while a drain or stop arrived: a drain starts no new job,
+      // so it goes back unstarted, its attempt refunded (a claim of its own would not have been
+      // made once the drain was seen).
       await this.#release(held);
       return true;
     }
@@ -240,7 +243,7 @@ export class JobRunner {
       now,
       ...releasedRun(job, now),
       exitCode: null,
-      error: "Claimed as its worker stopped, and not run; it will run again",
+      error: "Claimed as its worker began to stop, and not run; it will run again",
       stdout: new Uint8Array(),
       stderr: new Uint8Array(),
       stdoutBytes: 0,

@@ -132,8 +132,8 @@ async function runSlot(
   });
   runners.push(runner);
   let failing = false;
-  // A job claimed with the last finish is still run once a drain began (its claim came first,
-  // as a claim in flight when the drain arrives); a stop gives it back (see runOnce).
+  // A job claimed with the last finish as a drain or stop arrived is given back by one more
+  // runOnce (it starts no run).
   while (mode === "running" || runner.holdsClaim) {
     let ran = false;
     try {
