@@ -19,10 +19,13 @@ export type {
   BatchInfo,
   BatchOutcome,
   Histogram,
+  JobClaimParams,
   JobDependencies,
   JobEditParams,
   JobFilter,
   JobFinish,
+  JobFinishAndClaimParams,
+  JobFinishAndClaimResult,
   JobInsertResult,
   JobListParams,
   MissedPolicy,
@@ -49,7 +52,12 @@ export type { Durability };
 
 /** How a process uses the store it opens. */
 export interface StoreOptions {
-  /** `full` (default): every commit on disk; `normal`: the workers' lighter commits. */
+  /**
+   * SQLite: `full` (default), every commit on disk; `normal`, the workers' lighter commits (a
+   * power loss stops the workers too). PostgreSQL ignores it: every commit waits for its WAL
+   * flush, since a claim a crashed server forgot would hand a job that still runs on one host,
+   * under the same lease token, to a worker on another.
+   */
   durability?: Durability;
   /**
    * Shared by the threads of one process that write to one SQLite file (worker slots), so they
@@ -78,7 +86,7 @@ export async function openStore(
   if (location.kind === "postgres") {
     // Loaded on demand: the driver adds ~30 ms to every start of a SQLite user's CLI call.
     const { openPostgresStore } = await import("./postgres/postgres_store.ts");
-    return await openPostgresStore(location.url, { durability: options.durability });
+    return await openPostgresStore(location.url);
   }
   return await openSqliteStore(location.path, options);
 }

@@ -505,6 +505,17 @@ export interface Store {
   jobFinish(params: JobFinish): Promise<boolean>;
 
   /**
+   * `jobFinish(finish)`, then, only if it was recorded, `jobClaim(claim)`, in one transaction:
+   * a worker slot's finish that also takes its next job (one round trip and one commit per job
+   * instead of two). The claim sees the finish's writes (a place it freed in a limited queue,
+   * children it released, hook jobs it added). A finish the fence rejects claims nothing:
+   * `{ recorded: false }`. So a call sent again after its answer was lost never claims twice:
+   * if the first one committed, the second is fenced off; the job the first one claimed is held
+   * under `claim.workerId`'s lease, where a worker gives back a lease none of its slots runs.
+   */
+  jobFinishAndClaim(params: JobFinishAndClaimParams): Promise<JobFinishAndClaimResult>;
+
+  /**
    * Extends to `now + leaseMs` the leases `workerId` holds, and returns the ids and tokens it
    * still holds; a job missing from the answer was lost (rescued) and must not be finished.
    */
@@ -601,6 +612,12 @@ export type RunTotalsParams = { durationBoundsMs: number[]; waitBoundsMs: number
 
 /** `jobClaim`'s parameters. */
 export type JobClaimParams = { workerId: string; leaseMs: number; now: number; queues?: string[] };
+
+/** `jobFinishAndClaim`'s parameters: the finish, and the claim made if it is recorded. */
+export type JobFinishAndClaimParams = { finish: JobFinish; claim: JobClaimParams };
+
+/** `jobFinishAndClaim`'s result: whether the finish was recorded, and the job then claimed. */
+export type JobFinishAndClaimResult = { recorded: boolean; next?: Job };
 
 /** `jobNextRunAt`'s parameters; without `now`, rate windows are not looked at. */
 export type JobNextRunAtParams = { queues?: string[]; now?: number };

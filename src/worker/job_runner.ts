@@ -1,15 +1,17 @@
 /**
  * One worker slot's work: claim a due job, run its command, record how it ended. `runOnce` does
- * one job (or nothing); the loop around it lives in the Web Worker.
+ * one job (or nothing); the loop around it lives in the Web Worker. While the slot goes on
+ * (`claimNext`), the finish also claims its next job, in one transaction
+ * (`Store.jobFinishAndClaim`): one round trip and one commit per job, not two.
  *
  * @module
  */
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config.ts";
 import { errorMessage, StoreUnavailableError } from "../errors.ts";
-import { canceledRun, interruptedRun } from "../finish_rules.ts";
+import { canceledRun, interruptedRun, releasedRun } from "../finish_rules.ts";
 import type { Job } from "../job.ts";
-import type { JobFinish, Store } from "../store/mod.ts";
+import type { JobClaimParams, JobFinish, Store } from "../store/mod.ts";
 import { afterFailure, exitCodePolicy } from "./backoff.ts";
 import type { ExitCodeLists } from "../exit_codes.ts";
 import { jobEnvironment } from "./job_env.ts";
@@ -55,6 +57,12 @@ export interface JobRunnerOptions {
   /** Told when a run starts and ends, so the supervisor can track what runs where. */
   onRunStart?: (job: Job) => void;
   onRunEnd?: (job: Job) => void;
+  /**
+   * Whether the slot goes on taking jobs (false once it drains or stops): then a finish also
+   * claims the slot's next job; asked at each try of the finish, and again before a job so
+   * claimed starts. Not given: a finish never claims (a claim is always its own call).
+   */
+  claimNext?: () => boolean;
 }
 
 /** How long a job runs before its process group is recorded in the store. */
@@ -70,6 +78,10 @@ export class JobRunner {
   readonly #options: JobRunnerOptions;
   #current: { job: Job; abort: AbortController } | null = null;
   #shuttingDown = false;
+  /** The job the last finish claimed, not started yet. */
+  #next: Job | undefined;
+  /** The last finish claimed too and found nothing: the next `runOnce` need not look again. */
+  #foundNothing = false;
 
   constructor(options: JobRunnerOptions) {
     this.#options = options;
@@ -78,6 +90,14 @@ export class JobRunner {
   /** The job running now, if any. */
   get currentJob(): Job | undefined {
     return this.#current?.job;
+  }
+
+  /**
+   * Whether the last finish claimed a job that is not started yet: the slot's loop calls
+   * `runOnce` once more even when draining or stopping, which gives it back.
+   */
+  get holdsClaim(): boolean {
+    return this.#next !== undefined;
   }
 
   /**
@@ -94,17 +114,31 @@ export class JobRunner {
     current.abort.abort(reason);
   }
 
-  /** Claims one due job and runs it to its end. False when nothing was due. */
+  /**
+   * Claims one due job (or takes the one the last finish claimed) and runs it to its end. False
+   * when nothing was due.
+   */
   async runOnce(): Promise<boolean> {
-    const { store, clock, workerId, log } = this.#options;
+    const { store, log } = this.#options;
     const config = this.#options.config();
-    const job = await store.jobClaim({
-      workerId,
-      leaseMs: leaseDurationMs(config),
-      now: clock.now(),
-      queues: this.#options.queues,
-    });
+    const held = this.#next;
+    this.#next = undefined;
+    if (!held && this.#foundNothing) {
+      // The last finish looked in its own transaction and found nothing: no second look now. A
+      // wake-up that came meanwhile is kept for the slot's wait (IdleSlots), so none is missed.
+      this.#foundNothing = false;
+      return false;
+    }
+    this.#foundNothing = false;
+    const job = held ?? await store.jobClaim(this.#claimParams());
     if (!job) return false;
+    if (held && (this.#shuttingDown || this.#options.claimNext?.() === false)) {
+      // Claimed with the last finish while a drain or stop arrived: a drain starts no new job,
+      // so it goes back unstarted, its attempt refunded (a claim of its own would not have been
+      // made once the drain was seen).
+      await this.#release(held);
+      return true;
+    }
     if (job.unreadable) {
       // A row written by hand or by another program: running the command without what cannot be
       // read (its environment) could do harm, and leaving it claimable would block the queue.
@@ -195,6 +229,28 @@ export class JobRunner {
     });
   }
 
+  #claimParams(): JobClaimParams {
+    const { clock, workerId, queues } = this.#options;
+    return { workerId, leaseMs: leaseDurationMs(this.#options.config()), now: clock.now(), queues };
+  }
+
+  /** Gives back a job claimed with a finish that no run started (the attempt refunded). */
+  async #release(job: Job): Promise<void> {
+    const now = this.#options.clock.now();
+    await this.#record({
+      id: job.id,
+      leaseToken: job.leaseToken,
+      now,
+      ...releasedRun(job, now),
+      exitCode: null,
+      error: "Claimed as its worker began to stop, and not run; it will run again",
+      stdout: new Uint8Array(),
+      stderr: new Uint8Array(),
+      stdoutBytes: 0,
+      stderrBytes: 0,
+    });
+  }
+
   async #finishUnreadable(job: Job): Promise<void> {
     const error = `Not run: its stored ${
       job.unreadable!.join(", ")
@@ -219,7 +275,7 @@ export class JobRunner {
     const { clock, log } = this.#options;
     const queue = await this.#queueRetryLists(job, result);
     const finish = finishFromResult(job, result, clock.now(), this.#options.config(), queue);
-    const recorded = await this.#record(finish);
+    const recorded = await this.#record(finish, { claimNext: true });
     if (!recorded) {
       log.warn(
         `Job "${job.id}" was fenced off: its lease was lost (another worker rescued it), so this run's result is discarded`,
@@ -251,13 +307,26 @@ export class JobRunner {
    * Records a finish, trying again while the store cannot be reached: the outcome of a run that
    * happened must not be lost to a dropped connection. The lease keeps being renewed meanwhile;
    * if it expires first, another worker rescues the job and this finish is fenced off.
+   *
+   * With `claimNext` (and while the slot goes on), the finish also claims the slot's next job,
+   * kept for the next `runOnce`. A try whose answer was lost after its commit is not repeated
+   * twice over: the next try's finish is fenced off and claims nothing, and the job the lost
+   * answer held stays leased to this process, where `UnclaimedLeases` gives it back.
    */
-  async #record(finish: JobFinish): Promise<boolean> {
+  async #record(finish: JobFinish, options: { claimNext?: boolean } = {}): Promise<boolean> {
     const { store, storeHealth } = this.#options;
     let failed = false;
     for (let delayMs = 100;; delayMs = Math.min(delayMs * 2, 5_000)) {
       try {
-        const recorded = await store.jobFinish(finish);
+        let recorded: boolean;
+        if (options.claimNext && this.#options.claimNext?.() && !this.#shuttingDown) {
+          const result = await store.jobFinishAndClaim({ finish, claim: this.#claimParams() });
+          recorded = result.recorded;
+          this.#next = result.next;
+          this.#foundNothing = recorded && result.next === undefined;
+        } else {
+          recorded = await store.jobFinish(finish);
+        }
         if (failed) storeHealth?.answered();
         return recorded;
       } catch (error) {

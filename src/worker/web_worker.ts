@@ -127,10 +127,14 @@ async function runSlot(
       else if (idle.othersIdle()) send({ type: "wake-others" });
     },
     onRunEnd: (job) => send({ type: "run-end", jobId: job.id, leaseToken: job.leaseToken }),
+    // A finish takes the slot's next job in its own transaction while the slot goes on.
+    claimNext: () => mode === "running",
   });
   runners.push(runner);
   let failing = false;
-  while (mode === "running") {
+  // A job claimed with the last finish as a drain or stop arrived is given back by one more
+  // runOnce (it starts no run).
+  while (mode === "running" || runner.holdsClaim) {
     let ran = false;
     try {
       ran = await runner.runOnce();

@@ -14,6 +14,7 @@ import { cancelContract } from "./contract/cancel.ts";
 import { claimsContract } from "./contract/claims.ts";
 import { dependenciesContract } from "./contract/dependencies.ts";
 import { finishContract } from "./contract/finish.ts";
+import { finishAndClaimContract } from "./contract/finish_and_claim.ts";
 import { finishHooksContract } from "./contract/finish_hooks.ts";
 import type { StoreFixture } from "./contract/harness.ts";
 import { jobEditContract } from "./contract/job_edit.ts";
@@ -58,6 +59,7 @@ export function storeContract(
   queueSettingsContract(test);
   queueLimitsContract(test);
   finishContract(test);
+  finishAndClaimContract(test);
   cancelContract(test);
   finishHooksContract(test);
   outputContract(test);

@@ -4,13 +4,15 @@ import type { Job } from "../../job.ts";
 import type {
   JobClaimParams,
   JobFinish,
+  JobFinishAndClaimParams,
+  JobFinishAndClaimResult,
   JobLease,
   JobListRescuableParams,
   JobNextRunAtParams,
   JobSetProcessParams,
   LeaseExtendParams,
 } from "../store.ts";
-import { type PgConnection, textArray } from "./connection.ts";
+import { type PgConnection, type Sql, textArray } from "./connection.ts";
 import { rateLimitedNextStart } from "./queue_limits.ts";
 import { jobFromRow } from "./rows.ts";
 
@@ -60,9 +62,33 @@ export async function jobSetProcess(
 export async function jobFinish(conn: PgConnection, params: JobFinish): Promise<boolean> {
   // Both possible writes, decided by the rules (finish_rules.ts); finish_job() picks one by the
   // job's cancel request, so the read, the decision and the write take one round trip.
-  const { asProposed, ifCancelRequested: ifCancel } = finishAlternatives(params);
   const [row] = await conn.run((sql) =>
-    sql`SELECT recorded FROM finish_job(${params.id}, ${params.leaseToken}::bigint,
+    sql`SELECT recorded FROM finish_job(${finishArguments(sql, conn, params)})`
+  );
+  return row?.recorded === true;
+}
+
+export async function jobFinishAndClaim(
+  conn: PgConnection,
+  params: JobFinishAndClaimParams,
+): Promise<JobFinishAndClaimResult> {
+  // finish_claim_job() is finish_job() then, if recorded, claim_job(), in one round trip; its
+  // `next` is NULL (all of its columns NULL) when nothing was claimed.
+  const { finish, claim } = params;
+  const [row] = await conn.run((sql) =>
+    sql`SELECT f.recorded, (f.next).* FROM finish_claim_job(${
+      finishArguments(sql, conn, finish)
+    }, ${claim.workerId}, ${claim.leaseMs}::bigint, ${claim.now}::bigint,
+      ${textArray(claim.queues ?? null)}::text[]) f`
+  );
+  if (row?.recorded !== true) return { recorded: false };
+  return { recorded: true, next: row.id === null ? undefined : jobFromRow(row) };
+}
+
+/** finish_job()'s arguments for `params`, as a fragment of the caller's query. */
+function finishArguments(sql: Sql, conn: PgConnection, params: JobFinish) {
+  const { asProposed, ifCancelRequested: ifCancel } = finishAlternatives(params);
+  return sql`${params.id}, ${params.leaseToken}::bigint,
       ${params.now}::bigint, ${params.runAt ?? null}::bigint, ${params.exitCode}::integer,
       ${params.error}, ${params.stdout}::bytea, ${params.stderr}::bytea,
       ${params.stdoutBytes}::bigint, ${params.stderrBytes}::bigint,
@@ -72,9 +98,7 @@ export async function jobFinish(conn: PgConnection, params: JobFinish): Promise<
         ${asProposed.finishedAt}::bigint)::finish_write,
       ROW(${ifCancel.state}::text, ${ifCancel.lastError}::text, ${ifCancel.outcome}::text,
         ${ifCancel.refundAttempt}::boolean, ${ifCancel.keepCancelRequest}::boolean,
-        ${ifCancel.finishedAt}::bigint)::finish_write)`
-  );
-  return row?.recorded === true;
+        ${ifCancel.finishedAt}::bigint)::finish_write`;
 }
 
 export async function leaseExtend(

@@ -21,20 +21,15 @@ export type PgRow = Record<string, unknown>;
 /** Connections per store: a CLI call needs one, a worker slot one or two. */
 const POOL_SIZE = 3;
 
-/** How hard a commit is pushed to disk (as in the SQLite store). */
-export type Durability = "full" | "normal";
-
 /**
  * The driver's options for `target`: its schema first on the search path, int8 as numbers.
- * `normal` durability commits without waiting for the WAL flush (`synchronous_commit = off`):
- * a crash of the server may forget the last few hundred milliseconds of state changes, which for
- * a worker's claims and finishes only means a job runs once more. Enqueues stay `full`.
+ * Every commit waits for its WAL flush (`synchronous_commit = on`, whatever the server's
+ * default), workers' included: a claim that a crashed server forgot puts the job back to
+ * `pending` with its old lease token while its worker (on another host, alive) still runs it;
+ * another worker then claims it under the very token the first one holds, so two runs overlap
+ * and the first one's finish passes the fence. Several connections' commits share one flush.
  */
-function driverOptions(
-  target: PostgresTarget,
-  durability: Durability,
-  extra: Record<string, unknown> = {},
-) {
+function driverOptions(target: PostgresTarget, extra: Record<string, unknown> = {}) {
   return {
     max: POOL_SIZE,
     // An idle CLI process or worker gives its connections back; they reopen on demand.
@@ -53,7 +48,7 @@ function driverOptions(
     connection: {
       application_name: `queuectl:${target.schema}`,
       search_path: target.schema,
-      synchronous_commit: durability === "normal" ? "off" : "on",
+      synchronous_commit: "on",
     },
     types: {
       // Every bigint column holds epoch milliseconds, a sequence or a byte count: all well below
@@ -92,10 +87,10 @@ export class PgConnection {
   readonly channel: string;
   #closed = false;
 
-  constructor(target: PostgresTarget, durability: Durability = "full") {
+  constructor(target: PostgresTarget) {
     this.target = target;
     this.channel = `${target.schema}.work`;
-    this.sql = postgres(target.connectionUrl, driverOptions(target, durability)) as unknown as Sql;
+    this.sql = postgres(target.connectionUrl, driverOptions(target)) as unknown as Sql;
   }
 
   /**
@@ -155,7 +150,7 @@ export class PgConnection {
     };
     const listener = postgres(
       this.target.connectionUrl,
-      driverOptions(this.target, "full", {
+      driverOptions(this.target, {
         max: 1,
         idle_timeout: null,
         max_lifetime: null,

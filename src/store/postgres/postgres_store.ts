@@ -11,17 +11,14 @@
 import { StoreUnavailableError } from "../../errors.ts";
 import type { Store } from "../store.ts";
 import { storeFromQueries } from "../store_from_queries.ts";
-import { type Durability, PgConnection } from "./connection.ts";
+import { PgConnection } from "./connection.ts";
 import { MIGRATIONS } from "./migrations.ts";
 import { postgresQueries } from "./queries.ts";
 import { parsePostgresUrl } from "./url.ts";
 
 /** Connects to `url` and creates or migrates its schema when needed. */
-export async function openPostgresStore(
-  url: string,
-  options: { durability?: Durability } = {},
-): Promise<Store> {
-  const conn = new PgConnection(parsePostgresUrl(url), options.durability);
+export async function openPostgresStore(url: string): Promise<Store> {
+  const conn = new PgConnection(parsePostgresUrl(url));
   try {
     await migrate(conn);
   } catch (error) {

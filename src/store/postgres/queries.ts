@@ -9,6 +9,7 @@ import { batchGet, batchList } from "./batches.ts";
 import {
   jobClaim,
   jobFinish,
+  jobFinishAndClaim,
   jobListRescuable,
   jobNextRunAt,
   jobSetProcess,
@@ -93,6 +94,7 @@ export const postgresQueries: StoreQueries<PgConnection> = {
   scheduleFire,
   jobSetProcess,
   jobFinish,
+  jobFinishAndClaim,
   leaseExtend,
   jobListRescuable,
   jobRetryDead,

@@ -8,6 +8,7 @@ import type { StoreQueries } from "../store_from_queries.ts";
 import {
   jobClaim,
   jobFinish,
+  jobFinishAndClaim,
   jobListRescuable,
   jobNextRunAt,
   jobSetProcess,
@@ -93,6 +94,7 @@ export const sqliteQueries: StoreQueries<SqliteConnection> = {
   scheduleFire,
   jobSetProcess,
   jobFinish,
+  jobFinishAndClaim,
   leaseExtend,
   jobListRescuable,
   jobRetryDead,
