@@ -60,6 +60,7 @@ async function withHeartbeat(
       config: configFromOverrides(await real.configOverrides()),
       slots: {
         running: () => [...running],
+        claimsPending: () => false,
         configChanged: (config) => told.configs.push(config),
         leaseLost: (lease) => told.lost.push(lease),
         cancel: (lease) => told.canceled.push(lease),
