@@ -18,9 +18,10 @@ const ROUNDS = 20;
 
 /**
  * A job that appends its runs to `file`, and `overlap PID STATE START` if an earlier run still
- * lives (as its one read of /proc/PID/stat showed it). Each run
- * then holds until `release` exists (30 s at most, so a failed test leaves nothing running): the
- * kill always lands mid-run, however slowly a loaded machine starts the next worker.
+ * lives (as its one read of /proc/PID/stat showed it). Each run then holds until `release`
+ * exists (3000 naps of 50 ms at most, so a failed test leaves nothing running; 600 were too few
+ * at load 30, where a new worker took 40 s to start and rescue): the kill always lands mid-run,
+ * however slowly a loaded machine starts the next worker.
  */
 function jobCommand(file: string, release: string): string {
   const f = q(file);
@@ -37,7 +38,7 @@ function jobCommand(file: string, release: string): string {
     `    echo "overlap $pid $now" >> ${f};`,
     `done < ${f}; fi`,
     `echo "start $$ ${startTime("$$")}" >> ${f}`,
-    `i=0; while [ ! -e ${q(release)} ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done`,
+    `i=0; while [ ! -e ${q(release)} ] && [ $i -lt 3000 ]; do sleep 0.05; i=$((i + 1)); done`,
     `echo "end $$" >> ${f}`,
   ].join("\n");
 }
