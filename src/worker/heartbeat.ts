@@ -19,6 +19,12 @@ import { type HeldLease as JobLease, leaseKey, UnclaimedLeases } from "./unclaim
 export interface HeartbeatSlots {
   /** The runs the slots have now: run-start seen, run-end not yet. Read as the beat needs it. */
   running(): JobLease[];
+  /**
+   * Whether a slot has claimed (or is claiming) a job whose run-start is not seen yet: then a
+   * lease held but not running may be that claim's, on its way to its slot (which a loaded
+   * machine can delay for seconds), and nothing is taken for unclaimed.
+   */
+  claimsPending(): boolean;
   /** The config was reloaded: the slots take it. */
   configChanged(config: Config): void;
   /** The lease of a run was lost (the job was rescued elsewhere): its slot stops it. */
@@ -45,7 +51,7 @@ export interface HeartbeatOptions {
   /** Purges, released leases, failed cancel lookups. */
   log: { info(message: string): void; warn(message: string): void; error(message: string): void };
   /** Stops what still runs of a job no slot runs, before it is released; default `killOrphan`. */
-  stopProcess?(job: Job, config: Config): Promise<void>;
+  stopProcess?(job: Job, config: Config): Promise<unknown>;
 }
 
 /** What one beat did. */
@@ -90,7 +96,7 @@ export class Heartbeat {
     this.#unclaimed = new UnclaimedLeases(options.store, {
       log: options.log,
       // The job of a crashed slot may still be running here: stop it before it runs again.
-      stopProcess: (job) => stopProcess(job, this.#config),
+      stopProcess: async (job) => void await stopProcess(job, this.#config),
     });
   }
 
@@ -166,14 +172,20 @@ export class Heartbeat {
       now,
     });
     const heldKeys = new Set(held.map(leaseKey));
+    // Read together (no await between): a claim is either among the runs or still pending.
     const runningNow = slots.running();
+    const claimsPending = slots.claimsPending();
     const runningKeys = new Set(runningNow.map(leaseKey));
     const lost = runningNow.filter((lease) =>
       runningBefore.has(leaseKey(lease)) && !heldKeys.has(leaseKey(lease))
     );
     for (const lease of lost) slots.leaseLost(lease);
     // And a claim whose run-start arrives during the renewal is not unclaimed.
-    await this.#unclaimed.release(held.filter((lease) => !runningKeys.has(leaseKey(lease))), now);
+    await this.#unclaimed.release(
+      held.filter((lease) => !runningKeys.has(leaseKey(lease))),
+      now,
+      { claimsPending },
+    );
     return { stopRequested: beat?.stopRequested ?? null, registered: beat !== undefined, lost };
   }
 

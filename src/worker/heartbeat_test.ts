@@ -19,6 +19,8 @@ async function withHeartbeat(
     heartbeat: Heartbeat;
     /** What the slots run: the test adds and removes runs. */
     running: HeldLease[];
+    /** Whether a slot has a claim pending (claimed, run-start not yet seen): the test sets it. */
+    claims: { pending: boolean };
     told: { configs: Config[]; lost: HeldLease[]; canceled: HeldLease[]; stops: StopMode[] };
     registrations: () => number;
     /** Adds a job and claims it for `WORKER` (or `workerId`); returns its lease. */
@@ -30,6 +32,7 @@ async function withHeartbeat(
   try {
     const clock = new ManualClock();
     const running: HeldLease[] = [];
+    const claims = { pending: false };
     const store = storeWrapper(real, running);
     let registrations = 0;
     const register = async () => {
@@ -60,6 +63,7 @@ async function withHeartbeat(
       config: configFromOverrides(await real.configOverrides()),
       slots: {
         running: () => [...running],
+        claimsPending: () => claims.pending,
         configChanged: (config) => told.configs.push(config),
         leaseLost: (lease) => told.lost.push(lease),
         cancel: (lease) => told.canceled.push(lease),
@@ -82,6 +86,7 @@ async function withHeartbeat(
       clock,
       heartbeat,
       running,
+      claims,
       told,
       registrations: () => registrations,
       claimJob,
@@ -272,6 +277,19 @@ Deno.test("Heartbeat.runOnce() releases a lease no slot runs at the second beat 
     const job = await store.jobGet({ id: "orphan" });
     assert.equal(job?.state, "pending");
     assert.equal(job?.attempts, 0);
+  });
+});
+
+Deno.test("Heartbeat.runOnce() releases no lease at a beat where a slot's claim is pending (it may be that claim's)", async () => {
+  await withHeartbeat(async ({ store, heartbeat, claimJob, claims }) => {
+    await claimJob("slow"); // Claimed by a slot a loaded machine keeps from saying so.
+    claims.pending = true;
+    for (let beat = 0; beat < 3; beat++) await heartbeat.runOnce();
+    assert.equal((await store.jobGet({ id: "slow" }))?.state, "processing");
+    claims.pending = false; // Settled, and no slot runs it: its answer was lost.
+    await heartbeat.runOnce();
+    await heartbeat.runOnce();
+    assert.equal((await store.jobGet({ id: "slow" }))?.state, "pending");
   });
 });
 

@@ -20,7 +20,13 @@ export type ToSlot =
     threadLock: SharedArrayBuffer;
     /** One Int32 per thread of the process: how many of its slots are idle (`IdleCounter`). */
     idleCounts: SharedArrayBuffer;
-    /** This thread's cell in `idleCounts`. */
+    /**
+     * One Int32 per thread: its claims whose job the supervisor has not heard of yet. A slot adds
+     * one before it claims and takes it back if no run-start follows; the supervisor takes it
+     * back when it reads the run-start (see `HeartbeatSlots.claimsPending`).
+     */
+    claimCounts: SharedArrayBuffer;
+    /** This thread's cell in `idleCounts` and `claimCounts`. */
     threadIndex: number;
   }
   /** New work may be there: an idle slot looks now (only the thread told: see `wake-others`). */

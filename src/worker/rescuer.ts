@@ -1,9 +1,9 @@
 /**
  * Brings back jobs whose worker was lost. Two ways to be lost: the owner is on this host and its
  * process is gone (found at once by pid + start time), or the owner stopped renewing its lease
- * (any host; found when the lease expires). Before a job runs again on this host, what still
- * runs of its lost run is stopped (found by the run's tag, or its recorded process group), so a
- * job never runs twice at the same time.
+ * (any host; found when the lease expires). Before a job runs again, what still runs of its lost
+ * run on this host is stopped (found by the run's tag, or its recorded process group), so a job
+ * never runs twice at the same time here; a job whose lost run cannot be stopped stays lost.
  *
  * @module
  */
@@ -14,7 +14,7 @@ import { afterFailure } from "./backoff.ts";
 import { leaseDurationMs, type RunnerLog } from "./job_runner.ts";
 import { isSameProcessAlive } from "./process_identity.ts";
 import { stopProcessTree } from "./process_tree.ts";
-import { findTaggedProcesses, runTag } from "./run_tag.ts";
+import { findTaggedProcesses, runTag, type TaggedProcess } from "./run_tag.ts";
 
 /** What the rescuer needs. */
 export interface RescuerOptions {
@@ -39,7 +39,25 @@ export async function rescueOnce(options: RescuerOptions, now: number): Promise<
   const rescued: string[] = [];
   for (const job of await store.jobListRescuable({ now, owners: [...lostHere] })) {
     const owner = job.leaseOwner ? owners.get(job.leaseOwner) : undefined;
-    if (owner?.host === host) await killOrphan(job, options.config);
+    // The run's tag is looked for whatever the owner: its row may be gone (forgotten as silent
+    // while it still ran the job), and only this host's processes of this very claim carry it.
+    // The recorded group is a pid on the owner's host: only used when that is this one.
+    const orphan = await killOrphan(job, options.config, { recordedGroup: owner?.host === host });
+    if (orphan.survivors.length > 0) {
+      log.warn(
+        `Not rescuing job "${job.id}" yet: processes of its lost run still run after SIGKILL (${
+          describeProcesses(orphan.survivors)
+        }); the next rescue tries again`,
+      );
+      continue;
+    }
+    if (orphan.stopped.length > 0) {
+      log.warn(
+        `Stopped what still ran of job "${job.id}"'s lost run (lease token ${job.leaseToken}): ${
+          describeProcesses(orphan.stopped)
+        }, gone after ${orphan.ms} ms`,
+      );
+    }
     const ownerGone = owner !== undefined && lostHere.has(owner.id);
     const reason = ownerGone
       ? `its worker process ${owner.id} (pid ${owner.pid}) is gone`
@@ -79,28 +97,73 @@ async function rescueJob(
   });
 }
 
+/** What `killOrphan` did. */
+export interface OrphanReport {
+  /** The processes it found of the run and stopped (with their groups). */
+  stopped: TaggedProcess[];
+  /** The processes of the run still alive when it gave up (none: the run is over here). */
+  survivors: TaggedProcess[];
+  /** How long it took. */
+  ms: number;
+}
+
+/** How many times `killOrphan` looks again after stopping what it found. */
+const ORPHAN_LOOKS = 3;
+
 /**
  * Stops what still runs of the job's run (its claim's lease token) before the job runs again:
  * every process group holding a process tagged with the run (`run_tag.ts`; Linux), and the
- * recorded process group if its leader is still the process that was started. Elsewhere no start
+ * recorded process group if its leader is still the process that was started (unless
+ * `recordedGroup` is false: the owner was on another host, or is unknown). Elsewhere no start
  * time is recorded, and a pid alone could be a stranger's by now, so nothing is killed there.
+ *
+ * It looks again after each stop, until a look finds nothing: a process in the middle of an
+ * exec shows no environment for that instant, and one SIGKILLed but not yet scheduled to die
+ * still looks alive. What survives `ORPHAN_LOOKS` stops (a process it may not signal) is
+ * reported, and the job must not run again yet.
  */
-export async function killOrphan(job: Job, config: Config): Promise<void> {
-  const groups = new Map<number, Promise<void>>();
-  for (const process of findTaggedProcesses(runTag(job))) {
-    const gone = groups.get(process.pgid) ?? Promise.resolve();
-    groups.set(process.pgid, gone.then(() => waitUntilGone(process.pid, process.startTime)));
+export async function killOrphan(
+  job: Job,
+  config: Config,
+  options: { recordedGroup?: boolean } = {},
+): Promise<OrphanReport> {
+  const started = Date.now();
+  const tag = runTag(job);
+  const stopped = new Map<number, TaggedProcess>();
+  let found = findTaggedProcesses(tag);
+  for (let look = 0; look < ORPHAN_LOOKS; look++) {
+    const groups = new Map<number, Promise<void>>();
+    for (const process of found) {
+      stopped.set(process.pid, process);
+      const gone = groups.get(process.pgid) ?? Promise.resolve();
+      groups.set(process.pgid, gone.then(() => waitUntilGone(process.pid, process.startTime)));
+    }
+    if (
+      look === 0 && options.recordedGroup !== false && job.pgid !== null &&
+      job.pgidStartTime !== null && !groups.has(job.pgid) &&
+      await isSameProcessAlive(job.pgid, job.pgidStartTime)
+    ) {
+      const leader = { pid: job.pgid, pgid: job.pgid, startTime: job.pgidStartTime };
+      stopped.set(leader.pid, leader);
+      groups.set(job.pgid, waitUntilGone(job.pgid, job.pgidStartTime));
+    }
+    if (groups.size === 0) return { stopped: [...stopped.values()], survivors: [], ms: 0 };
+    // The grace period once; a look again only finds what is slow to die or was hidden.
+    const graceMs = look === 0 ? config.killGrace * 1000 : Math.min(config.killGrace * 1000, 1000);
+    await Promise.all(
+      [...groups].map(([pgid, gone]) => stopProcessTree(pgid, graceMs, gone)),
+    );
+    found = findTaggedProcesses(tag);
+    if (found.length === 0) {
+      return { stopped: [...stopped.values()], survivors: [], ms: Date.now() - started };
+    }
   }
-  if (
-    job.pgid !== null && job.pgidStartTime !== null && !groups.has(job.pgid) &&
-    await isSameProcessAlive(job.pgid, job.pgidStartTime)
-  ) {
-    groups.set(job.pgid, waitUntilGone(job.pgid, job.pgidStartTime));
-  }
-  const graceMs = config.killGrace * 1000;
-  await Promise.all(
-    [...groups].map(([pgid, gone]) => stopProcessTree(pgid, graceMs, gone)),
-  );
+  return { stopped: [...stopped.values()], survivors: found, ms: Date.now() - started };
+}
+
+/** "pid 123 (group 123), pid 124 (group 123)". */
+function describeProcesses(processes: TaggedProcess[]): string {
+  return processes.map((process) => `pid ${process.pid} (group ${process.pgid})`).join(", ");
 }
 
 async function waitUntilGone(pid: number, startTime: string): Promise<void> {

@@ -111,6 +111,9 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
       { type, jobId: lease.id, leaseToken: lease.leaseToken } satisfies ToSlot,
     );
   };
+  // Claims each thread's slots made whose run-start has not been read here yet (see
+  // `HeartbeatSlots.claimsPending`): a slot adds one, a run-start read here takes it back.
+  const claimCounts = new Int32Array(new SharedArrayBuffer(4 * MAX_THREADS));
   const heartbeat = new Heartbeat({
     store,
     clock,
@@ -121,6 +124,7 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
         threads.flatMap((thread) =>
           [...thread.running.values()].map(({ jobId, leaseToken }) => ({ id: jobId, leaseToken }))
         ),
+      claimsPending: () => claimCounts.some((count) => count > 0),
       configChanged: (reloaded) => {
         config = reloaded;
         broadcast({ type: "config", config });
@@ -150,10 +154,11 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
         startThread(options, workerId, config, slots, outage, {
           threadLock,
           idleCounts,
+          claimCounts,
           threadIndex: index,
           onWakeOthers: () => wakes.wakeOne(index),
         }),
-      { isStopping: () => stopping !== null, log, outage, idle: wakes },
+      { isStopping: () => stopping !== null, log, outage, idle: wakes, claimCounts },
     )
   );
   const onSignal = async () => {
@@ -304,7 +309,13 @@ async function superviseThread(
   index: number,
   threads: Thread[],
   start: () => Thread,
-  options: { isStopping: () => boolean; log: Logger; outage: StoreOutage; idle: IdleThreadWakes },
+  options: {
+    isStopping: () => boolean;
+    log: Logger;
+    outage: StoreOutage;
+    idle: IdleThreadWakes;
+    claimCounts: Int32Array;
+  },
 ): Promise<boolean> {
   for (let pauseMs = 1_000;; pauseMs = Math.min(pauseMs * 2, 30_000)) {
     const thread = start();
@@ -312,6 +323,8 @@ async function superviseThread(
     const failed = await thread.exited;
     thread.running.clear();
     options.idle.forget(index);
+    // Its pending claims died with it: their leases are unclaimed, to be given back.
+    Atomics.store(options.claimCounts, index, 0);
     // Its slots report nothing any more: an outage they were waiting out is not theirs to end.
     for (const slot of thread.slots) options.outage.forget(slotSource(slot));
     if (!failed || options.isStopping()) return failed;
@@ -335,6 +348,7 @@ function slotSource(slot: number): string {
 interface ThreadSharing {
   threadLock: SharedArrayBuffer;
   idleCounts: SharedArrayBuffer;
+  claimCounts: Int32Array;
   threadIndex: number;
   onWakeOthers: () => void;
 }
@@ -360,6 +374,8 @@ function startThread(
           jobId: message.jobId,
           leaseToken: message.leaseToken,
         });
+        // Now among the runs: no longer pending (the slot counted it before claiming).
+        Atomics.sub(sharing.claimCounts, sharing.threadIndex, 1);
       }
       if (message.type === "run-end") {
         thread.running.delete(leaseKey({ id: message.jobId, leaseToken: message.leaseToken }));
@@ -394,6 +410,7 @@ function startThread(
       logFile: options.logFile,
       threadLock: sharing.threadLock,
       idleCounts: sharing.idleCounts,
+      claimCounts: sharing.claimCounts.buffer as SharedArrayBuffer,
       threadIndex: sharing.threadIndex,
     } satisfies ToSlot,
   );

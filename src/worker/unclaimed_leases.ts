@@ -2,9 +2,14 @@
  * Leases this worker process holds in the store on jobs none of its slots runs. That happens
  * when a claim committed but its answer was lost with the connection (the slot never learned of
  * the job), or when a slot crashed: the heartbeat would renew the lease forever. A lease seen
- * unclaimed at two heartbeats in a row (a fresh claim reaches its slot within milliseconds) is
- * given back: its command is stopped if it still runs, and the job released to run again with
- * the attempt refunded, since the run was not the job's fault.
+ * unclaimed at two heartbeats at which no slot had a claim pending (claimed, its run-start not
+ * yet seen) is given back: its command is stopped if it still runs, and the job released to run
+ * again with the attempt refunded, since the run was not the job's fault.
+ *
+ * Why pending claims matter: a fresh claim usually reaches its slot within milliseconds, but a
+ * loaded machine can hold a thread for seconds between the claim's commit and its run-start.
+ * Taking such a lease for unclaimed released the job while the slot went on to start it: the
+ * job was claimed again and ran twice at once (seen at load 20 in `orphan_window_test.ts`).
  *
  * @module
  */
@@ -44,8 +49,17 @@ export class UnclaimedLeases {
     this.#stopProcess = options.stopProcess;
   }
 
-  /** Releases the leases of `unclaimed` that were unclaimed at the previous heartbeat too. */
-  async release(unclaimed: HeldLease[], now: number): Promise<void> {
+  /**
+   * Releases the leases of `unclaimed` that were unclaimed at the previous heartbeat that
+   * counted too. A heartbeat at which a slot had a claim pending does not count: any of
+   * `unclaimed` may be that claim's.
+   */
+  async release(
+    unclaimed: HeldLease[],
+    now: number,
+    options: { claimsPending?: boolean } = {},
+  ): Promise<void> {
+    if (options.claimsPending) return;
     const seen = new Set<string>();
     for (const lease of unclaimed) {
       const key = leaseKey(lease);

@@ -78,3 +78,36 @@ Deno.test("UnclaimedLeases leaves a lease that a slot took up by the next heartb
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("UnclaimedLeases counts no heartbeat at which a slot had a claim pending (its lease may be that claim's, on its way)", async () => {
+  const dir = await Deno.makeTempDir();
+  const store = await openStore({ kind: "sqlite", path: join(dir, "queue.db") });
+  try {
+    await store.jobInsert({ jobs: [newJob("slow")], now: NOW });
+    // Claimed by a slot that a loaded machine keeps from reporting it for several heartbeats:
+    // releasing it then let the slot start it after the job was claimed again (two runs at once).
+    const slow = await store.jobClaim({ workerId: "w", leaseMs: 60_000, now: NOW });
+    assert.ok(slow);
+    const stopped: string[] = [];
+    const unclaimed = new UnclaimedLeases(store, {
+      log: { warn: () => {} },
+      stopProcess: (job) => Promise.resolve(void stopped.push(job.id)),
+    });
+    const lease = [{ id: slow.id, leaseToken: slow.leaseToken }];
+    for (let beat = 1; beat <= 3; beat++) {
+      await unclaimed.release(lease, NOW + beat, { claimsPending: true });
+    }
+    assert.equal((await store.jobGet({ id: "slow" }))?.state, "processing");
+    assert.deepEqual(stopped, []);
+    // Claims settled and still nobody runs it: the answer was lost; two such beats give it back.
+    await unclaimed.release(lease, NOW + 4);
+    assert.equal((await store.jobGet({ id: "slow" }))?.state, "processing", "not at first sight");
+    await unclaimed.release(lease, NOW + 5, { claimsPending: true });
+    await unclaimed.release(lease, NOW + 6);
+    assert.equal((await store.jobGet({ id: "slow" }))?.state, "pending");
+    assert.deepEqual(stopped, ["slow"]);
+  } finally {
+    await store.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -24,6 +24,8 @@ let mode: "running" | "drain" | "stop-now" = "running";
 const runners: JobRunner[] = [];
 /** Replaced at "start" by one that publishes its count to the process (see `IdleCounter`). */
 let idle = new IdleSlots();
+/** This thread's count of claims the supervisor has not heard of yet (replaced at "start"). */
+let pendingClaims: { counts: Int32Array; index: number } = { counts: new Int32Array(1), index: 0 };
 
 function send(message: FromSlot): void {
   self.postMessage(message);
@@ -38,6 +40,7 @@ self.onmessage = (event: MessageEvent<ToSlot>) => {
         counts: new Int32Array(message.idleCounts),
         index: message.threadIndex,
       });
+      pendingClaims = { counts: new Int32Array(message.claimCounts), index: message.threadIndex };
       run(message).catch((error) => send({ type: "failed", message: errorMessage(error) }));
       return;
     case "wake":
@@ -109,6 +112,9 @@ async function runSlot(
   log: Logger,
 ): Promise<void> {
   const storeHealth = slotStoreHealth(slot);
+  // Whether this slot's claim has been announced by a run-start (the supervisor then counts it
+  // off `pendingClaims`; else the slot does, when runOnce() returns or throws).
+  let announced = false;
   const runner = new JobRunner({
     store,
     clock: systemClock,
@@ -120,6 +126,7 @@ async function runSlot(
     storeHealth,
     onRunStart: (job) => {
       send({ type: "run-start", jobId: job.id, leaseToken: job.leaseToken });
+      announced = true;
       // More may be due: an idle slot looks now, not after this run (which may take hours), so
       // a batch starts on every slot at once. One here, else one of another thread (through the
       // supervisor); with none idle, nobody is told, so a steady drain costs no message.
@@ -136,6 +143,10 @@ async function runSlot(
   // runOnce (it starts no run).
   while (mode === "running" || runner.holdsClaim) {
     let ran = false;
+    // Counted before the claim is sent: a lease the heartbeat sees held is then either among
+    // the supervisor's runs or still counted here, never taken for a lost claim's.
+    Atomics.add(pendingClaims.counts, pendingClaims.index, 1);
+    announced = false;
     try {
       ran = await runner.runOnce();
       storeHealth.answered();
@@ -151,6 +162,9 @@ async function runSlot(
         if (!failing) log.error(`Cannot take or finish a job: ${errorMessage(error)}`);
         failing = true;
       }
+    } finally {
+      // No job, a claim that failed, or a job not run (unreadable row): nothing to wait for.
+      if (!announced) Atomics.sub(pendingClaims.counts, pendingClaims.index, 1);
     }
     // A slot that found work claims again at once: more may be due (it passed the wake-up on
     // when it claimed, see onRunStart).

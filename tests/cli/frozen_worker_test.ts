@@ -13,6 +13,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { makeSandbox, onEveryStore, readOrEmpty, type Sandbox, waitFor } from "../helpers/cli.ts";
+import { execSql } from "../helpers/dashboard.ts";
 import {
   configure,
   enqueue,
@@ -182,5 +183,72 @@ onLinux.test("a worker frozen past its lease loses its job to a live worker, whi
       }
     }
     await sandbox.cleanup();
+  }
+});
+
+onLinux.test("a frozen worker whose row is gone from the store (forgotten as silent) still has its orphan stopped before its job runs again", async () => {
+  await using sandbox = await makeSandbox();
+  const workers: RunningWorker[] = [];
+  const file = join(sandbox.dir, "runs.log");
+  const gate = join(sandbox.dir, "gate");
+  let firstRun: string | undefined;
+  try {
+    await configure(sandbox, {
+      heartbeat_interval: "0.2",
+      lease_heartbeats: "2",
+      kill_grace: "1",
+      poll_interval: "0.2",
+    });
+    const id = await enqueue(sandbox, ["--id", "forgotten", "--", jobCommand(file, gate)]);
+    const frozen = await startWorker(sandbox);
+    workers.push(frozen);
+    firstRun = await waitFor("the first run to start", async () => {
+      const line = (await readOrEmpty(file)).split("\n").find((line) => line.startsWith("start"));
+      return line?.split(" ")[1];
+    });
+    const frozenId = String((await sandbox.info(id)).worker_id);
+    freeze(sandbox, frozen);
+    // What a rescuer's forgetLostWorkers does to a worker silent for two leases that it read
+    // holding no job (its claim raced the read): the job's owner is no longer known.
+    await execSql(sandbox, (table) => `DELETE FROM ${table("workers")} WHERE id = '${frozenId}'`);
+    // Then a live worker rescues the job by its expired lease, owner unknown: it must still find
+    // the first run by its tag and stop it before the second run starts.
+    const live = await startWorker(sandbox);
+    workers.push(live);
+    const secondRun = await waitFor("the second run to start", async () => {
+      const line = (await readOrEmpty(file)).split("\n").find((line) => line.endsWith(" 2"));
+      return line?.split(" ")[1];
+    }, 30_000);
+    assert.deepEqual(
+      (await readOrEmpty(file)).trim().split("\n"),
+      [`start ${firstRun} 1`, `start ${secondRun} 2`],
+      `the first run is stopped before the second starts:\n${live.log()}`,
+    );
+    assert.match(
+      live.log(),
+      new RegExp(`Stopped what still ran of job "${id}"'s lost run .*pid ${firstRun} \\(group`),
+    );
+    await Deno.writeTextFile(gate, "");
+    await waitForState(sandbox, id, "completed", 30_000);
+  } finally {
+    // Failed: every run ends, so that the workers can drain (the first run's group, if it was
+    // left running, is killed here).
+    await Deno.writeTextFile(gate, "");
+    if (firstRun !== undefined) {
+      try {
+        Deno.kill(-Number(firstRun), "SIGKILL");
+      } catch {
+        // Stopped by the rescuer, as it should be.
+      }
+    }
+    for (const worker of workers) {
+      try {
+        worker.handle.kill("SIGCONT");
+        worker.handle.kill("SIGTERM");
+      } catch {
+        // Gone.
+      }
+      await worker.exited;
+    }
   }
 });
