@@ -58,6 +58,12 @@ export interface JobRunnerOptions {
   onRunStart?: (job: Job) => void;
   onRunEnd?: (job: Job) => void;
   /**
+   * Told just before a claim is sent, alone or with a finish: from then until the job's run
+   * starts (or no job came) the lease may be held with no run to show for it, which the
+   * heartbeat must not take for a lost claim's (see `web_worker.ts`).
+   */
+  onClaim?: () => void;
+  /**
    * Whether the slot goes on taking jobs (false once it drains or stops): then a finish also
    * claims the slot's next job; asked at each try of the finish, and again before a job so
    * claimed starts. Not given: a finish never claims (a claim is always its own call).
@@ -130,6 +136,7 @@ export class JobRunner {
       return false;
     }
     this.#foundNothing = false;
+    if (!held) this.#options.onClaim?.();
     const job = held ?? await store.jobClaim(this.#claimParams());
     if (!job) return false;
     if (held && (this.#shuttingDown || this.#options.claimNext?.() === false)) {
@@ -320,6 +327,7 @@ export class JobRunner {
       try {
         let recorded: boolean;
         if (options.claimNext && this.#options.claimNext?.() && !this.#shuttingDown) {
+          this.#options.onClaim?.();
           const result = await store.jobFinishAndClaim({ finish, claim: this.#claimParams() });
           recorded = result.recorded;
           this.#next = result.next;

@@ -112,9 +112,11 @@ async function runSlot(
   log: Logger,
 ): Promise<void> {
   const storeHealth = slotStoreHealth(slot);
-  // Whether this slot's claim has been announced by a run-start (the supervisor then counts it
-  // off `pendingClaims`; else the slot does, when runOnce() returns or throws).
-  let announced = false;
+  // Whether this slot holds one in `pendingClaims`: added just before a claim is sent (alone or
+  // with a finish), taken back by the supervisor when it reads the job's run-start, else by the
+  // slot once runOnce() returns or throws holding no job (none came, the claim failed, or the
+  // job was not run). A job claimed with a finish stays counted until its own run-start.
+  let counted = false;
   const runner = new JobRunner({
     store,
     clock: systemClock,
@@ -126,7 +128,7 @@ async function runSlot(
     storeHealth,
     onRunStart: (job) => {
       send({ type: "run-start", jobId: job.id, leaseToken: job.leaseToken });
-      announced = true;
+      counted = false;
       // More may be due: an idle slot looks now, not after this run (which may take hours), so
       // a batch starts on every slot at once. One here, else one of another thread (through the
       // supervisor); with none idle, nobody is told, so a steady drain costs no message.
@@ -134,6 +136,13 @@ async function runSlot(
       else if (idle.othersIdle()) send({ type: "wake-others" });
     },
     onRunEnd: (job) => send({ type: "run-end", jobId: job.id, leaseToken: job.leaseToken }),
+    // Counted before the claim is sent: a lease the heartbeat sees held is then either among
+    // the supervisor's runs or still counted here, never taken for a lost claim's.
+    onClaim: () => {
+      if (counted) return;
+      Atomics.add(pendingClaims.counts, pendingClaims.index, 1);
+      counted = true;
+    },
     // A finish takes the slot's next job in its own transaction while the slot goes on.
     claimNext: () => mode === "running",
   });
@@ -143,10 +152,6 @@ async function runSlot(
   // runOnce (it starts no run).
   while (mode === "running" || runner.holdsClaim) {
     let ran = false;
-    // Counted before the claim is sent: a lease the heartbeat sees held is then either among
-    // the supervisor's runs or still counted here, never taken for a lost claim's.
-    Atomics.add(pendingClaims.counts, pendingClaims.index, 1);
-    announced = false;
     try {
       ran = await runner.runOnce();
       storeHealth.answered();
@@ -163,8 +168,12 @@ async function runSlot(
         failing = true;
       }
     } finally {
-      // No job, a claim that failed, or a job not run (unreadable row): nothing to wait for.
-      if (!announced) Atomics.sub(pendingClaims.counts, pendingClaims.index, 1);
+      // No job, a claim that failed, or a job not run (unreadable row, or given back on a
+      // drain): nothing to wait for. A job the finish claimed is run by the next runOnce().
+      if (counted && !runner.holdsClaim) {
+        Atomics.sub(pendingClaims.counts, pendingClaims.index, 1);
+        counted = false;
+      }
     }
     // A slot that found work claims again at once: more may be due (it passed the wake-up on
     // when it claimed, see onRunStart).
