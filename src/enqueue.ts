@@ -115,8 +115,9 @@ export function newJobFromSpec(
     after: spec.after ?? [],
     uniqueKey: spec.uniqueKey ?? null,
     groupKey: spec.groupKey ?? null,
-    ...(spec.uniquePolicy === undefined ? {} : { uniquePolicy: spec.uniquePolicy }),
-    ...(spec.debounceMaxMs === undefined ? {} : { debounceMaxMs: spec.debounceMaxMs }),
+    // Set even when undefined: every job of a batch then has one shape (V8 reads them faster).
+    uniquePolicy: spec.uniquePolicy,
+    debounceMaxMs: spec.debounceMaxMs,
     // Not resolved here: a job without its own shell takes the config's when it runs.
     shell: spec.shell ?? null,
     // Not resolved either: a job without lists of its own follows its queue's when it fails.
