@@ -8,6 +8,14 @@ import { UsageError } from "./errors.ts";
 import { validateHook } from "./job_spec.ts";
 import { defaultShell, parseShell, SHELL_CHOICES } from "./shell.ts";
 
+/**
+ * The lease a claim takes: it survives `lease_heartbeats` missed heartbeats (here, not in the
+ * worker's job_runner.ts, so that `status` judging liveness loads none of the worker).
+ */
+export function leaseDurationMs(config: Config): number {
+  return Math.round(config.heartbeatInterval * config.leaseHeartbeats * 1000);
+}
+
 /** The settings every worker and command reads. */
 export interface Config {
   /** Retries after the first run before a job is dead (per-job `max_retries` overrides). */

@@ -14,7 +14,8 @@
 import { INVALID_TIME, isoTime } from "./clock.ts";
 import type { JobDetail } from "./job_detail.ts";
 import { type Job, JOB_STATES, type JobRun, type JobState } from "./job.ts";
-import { isQueuePaused, type QueueStatus } from "./queue_status.ts";
+import { isQueuePaused } from "./queue_pause.ts";
+import type { QueueStatus } from "./queue_status.ts";
 import { formatRate, queueRateState, storedGroupLimit } from "./queue_limits.ts";
 import type {
   BatchInfo,

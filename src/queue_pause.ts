@@ -7,6 +7,7 @@
 import { parseDuration } from "./duration.ts";
 import { UsageError } from "./errors.ts";
 import { parseRunAt } from "./job_spec.ts";
+import type { QueueSettings } from "./store/mod.ts";
 
 /**
  * The end of a pause as epoch ms, or null (until resumed) when neither is given. `until` is an
@@ -46,4 +47,25 @@ export function pauseEnd(
     throw new UsageError(`Invalid ${untilName} ${JSON.stringify(until)}: it is not in the future`);
   }
   return end;
+}
+
+/**
+ * True while a queue is paused: `pausedAt` is set, and `pausedUntil` is null (until resumed) or
+ * still ahead of `now`. The claim queries apply the same rule in SQL.
+ *
+ * @example
+ * ```ts
+ * import { isQueuePaused } from "./queue_pause.ts";
+ * console.assert(isQueuePaused({ pausedAt: 1, pausedUntil: 10 }, 5));
+ * console.assert(!isQueuePaused({ pausedAt: 1, pausedUntil: 10 }, 10));
+ * ```
+ */
+export function isQueuePaused(
+  queue: Pick<QueueSettings, "pausedAt" | "pausedUntil">,
+  now: number,
+): boolean {
+  if (queue.pausedAt === null) return false;
+  // A NaN end (a row edited by hand) compares false, as SQL's comparison with it would not
+  // match: the claim treats such a queue as paused, and so does this.
+  return queue.pausedUntil === null || !(queue.pausedUntil <= now);
 }

@@ -9,6 +9,7 @@ import type { JobState } from "./job.ts";
 import type { QueueSettings, Store, WorkerProcessWithJobs } from "./store/mod.ts";
 import { liveWorkers } from "./worker/liveness.ts";
 import { type QueueRate, queueRateState } from "./queue_limits.ts";
+import { isQueuePaused } from "./queue_pause.ts";
 
 /** Job counts per state and the live worker processes. */
 export interface QueueStatus {
@@ -41,25 +42,4 @@ export async function readQueueStatus(
       : [{ name: queue.name, rate, until: limitedUntil }];
   });
   return { counts, workers, pausedQueues, rateLimitedQueues };
-}
-
-/**
- * True while a queue is paused: `pausedAt` is set, and `pausedUntil` is null (until resumed) or
- * still ahead of `now`. The claim queries apply the same rule in SQL.
- *
- * @example
- * ```ts
- * import { isQueuePaused } from "./queue_status.ts";
- * console.assert(isQueuePaused({ pausedAt: 1, pausedUntil: 10 }, 5));
- * console.assert(!isQueuePaused({ pausedAt: 1, pausedUntil: 10 }, 10));
- * ```
- */
-export function isQueuePaused(
-  queue: Pick<QueueSettings, "pausedAt" | "pausedUntil">,
-  now: number,
-): boolean {
-  if (queue.pausedAt === null) return false;
-  // A NaN end (a row edited by hand) compares false, as SQL's comparison with it would not
-  // match: the claim treats such a queue as paused, and so does this.
-  return queue.pausedUntil === null || !(queue.pausedUntil <= now);
 }

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { resolve } from "node:path";
 import type { Config } from "../config.ts";
 import { directoryResolver, newJobFromSpec } from "../enqueue.ts";
 import { ConflictError } from "../errors.ts";
@@ -112,7 +113,7 @@ function scheduledJob(schedule: Schedule, firedFor: number, now: number, config:
       env,
       shell,
     },
-    { now, config, directory: directoryResolver({ cwd: cwd ?? "/" }) },
+    { now, config, directory: directoryResolver({ cwd: cwd ?? "/" }, resolve) },
   );
 }
 

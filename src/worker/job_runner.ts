@@ -7,7 +7,7 @@
  * @module
  */
 import type { Clock } from "../clock.ts";
-import type { Config } from "../config.ts";
+import { type Config, leaseDurationMs } from "../config.ts";
 import { errorMessage, StoreUnavailableError } from "../errors.ts";
 import { canceledRun, interruptedRun, releasedRun } from "../finish_rules.ts";
 import type { Job } from "../job.ts";
@@ -74,10 +74,8 @@ export interface JobRunnerOptions {
 /** How long a job runs before its process group is recorded in the store. */
 const PROCESS_RECORD_DELAY_MS = 50;
 
-/** The lease a claim takes: it survives `lease_heartbeats` missed heartbeats. */
-export function leaseDurationMs(config: Config): number {
-  return Math.round(config.heartbeatInterval * config.leaseHeartbeats * 1000);
-}
+// Defined with the config it derives from: `status` needs it (liveness.ts) without this module.
+export { leaseDurationMs };
 
 /** Claims and runs jobs, one at a time. */
 export class JobRunner {

@@ -4,9 +4,8 @@
  *
  * @module
  */
-import type { Config } from "../config.ts";
+import { type Config, leaseDurationMs } from "../config.ts";
 import type { WorkerProcessWithJobs } from "../store/mod.ts";
-import { leaseDurationMs } from "./job_runner.ts";
 import { isSameProcessAlive } from "./process_identity.ts";
 
 /** This host's id: `QUEUECTL_HOST_ID` when set (tests simulate hosts with it), else the hostname. */

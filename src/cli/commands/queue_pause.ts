@@ -1,8 +1,7 @@
 import { isoTime } from "../../clock.ts";
 import { UsageError } from "../../errors.ts";
 import { validateQueueName } from "../../job_spec.ts";
-import { pauseEnd } from "../../queue_pause.ts";
-import { isQueuePaused } from "../../queue_status.ts";
+import { isQueuePaused, pauseEnd } from "../../queue_pause.ts";
 import type { CommandContext, CommandDefinition, ParsedArgs } from "../command.ts";
 
 /** `queuectl queue pause NAME [--until TIME | --for DURATION]`: workers take none of its jobs. */

@@ -7,15 +7,40 @@
 import type { SQLInputValue } from "node:sqlite";
 import { ConflictError, errorMessage, NotFoundError } from "../../errors.ts";
 import type { Job, JobState } from "../../job.ts";
-import { insertResults, newJobColumns, planUniqueKeys, uniqueKeysOf } from "../insert_plan.ts";
+import {
+  insertResults,
+  JOB_COLUMN_COUNT,
+  planUniqueKeys,
+  putJobColumns,
+  uniqueKeysOf,
+} from "../insert_plan.ts";
 import type { JobInsertParams, JobInsertResult, NewBatch, NewJob } from "../store.ts";
-import { batchNames, countBatchJobs, openBatches } from "./batches.ts";
+import { countBatchJobs, openBatches } from "./batches.ts";
 import type { SqliteConnection } from "./connection.ts";
 import { jobFromRow, type Row } from "./rows.ts";
 import { applyUniquePolicies, cancelReplacedHolders } from "./unique_policy.ts";
 
 /** Rows per INSERT statement in a batch (23 values each: 11500 of SQLite's 32766 variables). */
 const INSERT_ROWS = 500;
+
+/** Values per row: the job's columns, then created_at and updated_at. */
+const ROW_VALUES = JOB_COLUMN_COUNT + 2;
+
+/** The INSERT of `rows` rows, by row count (a batch needs two: 500 rows and its last chunk). */
+const insertSqls = new Map<number, string>();
+
+function insertSql(rows: number): string {
+  let sql = insertSqls.get(rows);
+  if (sql === undefined) {
+    const row = `(${Array(ROW_VALUES).fill("?").join(", ")})`;
+    sql = `INSERT INTO jobs (id, command, state, max_retries, timeout_seconds, run_at, priority,
+       queue, backoff_base, cwd, env, unique_key, shell, retry_on, no_retry_on, on_finish,
+       on_finish_when, batch, group_key, unique_policy, debounce_max_ms, created_at, updated_at)
+     VALUES ${Array(rows).fill(row).join(", ")}`;
+    insertSqls.set(rows, sql);
+  }
+  return sql;
+}
 
 /** The states a job holds its unique key in. */
 const UNFINISHED = "('blocked','pending','processing','failed')";
@@ -42,9 +67,15 @@ export function insertInTransaction(
   const plan = keys.length > 0 ? planUniqueKeys(jobs, storedHolders(conn, keys), now) : undefined;
   let toAdd = plan?.toAdd ?? jobs;
   if (plan) cancelReplacedHolders(conn, plan, now);
-  const blocked = blockedJobs(conn, toAdd);
+  // One look at the jobs says which of the steps below a batch needs (most need none).
+  let waits = false;
+  let joined = false;
+  for (const job of toAdd) {
+    if (job.after.length > 0) waits = true;
+    if (job.batch) joined = true;
+  }
+  const blocked = waits ? blockedJobs(conn, toAdd) : new Set<string>();
   // Batches: the callbacks of a new one are added with it, blocked until it settles.
-  const joined = batchNames(toAdd).length > 0;
   if (joined) {
     const callbacks = openBatches(conn, toAdd, batch, now);
     for (const callback of callbacks) blocked.add(callback.id);
@@ -54,7 +85,7 @@ export function insertInTransaction(
     insertRows(conn, toAdd.slice(start, start + INSERT_ROWS), now, blocked);
   }
   if (plan) applyUniquePolicies(conn, plan);
-  insertDependencies(conn, toAdd);
+  if (waits) insertDependencies(conn, toAdd);
   if (joined) countBatchJobs(conn, toAdd);
   const addQueue = conn.statement("INSERT OR IGNORE INTO queues (name) VALUES (?)");
   for (const queue of new Set(toAdd.map((job) => job.queue))) addQueue.run(queue);
@@ -109,17 +140,17 @@ function blockedJobs(conn: SqliteConnection, jobs: NewJob[]): Set<string> {
  * makes it ~6× slower; the new rows are known: `newJobRow`).
  */
 function insertRows(conn: SqliteConnection, jobs: NewJob[], now: number, blocked: Set<string>) {
-  const row = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-  const insert = conn.statement(
-    `INSERT INTO jobs (id, command, state, max_retries, timeout_seconds, run_at, priority,
-       queue, backoff_base, cwd, env, unique_key, shell, retry_on, no_retry_on, on_finish,
-       on_finish_when, batch, group_key, unique_policy, debounce_max_ms, created_at, updated_at)
-     VALUES ${Array(jobs.length).fill(row).join(", ")}`,
-  );
-  const values: SQLInputValue[] = [];
-  for (const job of jobs) values.push(...newJobColumns(job, blocked.has(job.id)), now, now);
+  const insert = conn.statement(insertSql(jobs.length));
+  // One array for the whole statement, filled in place: no array per row.
+  const values: unknown[] = new Array(jobs.length * ROW_VALUES);
+  let at = 0;
+  for (const job of jobs) {
+    at = putJobColumns(values, at, job, blocked.size > 0 && blocked.has(job.id));
+    values[at++] = now;
+    values[at++] = now;
+  }
   try {
-    insert.run(...values);
+    insert.run(...values as SQLInputValue[]);
   } catch (error) {
     if (!/UNIQUE constraint failed: jobs\.id/.test(errorMessage(error))) throw error;
     throw new ConflictError(

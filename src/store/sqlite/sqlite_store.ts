@@ -79,6 +79,10 @@ export async function openSqliteStore(
   });
 }
 
+function journalMode(conn: SqliteConnection): string {
+  return String(conn.get("PRAGMA journal_mode")?.journal_mode);
+}
+
 /** The schema version (number of migrations applied). */
 function userVersion(conn: SqliteConnection): number {
   return Number(conn.get("PRAGMA user_version")?.user_version ?? 0);
@@ -106,6 +110,12 @@ async function migrate(conn: SqliteConnection): Promise<void> {
     // first read (every connection to a WAL file needs room for its -shm) says nothing of it.
     throw isNotADatabase(error) ? foreign(errorMessage(error)) : error;
   }
+  // The usual open: the file is ours and up to date (a schema version only ever grows, and a
+  // file is in WAL mode from its first migration on), so no write lock is taken.
+  if (
+    Number(conn.get("PRAGMA application_id")?.application_id) === APPLICATION_ID &&
+    userVersion(conn) === MIGRATIONS.length && journalMode(conn) === "wal"
+  ) return;
   await conn.write(() => {
     // Check again under the write lock: another process may have created the schema between
     // our first look and now, and its tables must not be taken for another program's.
