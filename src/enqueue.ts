@@ -5,10 +5,10 @@
  *
  * @module
  */
+import { resolve } from "node:path";
 import { type Clock, isoTime, isTimeInRange, MAX_TIME_MS } from "./clock.ts";
 import { type Config, configFromOverrides } from "./config.ts";
 import { UsageError } from "./errors.ts";
-import { isResolvedPath } from "./file_paths.ts";
 import { generateJobId } from "./ids.ts";
 import { checkUniquePolicy, type JobSpec } from "./job_spec.ts";
 import type { JobInsertResult, NewJob, Store } from "./store/mod.ts";
@@ -45,7 +45,7 @@ export async function enqueueJobs(
 ): Promise<JobInsertResult[]> {
   const config = configFromOverrides(await store.configOverrides());
   const now = clock.now();
-  const directory = await jobDirectories(origin, specs);
+  const directory = directoryResolver(origin);
   const batch = origin.batch;
   const jobs = specs.map((spec) =>
     newJobFromSpec(batch && spec.batch === undefined ? { ...spec, batch: batch.name } : spec, {
@@ -129,36 +129,14 @@ export function newJobFromSpec(
   };
 }
 
-/**
- * Resolves job directories against the origin with `resolve` (`node:path`'s), each distinct one
- * once (batches repeat them).
- */
-export function directoryResolver(
-  origin: EnqueueOrigin,
-  resolve: (from: string, to: string) => string,
-): (cwd: string | undefined) => string {
+/** Resolves job directories against the origin, each distinct one once (batches repeat them). */
+export function directoryResolver(origin: EnqueueOrigin): (cwd: string | undefined) => string {
   const resolved = new Map<string | undefined, string>();
   return (cwd) => {
     let directory = resolved.get(cwd);
     if (directory === undefined) resolved.set(cwd, directory = resolve(origin.cwd, cwd ?? "."));
     return directory;
   };
-}
-
-/**
- * The directory resolver for `specs`. The usual job names no directory and runs in the origin's,
- * which is resolved already (a process's working directory): then `node:path` is not loaded, as
- * its first import starts Deno's Node compatibility layer (~15 ms of CPU at every `enqueue`).
- */
-async function jobDirectories(
-  origin: EnqueueOrigin,
-  specs: JobSpec[],
-): Promise<(cwd: string | undefined) => string> {
-  if (specs.every((spec) => spec.cwd === undefined) && isResolvedPath(origin.cwd)) {
-    return () => origin.cwd;
-  }
-  const { resolve } = await import("node:path");
-  return directoryResolver(origin, resolve);
 }
 
 /**

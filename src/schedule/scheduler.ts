@@ -6,7 +6,6 @@
  *
  * @module
  */
-import { resolve } from "node:path";
 import type { Config } from "../config.ts";
 import { directoryResolver, newJobFromSpec } from "../enqueue.ts";
 import { ConflictError } from "../errors.ts";
@@ -113,7 +112,7 @@ function scheduledJob(schedule: Schedule, firedFor: number, now: number, config:
       env,
       shell,
     },
-    { now, config, directory: directoryResolver({ cwd: cwd ?? "/" }, resolve) },
+    { now, config, directory: directoryResolver({ cwd: cwd ?? "/" }) },
   );
 }
 

@@ -4,8 +4,9 @@
  *
  * @module
  */
+import { posix, win32 } from "node:path";
+import { fileURLToPath } from "node:url";
 import { StoreUnavailableError, UsageError } from "../errors.ts";
-import { fileUrlToPath, joinPath } from "../file_paths.ts";
 import { maskLocation } from "./secrets.ts";
 
 /** Where the store is, and which kind it is. */
@@ -42,7 +43,7 @@ export function resolveStoreLocation(
 ): StoreLocation {
   const given = flag ?? env("QUEUECTL_DB");
   if (given !== undefined) return parseStoreLocation(given);
-  return { kind: "sqlite", path: joinPath(os, dataDirectory(env, os), "queue.db") };
+  return { kind: "sqlite", path: pathFor(os).join(dataDirectory(env, os), "queue.db") };
 }
 
 /**
@@ -80,8 +81,9 @@ interface PerUserKind {
 }
 
 function perUserDirectory(env: EnvReader, os: Os, kind: PerUserKind): string {
+  const path = pathFor(os);
   const xdg = env(kind.xdgVariable);
-  if (xdg) return joinPath(os, xdg, "queuectl");
+  if (xdg) return path.join(xdg, "queuectl");
   const base = os === "windows" ? localAppData(env) : homeDirectory(env);
   if (base === undefined) {
     const missing = os === "windows" ? "LOCALAPPDATA" : "HOME";
@@ -90,15 +92,20 @@ function perUserDirectory(env: EnvReader, os: Os, kind: PerUserKind): string {
     );
   }
   return os === "windows"
-    ? joinPath(os, base, "queuectl")
-    : joinPath(os, base, ...kind.underHome, "queuectl");
+    ? path.join(base, "queuectl")
+    : path.join(base, ...kind.underHome, "queuectl");
+}
+
+/** Path rules of `os`, not of this process (so one test can check both). */
+function pathFor(os: Os): typeof posix {
+  return os === "windows" ? win32 : posix;
 }
 
 function localAppData(env: EnvReader): string | undefined {
   const local = env("LOCALAPPDATA");
   if (local) return local;
   const profile = env("USERPROFILE");
-  return profile ? joinPath("windows", profile, "AppData", "Local") : undefined;
+  return profile ? win32.join(profile, "AppData", "Local") : undefined;
 }
 
 function homeDirectory(env: EnvReader): string | undefined {
@@ -125,7 +132,7 @@ function parseStoreLocation(value: string): StoreLocation {
  */
 function filePath(url: string): string {
   try {
-    return fileUrlToPath(url);
+    return fileURLToPath(url);
   } catch (error) {
     throw new UsageError(
       `Invalid database location "${url}": ${(error as Error).message}; use file:///PATH`,

@@ -1,3 +1,4 @@
+import { dirname } from "node:path";
 import { errorMessage, StoreUnavailableError } from "../../errors.ts";
 import { isNoSpaceLeft } from "./sqlite_errors.ts";
 
@@ -18,8 +19,6 @@ import { isNoSpaceLeft } from "./sqlite_errors.ts";
 export async function prepareFile(path: string): Promise<void> {
   const existing = await Deno.stat(path).catch(() => undefined);
   if (existing !== undefined && !existing.isDirectory) return;
-  // Loaded here only: node:path starts Deno's Node compatibility layer (~15 ms of CPU).
-  const { dirname } = await import("node:path");
   const directory = dirname(path);
   try {
     await Deno.mkdir(directory, { recursive: true, mode: 0o700 });

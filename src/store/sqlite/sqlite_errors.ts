@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { parentDirectory } from "../../file_paths.ts";
+import { dirname } from "node:path";
 import { errorMessage, StoreUnavailableError } from "../../errors.ts";
 
 /** What was being done with the database when it failed (the start of the message). */
@@ -92,9 +92,7 @@ function causeOf(error: unknown, path: string): string | undefined {
     case SQLITE_FULL:
       return "the disk is full";
     case SQLITE_IOERR:
-      return diskIsFull(parentDirectory(path))
-        ? "the disk is full"
-        : `a disk I/O error (${detail(error)})`;
+      return diskIsFull(dirname(path)) ? "the disk is full" : `a disk I/O error (${detail(error)})`;
     case SQLITE_CANTOPEN:
       return `SQLite cannot open the file or create its -wal and -shm files beside it (${
         detail(error)
