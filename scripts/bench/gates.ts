@@ -36,6 +36,10 @@ export interface Gate {
 const SET_ON = "2026-12-04: 5 × `deno task bench --quick` on an exec-cheap machine (before " +
   "posix_spawn), then 5 on an exec-dear one (after it, and after the one-slot wake-up)";
 
+/** The start-up gate's sitting: one machine, exec-dear, quiet (no other test run). */
+const SET_ON_STARTUP = "2026-12-04, later: 5 × `deno task bench --quick` on an exec-dear machine " +
+  "(xargs -P4 ~200 jobs/s), before and after enqueue stopped loading the worker's modules";
+
 /** Every gate. */
 export const GATES: readonly Gate[] = [
   {
@@ -69,6 +73,16 @@ export const GATES: readonly Gate[] = [
     kind: "max",
     limit: 18,
     setFrom: { runs: [5.98, 5.88, 6.32, 6.21, 6.2, 6.89, 6.68, 3.62, 9.15, 7.03], on: SET_ON },
+  },
+  {
+    // A CLI call's start-up: an empty `deno run` is the same run's baseline, so a module graph
+    // that grows (a command loading what it does not use) or a slower open shows here.
+    bench: "single_enqueue",
+    metric: "single_enqueue",
+    what: "single enqueue ÷ an empty deno run (wall time, same run)",
+    kind: "max",
+    limit: 4,
+    setFrom: { runs: [2.14, 2.01, 2.02, 1.91, 1.79], on: SET_ON_STARTUP },
   },
   {
     bench: "batch_enqueue",
