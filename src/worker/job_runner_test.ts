@@ -3,24 +3,11 @@ import { join } from "node:path";
 import { ManualClock } from "../clock.ts";
 import { defaultConfig } from "../config.ts";
 import { openStore, type Store } from "../store/mod.ts";
+import { newJob as contractJob } from "../../tests/store/contract/harness.ts";
 import { JobRunner } from "./job_runner.ts";
 
 const clock = new ManualClock();
-const newJob = (id: string) => ({
-  id,
-  command: "true",
-  maxRetries: 3,
-  timeoutSeconds: null,
-  runAt: clock.now(),
-  priority: 0,
-  queue: "default",
-  backoffBase: null,
-  cwd: null,
-  env: null,
-  after: [],
-  uniqueKey: null,
-  shell: null,
-});
+const newJob = (id: string) => contractJob(id, { command: "true", runAt: clock.now() });
 
 /** Counts the store's claims and finishes, by method. */
 function counted(store: Store): { store: Store; calls: Record<string, number> } {
