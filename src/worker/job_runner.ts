@@ -150,6 +150,12 @@ export class JobRunner {
       await this.#finishUnreadable(job);
       return true;
     }
+    if (!(await this.#claimStillHeld(job, config))) {
+      log.warn(
+        `Job "${job.id}" lost its lease before its command started (this worker was frozen or starved since its claim, and another worker took it); not starting it`,
+      );
+      return true;
+    }
     log.info(
       `Picked job "${job.id}" (attempt ${job.attempts} of ${job.maxRetries + 1}): ${job.command}`,
     );
@@ -232,6 +238,23 @@ export class JobRunner {
         }
       },
     });
+  }
+
+  /**
+   * Whether the claim still holds, just before its command starts. A claim younger than half its
+   * lease cannot have expired (the claim set its expiry, and only renewals move it), even as
+   * another host's clock reads it, so the usual job costs nothing here. An older one (this worker
+   * was frozen or starved between the claim and now) is renewed in the store first: if the lease
+   * ran out and another worker rescued the job meanwhile, this run must not start beside its
+   * rerun, which nothing would stop on another host before this worker's next heartbeat.
+   */
+  async #claimStillHeld(job: Job, config: Config): Promise<boolean> {
+    const { store, clock, workerId } = this.#options;
+    const leaseMs = leaseDurationMs(config);
+    const now = clock.now();
+    if (job.startedAt !== null && now - job.startedAt < leaseMs / 2) return true;
+    const held = await store.leaseExtend({ workerId, leaseMs, now });
+    return held.some((lease) => lease.id === job.id && lease.leaseToken === job.leaseToken);
   }
 
   #claimParams(): JobClaimParams {

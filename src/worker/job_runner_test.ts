@@ -4,7 +4,7 @@ import { ManualClock } from "../clock.ts";
 import { defaultConfig } from "../config.ts";
 import { openStore, type Store } from "../store/mod.ts";
 import { newJob as contractJob } from "../../tests/store/contract/harness.ts";
-import { JobRunner } from "./job_runner.ts";
+import { JobRunner, leaseDurationMs } from "./job_runner.ts";
 
 const clock = new ManualClock();
 const newJob = (id: string) => contractJob(id, { command: "true", runAt: clock.now() });
@@ -104,5 +104,57 @@ Deno.test("JobRunner.runOnce() does not claim with a finish once the slot drains
     assert.equal(slot.holdsClaim, false);
     assert.equal((await plain.jobGet({ id: "b" }))?.state, "pending");
     assert.deepEqual(calls, { jobClaim: 1, jobFinish: 1 });
+  });
+});
+
+Deno.test("JobRunner.runOnce() does not start a job whose lease ran out between its claim and its command", async () => {
+  await withStore(async (plain) => {
+    const dir = await Deno.makeTempDir();
+    const marker = join(dir, "ran");
+    await plain.jobInsert({
+      jobs: [{ ...newJob("a"), command: `touch '${marker}'` }],
+      now: clock.now(),
+    });
+    const leaseMs = leaseDurationMs(defaultConfig());
+    // The slot's worker freezes right after its claim commits: its lease runs out, and another
+    // worker rescues the job and runs it again under the next lease token.
+    const frozen: Store = {
+      ...plain,
+      jobClaim: async (params) => {
+        const job = (await plain.jobClaim(params))!;
+        clock.advance(leaseMs + 1_000);
+        const now = clock.now();
+        assert.equal(
+          await plain.jobFinish({
+            id: job.id,
+            leaseToken: job.leaseToken,
+            leaseExpiredBefore: now,
+            now,
+            state: "pending",
+            runAt: now,
+            exitCode: null,
+            error: "Rescued from a lost worker",
+            outcome: "rescued",
+            stdout: new Uint8Array(),
+            stderr: new Uint8Array(),
+            stdoutBytes: 0,
+            stderrBytes: 0,
+          }),
+          true,
+        );
+        const rerun = await plain.jobClaim({ workerId: "w2", leaseMs, now });
+        assert.equal(rerun?.leaseToken, job.leaseToken + 1);
+        return job;
+      },
+    };
+    try {
+      assert.equal(await runner(frozen, () => true).runOnce(), true);
+      assert.equal(await Deno.stat(marker).then(() => true, () => false), false, "not started");
+      const a = await plain.jobGet({ id: "a" });
+      assert.equal(a?.state, "processing");
+      assert.equal(a?.leaseOwner, "w2", "the rerun holds it, untouched");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
   });
 });
