@@ -18,7 +18,7 @@ import {
   waitFor,
   type WorkerHandle,
 } from "../helpers/cli.ts";
-import { enqueue, type Json } from "../helpers/jobs.ts";
+import { enqueue, type Json, q, startWorker } from "../helpers/jobs.ts";
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
@@ -214,16 +214,27 @@ onEveryStore.test("jobs and config survive a worker restart", async () => {
     (await sandbox.ok(["config", "set", "max-retries", "5"])).trim(),
     "max_retries = 5",
   );
-  await enqueue(sandbox, ['{"id":"slow","command":"sleep 1; echo slow"}']);
+  // "slow" runs until the worker has taken the stop, however long a loaded machine takes to
+  // deliver it: a job that merely slept could end first, and its slot would start next1.
+  const release = join(sandbox.dir, "release");
+  const slowCommand = `while [ ! -e ${q(release)} ]; do sleep 0.05; done; echo slow`;
+  await enqueue(sandbox, [JSON.stringify({ id: "slow", command: slowCommand })]);
   await enqueue(sandbox, ['{"id":"next1","command":"echo next1"}']);
   await enqueue(sandbox, ['{"id":"next2","command":"echo next2"}']);
-  const first = sandbox.spawnWorker(["--count", "1"]);
+  const first = await startWorker(sandbox, ["--count", "1"]);
   await waitForState(sandbox, "slow", "processing");
 
-  const stop = await sandbox.run(["worker", "stop", "--timeout", "20"]);
+  const stopping = sandbox.run(["worker", "stop", "--timeout", "20"]);
+  await waitFor(
+    "the worker to take the stop",
+    () => first.log().includes("Stopping: taking no new jobs"),
+    30_000,
+  );
+  await Deno.writeTextFile(release, "");
+  const stop = await stopping;
   assert.equal(stop.code, 0, stop.stderr);
   assert.match(stop.stdout, /stopped/i);
-  assert.equal((await first.finished()).code, 0);
+  assert.equal(await first.exited, 0, first.log());
 
   // The running job finished; the queued ones were not started and are still there.
   assert.equal((await sandbox.info("slow")).state, "completed");
