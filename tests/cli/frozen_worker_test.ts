@@ -28,6 +28,14 @@ const onLinux: { test: typeof Deno.test.ignore } = {
   test: Deno.build.os === "linux" ? onEveryStore.test : Deno.test.ignore,
 };
 
+/** Lease: 0.2 s × 2 = 0.4 s; a rescued orphan is killed 1 s after its SIGTERM at most. */
+const QUICK_RESCUE = {
+  heartbeat_interval: "0.2",
+  lease_heartbeats: "2",
+  kill_grace: "1",
+  poll_interval: "0.2",
+};
+
 /**
  * A job that logs `start PID ATTEMPT` and `end PID ATTEMPT` to `file`; its first run lasts a
  * minute (it is to be frozen and rescued), the next ones until `gate` exists. Each run first looks for the
@@ -86,13 +94,7 @@ onLinux.test("a worker frozen past its lease loses its job to a live worker, whi
   const sandbox = await makeSandbox();
   const workers: RunningWorker[] = [];
   try {
-    // Lease: 0.2 s × 2 = 0.4 s; a rescued orphan is killed 1 s after its SIGTERM at most.
-    await configure(sandbox, {
-      heartbeat_interval: "0.2",
-      lease_heartbeats: "2",
-      kill_grace: "1",
-      poll_interval: "0.2",
-    });
+    await configure(sandbox, QUICK_RESCUE);
     const file = join(sandbox.dir, "runs.log");
     const gate = join(sandbox.dir, "gate");
     const id = await enqueue(sandbox, ["--id", "frozen", "--", jobCommand(file, gate)]);
@@ -193,12 +195,7 @@ onLinux.test("a frozen worker whose row is gone from the store (forgotten as sil
   const gate = join(sandbox.dir, "gate");
   let firstRun: string | undefined;
   try {
-    await configure(sandbox, {
-      heartbeat_interval: "0.2",
-      lease_heartbeats: "2",
-      kill_grace: "1",
-      poll_interval: "0.2",
-    });
+    await configure(sandbox, QUICK_RESCUE);
     const id = await enqueue(sandbox, ["--id", "forgotten", "--", jobCommand(file, gate)]);
     const frozen = await startWorker(sandbox);
     workers.push(frozen);
