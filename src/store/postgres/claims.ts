@@ -21,11 +21,43 @@ export async function jobClaim(
   params: JobClaimParams,
 ): Promise<Job | undefined> {
   // One round trip: the function locks limited queues, then takes the best due head.
-  const [row] = await conn.run((sql) =>
-    sql`SELECT * FROM claim_job(${params.workerId}, ${params.leaseMs}::bigint,
-      ${params.now}::bigint, ${textArray(params.queues ?? null)}::text[])`
-  );
-  return row ? jobFromRow(row) : undefined;
+  return await lookingAgainWhileBusy(params.now, async (now) => {
+    const [row] = await conn.run((sql) =>
+      sql`SELECT c.busy, (c.next).* FROM claim_job(${params.workerId}, ${params.leaseMs}::bigint,
+        ${now}::bigint, ${textArray(params.queues ?? null)}::text[]) c`
+    );
+    return { busy: row?.busy === true, next: claimedJob(row) };
+  });
+}
+
+/**
+ * How long a claim waits before each look again while it finds a limited queue held by another
+ * transaction (migration 10's `busy`): such a transaction is one claim or finish, a few ms, and
+ * the waits add up to about a quarter of a second. After that the caller goes idle as for no
+ * job: a queue held longer than that is held by something else, and a finish there wakes it.
+ */
+export const BUSY_RETRY_DELAYS_MS: readonly number[] = [1, 2, 4, 8, 16, 32, 64, 128];
+
+/**
+ * Runs `attempt` until it claims a job or finds no limited queue busy, waiting
+ * `BUSY_RETRY_DELAYS_MS` between tries. Each try is stamped `now` plus the time waited, so a
+ * start is recorded when it happened (rate windows count from it).
+ */
+async function lookingAgainWhileBusy(
+  now: number,
+  attempt: (now: number) => Promise<{ busy: boolean; next: Job | undefined }>,
+): Promise<Job | undefined> {
+  const started = performance.now();
+  for (let i = 0;; i++) {
+    const result = await attempt(now + Math.round(performance.now() - started));
+    if (result.next || !result.busy || i === BUSY_RETRY_DELAYS_MS.length) return result.next;
+    await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY_DELAYS_MS[i]));
+  }
+}
+
+/** The job of a claim's row (`(next).*`, all NULL when nothing was claimed). */
+function claimedJob(row: Record<string, unknown> | undefined): Job | undefined {
+  return row && row.id !== null ? jobFromRow(row) : undefined;
 }
 
 export async function jobNextRunAt(
@@ -75,14 +107,24 @@ export async function jobFinishAndClaim(
   // finish_claim_job() is finish_job() then, if recorded, claim_job(), in one round trip; its
   // `next` is NULL (all of its columns NULL) when nothing was claimed.
   const { finish, claim } = params;
+  const started = performance.now();
   const [row] = await conn.run((sql) =>
-    sql`SELECT f.recorded, (f.next).* FROM finish_claim_job(${
+    sql`SELECT f.recorded, f.busy, (f.next).* FROM finish_claim_job(${
       finishArguments(sql, conn, finish)
     }, ${claim.workerId}, ${claim.leaseMs}::bigint, ${claim.now}::bigint,
       ${textArray(claim.queues ?? null)}::text[]) f`
   );
   if (row?.recorded !== true) return { recorded: false };
-  return { recorded: true, next: row.id === null ? undefined : jobFromRow(row) };
+  const next = claimedJob(row);
+  // The finish is committed; a claim that found a limited queue busy looks again on its own.
+  if (next || row.busy !== true) return { recorded: true, next };
+  return {
+    recorded: true,
+    next: await jobClaim(conn, {
+      ...claim,
+      now: claim.now + Math.round(performance.now() - started),
+    }),
+  };
 }
 
 /** finish_job()'s arguments for `params`, as a fragment of the caller's query. */

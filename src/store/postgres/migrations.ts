@@ -596,4 +596,103 @@ export const MIGRATIONS: readonly string[] = [
     END IF;
   END $$;
   `,
+  // 10: a claim that finds nothing says whether a limited queue was skipped because another
+  // transaction held it (\`busy\`). claim_job() locks limited queues SKIP LOCKED, so that a
+  // claimer goes on to other queues rather than wait; but a claimer that lost that race found
+  // nothing, and nothing woke it again: two worker processes waking at a rate window's end left
+  // one of them idle until its next poll, and one process took every start. Waiting for the lock
+  // instead could deadlock two claimers that each hold one queue and want the other's; so the
+  // caller looks again a moment later (postgres/claims.ts), once the holder's short transaction
+  // has ended. The test costs one more read of \`queues\`, only when nothing was claimed. Both
+  // functions change shape, so both are replaced (finish_claim_job() calls claim_job()).
+  `
+  DROP FUNCTION finish_claim_job(text, bigint, bigint, bigint, integer, text, bytea, bytea, bigint,
+    bigint, bigint, text, finish_write, finish_write, text, bigint, bigint, text[]);
+  DROP FUNCTION claim_job(text, bigint, bigint, text[]);
+
+  CREATE FUNCTION claim_job(p_worker text, p_lease_ms bigint, p_now bigint, p_queues text[],
+    OUT busy boolean, OUT next jobs)
+  LANGUAGE plpgsql AS $$
+  DECLARE
+    v_locked text[];
+  BEGIN
+    SELECT coalesce(array_agg(name), '{}') INTO v_locked FROM (
+      SELECT name FROM queues
+      WHERE (concurrency IS NOT NULL OR rate_limit IS NOT NULL OR group_concurrency IS NOT NULL)
+        AND (p_queues IS NULL OR name = ANY (p_queues))
+        AND (paused_at IS NULL OR paused_until <= p_now)
+      ORDER BY name
+      FOR NO KEY UPDATE SKIP LOCKED
+    ) limited;
+    WITH open_queues AS (
+      SELECT q.name, q.rate_limit, q.rate_period_ms, q.group_concurrency FROM queues q
+      WHERE (p_queues IS NULL OR q.name = ANY (p_queues))
+        AND (q.paused_at IS NULL OR q.paused_until <= p_now)
+        AND ((q.concurrency IS NULL AND q.rate_limit IS NULL AND q.group_concurrency IS NULL)
+             OR q.name = ANY (v_locked))
+        AND (q.concurrency IS NULL OR q.concurrency >
+             (SELECT count(*) FROM jobs r WHERE r.queue = q.name AND r.state = 'processing'))
+        AND (q.rate_limit IS NULL OR q.rate_limit >
+             (SELECT count(*) FROM queue_starts s
+              WHERE s.queue = q.name AND s.started_at > p_now - q.rate_period_ms))
+    ), heads AS (
+      SELECT head.seq, head.priority, head.run_at FROM open_queues o
+      CROSS JOIN LATERAL (
+        SELECT j.seq, j.priority, j.run_at FROM jobs j
+        WHERE j.queue = o.name AND j.state IN ('pending','failed') AND j.run_at <= p_now
+          AND (o.group_concurrency IS NULL OR j.group_key IS NULL OR o.group_concurrency >
+               (SELECT count(*) FROM jobs g WHERE g.queue = j.queue AND g.group_key = j.group_key
+                  AND g.state = 'processing'))
+        ORDER BY j.priority DESC, j.run_at, j.seq
+        LIMIT 1
+        FOR NO KEY UPDATE SKIP LOCKED
+      ) head
+    ), best AS (
+      SELECT seq FROM heads ORDER BY priority DESC, run_at, seq LIMIT 1
+    ), claimed AS (
+      UPDATE jobs SET state = 'processing', attempts = jobs.attempts + 1,
+        lease_owner = p_worker, lease_token = jobs.lease_token + 1,
+        lease_expires_at = p_now + p_lease_ms, started_at = p_now, finished_at = NULL,
+        updated_at = p_now, pgid = NULL, pgid_start_time = NULL
+      FROM best WHERE jobs.seq = best.seq
+      RETURNING jobs.*
+    ), started AS (
+      INSERT INTO queue_starts (queue, started_at)
+      SELECT c.queue, p_now FROM claimed c JOIN open_queues o ON o.name = c.queue
+      WHERE o.rate_limit IS NOT NULL
+    ), pruned AS (
+      DELETE FROM queue_starts s USING claimed c, open_queues o
+      WHERE o.name = c.queue AND o.rate_limit IS NOT NULL AND s.queue = c.queue
+        AND s.started_at <= p_now - o.rate_period_ms
+    )
+    SELECT * INTO next FROM claimed;
+    busy := next.seq IS NULL AND EXISTS (
+      SELECT 1 FROM queues
+      WHERE (concurrency IS NOT NULL OR rate_limit IS NOT NULL OR group_concurrency IS NOT NULL)
+        AND (p_queues IS NULL OR name = ANY (p_queues))
+        AND (paused_at IS NULL OR paused_until <= p_now)
+        AND NOT (name = ANY (v_locked)));
+  END $$;
+
+  CREATE FUNCTION finish_claim_job(
+    p_id text, p_lease_token bigint, p_now bigint, p_run_at bigint, p_exit_code integer,
+    p_error text, p_stdout bytea, p_stderr bytea, p_stdout_bytes bigint, p_stderr_bytes bigint,
+    p_expired_before bigint, p_channel text, p_as_proposed finish_write, p_if_cancel finish_write,
+    p_worker text, p_lease_ms bigint, p_claim_now bigint, p_queues text[],
+    OUT recorded boolean, OUT busy boolean, OUT next jobs)
+  LANGUAGE plpgsql AS $$
+  DECLARE
+    v_claim record;
+  BEGIN
+    SELECT f.recorded INTO recorded FROM finish_job(p_id, p_lease_token, p_now, p_run_at,
+      p_exit_code, p_error, p_stdout, p_stderr, p_stdout_bytes, p_stderr_bytes, p_expired_before,
+      p_channel, p_as_proposed, p_if_cancel) f;
+    busy := false;
+    IF recorded THEN
+      SELECT * INTO v_claim FROM claim_job(p_worker, p_lease_ms, p_claim_now, p_queues);
+      busy := v_claim.busy;
+      next := v_claim.next;
+    END IF;
+  END $$;
+  `,
 ];

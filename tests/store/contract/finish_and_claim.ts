@@ -5,6 +5,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import type { Job } from "../../../src/job.ts";
 import type { JobClaimParams } from "../../../src/store/mod.ts";
 import { claim, type ContractTest, finishOf, LEASE_MS, newJob, snapshot, T0 } from "./harness.ts";
 
@@ -93,6 +94,32 @@ export function finishAndClaimContract(test: ContractTest): void {
     });
     assert.equal(result.next?.id, "d2");
     assert.equal(await store.jobClaim(nextClaim("w2", T0 + 10)), undefined, "still one at a time");
+  });
+
+  test("jobFinishAndClaim() on several connections at once gives each a next job of a limited queue with room for all", async ({ store, openAnother }) => {
+    const connections = [store];
+    while (connections.length < 6) connections.push(await openAnother());
+    await store.queueSetRate({ name: "api", rate: { limit: 12, periodMs: 60_000 } });
+    await store.jobInsert({
+      jobs: Array.from({ length: 12 }, (_, i) => newJob(`a${i}`, { queue: "api" })),
+      now: T0,
+    });
+    const first: Job[] = [];
+    for (const i of connections.keys()) first.push(await claim(store, `w${i}`, T0));
+    const results = await Promise.all(
+      connections.map((connection, i) =>
+        connection.jobFinishAndClaim({
+          finish: finishOf(first[i], T0 + 10, "completed"),
+          claim: nextClaim(`w${i}`, T0 + 10, ["api"]),
+        })
+      ),
+    );
+    assert.ok(results.every((result) => result.recorded));
+    assert.deepEqual(
+      results.map((result) => result.next?.id).sort(),
+      ["a10", "a11", "a6", "a7", "a8", "a9"],
+      "every finish claims one of the six jobs left",
+    );
   });
 
   test("jobFinishAndClaim() claims the child its finish released, and honours the claim's queues", async ({ store }) => {

@@ -57,6 +57,38 @@ export function queueLimitsContract(test: ContractTest): void {
     assert.ok(await nextClaim(connections[1], "w1", T0 + 60_000));
   });
 
+  test("jobClaim() on several connections at once gives each a job of a limited queue with room for all", async ({ store, openAnother }) => {
+    // A claim that lost the race for a limited queue to another connection's claim used to find
+    // nothing there (PostgreSQL skips a queue another transaction holds), and its worker then
+    // slept until its next poll. The limits hold either way; here every claim must get a job.
+    const connections = [store];
+    while (connections.length < 6) connections.push(await openAnother());
+    const limits = [
+      () => store.queueSetRate({ name: "q0", rate: { limit: 6, periodMs: 60_000 } }),
+      () => store.queueSetConcurrency({ name: "q1", concurrency: 6 }),
+      () => store.queueSetGroupConcurrency({ name: "q2", groupConcurrency: 6 }),
+      () => store.queueSetRate({ name: "q3", rate: { limit: 6, periodMs: 60_000 } }),
+    ];
+    for (const [round, limit] of limits.entries()) {
+      const queue = `q${round}`;
+      await limit();
+      await store.jobInsert({
+        jobs: connections.map((_, i) => newJob(`${queue}-${i}`, { queue, groupKey: "g" })),
+        now: T0,
+      });
+      const claimed = await Promise.all(
+        connections.map((connection, i) =>
+          connection.jobClaim({ workerId: `w${i}`, leaseMs: LEASE_MS, now: T0, queues: [queue] })
+        ),
+      );
+      assert.deepEqual(
+        claimed.map((job) => job?.id).sort(),
+        connections.map((_, i) => `${queue}-${i}`).sort(),
+        `round ${round}: every connection claims one of ${queue}'s jobs`,
+      );
+    }
+  });
+
   test("queueSetRate() with null removes the rate, and a new rate forgets the old one's starts", async ({ store }) => {
     await store.queueSetRate({ name: "api", rate: { limit: 1, periodMs: 60_000 } });
     await store.jobInsert({
