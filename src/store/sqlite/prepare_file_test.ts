@@ -2,15 +2,18 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { openSqliteStore } from "./sqlite_store.ts";
 
-/** The POSIX locks `pid` holds on the file with inode `ino` (Linux's /proc/locks). */
+/**
+ * The POSIX locks `pid` holds on the file with inode `ino` (Linux's /proc/locks), without the
+ * line's ordinal: it numbers every lock on the machine, so it moves as other processes (a
+ * parallel test) take and drop theirs.
+ */
 async function locksOf(pid: number, ino: number | null): Promise<string[]> {
   const lines = (await Deno.readTextFile("/proc/locks")).split("\n");
   // "1: POSIX  ADVISORY  READ 1234 08:01:5678 1073741826 1073741826": pid, then maj:min:inode.
-  return lines.filter((line) => {
-    const fields = line.trim().split(/\s+/);
+  return lines.map((line) => line.trim().split(/\s+/)).filter((fields) => {
     const inode = Number(fields[5]?.split(":")[2]);
     return fields[1] === "POSIX" && Number(fields[4]) === pid && inode === ino;
-  });
+  }).map((fields) => fields.slice(1).join(" "));
 }
 
 Deno.test("opening a second store in a process keeps the first one's lock on the database", {
