@@ -7,6 +7,7 @@ import { Heartbeat, PURGE_EVERY_MS } from "./heartbeat.ts";
 import { leaseDurationMs } from "./job_runner.ts";
 import { type HeldLease, leaseKey } from "./unclaimed_leases.ts";
 import { postgresForTests } from "../../tests/helpers/postgres.ts";
+import { newJob as contractJob } from "../../tests/store/contract/harness.ts";
 
 const WORKER = "host-a-1-beef";
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
@@ -115,22 +116,9 @@ async function openTestStore(): Promise<{ store: Store; cleanup: () => Promise<v
   return { store, cleanup: () => Deno.remove(dir, { recursive: true }) };
 }
 
+/** A job of `true`, due at `now`. */
 function newJob(id: string, now: number) {
-  return {
-    id,
-    command: "true",
-    maxRetries: 3,
-    timeoutSeconds: null,
-    runAt: now,
-    priority: 0,
-    queue: "default",
-    backoffBase: null,
-    cwd: null,
-    env: null,
-    after: [],
-    uniqueKey: null,
-    shell: null,
-  };
+  return contractJob(id, { command: "true", runAt: now });
 }
 
 const finished = {

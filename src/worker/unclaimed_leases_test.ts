@@ -1,24 +1,11 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { openStore } from "../store/mod.ts";
+import { newJob as contractJob } from "../../tests/store/contract/harness.ts";
 import { UnclaimedLeases } from "./unclaimed_leases.ts";
 
 const NOW = 1_767_225_600_000;
-const newJob = (id: string) => ({
-  id,
-  command: "true",
-  maxRetries: 3,
-  timeoutSeconds: null,
-  runAt: NOW,
-  priority: 0,
-  queue: "default",
-  backoffBase: null,
-  cwd: null,
-  env: null,
-  after: [],
-  uniqueKey: null,
-  shell: null,
-});
+const newJob = (id: string) => contractJob(id, { command: "true", runAt: NOW });
 
 Deno.test("UnclaimedLeases releases a lease no slot ran at two heartbeats in a row, refunding the attempt", async () => {
   const dir = await Deno.makeTempDir();
