@@ -603,8 +603,9 @@ export const MIGRATIONS: readonly string[] = [
   // one of them idle until its next poll, and one process took every start. Waiting for the lock
   // instead could deadlock two claimers that each hold one queue and want the other's; so the
   // caller looks again a moment later (postgres/claims.ts), once the holder's short transaction
-  // has ended. The test costs one more read of \`queues\`, only when nothing was claimed. Both
-  // functions change shape, so both are replaced (finish_claim_job() calls claim_job()).
+  // has ended. The test costs one more read of \`queues\` (and of a skipped queue's first due
+  // job), only when nothing was claimed. Both functions change shape, so both are replaced
+  // (finish_claim_job() calls claim_job()).
   `
   DROP FUNCTION finish_claim_job(text, bigint, bigint, bigint, integer, text, bytea, bytea, bigint,
     bigint, bigint, text, finish_write, finish_write, text, bigint, bigint, text[]);
@@ -666,12 +667,17 @@ export const MIGRATIONS: readonly string[] = [
         AND s.started_at <= p_now - o.rate_period_ms
     )
     SELECT * INTO next FROM claimed;
+    -- Only a skipped queue with a due job counts: a claimer holds every limited queue it serves
+    -- while its transaction lasts, whichever queue it takes a job from.
     busy := next.seq IS NULL AND EXISTS (
-      SELECT 1 FROM queues
-      WHERE (concurrency IS NOT NULL OR rate_limit IS NOT NULL OR group_concurrency IS NOT NULL)
-        AND (p_queues IS NULL OR name = ANY (p_queues))
-        AND (paused_at IS NULL OR paused_until <= p_now)
-        AND NOT (name = ANY (v_locked)));
+      SELECT 1 FROM queues q
+      WHERE (q.concurrency IS NOT NULL OR q.rate_limit IS NOT NULL
+             OR q.group_concurrency IS NOT NULL)
+        AND (p_queues IS NULL OR q.name = ANY (p_queues))
+        AND (q.paused_at IS NULL OR q.paused_until <= p_now)
+        AND NOT (q.name = ANY (v_locked))
+        AND EXISTS (SELECT 1 FROM jobs j WHERE j.queue = q.name
+                      AND j.state IN ('pending','failed') AND j.run_at <= p_now));
   END $$;
 
   CREATE FUNCTION finish_claim_job(
