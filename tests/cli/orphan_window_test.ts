@@ -12,7 +12,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { makeSandbox, onEveryStore, readOrEmpty, waitFor } from "../helpers/cli.ts";
-import { configure, enqueue, q, startWorker, waitForState } from "../helpers/jobs.ts";
+import { configure, enqueueAll, q, startWorker, waitForCompleted } from "../helpers/jobs.ts";
 
 const ROUNDS = 20;
 
@@ -65,12 +65,16 @@ for (const slots of [1, 4]) {
         }`;
       const jobs: { id: string; file: string }[] = [];
       for (let round = 0; round < ROUNDS; round++) {
-        const batch: { id: string; file: string }[] = [];
         const release = join(sandbox.dir, `release-${round}`);
-        for (let i = 0; i < slots; i++) {
-          const file = join(sandbox.dir, `run-${round}-${i}.log`);
-          batch.push({ id: await enqueue(sandbox, ["--", jobCommand(file, release)]), file });
-        }
+        const files = Array.from(
+          { length: slots },
+          (_, i) => join(sandbox.dir, `run-${round}-${i}.log`),
+        );
+        const ids = await enqueueAll(
+          sandbox,
+          files.map((file) => ({ command: jobCommand(file, release) })),
+        );
+        const batch = ids.map((id, i) => ({ id, file: files[i] }));
         // The instant every job has written its first line: well inside the first 50 ms.
         await waitFor(
           `round ${round}'s jobs to start`,
@@ -101,7 +105,7 @@ for (const slots of [1, 4]) {
         );
         await Deno.writeTextFile(release, "");
         // Each round's reruns end before the next round starts: its kill hits only new runs.
-        for (const { id } of batch) await waitForState(sandbox, id, "completed", 60_000);
+        await waitForCompleted(sandbox, ids, 60_000);
         jobs.push(...batch);
       }
       const notKilledOnce: string[] = [];

@@ -13,6 +13,7 @@ import { makeSandbox, onEveryStore, type Sandbox, waitFor } from "../helpers/cli
 import {
   configure,
   enqueue,
+  enqueueAll,
   type Json,
   ms,
   q,
@@ -27,13 +28,6 @@ async function queueJson(sandbox: Sandbox, name: string): Promise<Json> {
   const queue = queues.find((queue) => queue.name === name);
   assert.ok(queue, `queue ${name} in ${JSON.stringify(queues)}`);
   return queue;
-}
-
-/** Enqueues one JSON job per line of `jobs` in one call; returns their ids in order. */
-async function enqueueAll(sandbox: Sandbox, jobs: Json[]): Promise<string[]> {
-  const file = join(sandbox.dir, `jobs-${crypto.randomUUID()}.jsonl`);
-  await Deno.writeTextFile(file, jobs.map((job) => JSON.stringify(job)).join("\n") + "\n");
-  return (await sandbox.ok(["enqueue", "--file", file])).trim().split("\n");
 }
 
 onEveryStore.test("two workers start at most N jobs of a rate-limited queue in any sliding period, and show the wait", async () => {

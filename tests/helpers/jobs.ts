@@ -5,6 +5,7 @@
  * @module
  */
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { type CliResult, type Sandbox, waitFor, type WorkerHandle } from "./cli.ts";
 
 /** A JSON object as the CLI prints it. */
@@ -30,6 +31,26 @@ export async function enqueue(sandbox: Sandbox, args: string[]): Promise<string>
   const id = stdout.trim();
   assert.match(id, /^\S+$/, `enqueue should print one id, printed ${JSON.stringify(stdout)}`);
   return id;
+}
+
+/** Enqueues `jobs` (job JSON objects) with one `enqueue --file` call; returns their ids. */
+export async function enqueueAll(sandbox: Sandbox, jobs: Json[]): Promise<string[]> {
+  const file = join(sandbox.dir, `jobs-${crypto.randomUUID()}.jsonl`);
+  await Deno.writeTextFile(file, jobs.map((job) => JSON.stringify(job)).join("\n") + "\n");
+  return (await sandbox.ok(["enqueue", "--file", file])).trim().split("\n");
+}
+
+/**
+ * Waits until every job of `ids` has completed, with one `queuectl wait` (which watches the
+ * store from one process: polling `info` per job costs a CLI start-up every 50 ms).
+ */
+export async function waitForCompleted(
+  sandbox: Sandbox,
+  ids: string[],
+  timeoutMs = 30_000,
+): Promise<void> {
+  const result = await sandbox.run(["wait", ...ids, "--timeout", `${timeoutMs / 1000}s`]);
+  assertExit(result, 0, `wait for ${ids.length} job(s) to complete`);
 }
 
 /** Waits until the job is in `state` and returns its `info --json` object. */
