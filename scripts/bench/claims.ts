@@ -82,7 +82,9 @@ async function ownCpuTicks(): Promise<number> {
 /** The PostgreSQL server's postmaster, if it runs on this machine: its backend's parent. */
 async function postmasterPid(db: Db): Promise<number | null> {
   try {
-    const sql = postgres(db.replace(/[?&]schema=[^&]*/, ""), { max: 1, onnotice: () => {} });
+    const server = new URL(db);
+    server.searchParams.delete("schema");
+    const sql = postgres(server.href, { max: 1, onnotice: () => {} });
     try {
       const [row] = await sql`SELECT pg_backend_pid() AS pid`;
       const status = await Deno.readTextFile(`/proc/${row.pid}/status`);

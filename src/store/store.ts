@@ -512,6 +512,9 @@ export interface Store {
    * `{ recorded: false }`. So a call sent again after its answer was lost never claims twice:
    * if the first one committed, the second is fenced off; the job the first one claimed is held
    * under `claim.workerId`'s lease, where a worker gives back a lease none of its slots runs.
+   * A claim that has to look again (PostgreSQL: a limited queue another claim held) does so in
+   * transactions of its own once the finish has committed; the finish is reported recorded
+   * whatever they do.
    */
   jobFinishAndClaim(params: JobFinishAndClaimParams): Promise<JobFinishAndClaimResult>;
 

@@ -135,13 +135,15 @@ export class JobRunner {
     }
     this.#foundNothing = false;
     if (!held) this.#options.onClaim?.();
+    const goingOn = this.#options.claimNext?.() !== false;
     const job = held ?? await store.jobClaim(this.#claimParams());
     if (!job) return false;
-    if (held && (this.#shuttingDown || this.#options.claimNext?.() === false)) {
-      // Claimed with the last finish while a drain or stop arrived: a drain starts no new job,
-      // so it goes back unstarted, its attempt refunded (a claim of its own would not have been
-      // made once the drain was seen).
-      await this.#release(held);
+    if ((held || goingOn) && (this.#shuttingDown || this.#options.claimNext?.() === false)) {
+      // Claimed with the last finish, or by a claim in flight (which may wait for a busy limited
+      // queue, see the PostgreSQL store), while a drain or stop arrived: a drain starts no new
+      // job, so it goes back unstarted, its attempt refunded (a claim of its own would not have
+      // been made once the drain was seen).
+      await this.#release(job);
       return true;
     }
     if (job.unreadable) {

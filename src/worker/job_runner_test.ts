@@ -94,6 +94,30 @@ Deno.test("JobRunner.runOnce() gives back unstarted a job its finish claimed as 
   });
 });
 
+Deno.test("JobRunner.runOnce() gives back unstarted a job its own claim took as a drain arrived", async () => {
+  await withStore(async (plain) => {
+    await plain.jobInsert({ jobs: [newJob("a")], now: clock.now() });
+    let running = true;
+    // The drain arrives while the claim is on its way (a claim may wait on a busy queue).
+    const store: Store = {
+      ...plain,
+      jobClaim: async (params) => {
+        const job = await plain.jobClaim(params);
+        running = false;
+        return job;
+      },
+    };
+    const slot = runner(store, () => running);
+
+    assert.equal(await slot.runOnce(), true);
+
+    const a = await plain.jobGet({ id: "a" });
+    assert.equal(a?.state, "pending");
+    assert.equal(a?.attempts, 0, "the attempt is refunded");
+    assert.deepEqual((await plain.jobRuns({ id: "a" })).map((run) => run.outcome), ["released"]);
+  });
+});
+
 Deno.test("JobRunner.runOnce() does not claim with a finish once the slot drains", async () => {
   await withStore(async (plain) => {
     await plain.jobInsert({ jobs: [newJob("a"), newJob("b")], now: clock.now() });

@@ -20,10 +20,11 @@ export async function jobClaim(
   conn: PgConnection,
   params: JobClaimParams,
 ): Promise<Job | undefined> {
-  // One round trip: the function locks limited queues, then takes the best due head.
+  // One round trip: the function locks limited queues, then takes the best due head, and says
+  // whether it found a limited queue held by another claim (migration 10).
   return await lookingAgainWhileBusy(params.now, async (now) => {
     const [row] = await conn.run((sql) =>
-      sql`SELECT c.busy, (c.next).* FROM claim_job(${params.workerId}, ${params.leaseMs}::bigint,
+      sql`SELECT c.busy, (c.next).* FROM claim_next_job(${params.workerId}, ${params.leaseMs}::bigint,
         ${now}::bigint, ${textArray(params.queues ?? null)}::text[]) c`
     );
     return { busy: row?.busy === true, next: claimedJob(row) };
@@ -36,7 +37,7 @@ export async function jobClaim(
  * the waits add up to about a quarter of a second. After that the caller goes idle as for no
  * job: a queue held longer than that is held by something else, and a finish there wakes it.
  */
-export const BUSY_RETRY_DELAYS_MS: readonly number[] = [1, 2, 4, 8, 16, 32, 64, 128];
+const BUSY_RETRY_DELAYS_MS: readonly number[] = [1, 2, 4, 8, 16, 32, 64, 128];
 
 /**
  * Runs `attempt` until it claims a job or finds no limited queue busy, waiting
@@ -104,27 +105,29 @@ export async function jobFinishAndClaim(
   conn: PgConnection,
   params: JobFinishAndClaimParams,
 ): Promise<JobFinishAndClaimResult> {
-  // finish_claim_job() is finish_job() then, if recorded, claim_job(), in one round trip; its
-  // `next` is NULL (all of its columns NULL) when nothing was claimed.
+  // finish_claim_next_job() is finish_job() then, if recorded, claim_next_job(), in one round
+  // trip; its `next` is NULL (all of its columns NULL) when nothing was claimed.
   const { finish, claim } = params;
   const started = performance.now();
   const [row] = await conn.run((sql) =>
-    sql`SELECT f.recorded, f.busy, (f.next).* FROM finish_claim_job(${
+    sql`SELECT f.recorded, f.busy, (f.next).* FROM finish_claim_next_job(${
       finishArguments(sql, conn, finish)
     }, ${claim.workerId}, ${claim.leaseMs}::bigint, ${claim.now}::bigint,
       ${textArray(claim.queues ?? null)}::text[]) f`
   );
   if (row?.recorded !== true) return { recorded: false };
   const next = claimedJob(row);
-  // The finish is committed; a claim that found a limited queue busy looks again on its own.
   if (next || row.busy !== true) return { recorded: true, next };
-  return {
-    recorded: true,
-    next: await jobClaim(conn, {
-      ...claim,
-      now: claim.now + Math.round(performance.now() - started),
-    }),
-  };
+  // A limited queue was busy: look again, in transactions of their own. The finish is committed
+  // whatever happens here, so a failure now must not be reported as the finish's (its caller
+  // would send it again and find it fenced off): it comes back as no job, and a claim whose
+  // answer was lost is released like any other (UnclaimedLeases).
+  try {
+    const now = claim.now + Math.round(performance.now() - started);
+    return { recorded: true, next: await jobClaim(conn, { ...claim, now }) };
+  } catch {
+    return { recorded: true, next: undefined };
+  }
 }
 
 /** finish_job()'s arguments for `params`, as a fragment of the caller's query. */

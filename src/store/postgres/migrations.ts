@@ -596,22 +596,23 @@ export const MIGRATIONS: readonly string[] = [
     END IF;
   END $$;
   `,
-  // 10: a claim that finds nothing says whether a limited queue was skipped because another
-  // transaction held it (\`busy\`). claim_job() locks limited queues SKIP LOCKED, so that a
-  // claimer goes on to other queues rather than wait; but a claimer that lost that race found
-  // nothing, and nothing woke it again: two worker processes waking at a rate window's end left
-  // one of them idle until its next poll, and one process took every start. Waiting for the lock
-  // instead could deadlock two claimers that each hold one queue and want the other's; so the
-  // caller looks again a moment later (postgres/claims.ts), once the holder's short transaction
-  // has ended. The test costs one more read of \`queues\` (and of a skipped queue's first due
-  // job), only when nothing was claimed. Both functions change shape, so both are replaced
-  // (finish_claim_job() calls claim_job()).
+  // 10: a claim that finds nothing says whether a limited queue with a due job was skipped
+  // because another transaction held it (`busy`). claim_job() locks limited queues SKIP LOCKED,
+  // so that a claimer goes on to other queues rather than wait; but a claimer that lost that race
+  // found nothing, and nothing woke it again: two worker processes waking at a rate window's end
+  // left one of them idle until its next poll, and one process took every start. Waiting for the
+  // lock instead could deadlock two claimers that each hold one queue and want the other's; so
+  // the caller looks again a moment later (postgres/claims.ts), once the holder's short
+  // transaction has ended. New functions beside the old ones, which stay as they were: a worker
+  // of the previous version still running against this schema keeps calling those.
+  //
+  // claim_next_job() is claim_job() (migration 7's, the same statements) that also returns
+  // `busy`: it remembers which limited queues its first statement locked, so any in scope that it
+  // did not lock was held by another transaction. Only such a queue with a due job counts: every
+  // claimer holds all the limited queues it serves while its transaction lasts, whichever queue
+  // it takes a job from.
   `
-  DROP FUNCTION finish_claim_job(text, bigint, bigint, bigint, integer, text, bytea, bytea, bigint,
-    bigint, bigint, text, finish_write, finish_write, text, bigint, bigint, text[]);
-  DROP FUNCTION claim_job(text, bigint, bigint, text[]);
-
-  CREATE FUNCTION claim_job(p_worker text, p_lease_ms bigint, p_now bigint, p_queues text[],
+  CREATE FUNCTION claim_next_job(p_worker text, p_lease_ms bigint, p_now bigint, p_queues text[],
     OUT busy boolean, OUT next jobs)
   LANGUAGE plpgsql AS $$
   DECLARE
@@ -667,8 +668,6 @@ export const MIGRATIONS: readonly string[] = [
         AND s.started_at <= p_now - o.rate_period_ms
     )
     SELECT * INTO next FROM claimed;
-    -- Only a skipped queue with a due job counts: a claimer holds every limited queue it serves
-    -- while its transaction lasts, whichever queue it takes a job from.
     busy := next.seq IS NULL AND EXISTS (
       SELECT 1 FROM queues q
       WHERE (q.concurrency IS NOT NULL OR q.rate_limit IS NOT NULL
@@ -680,7 +679,8 @@ export const MIGRATIONS: readonly string[] = [
                       AND j.state IN ('pending','failed') AND j.run_at <= p_now));
   END $$;
 
-  CREATE FUNCTION finish_claim_job(
+  -- finish_claim_job() with claim_next_job()'s busy: a finish that also claims the slot's next job.
+  CREATE FUNCTION finish_claim_next_job(
     p_id text, p_lease_token bigint, p_now bigint, p_run_at bigint, p_exit_code integer,
     p_error text, p_stdout bytea, p_stderr bytea, p_stdout_bytes bigint, p_stderr_bytes bigint,
     p_expired_before bigint, p_channel text, p_as_proposed finish_write, p_if_cancel finish_write,
@@ -695,7 +695,7 @@ export const MIGRATIONS: readonly string[] = [
       p_channel, p_as_proposed, p_if_cancel) f;
     busy := false;
     IF recorded THEN
-      SELECT * INTO v_claim FROM claim_job(p_worker, p_lease_ms, p_claim_now, p_queues);
+      SELECT * INTO v_claim FROM claim_next_job(p_worker, p_lease_ms, p_claim_now, p_queues);
       busy := v_claim.busy;
       next := v_claim.next;
     END IF;
