@@ -418,15 +418,27 @@ onEveryStore.test("enqueue -- COMMAND ARGS passes the arguments through, and gen
 onEveryStore.test("SIGTERM lets the running job finish, starts no new one, and the worker exits 0", async () => {
   await using sandbox = await makeSandbox();
   const file = join(sandbox.dir, "done.txt");
+  // The job runs until the worker has taken the SIGTERM, however long a loaded machine takes to
+  // get there: a job that merely slept 2 s ended first in CI's PostgreSQL pass, and its slot
+  // rightly started "queued".
+  const release = join(sandbox.dir, "release");
   await enqueue(sandbox, [
-    JSON.stringify({ id: "running", command: `sleep 2; echo done >> '${file}'` }),
+    JSON.stringify({
+      id: "running",
+      command: `while [ ! -e ${q(release)} ]; do sleep 0.05; done; echo done >> ${q(file)}`,
+    }),
   ]);
-  const worker = sandbox.spawnWorker(["--count", "1"]);
+  const worker = await startWorker(sandbox, ["--count", "1"]);
   await waitForState(sandbox, "running", "processing");
   await enqueue(sandbox, ['{"id":"queued","command":"echo queued"}']);
-  worker.kill("SIGTERM");
-  const result = await worker.finished();
-  assert.equal(result.code, 0, result.stderr);
+  worker.handle.kill("SIGTERM");
+  await waitFor(
+    "the worker to take the SIGTERM",
+    () => worker.log().includes("Stopping: taking no new jobs"),
+    30_000,
+  );
+  await Deno.writeTextFile(release, "");
+  assert.equal(await worker.exited, 0, worker.log());
 
   const running = await sandbox.info("running");
   assert.equal(running.state, "completed");
