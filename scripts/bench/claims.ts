@@ -49,9 +49,10 @@ interface CpuPerJob {
 }
 
 /**
- * `claimComplete`, also measuring the CPU it cost: this process's, and the PostgreSQL server's
- * (its postmaster and every child, exited or not) when the server runs on this machine. On 2
- * cores, their sum per job bounds the rate.
+ * `claimComplete`, also measuring the CPU it cost: this process's (it starts no child meanwhile,
+ * so procfs's count of its tree is its own), and the PostgreSQL server's (its postmaster and every
+ * child, exited or not) when the server runs on this machine. On 2 cores, their sum per job
+ * bounds the rate.
  */
 async function claimCompleteMeasured(
   db: Db,
@@ -61,22 +62,15 @@ async function claimCompleteMeasured(
   const server = db.startsWith("postgres") ? await postmasterPid(db) : null;
   const ticks = await ticksPerSecond();
   const serverBefore = server === null ? 0 : await cpuTicks(server);
-  const clientBefore = await ownCpuTicks();
+  const clientBefore = await cpuTicks(Deno.pid);
   const ms = await claimComplete(db, jobs, inFlight);
-  const clientTicks = await ownCpuTicks() - clientBefore;
+  const clientTicks = await cpuTicks(Deno.pid) - clientBefore;
   const serverTicks = server === null ? null : await cpuTicks(server) - serverBefore;
   const perJob = (used: number) => round((used / ticks) * 1000 / jobs, 3);
   return {
     ms,
     cpu: { client: perJob(clientTicks), server: serverTicks === null ? null : perJob(serverTicks) },
   };
-}
-
-/** This process's CPU ticks (all threads). */
-async function ownCpuTicks(): Promise<number> {
-  const stat = await Deno.readTextFile("/proc/self/stat");
-  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return Number(fields[11]) + Number(fields[12]);
 }
 
 /** The PostgreSQL server's postmaster, if it runs on this machine: its backend's parent. */
