@@ -18,6 +18,7 @@ import {
   rescueOf,
   stateCounts,
   T0,
+  waitFor,
 } from "./harness.ts";
 
 /** Registers the tests of this part of the contract. */
@@ -159,6 +160,9 @@ export function queuesContract(test: ContractTest): void {
     let running = 0; // deploy jobs claimed and not yet handed to jobFinish
     let mostRunning = 0;
     let mostSeenInStore = 0;
+    // The first deploy job is held until a second claimer takes another, so the claimers do
+    // overlap at the limit on every run, not only when the scheduler happens to interleave them.
+    // A store that let no second claim through while one job runs fails at the deadline.
     const claimedBy = await Promise.all(connections.map(async (connection, i) => {
       const workerId = `w${i}`;
       const claimed: string[] = [];
@@ -177,6 +181,10 @@ export function queuesContract(test: ContractTest): void {
           const inStore = await runningIn(connection, "deploy");
           mostSeenInStore = Math.max(mostSeenInStore, inStore);
           assert.ok(inStore <= LIMIT, `${inStore} deploy jobs processing at once`);
+          await waitFor(
+            "a second deploy job claimed beside the first",
+            () => mostRunning === LIMIT,
+          );
           running--; // Before the finish: the job stays processing until it commits.
         } else {
           await connection.jobGet({ id: job.id }); // Give the others a turn meanwhile.
