@@ -283,26 +283,36 @@ async function checkReaders(
   const listed = badCase.invalid.filter((path) => !path.includes("."));
   const unknownState = badCase.invalid.includes("state");
 
-  // The CLI.
-  const list = readerOutput(await sandbox.run(["list"]), "list");
+  // The CLI: its readers at once (each a process start; they only read).
+  const [listRun, listJsonRun, infoRun, infoJsonRun, statusRun, statusJsonRun] = await Promise.all(
+    [
+      ["list"],
+      ["list", "--json"],
+      ["info", id],
+      ["info", id, "--json"],
+      ["status"],
+      ["status", "--json"],
+    ].map((args) => sandbox.run(args)),
+  );
+  const list = readerOutput(listRun, "list");
   if (badCase.inTable && !unknownState) {
     assert.match(rowOf(list, id), /\binvalid\b/, `list shows the bad field as invalid:\n${list}`);
   }
   assert.doesNotMatch(rowOf(list, other), /\binvalid\b/, `the other job's row is untouched`);
 
-  const listJson = JSON.parse(readerOutput(await sandbox.run(["list", "--json"]), "list --json"));
+  const listJson = JSON.parse(readerOutput(listJsonRun, "list --json"));
   if (!unknownState) checkJob(findJob(listJson, id), id, listed, "list --json");
   checkJob(findJob(listJson, other), other, [], "list --json (the other job)");
 
-  const info = readerOutput(await sandbox.run(["info", id]), `info ${id}`);
+  const info = readerOutput(infoRun, `info ${id}`);
   if (!badCase.notInInfo) {
     assert.match(info, /\binvalid\b/, `info shows the bad field as invalid:\n${info}`);
   }
-  const infoJson = JSON.parse(readerOutput(await sandbox.run(["info", id, "--json"]), "info"));
+  const infoJson = JSON.parse(readerOutput(infoJsonRun, "info --json"));
   checkJob(infoJson, id, badCase.invalid, "info --json");
 
-  const status = readerOutput(await sandbox.run(["status"]), "status");
-  const statusJson = JSON.parse(readerOutput(await sandbox.run(["status", "--json"]), "status"));
+  const status = readerOutput(statusRun, "status");
+  const statusJson = JSON.parse(readerOutput(statusJsonRun, "status --json"));
   if (unknownState) {
     assert.match(
       status,

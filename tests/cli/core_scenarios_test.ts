@@ -18,7 +18,7 @@ import {
   waitFor,
   type WorkerHandle,
 } from "../helpers/cli.ts";
-import { enqueue, type Json, q, startWorker } from "../helpers/jobs.ts";
+import { enqueue, enqueueAll, type Json, q, startWorker } from "../helpers/jobs.ts";
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
@@ -129,15 +129,17 @@ onEveryStore.test("a failing job retries with backoff and lands in the DLQ, and 
 });
 
 /** Enqueues `count` jobs that each append their own id to `file`; returns the ids. */
+/**
+ * Enqueues `count` jobs that each append their id to `file`, with one `enqueue --file` before any
+ * worker starts (CLI calls racing the workers are crash_safety_test's stress test).
+ */
 async function enqueueAppenders(sandbox: Sandbox, file: string, count: number) {
   const ids = Array.from({ length: count }, (_, index) => `job-${String(index).padStart(3, "0")}`);
-  for (let start = 0; start < ids.length; start += 10) {
-    await Promise.all(
-      ids.slice(start, start + 10).map((id) =>
-        enqueue(sandbox, [JSON.stringify({ id, command: `echo ${id} >> '${file}'` })])
-      ),
-    );
-  }
+  const added = await enqueueAll(
+    sandbox,
+    ids.map((id) => ({ id, command: `echo ${id} >> '${file}'` })),
+  );
+  assert.deepEqual(added, ids);
   return ids;
 }
 

@@ -1,7 +1,7 @@
 /**
  * A worker killed at any moment of a run leaves no orphan that runs beside the job's next run:
  * kill -9 the worker the instant a job's first line appears (inside the first 50 ms, before its
- * process group is recorded), 20 times in a row, with 1 and with 4 slots busy; the next worker
+ * process group is recorded), 10 times in a row, with 1 and with 4 slots busy; the next worker
  * rescues and reruns each job. Every run appends `start PID` and `end PID` to the job's file and
  * first checks whether an earlier run's shell still lives: no run may see one, and every job
  * completes. Linux: only there can a worker find an unrecorded orphan (by its run tag in
@@ -14,7 +14,10 @@ import { join } from "node:path";
 import { makeSandbox, onEveryStore, readOrEmpty, waitFor } from "../helpers/cli.ts";
 import { configure, enqueueAll, q, startWorker, waitForCompleted } from "../helpers/jobs.ts";
 
-const ROUNDS = 20;
+// With the run-tag lookup taken out of the rescuer, the first round already overlaps on both
+// stores (checked 2026-12-05, as when the test came with the fix): ten rounds are for a loaded
+// machine's odd timing, not for the odds of hitting the window.
+const ROUNDS = 10;
 
 /**
  * A job that appends its runs to `file`, and `overlap PID STATE START` if an earlier run still

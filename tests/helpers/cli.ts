@@ -103,14 +103,24 @@ export interface WorkerHandle {
 /**
  * Makes a sandbox on the store under test, or on `store` (tests that cover every store in one
  * run); use as `await using sandbox = await makeSandbox();`, which removes it at the scope's end.
+ * With `onSchemaOf`, a PostgreSQL sandbox gets a directory of its own but works in that
+ * sandbox's schema, which its cleanup leaves in place (for many checks that each change nothing,
+ * where copying a schema per check would cost most of their time).
  */
-export async function makeSandbox(store: StoreKind = TEST_STORE): Promise<Sandbox> {
+export async function makeSandbox(
+  store: StoreKind = TEST_STORE,
+  options: { onSchemaOf?: Sandbox } = {},
+): Promise<Sandbox> {
   const server = store === "postgres" ? await postgresForTests() : undefined;
   if (store === "postgres" && server === undefined) {
     throw new Error("A PostgreSQL sandbox was asked for, but no PostgreSQL server answers");
   }
+  const host = options.onSchemaOf;
+  if (host !== undefined && (store !== "postgres" || host.store !== "postgres")) {
+    throw new Error("Only a PostgreSQL sandbox can work in another's schema");
+  }
   const dir = await Deno.makeTempDir({ prefix: "queuectl-test-" });
-  const schema = await server?.createSchemaName();
+  const schema = host?.schema ?? await server?.createSchemaName();
   const db = schema === undefined ? join(dir, "queue.db") : server!.urlFor(schema);
   // State files queuectl puts in a default place (a detached worker's log when the database is
   // not a file) go to the sandbox too, not to the user's home.
@@ -155,7 +165,7 @@ export async function makeSandbox(store: StoreKind = TEST_STORE): Promise<Sandbo
         await worker.process.stdout.cancel().catch(() => {});
         await worker.process.stderr.cancel().catch(() => {});
       }
-      if (schema !== undefined) await server!.dropSchema(schema);
+      if (schema !== undefined && host === undefined) await server!.dropSchema(schema);
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };
