@@ -128,7 +128,6 @@ onEveryStore.test("a failing job retries with backoff and lands in the DLQ, and 
   assert.equal(counts.dead, 0);
 });
 
-/** Enqueues `count` jobs that each append their own id to `file`; returns the ids. */
 /**
  * Enqueues `count` jobs that each append their id to `file`, with one `enqueue --file` before any
  * worker starts (CLI calls racing the workers are crash_safety_test's stress test).

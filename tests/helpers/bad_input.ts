@@ -27,7 +27,10 @@ export const CONFLICT = 5;
 export interface BadInputCase {
   /** What the user got wrong. */
   intent: string;
-  /** The command line; may create files in the sandbox first. */
+  /**
+   * The command line; may create files in the sandbox's directory first, but never write to its
+   * database (on PostgreSQL the cases share one copy of it while each leaves it unchanged).
+   */
   args: (sandbox: Sandbox) => string[] | Promise<string[]>;
   env?: Record<string, string>;
   /** What the command reads on stdin, if anything (bytes: for input that is not UTF-8). */
@@ -71,7 +74,12 @@ export function badInputTest(name: string, cases: BadInputCase[], extra?: ExtraS
             }
             const copy = shared ?? await (async () => {
               const sandbox = await copyOf(template);
-              return { sandbox, snapshot: await seededSnapshot(sandbox, extra) };
+              try {
+                return { sandbox, snapshot: await seededSnapshot(sandbox, extra) };
+              } catch (error) {
+                await sandbox.cleanup();
+                throw error;
+              }
             })();
             shared = undefined;
             try {
@@ -94,7 +102,12 @@ export function badInputTest(name: string, cases: BadInputCase[], extra?: ExtraS
 
 async function copyOf(template: Sandbox): Promise<Sandbox> {
   const sandbox = await makeSandbox();
-  await copyDatabase(template, sandbox);
+  try {
+    await copyDatabase(template, sandbox);
+  } catch (error) {
+    await sandbox.cleanup();
+    throw error;
+  }
   return sandbox;
 }
 

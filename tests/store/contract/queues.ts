@@ -183,7 +183,7 @@ export function queuesContract(test: ContractTest): void {
           assert.ok(inStore <= LIMIT, `${inStore} deploy jobs processing at once`);
           await waitFor(
             "a second deploy job claimed beside the first",
-            () => mostRunning === LIMIT,
+            () => mostRunning >= LIMIT,
           );
           running--; // Before the finish: the job stays processing until it commits.
         } else {
