@@ -172,7 +172,8 @@ export const GATES: readonly Gate[] = [
 
 /**
  * The kind of machine a run was on, from its xargs drain's CPU per job; undefined when no drain
- * ran (`--only` without one), and then every gate keeps its looser limit.
+ * ran (`--only` without one) or its CPU per job was not read, and then every gate keeps its
+ * looser limit.
  */
 export function machineKindOf(metrics: Record<string, Metric>): MachineKind | undefined {
   for (const name of ["drain_sqlite", "drain_postgres"]) {

@@ -324,7 +324,7 @@ async function stress(perEnqueuer: number): Promise<void> {
 
 // CLI calls race the workers, each a whole process start: 400 on SQLite, where lock errors are
 // what it looks for (~0.1 s of CPU a call), 200 on PostgreSQL, where each call also connects
-// (400 took two minutes of CI's test run there, 56 s on SQLite); QUEUECTL_STRESS_BIG=1 runs 10000.
+// (400 took 2 min 4 s of a local full test run there, 56 s on SQLite); QUEUECTL_STRESS_BIG=1 runs 10000.
 const STRESS_PER_ENQUEUER = TEST_STORE === "postgres" ? 50 : 100;
 onEveryStore.test(
   `4 concurrent enqueuers and 2 worker processes run ${
