@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { resolve } from "node:path";
+import { hostPath } from "./paths.ts";
 import { type Clock, isoTime, isTimeInRange, MAX_TIME_MS } from "./clock.ts";
 import { type Config, configFromOverrides } from "./config.ts";
 import { UsageError } from "./errors.ts";
@@ -134,7 +134,9 @@ export function directoryResolver(origin: EnqueueOrigin): (cwd: string | undefin
   const resolved = new Map<string | undefined, string>();
   return (cwd) => {
     let directory = resolved.get(cwd);
-    if (directory === undefined) resolved.set(cwd, directory = resolve(origin.cwd, cwd ?? "."));
+    if (directory === undefined) {
+      resolved.set(cwd, directory = hostPath.resolve(origin.cwd, cwd ?? "."));
+    }
     return directory;
   };
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { hostPath } from "./paths.ts";
 
 /**
  * The full path of the first executable file called `name` in the directories of `path` (a
@@ -19,7 +19,7 @@ import { join } from "node:path";
 export function findExecutable(name: string, path: string | undefined): string | undefined {
   for (const directory of (path ?? "").split(":")) {
     if (directory === "") continue;
-    const candidate = join(directory, name);
+    const candidate = hostPath.join(directory, name);
     try {
       const info = Deno.statSync(candidate);
       if (info.isFile && (info.mode === null || (info.mode & 0o111) !== 0)) return candidate;

@@ -150,3 +150,52 @@ Deno.test("no command imports another command, and nothing outside src/cli impor
     assert.doesNotMatch(text, /from "[^"]*\/cli\/[^"]*"/, `${file.pathname} imports the CLI`);
   }
 });
+
+/**
+ * The modules `entry` imports statically (what loads before it runs; a dynamic import loads
+ * only when it runs), by specifier.
+ */
+async function staticImports(entry: string): Promise<Set<string>> {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: ["info", "--json", fileURLToPath(new URL(entry, root))],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  const graph = JSON.parse(new TextDecoder().decode(stdout));
+  type Dependency = { isDynamic?: boolean; code?: { specifier: string } };
+  const modules = new Map<string, { dependencies?: Dependency[] }>(
+    graph.modules.map((module: { specifier: string }) => [module.specifier, module]),
+  );
+  const seen = new Set<string>();
+  const visit = (specifier: string) => {
+    if (seen.has(specifier)) return;
+    seen.add(specifier);
+    for (const dependency of modules.get(specifier)?.dependencies ?? []) {
+      if (!dependency.isDynamic && dependency.code) visit(dependency.code.specifier);
+    }
+  };
+  visit(graph.roots[0]);
+  return seen;
+}
+
+Deno.test("a command and a worker slot load no node: module but node:sqlite, and no npm: one, before they run", async () => {
+  // Importing node:path, node:url or node:util starts Deno's Node compatibility layer, and an
+  // npm package more: enqueue went 107 → 91 ms without them (src/paths.ts), and every worker slot
+  // would carry them. Loaded when needed, they cost only the calls that need them (PostgreSQL,
+  // the worker's logging). The commands that write service files run once per machine.
+  const mayLoadNode = new Set(["service_install.ts", "service_uninstall.ts"]);
+  const entries = ["main.ts", "src/worker/web_worker.ts"];
+  for await (const entry of Deno.readDir(new URL("src/cli/commands/", root))) {
+    if (entry.name.endsWith("_test.ts") || mayLoadNode.has(entry.name)) continue;
+    entries.push(`src/cli/commands/${entry.name}`);
+  }
+  assert.ok(entries.length > 30, `only ${entries.length} entries found`);
+  const graphs = await Promise.all(entries.map(staticImports));
+  entries.forEach((entry, index) => {
+    const node = [...graphs[index]].filter((specifier) =>
+      specifier.startsWith("npm:") || specifier.startsWith("node:") && specifier !== "node:sqlite"
+    );
+    assert.deepEqual(node, [], `${entry} loads ${node.join(", ")} before it runs`);
+  });
+});

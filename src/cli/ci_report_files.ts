@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { dirname, resolve } from "node:path";
+import { hostPath } from "../paths.ts";
 import {
   githubAnnotations,
   githubStepSummary,
@@ -47,8 +47,8 @@ export function reportRequest(
 export function junitPath(context: CommandContext, path: string | undefined): string | undefined {
   if (path === undefined) return undefined;
   if (path === "") throw new UsageError(`Invalid --junit "": give a file path`);
-  const absolute = resolve(context.cwd, path);
-  const directory = dirname(absolute);
+  const absolute = hostPath.resolve(context.cwd, path);
+  const directory = hostPath.dirname(absolute);
   let info: Deno.FileInfo;
   try {
     info = Deno.statSync(directory);
@@ -108,7 +108,7 @@ export async function writeReports(
   const summary = context.env("GITHUB_STEP_SUMMARY");
   if (!summary) return;
   try {
-    await Deno.writeTextFile(resolve(context.cwd, summary), githubStepSummary(reported), {
+    await Deno.writeTextFile(hostPath.resolve(context.cwd, summary), githubStepSummary(reported), {
       append: true,
     });
   } catch (error) {

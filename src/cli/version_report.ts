@@ -6,7 +6,8 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
+import { readArgs } from "./arg_tokens.ts";
+import type { OptionSpec } from "./command.ts";
 import { errorMessage } from "../errors.ts";
 import { peekStore, resolveStoreLocation, type StorePeek } from "../store/mod.ts";
 import { VERSION } from "../version.ts";
@@ -30,6 +31,13 @@ export interface DatabaseVersion {
   note?: string;
 }
 
+/** What `--version` may come with. */
+const VERSION_OPTIONS: Record<string, OptionSpec> = {
+  version: { type: "boolean", short: "V", description: "show the version" },
+  json: { type: "boolean", description: "as JSON" },
+  db: { type: "string", description: "the database whose schema to report" },
+};
+
 /** A PostgreSQL server that does not answer must not make `--version` hang for long. */
 const PEEK_TIMEOUT_MS = 3000;
 
@@ -39,17 +47,9 @@ const PEEK_TIMEOUT_MS = 3000;
  */
 export function parseVersionRequest(args: string[]): VersionRequest | undefined {
   try {
-    const { values } = parseArgs({
-      args,
-      options: {
-        version: { type: "boolean", short: "V" },
-        json: { type: "boolean" },
-        db: { type: "string" },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-    return values.version ? { json: values.json ?? false, db: values.db } : undefined;
+    const { values, positionals } = readArgs(args, VERSION_OPTIONS);
+    if (positionals.length > 0 || !values.version) return undefined;
+    return { json: values.json === true, db: values.db as string | undefined };
   } catch {
     return undefined;
   }

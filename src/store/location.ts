@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { posix, win32 } from "node:path";
-import { fileURLToPath } from "node:url";
+import { pathOfFileUrl } from "../file_url.ts";
+import { pathRulesOf, windowsPath } from "../paths.ts";
 import { StoreUnavailableError, UsageError } from "../errors.ts";
 import { maskLocation } from "./secrets.ts";
 
@@ -43,7 +43,7 @@ export function resolveStoreLocation(
 ): StoreLocation {
   const given = flag ?? env("QUEUECTL_DB");
   if (given !== undefined) return parseStoreLocation(given);
-  return { kind: "sqlite", path: pathFor(os).join(dataDirectory(env, os), "queue.db") };
+  return { kind: "sqlite", path: pathRulesOf(os).join(dataDirectory(env, os), "queue.db") };
 }
 
 /**
@@ -81,7 +81,7 @@ interface PerUserKind {
 }
 
 function perUserDirectory(env: EnvReader, os: Os, kind: PerUserKind): string {
-  const path = pathFor(os);
+  const path = pathRulesOf(os);
   const xdg = env(kind.xdgVariable);
   if (xdg) return path.join(xdg, "queuectl");
   const base = os === "windows" ? localAppData(env) : homeDirectory(env);
@@ -96,16 +96,11 @@ function perUserDirectory(env: EnvReader, os: Os, kind: PerUserKind): string {
     : path.join(base, ...kind.underHome, "queuectl");
 }
 
-/** Path rules of `os`, not of this process (so one test can check both). */
-function pathFor(os: Os): typeof posix {
-  return os === "windows" ? win32 : posix;
-}
-
 function localAppData(env: EnvReader): string | undefined {
   const local = env("LOCALAPPDATA");
   if (local) return local;
   const profile = env("USERPROFILE");
-  return profile ? win32.join(profile, "AppData", "Local") : undefined;
+  return profile ? windowsPath.join(profile, "AppData", "Local") : undefined;
 }
 
 function homeDirectory(env: EnvReader): string | undefined {
@@ -132,7 +127,7 @@ function parseStoreLocation(value: string): StoreLocation {
  */
 function filePath(url: string): string {
   try {
-    return fileURLToPath(url);
+    return pathOfFileUrl(url);
   } catch (error) {
     throw new UsageError(
       `Invalid database location "${url}": ${(error as Error).message}; use file:///PATH`,

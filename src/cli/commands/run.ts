@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { hostPath } from "../../paths.ts";
 import { parseDuration } from "../../duration.ts";
 import { enqueueJobs } from "../../enqueue.ts";
 import { errorMessage, UsageError, WaitTimeoutError } from "../../errors.ts";
@@ -137,7 +137,7 @@ running jobs finish, no new one starts (a second signal stops them at once), the
       return await runJobs(context, await context.store(), context.location, specs, run);
     }
     const directory = await Deno.makeTempDir({ prefix: "queuectl-run-" });
-    const location: StoreLocation = { kind: "sqlite", path: join(directory, "queue.db") };
+    const location: StoreLocation = { kind: "sqlite", path: hostPath.join(directory, "queue.db") };
     try {
       const store = await openStore(location);
       try {

@@ -1,4 +1,4 @@
-import { resolve } from "node:path";
+import { hostPath } from "../../paths.ts";
 import { parseDuration } from "../../duration.ts";
 import { errorMessage, NotFoundError, UsageError, WaitTimeoutError } from "../../errors.ts";
 import { FINAL_STATES, type Job, JOB_STATES, type JobState } from "../../job.ts";
@@ -137,7 +137,7 @@ async function readIds(context: CommandContext, source: string): Promise<string[
   try {
     bytes = source === "-"
       ? await context.readStdin()
-      : await Deno.readFile(resolve(context.cwd, source));
+      : await Deno.readFile(hostPath.resolve(context.cwd, source));
   } catch (error) {
     throw new UsageError(`Cannot read --ids-from "${source}": ${errorMessage(error)}`);
   }

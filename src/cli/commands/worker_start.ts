@@ -1,4 +1,4 @@
-import { dirname } from "node:path";
+import { hostPath } from "../../paths.ts";
 import { errorMessage, QueuectlError, UsageError } from "../../errors.ts";
 import { hostId } from "../../worker/liveness.ts";
 import { parseCount, parseQueues, WORKER_OPTIONS } from "../flags.ts";
@@ -74,7 +74,7 @@ async function startDetached(
   const log = options.logFile ?? defaultLogFile(context);
   // The background process cannot say why it failed anywhere but its log: make sure it can open it.
   try {
-    await Deno.mkdir(dirname(log), { recursive: true, mode: 0o700 });
+    await Deno.mkdir(hostPath.dirname(log), { recursive: true, mode: 0o700 });
   } catch (error) {
     throw new UsageError(`Cannot create the directory of the log "${log}": ${errorMessage(error)}`);
   }

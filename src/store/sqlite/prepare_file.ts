@@ -1,4 +1,4 @@
-import { dirname } from "node:path";
+import { hostPath } from "../../paths.ts";
 import { errorMessage, StoreUnavailableError } from "../../errors.ts";
 import { isNoSpaceLeft } from "./sqlite_errors.ts";
 
@@ -19,7 +19,7 @@ import { isNoSpaceLeft } from "./sqlite_errors.ts";
 export async function prepareFile(path: string): Promise<void> {
   const existing = await Deno.stat(path).catch(() => undefined);
   if (existing !== undefined && !existing.isDirectory) return;
-  const directory = dirname(path);
+  const directory = hostPath.dirname(path);
   try {
     await Deno.mkdir(directory, { recursive: true, mode: 0o700 });
   } catch (error) {

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { dirname } from "node:path";
+import { hostPath } from "../../paths.ts";
 import { errorMessage, StoreUnavailableError } from "../../errors.ts";
 
 /** What was being done with the database when it failed (the start of the message). */
@@ -92,7 +92,9 @@ function causeOf(error: unknown, path: string): string | undefined {
     case SQLITE_FULL:
       return "the disk is full";
     case SQLITE_IOERR:
-      return diskIsFull(dirname(path)) ? "the disk is full" : `a disk I/O error (${detail(error)})`;
+      return diskIsFull(hostPath.dirname(path))
+        ? "the disk is full"
+        : `a disk I/O error (${detail(error)})`;
     case SQLITE_CANTOPEN:
       return `SQLite cannot open the file or create its -wal and -shm files beside it (${
         detail(error)
