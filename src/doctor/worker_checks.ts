@@ -7,9 +7,8 @@
  *
  * @module
  */
-import type { Config } from "../config.ts";
+import { type Config, leaseDurationMs } from "../config.ts";
 import type { StoreReader, WorkerProcessWithJobs } from "../store/mod.ts";
-import { leaseDurationMs } from "../worker/job_runner.ts";
 import { isSameProcessAlive } from "../worker/process_identity.ts";
 import { type Check, ok, warn } from "./check.ts";
 

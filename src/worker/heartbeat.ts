@@ -7,11 +7,11 @@
  * @module
  */
 import type { Clock } from "../clock.ts";
-import { type Config, configFromOverrides } from "../config.ts";
+import { type Config, configFromOverrides, leaseDurationMs } from "../config.ts";
 import { errorMessage, StoreUnavailableError } from "../errors.ts";
 import type { Job } from "../job.ts";
 import type { StopMode, Store } from "../store/mod.ts";
-import { leaseDurationMs, type RunnerLog } from "./job_runner.ts";
+import type { RunnerLog } from "./job_runner.ts";
 import { killOrphan, rescueOnce } from "./rescuer.ts";
 import { type HeldLease as JobLease, leaseKey, UnclaimedLeases } from "./unclaimed_leases.ts";
 

@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ManualClock } from "../clock.ts";
-import { type Config, configFromOverrides } from "../config.ts";
+import { type Config, configFromOverrides, leaseDurationMs } from "../config.ts";
 import { openStore, type StopMode, type Store } from "../store/mod.ts";
 import { Heartbeat, PURGE_EVERY_MS } from "./heartbeat.ts";
-import { leaseDurationMs } from "./job_runner.ts";
 import { type HeldLease, leaseKey } from "./unclaimed_leases.ts";
 import { postgresForTests } from "../../tests/helpers/postgres.ts";
 import { newJob as contractJob } from "../../tests/store/contract/harness.ts";

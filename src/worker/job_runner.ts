@@ -17,7 +17,6 @@ import type { ExitCodeLists } from "../exit_codes.ts";
 import { jobEnvironment } from "./job_env.ts";
 import { RUN_TAG_VARIABLE, runTag } from "./run_tag.ts";
 import { runCommand, type RunResult } from "./run_command.ts";
-import { postWebhook } from "./webhook.ts";
 import { isWebhook } from "../finish_hooks.ts";
 
 /** The logging calls the runner makes (a logtape `Logger` fits). */
@@ -73,9 +72,6 @@ export interface JobRunnerOptions {
 
 /** How long a job runs before its process group is recorded in the store. */
 const PROCESS_RECORD_DELAY_MS = 50;
-
-// Defined with the config it derives from: `status` needs it (liveness.ts) without this module.
-export { leaseDurationMs };
 
 /** Claims and runs jobs, one at a time. */
 export class JobRunner {
@@ -184,13 +180,17 @@ export class JobRunner {
     const timeoutSeconds = job.timeoutSeconds ?? config.jobTimeout;
     if (job.hookFor !== null && isWebhook(job.command)) {
       // Only a hook job's URL is POSTed to: a job a user enqueued always runs in its shell.
-      return postWebhook({
-        hook: job,
-        store,
-        timeoutMs: Math.round(timeoutSeconds * 1000),
-        outputLimit: config.outputLimit,
-        signal,
-      });
+      // Loaded at the first webhook: every thread of every worker would otherwise hold the
+      // module and the JSON contract it posts (~27 KB of source, ~0.1 MiB in each isolate).
+      return import("./webhook.ts").then(({ postWebhook }) =>
+        postWebhook({
+          hook: job,
+          store,
+          timeoutMs: Math.round(timeoutSeconds * 1000),
+          outputLimit: config.outputLimit,
+          signal,
+        })
+      );
     }
     return runCommand({
       command: job.command,

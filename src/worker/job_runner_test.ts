@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { ManualClock } from "../clock.ts";
-import { defaultConfig } from "../config.ts";
+import { defaultConfig, leaseDurationMs } from "../config.ts";
 import { openStore, type Store } from "../store/mod.ts";
 import { newJob as contractJob } from "../../tests/store/contract/harness.ts";
-import { JobRunner, leaseDurationMs } from "./job_runner.ts";
+import { JobRunner } from "./job_runner.ts";
 
 const clock = new ManualClock();
 const newJob = (id: string) => contractJob(id, { command: "true", runAt: clock.now() });

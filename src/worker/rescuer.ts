@@ -7,11 +7,11 @@
  *
  * @module
  */
-import type { Config } from "../config.ts";
+import { type Config, leaseDurationMs } from "../config.ts";
 import type { Job } from "../job.ts";
 import type { Store, WorkerProcessWithJobs } from "../store/mod.ts";
 import { afterFailure } from "./backoff.ts";
-import { leaseDurationMs, type RunnerLog } from "./job_runner.ts";
+import type { RunnerLog } from "./job_runner.ts";
 import { isSameProcessAlive } from "./process_identity.ts";
 import { stopProcessTree } from "./process_tree.ts";
 import { findTaggedProcesses, runTag, type TaggedProcess } from "./run_tag.ts";

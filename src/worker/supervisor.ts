@@ -7,13 +7,12 @@
  * @module
  */
 import { type Clock, systemClock } from "../clock.ts";
-import { type Config, configFromOverrides } from "../config.ts";
+import { type Config, configFromOverrides, leaseDurationMs } from "../config.ts";
 import { errorMessage, QueuectlError, StoreUnavailableError } from "../errors.ts";
 import type { Logger, LogLevel } from "../log.ts";
 import { openStore, type StopMode, type Store, type StoreLocation } from "../store/mod.ts";
 import { Heartbeat } from "./heartbeat.ts";
 import { type HeldLease, leaseKey } from "./unclaimed_leases.ts";
-import { leaseDurationMs } from "./job_runner.ts";
 import type { FromSlot, ToSlot } from "./messages.ts";
 import { processStartTime } from "./process_identity.ts";
 import { survivingLostConnections } from "./lost_connections.ts";
