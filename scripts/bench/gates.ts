@@ -3,7 +3,7 @@
  * exits 1 naming each one it missed. They are not the targets (those stay in each row, reported
  * MISSED or yes): a limit sits at about half the worst of at least five quick runs (twice the
  * worst, for a ratio where lower is better), so that noise cannot fail CI but a 2× regression
- * does. The drain and pickup gates have a limit per kind of machine (`MachineKind`), chosen by
+ * does; memory, which varies far less, within a fifth of it (`Gate.margin`). The drain and pickup gates have a limit per kind of machine (`MachineKind`), chosen by
  * the same run's xargs. Each limit keeps the ratios it was set from, newest runs last; when a
  * change makes queuectl faster, measure five runs again and raise it.
  *
@@ -47,6 +47,11 @@ export interface Gate extends GateLimit {
   /** `min`: the ratio must be at least the limit (higher is better); `max`: at most. */
   kind: "min" | "max";
   /**
+   * How far the limit sits from the worst run it was set from: 2 (half of it for a floor, twice
+   * it for a ceiling) unless the metric is steadier than a time (memory), which sits closer.
+   */
+  margin?: number;
+  /**
    * The tighter limit that holds where an exec is dear, for a ratio that depends on it; `limit`
    * then holds on an exec-cheap machine, and on a run whose machine is not known.
    */
@@ -77,6 +82,11 @@ const SET_ON_DEAR = "2026-12-05: 6 × `deno task bench --quick` on an exec-dear 
 const SET_ON_NO_NODE_LAYER = "2026-12-05, later: 3 × `deno task bench --quick` and 2 × " +
   "`--only=single_enqueue` (30 rounds) on an exec-dear machine, quiet, once no command loaded " +
   "node:path, node:url or node:util (the runs before: 1.96–2.04×)";
+
+/** The memory gates' sitting, once an idle worker ran one Web Worker (spare_threads.ts). */
+const SET_ON_SPARES = "2026-12-05: 5 × `deno task bench --quick --only=memory` on an exec-dear " +
+  "machine, quiet (the bare deno run with one Web Worker: 47.2–47.9 MiB), then a full run (its " +
+  "drain of 1000 jobs, not 200, leaves the first thread's heap larger)";
 
 /** Every gate. */
 export const GATES: readonly Gate[] = [
@@ -137,6 +147,29 @@ export const GATES: readonly Gate[] = [
     kind: "max",
     limit: 3.5,
     setFrom: { runs: [1.7, 1.66, 1.72, 1.74, 1.71], on: SET_ON_NO_NODE_LAYER },
+  },
+  {
+    // Memory varies far less than time (these runs within 6%), so the limit sits ~17% above
+    // the worst run instead of at twice it: a second Web Worker kept while idle (~12 MiB, as
+    // before spare threads: 1.79×) or a quarter more memory fails it.
+    bench: "memory",
+    metric: "memory_idle",
+    what: "idle worker --count 8 RSS ÷ a bare deno run with one idle Web Worker (same run)",
+    kind: "max",
+    margin: 1.17,
+    limit: 1.75,
+    setFrom: { runs: [1.5, 1.42, 1.45, 1.43, 1.43, 1.45], on: SET_ON_SPARES },
+  },
+  {
+    // After a drain, with the spares stopped: what the first thread's heap kept from the load.
+    // 20% above the worst run; spares that never stop are the CLI tests' to catch.
+    bench: "memory",
+    metric: "memory_idle_after_load",
+    what: "worker --count 8 RSS idle after load ÷ a bare deno run with one Web Worker (same run)",
+    kind: "max",
+    margin: 1.2,
+    limit: 2.7,
+    setFrom: { runs: [1.96, 1.95, 1.98, 1.92, 1.97, 2.25], on: SET_ON_SPARES },
   },
   {
     bench: "batch_enqueue",

@@ -63,3 +63,14 @@ export async function memoryField(pid: number, field: "VmRSS" | "VmHWM"): Promis
 }
 
 export const MIB = 1024 * 1024;
+
+/** How many Web Workers process `pid` runs now: Deno names each one's thread `worker-N`. */
+export async function webWorkerThreads(pid: number): Promise<number> {
+  let count = 0;
+  for await (const task of Deno.readDir(`/proc/${pid}/task`)) {
+    // A thread may end between the listing and the read.
+    const name = await Deno.readTextFile(`/proc/${pid}/task/${task.name}/comm`).catch(() => "");
+    if (/^worker-\d+$/.test(name.trim())) count++;
+  }
+  return count;
+}

@@ -71,7 +71,7 @@ const MAX_START_SLOTS = 64;
 /** Most slots the dashboard's process runs in all: beyond it, starting more is refused. */
 const MAX_TOTAL_SLOTS = 64;
 /**
- * Most worker processes the dashboard's process runs: each has its own threads (~9 MiB each)
+ * Most worker processes the dashboard's process runs: each has its own threads (~12 MiB each)
  * and store connection, so many small starts would cost more than one big one.
  */
 const MAX_WORKER_PROCESSES = 4;

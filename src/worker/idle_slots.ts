@@ -1,13 +1,15 @@
 /**
  * The idle slots of one worker thread, and their wake-ups. A wake-up goes to one idle slot, not
  * all: a single new job then costs one claim per thread instead of one per slot, and a slot that
- * does find work passes the wake-up on (see web_worker.ts), so a burst still fans out. For the
+ * does find work passes the wake-up on (see web_worker.ts), so a burst still fans out (to a
+ * parked spare thread when no slot of the process is idle: spare_threads.ts). For the
  * same reason only the longest-waiting slot polls: the others wait for it to pass work on. Across
  * the threads of a process the same holds: a thread skips its poll while a thread before it has
  * an idle slot, which polls (and wakes the others when it finds work).
  *
  * @module
  */
+import { takeParkedThread } from "./spare_threads.ts";
 
 interface Waiter {
   ms: number;
@@ -20,7 +22,8 @@ export type WaitEnd = "woken" | "timeout";
 
 /**
  * Where a thread publishes how many of its slots are idle, for its supervisor and its sibling
- * threads to read (Atomics on memory every thread of the process shares): one cell per thread.
+ * threads to read (Atomics on memory every thread of the process shares): one cell per thread,
+ * `PARKED` (-1) while that thread is not running (see spare_threads.ts).
  */
 export interface IdleCounter {
   counts: Int32Array;
@@ -31,7 +34,7 @@ export interface IdleCounter {
 export class IdleSlots {
   readonly #waiting: Waiter[] = [];
   #pending = false;
-  readonly #counter?: IdleCounter;
+  #counter?: IdleCounter;
 
   constructor(counter?: IdleCounter) {
     this.#counter = counter;
@@ -103,6 +106,23 @@ export class IdleSlots {
       if (Atomics.load(counter.counts, index) > 0) return true;
     }
     return false;
+  }
+
+  /**
+   * Takes a parked thread of the process for starting (see spare_threads.ts): its index, or -1
+   * when none is parked. The caller has the supervisor start it.
+   */
+  takeParked(): number {
+    return this.#counter ? takeParkedThread(this.#counter.counts) : -1;
+  }
+
+  /**
+   * The thread drains: it takes no more work, so it shows no idle slot to the process from now
+   * on (a wake-up sent to it would be lost while another thread's slot could take the job).
+   */
+  retire(): void {
+    if (this.#counter) Atomics.store(this.#counter.counts, this.#counter.index, 0);
+    this.#counter = undefined;
   }
 
   #publish(): void {

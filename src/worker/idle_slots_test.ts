@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { IdleSlots } from "./idle_slots.ts";
+import { PARKED } from "./spare_threads.ts";
 
 /** The waits a wake-up must end: far longer than any test, so only a wake-up ends them. */
 const LONG_MS = 60_000;
@@ -149,4 +150,24 @@ Deno.test("earlierThreadIdle: a thread leaves the poll to an earlier thread with
     await soon(thirdWait, "the third thread's wait ending");
     assert.equal(new IdleSlots().earlierThreadIdle(), false, "a lone thread polls");
   });
+});
+
+Deno.test("a parked thread has no idle slot; takeParked starts it once; a retired thread shows none", async () => {
+  const counts = new Int32Array(new SharedArrayBuffer(4 * 3));
+  Atomics.store(counts, 0, PARKED);
+  Atomics.store(counts, 2, PARKED);
+  const idle = new IdleSlots({ counts, index: 1 });
+  assert.equal(idle.othersIdle(), false, "parked is not idle");
+  assert.equal(idle.earlierThreadIdle(), false);
+  assert.equal(idle.takeParked(), 2, "thread 0 is never a spare");
+  assert.equal(idle.takeParked(), -1, "taken once");
+  const waiting = idle.wait(LONG_MS);
+  assert.equal(Atomics.load(counts, 1), 1, "a waiting slot is published");
+  idle.retire();
+  assert.equal(Atomics.load(counts, 1), 0, "retired (draining): no idle slot shown");
+  idle.wakeAll();
+  assert.equal(await soon(waiting, "the drain's wake-up"), "woken");
+  await idle.wait(LONG_MS); // ends at once: the drain's wake-up is kept
+  assert.equal(Atomics.load(counts, 1), 0, "nothing published after retiring");
+  assert.equal(idle.takeParked(), -1, "a retired thread starts no spare");
 });

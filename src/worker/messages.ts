@@ -29,8 +29,12 @@ export type ToSlot =
     /** This thread's cell in `idleCounts` and `claimCounts`. */
     threadIndex: number;
   }
-  /** New work may be there: an idle slot looks now (only the thread told: see `wake-others`). */
-  | { type: "wake" }
+  /**
+   * New work may be there: an idle slot looks now (only the thread told: see `wake-others`).
+   * `everyThread`: sent to every running thread because none had an idle slot (the supervisor
+   * started a parked spare if there was one): each keeps it for its next free slot.
+   */
+  | { type: "wake"; everyThread?: boolean }
   /** The config changed. */
   | { type: "config"; config: Config }
   /** Take no new job; exit after the running ones. */
@@ -52,6 +56,11 @@ export type FromSlot =
    * wakes another thread that has an idle slot.
    */
   | { type: "wake-others" }
+  /**
+   * No slot of the process is idle and work may be due: start spare thread `threadIndex`, whose
+   * idle-count cell this thread took from `PARKED` (see spare_threads.ts).
+   */
+  | { type: "start-thread"; threadIndex: number }
   | { type: "failed"; message: string }
   /** This slot cannot use the store (`message` says why): it waits and tries again. */
   | { type: "store-failed"; slot: number; message: string }

@@ -16,6 +16,7 @@ import { type HeldLease, leaseKey } from "./unclaimed_leases.ts";
 import type { FromSlot, ToSlot } from "./messages.ts";
 import { processStartTime } from "./process_identity.ts";
 import { survivingLostConnections } from "./lost_connections.ts";
+import { SPARE_IDLE_HEARTBEATS, SpareThreads } from "./spare_threads.ts";
 import { StoreOutage } from "./store_outage.ts";
 
 /** What a worker process is asked to do. */
@@ -51,12 +52,13 @@ interface Thread {
   exited: Promise<boolean>;
 }
 
-/** The most worker threads a process starts: job slots are cheap, threads ~9 MiB each. */
+/** The most worker threads a process starts: job slots are cheap, threads ~12 MiB each. */
 const MAX_THREADS = 4;
 
 /**
  * How many Web Workers run `count` slots: one per core, at most `MAX_THREADS`. Threads only add
  * parallelism to queuectl's own work (spawning, SQLite); the jobs run in their own processes.
+ * All but the first are spares, running only while there is work for them (spare_threads.ts).
  */
 export function threadCount(count: number, cores = navigator.hardwareConcurrency): number {
   return Math.max(1, Math.min(count, cores || 1, MAX_THREADS));
@@ -91,11 +93,17 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
   };
   let stopping: StopMode | null = null;
   const threads: Thread[] = [];
+  const dealt = slotsOfThreads(options.count, threadCount(options.count));
+  // How many slots of each thread are idle, as the threads publish it (see IdleCounter), or
+  // PARKED for a spare thread that is not running.
+  const idleCounts = new SharedArrayBuffer(4 * dealt.length);
+  const spares = new SpareThreads(new Int32Array(idleCounts));
   const broadcast = (message: ToSlot) =>
     threads.forEach((thread) => thread.worker.postMessage(message));
   const stop = (mode: StopMode) => {
     if (stopping === "now" || stopping === mode) return;
     stopping = mode;
+    spares.stop();
     log.info(
       mode === "drain"
         ? "Stopping: taking no new jobs, letting running ones finish (signal again to stop at once)"
@@ -141,9 +149,6 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
 
   // One lock for all threads' write transactions (see ThreadLock).
   const threadLock = new SharedArrayBuffer(4);
-  const dealt = slotsOfThreads(options.count, threadCount(options.count));
-  // How many slots of each thread are idle, as the threads publish it (see IdleCounter).
-  const idleCounts = new SharedArrayBuffer(4 * dealt.length);
   const wakes = new IdleThreadWakes(threads, new Int32Array(idleCounts));
   const threadsEnded = dealt.map((slots, index) =>
     superviseThread(
@@ -155,9 +160,11 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
           idleCounts,
           claimCounts,
           threadIndex: index,
-          onWakeOthers: () => wakes.wakeOne(index),
+          // No idle slot elsewhere: a parked spare takes the work, if there is one.
+          onWakeOthers: () => wakes.wakeOne(index) || spares.startOne(),
+          onStartThread: (parked) => spares.start(parked),
         }),
-      { isStopping: () => stopping !== null, log, outage, idle: wakes, claimCounts },
+      { isStopping: () => stopping !== null, log, outage, idle: wakes, claimCounts, spares },
     )
   );
   const onSignal = async () => {
@@ -177,10 +184,13 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
   const unsubscribe = store.workSubscribe({
     onWork: () => {
       schedulesChanged = true;
-      // One idle slot of the process looks, not one per thread; with none idle, every thread
-      // keeps the wake-up for its next slot to finish (a slot may be between its empty claim and
-      // its wait, where no count shows it).
-      if (!wakes.wakeOne()) broadcast({ type: "wake" });
+      // One idle slot of the process looks, not one per thread; with none idle, a parked spare
+      // thread starts, and every running thread keeps the wake-up for its next slot to finish (a
+      // slot may be between its empty claim and its wait, where no count shows it).
+      if (!wakes.wakeOne()) {
+        spares.startOne();
+        broadcast({ type: "wake", everyThread: true });
+      }
       // A store away (a wake-up comes when PostgreSQL's LISTEN reconnects) is part of the outage
       // the process says once, not a line of its own.
       heartbeat.relayCancels().catch((error) =>
@@ -196,6 +206,31 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
       outage.recovered("heartbeat");
     } catch (error) {
       storeFailed("heartbeat", "Heartbeat failed", error);
+    }
+    parkIdleSpares();
+  };
+  /** A spare idle at the last heartbeats drains, then waits parked (see superviseThread). */
+  const parkIdleSpares = () => {
+    if (stopping) return;
+    const idleCountsView = new Int32Array(idleCounts);
+    // Idle, and not the process's only idle slots: another thread polls once it is parked (a
+    // job due by its run_at, a retry, announces itself to no one).
+    const isIdle = (index: number) => {
+      const thread = threads[index];
+      return thread !== undefined && thread.running.size === 0 &&
+        Atomics.load(claimCounts, index) === 0 &&
+        Atomics.load(idleCountsView, index) === thread.slots.length &&
+        idleCountsView.some((count, other) => other !== index && count > 0);
+    };
+    for (const index of spares.idleAtBeat(isIdle)) {
+      log.debug(
+        `${
+          threadName(threads[index])
+        }: idle at ${SPARE_IDLE_HEARTBEATS} heartbeats in a row, stopping until every other slot is busy`,
+      );
+      // From now on no wake-up goes to it: it takes no new job.
+      wakes.draining(index);
+      threads[index].worker.postMessage({ type: "drain" } satisfies ToSlot);
     }
   };
   // Cron schedules: every process tries; the store lets one win each scheduled time. A tick
@@ -274,6 +309,8 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
  */
 export class IdleThreadWakes {
   #next = 0;
+  /** Threads told to drain alone (spares being parked): they take no new job. */
+  readonly #draining = new Set<number>();
 
   constructor(readonly threads: readonly { worker: Worker }[], readonly counts: Int32Array) {}
 
@@ -282,7 +319,9 @@ export class IdleThreadWakes {
     const total = this.counts.length;
     for (let step = 0; step < total; step++) {
       const index = (this.#next + step) % total;
-      if (index === except || Atomics.load(this.counts, index) === 0) continue;
+      // 0: no idle slot; PARKED (-1): the thread is not running.
+      if (index === except || Atomics.load(this.counts, index) <= 0) continue;
+      if (this.#draining.has(index)) continue;
       const thread = this.threads[index];
       if (!thread) continue;
       this.#next = (index + 1) % total;
@@ -292,9 +331,15 @@ export class IdleThreadWakes {
     return false;
   }
 
+  /** Thread `index` drains alone (a spare being parked): no wake-up goes to it any more. */
+  draining(index: number): void {
+    this.#draining.add(index);
+  }
+
   /** A thread that ended has no idle slot (a replacement publishes its own). */
   forget(index: number): void {
     Atomics.store(this.counts, index, 0);
+    this.#draining.delete(index);
   }
 }
 
@@ -314,11 +359,21 @@ async function superviseThread(
     outage: StoreOutage;
     idle: IdleThreadWakes;
     claimCounts: Int32Array;
+    spares: SpareThreads;
   },
 ): Promise<boolean> {
-  for (let pauseMs = 1_000;; pauseMs = Math.min(pauseMs * 2, 30_000)) {
+  // A spare (every thread but the first) starts parked, and parks again after each idle spell.
+  // Stopping is checked after the wait, in the turn that starts the thread: a stop broadcast
+  // before the thread is in `threads` would miss it.
+  const parked = async () =>
+    index > 0 && await options.spares.parked(index) && !options.isStopping();
+  if (index > 0 && !(await parked())) return false;
+  let unparked = index > 0;
+  let pauseMs = 1_000;
+  for (;;) {
     const thread = start();
     threads[index] = thread;
+    if (unparked) options.log.debug(`${threadName(thread)} started: no other slot was idle`);
     const failed = await thread.exited;
     thread.running.clear();
     options.idle.forget(index);
@@ -326,10 +381,28 @@ async function superviseThread(
     Atomics.store(options.claimCounts, index, 0);
     // Its slots report nothing any more: an outage they were waiting out is not theirs to end.
     for (const slot of thread.slots) options.outage.forget(slotSource(slot));
-    if (!failed || options.isStopping()) return failed;
+    if (options.isStopping()) return failed;
+    unparked = !failed;
+    if (!failed) {
+      // Drained while the process goes on: a spare after an idle spell (see parkIdleSpares).
+      // The first thread never is, and ends unfailed only with the process. An idle slot of
+      // another thread looks for what the drain may have left (a wake-up that came meanwhile,
+      // a claim given back unstarted) and polls from now on; with none idle, this one starts
+      // again at once instead of parking.
+      if (index > 0 && !options.idle.wakeOne()) {
+        options.log.debug(`${threadName(thread)}: no other slot is idle, starting again`);
+        continue;
+      }
+      if (!(await parked())) return false;
+      pauseMs = 1_000;
+      continue;
+    }
+    // Until it is back, a parked spare (if any) takes work and polls in its place.
+    options.spares.startOne();
     options.log.warn(`${threadName(thread)} starts again in ${pauseMs / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, pauseMs));
     if (options.isStopping()) return false;
+    pauseMs = Math.min(pauseMs * 2, 30_000);
   }
 }
 
@@ -350,6 +423,7 @@ interface ThreadSharing {
   claimCounts: Int32Array;
   threadIndex: number;
   onWakeOthers: () => void;
+  onStartThread: (threadIndex: number) => void;
 }
 
 function startThread(
@@ -380,6 +454,7 @@ function startThread(
         thread.running.delete(leaseKey({ id: message.jobId, leaseToken: message.leaseToken }));
       }
       if (message.type === "wake-others") sharing.onWakeOthers();
+      if (message.type === "start-thread") sharing.onStartThread(message.threadIndex);
       if (message.type === "store-failed") outage.failed(slotSource(message.slot), message.message);
       if (message.type === "store-answered") outage.recovered(slotSource(message.slot));
       if (message.type === "failed") {

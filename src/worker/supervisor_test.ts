@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { IdleThreadWakes, slotsOfThreads, threadCount } from "./supervisor.ts";
+import { PARKED } from "./spare_threads.ts";
 
 Deno.test("one thread per core, never more than the slots nor 4", () => {
   assert.equal(threadCount(1, 8), 1);
@@ -69,4 +70,7 @@ Deno.test("IdleThreadWakes wakes one thread that has an idle slot, in turn, neve
   assert.deepEqual(told, [2, 0], "never the thread that asked");
   wakes.forget(2);
   assert.equal(wakes.wakeOne(0), false, "a thread that ended has no idle slot");
+  Atomics.store(counts, 1, PARKED);
+  assert.equal(wakes.wakeOne(0), false, "a parked spare is not woken: it is not running");
+  assert.deepEqual(told, [2, 0]);
 });

@@ -3,7 +3,7 @@
 /**
  * A worker thread: a Web Worker with its own store connection, running one or more slots, each
  * of which claims and runs one job at a time (a job is a subprocess, so one thread keeps several
- * going; a thread costs ~9 MiB, a slot almost nothing). Its supervisor (main thread) tells it
+ * going; a thread costs ~12 MiB, a slot almost nothing). Its supervisor (main thread) tells it
  * when to wake, drain or stop. This module is an entry point of its own: `deno compile` must be
  * given it with `--include`.
  *
@@ -45,8 +45,9 @@ self.onmessage = (event: MessageEvent<ToSlot>) => {
       return;
     case "wake":
       // With no idle slot here (they became busy since the supervisor looked), the next slot to
-      // finish claims at once; a thread with an idle slot may take it sooner.
-      if (idle.idleCount === 0 && idle.othersIdle()) send({ type: "wake-others" });
+      // finish claims at once; a thread with an idle slot may take it sooner. A wake-up sent to
+      // every thread is not passed on: none had an idle slot, and a spare started already.
+      if (idle.idleCount === 0 && !message.everyThread) passOnWork();
       idle.wakeOne();
       return;
     case "config":
@@ -54,10 +55,12 @@ self.onmessage = (event: MessageEvent<ToSlot>) => {
       return;
     case "drain":
       if (mode === "running") mode = "drain";
+      idle.retire();
       idle.wakeAll();
       return;
     case "stop-now":
       mode = "stop-now";
+      idle.retire();
       for (const runner of runners) runner.stop("shutdown");
       idle.wakeAll();
       return;
@@ -69,6 +72,20 @@ self.onmessage = (event: MessageEvent<ToSlot>) => {
       return;
   }
 };
+
+/**
+ * Work may be left that no slot of this thread can take now: a slot of another thread looks (the
+ * supervisor wakes one), or, with none idle in the process, a parked spare thread starts.
+ */
+function passOnWork(): void {
+  if (mode !== "running") return;
+  if (idle.othersIdle()) {
+    send({ type: "wake-others" });
+    return;
+  }
+  const parked = idle.takeParked();
+  if (parked !== -1) send({ type: "start-thread", threadIndex: parked });
+}
 
 /** Until the next job comes due, but no longer than the poll interval. */
 async function idleTime(store: Store, queues: string[] | undefined): Promise<number> {
@@ -131,9 +148,10 @@ async function runSlot(
       counted = false;
       // More may be due: an idle slot looks now, not after this run (which may take hours), so
       // a batch starts on every slot at once. One here, else one of another thread (through the
-      // supervisor); with none idle, nobody is told, so a steady drain costs no message.
+      // supervisor), else a parked thread starts; with none of these, nobody is told, so a
+      // steady drain costs no message.
       if (idle.idleCount > 0) idle.wakeOne();
-      else if (idle.othersIdle()) send({ type: "wake-others" });
+      else passOnWork();
     },
     onRunEnd: (job) => send({ type: "run-end", jobId: job.id, leaseToken: job.leaseToken }),
     // Counted before the claim is sent: a lease the heartbeat sees held is then either among

@@ -93,8 +93,10 @@ Deno.test("every limit sits at about half the worst of its five or more recorded
     if (gate.execDear) limits.push([" (exec-dear)", gate.execDear]);
     for (const [which, { limit, setFrom: { runs } }] of limits) {
       assert.ok(runs.length >= 5, `${gate.metric}${which}: set from ${runs.length} runs`);
-      // A floor near half the lowest run (a ceiling near twice the highest): never above it.
-      const bound = gate.kind === "min" ? Math.min(...runs) / 2 : Math.max(...runs) * 2;
+      // A floor near half the lowest run (a ceiling near twice the highest), or nearer by the
+      // gate's margin: never above it.
+      const margin = gate.margin ?? 2;
+      const bound = gate.kind === "min" ? Math.min(...runs) / margin : Math.max(...runs) * margin;
       const slack = gate.kind === "min" ? limit / bound : bound / limit;
       assert.ok(
         slack >= 0.9 && slack <= 1.1,
