@@ -213,16 +213,21 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
   const parkIdleSpares = () => {
     if (stopping) return;
     const idleCountsView = new Int32Array(idleCounts);
-    // Idle, and not the process's only idle slots: another thread polls once it is parked (a
-    // job due by its run_at, a retry, announces itself to no one).
+    // Idle, and not the process's only idle slots: another thread, not being parked itself,
+    // polls once it is parked (a job due by its run_at, a retry, announces itself to no one).
     const isIdle = (index: number) => {
       const thread = threads[index];
       return thread !== undefined && thread.running.size === 0 &&
         Atomics.load(claimCounts, index) === 0 &&
         Atomics.load(idleCountsView, index) === thread.slots.length &&
-        idleCountsView.some((count, other) => other !== index && count > 0);
+        idleCountsView.some((count, other) =>
+          other !== index && count > 0 && !wakes.isDraining(other)
+        );
     };
     for (const index of spares.idleAtBeat(isIdle)) {
+      // Asked again once the ones before are draining: two spares idle at the same beat must not
+      // each count on the other to poll.
+      if (!isIdle(index)) continue;
       log.debug(
         `${
           threadName(threads[index])
@@ -334,6 +339,11 @@ export class IdleThreadWakes {
   /** Thread `index` drains alone (a spare being parked): no wake-up goes to it any more. */
   draining(index: number): void {
     this.#draining.add(index);
+  }
+
+  /** Whether thread `index` is draining alone (until it has ended: `forget`). */
+  isDraining(index: number): boolean {
+    return this.#draining.has(index);
   }
 
   /** A thread that ended has no idle slot (a replacement publishes its own). */

@@ -73,4 +73,13 @@ Deno.test("IdleThreadWakes wakes one thread that has an idle slot, in turn, neve
   Atomics.store(counts, 1, PARKED);
   assert.equal(wakes.wakeOne(0), false, "a parked spare is not woken: it is not running");
   assert.deepEqual(told, [2, 0]);
+  Atomics.store(counts, 1, 2);
+  wakes.draining(1);
+  assert.equal(wakes.isDraining(1), true);
+  assert.equal(wakes.wakeOne(0), false, "a spare told to drain is not woken, idle slots or not");
+  wakes.forget(1);
+  assert.equal(wakes.isDraining(1), false, "ended: a new start of it is woken again");
+  Atomics.store(counts, 1, 1);
+  assert.equal(wakes.wakeOne(0), true);
+  assert.deepEqual(told, [2, 0, 1]);
 });

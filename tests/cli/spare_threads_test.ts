@@ -68,6 +68,10 @@ onLinux(
     const worker = await startWorker(sandbox, ["--count", "8"]);
     const pid = worker.handle.pid;
     await waitFor("the first Web Worker to start", async () => await webWorkers(pid) === 1);
+    // Its slots first claim as they start, when none is idle yet: a job then may well start a
+    // spare. One job run, and any spare it started stopped again, leaves every slot waiting.
+    await waitForCompleted(sandbox, await enqueueAll(sandbox, [{ command: "true" }]));
+    await waitFor("any spare to stop", async () => await webWorkers(pid) === 1, 15_000);
 
     // Work one thread's idle slots can take starts no other thread.
     const single = await holdSlots(sandbox, "single", 1);
