@@ -159,14 +159,22 @@ export async function benchMemory(ctx: BenchContext): Promise<void> {
     const idleRss = Math.max(...idle);
     const loadRss = Math.max(...load);
     const afterRss = Math.max(...after);
+    /** A row's raw numbers: its samples, and how many Web Workers ran. */
+    const sampled = (samples: number[], webWorkers: number) => ({
+      samples: samples.length,
+      max_mib: round(Math.max(...samples) / MIB),
+      median_mib: round(median(samples) / MIB),
+      web_workers: webWorkers,
+    });
     ctx.record(
       "memory_idle",
-      row("RSS, worker --count 8, idle", idleRss, bare, {
-        samples: idle.length,
-        max_mib: round(idleRss / MIB),
-        median_mib: round(median(idle) / MIB),
-        web_workers: idleThreads,
-      }, `max of VmRSS samples; ${idleThreads} Web Worker(s) running`),
+      row(
+        "RSS, worker --count 8, idle",
+        idleRss,
+        bare,
+        sampled(idle, idleThreads),
+        `max of VmRSS samples; ${idleThreads} Web Worker(s) running`,
+      ),
     );
     ctx.record(
       "memory_load",
@@ -174,15 +182,7 @@ export async function benchMemory(ctx: BenchContext): Promise<void> {
         "RSS, worker --count 8, load",
         loadRss,
         bare,
-        {
-          jobs,
-          command: "seq 1000",
-          samples: load.length,
-          max_mib: round(loadRss / MIB),
-          median_mib: round(median(load) / MIB),
-          vm_hwm_mib: round(peak / MIB),
-          web_workers: loadThreads,
-        },
+        { jobs, command: "seq 1000", ...sampled(load, loadThreads), vm_hwm_mib: round(peak / MIB) },
         `max VmRSS draining ${jobs} jobs; VmHWM ${
           round(peak / MIB, 1)
         } MiB; ${loadThreads} Web Worker(s)`,
@@ -190,12 +190,13 @@ export async function benchMemory(ctx: BenchContext): Promise<void> {
     );
     ctx.record(
       "memory_idle_after_load",
-      row("RSS, worker --count 8, idle after load", afterRss, bare, {
-        samples: after.length,
-        max_mib: round(afterRss / MIB),
-        median_mib: round(median(after) / MIB),
-        web_workers: 1,
-      }, "max of VmRSS samples once the spare threads stopped; 1 Web Worker running"),
+      row(
+        "RSS, worker --count 8, idle after load",
+        afterRss,
+        bare,
+        sampled(after, 1),
+        "max of VmRSS samples once the spare threads stopped; 1 Web Worker running",
+      ),
     );
   } finally {
     await worker.stop();
