@@ -20,19 +20,9 @@ import {
   waitForCompleted,
 } from "../helpers/jobs.ts";
 import { threadCount } from "../../src/worker/supervisor.ts";
+import { webWorkerThreads as webWorkers } from "../../scripts/bench/procfs.ts";
 
 const onLinux = Deno.build.os === "linux" ? onEveryStore.test : Deno.test.ignore;
-
-/** The worker process's running Web Workers. */
-async function webWorkers(pid: number): Promise<number> {
-  let count = 0;
-  for await (const task of Deno.readDir(`/proc/${pid}/task`)) {
-    // A thread may end between the listing and the read.
-    const name = await Deno.readTextFile(`/proc/${pid}/task/${task.name}/comm`).catch(() => "");
-    if (/^worker-\d+$/.test(name.trim())) count++;
-  }
-  return count;
-}
 
 /** Enqueues `count` jobs that each hold their slot until `release` exists; waits until all run. */
 async function holdSlots(sandbox: Sandbox, name: string, count: number): Promise<string[]> {
