@@ -4,8 +4,9 @@
  * `worker start --count 8` holds one instead of one per core; a burst still gets every slot.
  *
  * A spare starts when work finds no idle slot in the process: a thread starting a job with none
- * of its slots idle and none idle elsewhere, or a wake-up (a job enqueued) that finds none. It
- * stops again once all its slots were idle at `SPARE_IDLE_HEARTBEATS` heartbeats in a row: it
+ * of its slots idle and none idle elsewhere, a wake-up (a job enqueued) that finds none, a
+ * thread's "wake-others" that finds none, or a thread that failed (a spare stands in until it is
+ * back). None starts once the process is stopping (see `superviseThread`). It stops again once all its slots were idle at `SPARE_IDLE_HEARTBEATS` heartbeats in a row: it
  * drains (takes no new job, as at a process's drain) and is parked.
  *
  * A thread's state is its cell in the process's idle counts (see `IdleCounter`): `PARKED` while

@@ -359,7 +359,7 @@ export class IdleThreadWakes {
  * running jobs are forgotten, so the heartbeat stops renewing their leases and `UnclaimedLeases`
  * gives them back. Resolves once the thread has ended for good: true if it ended by failing.
  */
-async function superviseThread(
+export async function superviseThread(
   index: number,
   threads: Thread[],
   start: () => Thread,
@@ -373,14 +373,14 @@ async function superviseThread(
   },
 ): Promise<boolean> {
   // A spare (every thread but the first) starts parked, and parks again after each idle spell.
-  // Stopping is checked after the wait, in the turn that starts the thread: a stop broadcast
-  // before the thread is in `threads` would miss it.
-  const parked = async () =>
-    index > 0 && await options.spares.parked(index) && !options.isStopping();
-  if (index > 0 && !(await parked())) return false;
+  if (index > 0 && !(await options.spares.parked(index))) return false;
   let unparked = index > 0;
   let pauseMs = 1_000;
   for (;;) {
+    // Checked with no await between it and the start: a stop broadcast before the thread is in
+    // `threads` would miss it, and the process would wait forever for a thread never told to
+    // drain. (Each await, even of a settled promise, lets a signal's handler run in between.)
+    if (options.isStopping()) return false;
     const thread = start();
     threads[index] = thread;
     if (unparked) options.log.debug(`${threadName(thread)} started: no other slot was idle`);
@@ -403,7 +403,7 @@ async function superviseThread(
         options.log.debug(`${threadName(thread)}: no other slot is idle, starting again`);
         continue;
       }
-      if (!(await parked())) return false;
+      if (!(await options.spares.parked(index))) return false;
       pauseMs = 1_000;
       continue;
     }
@@ -411,7 +411,6 @@ async function superviseThread(
     options.spares.startOne();
     options.log.warn(`${threadName(thread)} starts again in ${pauseMs / 1000} s`);
     await new Promise((resolve) => setTimeout(resolve, pauseMs));
-    if (options.isStopping()) return false;
     pauseMs = Math.min(pauseMs * 2, 30_000);
   }
 }

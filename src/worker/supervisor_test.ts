@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
-import { IdleThreadWakes, slotsOfThreads, threadCount } from "./supervisor.ts";
-import { PARKED } from "./spare_threads.ts";
+import type { Logger } from "../log.ts";
+import { IdleThreadWakes, slotsOfThreads, superviseThread, threadCount } from "./supervisor.ts";
+import { PARKED, SpareThreads } from "./spare_threads.ts";
+import { StoreOutage } from "./store_outage.ts";
 
 Deno.test("one thread per core, never more than the slots nor 4", () => {
   assert.equal(threadCount(1, 8), 1);
@@ -82,4 +84,49 @@ Deno.test("IdleThreadWakes wakes one thread that has an idle slot, in turn, neve
   Atomics.store(counts, 1, 1);
   assert.equal(wakes.wakeOne(0), true);
   assert.deepEqual(told, [2, 0, 1]);
+});
+
+Deno.test("superviseThread() starts no spare once the process is stopping, however the stop and the start interleave", async () => {
+  // The stop is broadcast to the threads running then: a thread started after it is never told
+  // to drain, and the process waits for it forever. The stop comes from a signal's handler,
+  // after an await of its own, so it may land between any two steps of the spare's start.
+  const log = { debug() {}, info() {}, warn() {}, error() {} } as unknown as Logger;
+  for (let ticks = 0; ticks <= 12; ticks++) {
+    const counts = new Int32Array(new SharedArrayBuffer(4 * 2));
+    const threads: Parameters<typeof superviseThread>[1] = [];
+    const spares = new SpareThreads(counts);
+    let stopping = false;
+    const startedWhileStopping: boolean[] = [];
+    const endThreads: (() => void)[] = [];
+    const ended = superviseThread(1, threads, () => {
+      startedWhileStopping.push(stopping);
+      let end = () => {};
+      // One started late is ended here so the test can report it (the process hangs on it).
+      const exited = stopping
+        ? Promise.resolve(false)
+        : new Promise<boolean>((resolve) => end = () => resolve(false));
+      endThreads.push(end);
+      return { worker: {} as Worker, slots: [2], running: new Map(), exited };
+    }, {
+      isStopping: () => stopping,
+      log,
+      outage: new StoreOutage(log),
+      idle: new IdleThreadWakes(threads, counts),
+      claimCounts: new Int32Array(new SharedArrayBuffer(4 * 2)),
+      spares,
+    });
+    assert.equal(Atomics.load(counts, 1), PARKED, "the spare waits parked");
+    assert.equal(spares.startOne(), true, "work found no idle slot: the spare is to start");
+    for (let tick = 0; tick < ticks; tick++) await Promise.resolve();
+    stopping = true;
+    spares.stop();
+    // What the broadcast reaches: a thread started by now is in `threads` and drains.
+    endThreads.forEach((end) => end());
+    assert.equal(await ended, false);
+    assert.deepEqual(
+      startedWhileStopping.filter(Boolean),
+      [],
+      `stop after ${ticks} microtask(s): a thread was started after the stop`,
+    );
+  }
 });
