@@ -8,7 +8,14 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { makeSandbox, onEveryStore, snapshotDatabase, waitFor } from "../helpers/cli.ts";
+import postgres from "postgres";
+import {
+  makeSandbox,
+  onEveryStore,
+  snapshotDatabase,
+  TEST_STORE,
+  waitFor,
+} from "../helpers/cli.ts";
 import {
   cliError,
   makeDead,
@@ -17,10 +24,12 @@ import {
   postHeaders,
   rawHttp,
   seedStates,
+  startDashboard,
   STATES,
   withDashboard,
 } from "../helpers/dashboard.ts";
 import { enqueue, type Json, q, startWorker, waitForState } from "../helpers/jobs.ts";
+import { TEST_POSTGRES_URL } from "../helpers/postgres.ts";
 
 function sorted(values: unknown[]): string[] {
   return values.map(String).sort();
@@ -790,6 +799,61 @@ onEveryStore.test("dashboard API: --allow-worker-control caps the slots (64) and
     );
     assert.equal(again.status, 201);
   });
+});
+
+Deno.test({
+  name:
+    "dashboard: SIGTERM while a worker process it starts is still registering stops that one too, and the dashboard exits 0",
+  // PostgreSQL's LOCK TABLE holds the registration for as long as the test likes; a SQLite
+  // store would give up on its busy lock instead.
+  ignore: TEST_STORE !== "postgres",
+  async fn() {
+    await using sandbox = await makeSandbox();
+    const dashboard = await startDashboard(sandbox, ["--allow-worker-control"]);
+    const sql = postgres(TEST_POSTGRES_URL, { max: 2, onnotice: () => {} });
+    let release = () => {};
+    const released = new Promise<void>((resolve) => release = resolve);
+    let exited: { code: number } | undefined;
+    try {
+      await dashboard.csrf();
+      let locked = () => {};
+      const isLocked = new Promise<void>((resolve) => locked = resolve);
+      const holder = sql.begin(async (tx) => {
+        await tx.unsafe(`LOCK TABLE "${sandbox.schema}".workers IN ACCESS EXCLUSIVE MODE`);
+        locked();
+        await released;
+      });
+      await isLocked;
+      const started = dashboard.post("/api/workers/start", { count: 2 });
+      await waitFor(
+        "the worker process to wait on the locked table",
+        async () =>
+          (await sql`SELECT 1 FROM pg_stat_activity
+          WHERE wait_event_type = 'Lock' AND query ILIKE '%workers%'`).length > 0,
+      );
+      // The signal comes before the worker process listens for signals (it does once registered).
+      dashboard.process.kill("SIGTERM");
+      await waitFor(
+        "the dashboard to stop taking connections",
+        () => dashboard.fetch("/api/session").then(() => false, () => true),
+      );
+      release();
+      await holder;
+      dashboard.process.status.then((status) => exited = { code: status.code });
+      const { code } = await waitFor(
+        "the dashboard to exit after its worker registered",
+        () => exited,
+      );
+      assert.equal(code, 0, dashboard.log());
+      assert.equal((await started).status, 201, "the start in progress was answered");
+      assert.deepEqual((await sandbox.status()).workers, [], "its worker process deregistered");
+    } finally {
+      release();
+      if (exited === undefined) dashboard.process.kill("SIGKILL");
+      await dashboard.stop();
+      await sql.end();
+    }
+  },
 });
 
 onEveryStore.test("dashboard API: a NUL or control character in q or a worker id is 400, not a store error", async () => {

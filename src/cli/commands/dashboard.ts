@@ -100,6 +100,7 @@ async function serve(
   const { serveDashboard } = await import("../../dashboard/server.ts");
   const { setupLogging } = await import("../../log.ts");
   const { runSupervisor } = await import("../../worker/supervisor.ts");
+  const { HttpError } = await import("../../dashboard/request_body.ts");
   const logger = await setupLogging({
     level: context.logLevel,
     location: context.location.kind === "postgres" ? context.location.url : undefined,
@@ -107,11 +108,20 @@ async function serve(
   const supervisors: Promise<void>[] = [];
   // What runs in this process now: the API caps it (MAX_TOTAL_SLOTS, MAX_WORKER_PROCESSES).
   const running = { slots: 0, processes: 0 };
+  // Workers still starting: they listen for SIGTERM/SIGINT only once ready, so a signal before
+  // that reaches them through here (else they would run on, and the dashboard wait for them).
+  const starting = new Set<AbortController>();
+  let stopping = false;
   const startWorkers = (count: number) =>
     new Promise<string>((resolve, reject) => {
+      if (stopping) {
+        throw new HttpError(503, "The dashboard is stopping: it starts no more workers");
+      }
       // Counted before anything is awaited, so a second start sees this one at once.
       running.slots += count;
       running.processes += 1;
+      const stopEarly = new AbortController();
+      starting.add(stopEarly);
       const supervisor = runSupervisor({
         location: context.location,
         count,
@@ -119,13 +129,18 @@ async function serve(
         host: hostId(context.env),
         logLevel: context.logLevel,
         logger,
-        onReady: resolve,
+        stop: stopEarly.signal,
+        onReady: (workerId) => {
+          starting.delete(stopEarly);
+          resolve(workerId);
+        },
       });
       supervisor.catch(reject);
       supervisors.push(
         supervisor.catch((error) => {
           logger("dashboard").error(`Workers stopped: ${errorMessage(error)}`);
         }).finally(() => {
+          starting.delete(stopEarly);
           running.slots -= count;
           running.processes -= 1;
         }),
@@ -154,7 +169,12 @@ async function serve(
   context.stdout(`${dashboard.url}\n`);
   context.stderr(`queuectl dashboard on ${dashboard.url} (Ctrl-C to stop)\n`);
   if (options.workers > 0) await startWorkers(options.workers);
-  const stop = () => dashboard.shutdown();
+  const stop = () => {
+    stopping = true;
+    for (const stopEarly of starting) stopEarly.abort("drain");
+    starting.clear();
+    dashboard.shutdown();
+  };
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
   for (const signal of signals) Deno.addSignalListener(signal, stop);
   await dashboard.finished;
