@@ -9,7 +9,8 @@
  * - stdin is `/dev/null`; stdout and stderr are pipes (close-on-exec, so that no other spawn
  *   inherits them); SIGPIPE is reset to its default and no signal is blocked in the child (the
  *   worker ignores SIGPIPE, and an ignored signal would be inherited);
- * - the program is looked up in the job's own `PATH`, as `Deno.Command` does with `clearEnv`;
+ * - the program is looked up in the job's own `PATH`, as `Deno.Command` does with `clearEnv`
+ *   (what was found is kept a second: `ExecutableLookups`);
  * - one `poll()` on the two pipes and a pidfd of the child (Linux 5.3+) waits for output and for
  *   the exit at once, on Deno's blocking thread pool (an FFI call marked `nonblocking`); the exit
  *   is then reaped with `waitpid(pid, WNOHANG)`. Nothing else in the process waits for children
@@ -21,7 +22,7 @@
  *
  * @module
  */
-import { findExecutable } from "../find_executable.ts";
+import { ExecutableLookups } from "../find_executable.ts";
 import type { SpawnedProcess } from "./hidden_spawn.ts";
 
 /** Where and with what environment to start the process. */
@@ -121,11 +122,27 @@ export function spawnInSession(
   args: string[],
   options: SessionSpawnOptions,
 ): SpawnedProcess {
+  return spawn(program, args, options, false);
+}
+
+/** Programs found on `PATH`, kept a second: every job starts the same `sh`. */
+const lookups = new ExecutableLookups();
+
+/** Errors of a `posix_spawn` of a file that is not (or no longer) where it was found. */
+const GONE = new Set([2, /* ENOENT */ 13, /* EACCES */ 20 /* ENOTDIR */]);
+
+function spawn(
+  program: string,
+  args: string[],
+  options: SessionSpawnOptions,
+  fresh: boolean,
+): SpawnedProcess {
   if (!sessionSpawnAvailable()) throw new Error("posix_spawn is not available here");
   const c = libc!;
-  const path = program.includes("/")
-    ? program
-    : findExecutable(program, options.env.PATH ?? Deno.env.get("PATH"));
+  const searched = !program.includes("/");
+  const path = searched
+    ? lookups.find(program, options.env.PATH ?? Deno.env.get("PATH"), fresh)
+    : program;
   if (path === undefined) throw new Error(`Failed to spawn '${program}': entity not found`);
   const environment = Object.entries(options.env).map(([name, value]) => `${name}=${value}`);
   if ([...args, ...environment, options.cwd ?? ""].some((text) => text.includes("\0"))) {
@@ -180,6 +197,8 @@ export function spawnInSession(
   if (failed !== 0) {
     c.close(out.read);
     c.close(err.read);
+    // Found on PATH earlier, and gone (or changed) since: look for it again, once.
+    if (searched && !fresh && GONE.has(failed)) return spawn(program, args, options, true);
     const reason = failed === 2 && options.cwd !== undefined && isMissingDirectory(options.cwd)
       ? `No such cwd '${options.cwd}'`
       : `${errorText(c, failed)} (os error ${failed})`;

@@ -127,6 +127,36 @@ Deno.test("spawnInSession() refuses a program that cannot run, and a NUL charact
   );
 });
 
+Deno.test(
+  "spawnInSession() finds a program again when the one it found on PATH a moment ago is gone",
+  { ignore },
+  async () => {
+    const dir = await Deno.makeTempDir({ prefix: "queuectl-session-spawn-" });
+    try {
+      const [first, second] = [`${dir}/a`, `${dir}/b`];
+      await Deno.mkdir(first);
+      await Deno.mkdir(second);
+      const put = (where: string) =>
+        Deno.writeTextFile(`${where}/prog`, `#!/bin/sh\necho ${where}\n`, { mode: 0o755 });
+      const run = async () => {
+        const child = spawnInSession("prog", [], { env: { PATH: `${first}:${second}` } });
+        const [status, stdout] = await Promise.all([child.status, text(child.stdout)]);
+        await child.stderr.cancel();
+        assert.equal(status.code, 0);
+        return stdout.trim();
+      };
+      await put(first);
+      assert.equal(await run(), first);
+      // Within the second the lookup is kept: the spawn of the kept path fails, and it looks again.
+      await Deno.remove(`${first}/prog`);
+      await put(second);
+      assert.equal(await run(), second);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
 /** The "pipe:[inode]" names of this process's descriptors. */
 async function openPipes(): Promise<Set<string>> {
   const names = new Set<string>();
