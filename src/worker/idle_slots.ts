@@ -34,6 +34,8 @@ export interface IdleCounter {
 export class IdleSlots {
   readonly #waiting: Waiter[] = [];
   #pending = false;
+  /** Set by `wakeAll`: no wait waits any more. */
+  #ending = false;
   #counter?: IdleCounter;
 
   constructor(counter?: IdleCounter) {
@@ -45,6 +47,7 @@ export class IdleSlots {
    * a wake-up arrived while no slot was idle.
    */
   wait(ms: number): Promise<WaitEnd> {
+    if (this.#ending) return Promise.resolve("woken");
     if (this.#pending) {
       this.#pending = false;
       return Promise.resolve("woken");
@@ -74,10 +77,14 @@ export class IdleSlots {
     else this.#pending = true;
   }
 
-  /** Ends every wait (drain, stop). */
+  /**
+   * Ends every wait, and every later one at once (drain, stop: the slots are ending). Not only the
+   * next: several slots may be on their way to a wait (looking up when the next job is due), and
+   * each would otherwise wait out a poll interval, one after the other.
+   */
   wakeAll(): void {
+    this.#ending = true;
     for (const waiter of [...this.#waiting]) waiter.finish("woken");
-    this.#pending = true;
   }
 
   /** How many slots wait now. */

@@ -74,6 +74,10 @@ Deno.test("wakeAll ends every wait, and the next one at once (drain, stop)", () 
     await soon(Promise.all(waits), "every wait ending on wakeAll");
     assert.equal(idle.idleCount, 0);
     await soon(idle.wait(LONG_MS), "a wait after wakeAll ending");
+    // Every later one too: slots on their way to a wait when the drain came (looking up when the
+    // next job is due) each waited out a poll interval, one after the other.
+    await soon(idle.wait(LONG_MS), "a second wait after wakeAll ending");
+    await soon(idle.wait(LONG_MS), "a third wait after wakeAll ending");
   }));
 
 Deno.test("a wait ends by itself after its time, and a later wake-up is kept", () =>
