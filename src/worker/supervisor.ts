@@ -167,8 +167,11 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
       { isStopping: () => stopping !== null, log, outage, idle: wakes, claimCounts, spares },
     )
   );
+  // Set at the first signal, before its store lookup: a second one meanwhile stops at once too.
+  let signalled = false;
   const onSignal = async () => {
-    if (stopping) return stop("now");
+    if (stopping || signalled) return stop("now");
+    signalled = true;
     // `worker stop --now` records its wish in the store before it signals us.
     const beat = await store.workerHeartbeat({ id: workerId, now: clock.now() }).catch(() => null);
     stop(beat?.stopRequested === "now" ? "now" : "drain");

@@ -7,14 +7,17 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import postgres from "postgres";
 import {
   makeSandbox,
   onEveryStore,
   processExists,
   readOrEmpty,
   type Sandbox,
+  TEST_STORE,
   waitFor,
 } from "../helpers/cli.ts";
+import { TEST_POSTGRES_URL } from "../helpers/postgres.ts";
 import { configure, enqueue, q, runsOf } from "../helpers/jobs.ts";
 import {
   exitOf,
@@ -209,6 +212,59 @@ onEveryStore.test("a second SIGTERM to a draining worker stops it at once and pu
   } finally {
     await leftovers.cleanUp(sandbox);
   }
+});
+
+Deno.test({
+  name:
+    "a second SIGTERM while the first still asks the store whether to stop at once stops at once",
+  // PostgreSQL's LOCK TABLE holds the first signal's look at the store (the process's row) for
+  // as long as the test likes.
+  ignore: TEST_STORE !== "postgres",
+  async fn() {
+    const sandbox = await makeSandbox();
+    const leftovers = new Leftovers();
+    const sql = postgres(TEST_POSTGRES_URL, { max: 2, onnotice: () => {} });
+    let release = () => {};
+    const released = new Promise<void>((resolve) => release = resolve);
+    try {
+      const { worker, id, pgid } = await workerWithLongJob(sandbox, leftovers);
+      let locked = () => {};
+      const isLocked = new Promise<void>((resolve) => locked = resolve);
+      const holder = sql.begin(async (tx) => {
+        await tx.unsafe(`LOCK TABLE "${sandbox.schema}".workers IN ACCESS EXCLUSIVE MODE`);
+        locked();
+        await released;
+      });
+      await isLocked;
+      const waiting = async () =>
+        (await sql`SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE wait_event_type = 'Lock' AND application_name = ${`queuectl:${sandbox.schema}`}`)[0]
+          .n as number;
+      const before = await waiting();
+      worker.handle.kill("SIGTERM");
+      await waitFor(
+        "the first signal's look at the store to wait",
+        async () => await waiting() > before,
+      );
+      worker.handle.kill("SIGTERM");
+      // Before the fix the second signal also waited for the store, and then only drained.
+      await waitFor(
+        "the second signal to stop at once",
+        () => worker.log().includes("Stopping now"),
+      );
+      release();
+      await holder;
+      let code: number | undefined;
+      exitOf(worker).then((exit) => code = exit);
+      await waitFor("the worker to exit", () => code !== undefined, 30_000);
+      assert.equal(code, 0, worker.log());
+      await assertReleased(sandbox, id, pgid);
+    } finally {
+      release();
+      await sql.end();
+      await leftovers.cleanUp(sandbox);
+    }
+  },
 });
 
 /** 4 concurrent enqueuers × `perEnqueuer` jobs while 2 worker processes × 4 run them. */
