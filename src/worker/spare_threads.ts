@@ -6,8 +6,9 @@
  * A spare starts when work finds no idle slot in the process: a thread starting a job with none
  * of its slots idle and none idle elsewhere, a wake-up (a job enqueued) that finds none, a
  * thread's "wake-others" that finds none, or a thread that failed (a spare stands in until it is
- * back). None starts once the process is stopping (see `superviseThread`). It stops again once all its slots were idle at `SPARE_IDLE_HEARTBEATS` heartbeats in a row: it
- * drains (takes no new job, as at a process's drain) and is parked.
+ * back). None starts once the process is stopping (see `superviseThread`). It stops again once
+ * all its slots were idle at `SPARE_IDLE_HEARTBEATS` heartbeats in a row: it drains (takes no new
+ * job, as at a process's drain) and is parked.
  *
  * A thread's state is its cell in the process's idle counts (see `IdleCounter`): `PARKED` while
  * it is not running, else how many of its slots are idle. Whoever starts a parked thread first

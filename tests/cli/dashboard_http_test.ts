@@ -825,11 +825,13 @@ Deno.test({
       });
       await isLocked;
       const started = dashboard.post("/api/workers/start", { count: 2 });
+      started.catch(() => {}); // Awaited below; a failure before then must not go unhandled.
       await waitFor(
         "the worker process to wait on the locked table",
         async () =>
           (await sql`SELECT 1 FROM pg_stat_activity
-          WHERE wait_event_type = 'Lock' AND query ILIKE '%workers%'`).length > 0,
+          WHERE wait_event_type = 'Lock' AND query ILIKE '%workers%'
+            AND application_name = ${`queuectl:${sandbox.schema}`}`).length > 0,
       );
       // The signal comes before the worker process listens for signals (it does once registered).
       dashboard.process.kill("SIGTERM");
@@ -849,7 +851,13 @@ Deno.test({
       assert.deepEqual((await sandbox.status()).workers, [], "its worker process deregistered");
     } finally {
       release();
-      if (exited === undefined) dashboard.process.kill("SIGKILL");
+      if (exited === undefined) {
+        try {
+          dashboard.process.kill("SIGKILL");
+        } catch {
+          // Gone already.
+        }
+      }
       await dashboard.stop();
       await sql.end();
     }

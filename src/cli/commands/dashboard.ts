@@ -168,15 +168,16 @@ async function serve(
   }
   context.stdout(`${dashboard.url}\n`);
   context.stderr(`queuectl dashboard on ${dashboard.url} (Ctrl-C to stop)\n`);
-  if (options.workers > 0) await startWorkers(options.workers);
   const stop = () => {
     stopping = true;
     for (const stopEarly of starting) stopEarly.abort("drain");
     starting.clear();
     dashboard.shutdown();
   };
+  // Before `--workers` start: a signal while they do drains them (see `starting`).
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
   for (const signal of signals) Deno.addSignalListener(signal, stop);
+  if (options.workers > 0) await startWorkers(options.workers);
   await dashboard.finished;
   // The workers got the same signal and drain; wait for them.
   await Promise.all(supervisors);
