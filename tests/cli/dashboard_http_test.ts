@@ -29,7 +29,7 @@ import {
   withDashboard,
 } from "../helpers/dashboard.ts";
 import { enqueue, type Json, q, startWorker, waitForState } from "../helpers/jobs.ts";
-import { TEST_POSTGRES_URL } from "../helpers/postgres.ts";
+import { type HeldLock, holdTableLock, lockWaits, TEST_POSTGRES_URL } from "../helpers/postgres.ts";
 
 function sorted(values: unknown[]): string[] {
   return values.map(String).sort();
@@ -811,27 +811,16 @@ Deno.test({
     await using sandbox = await makeSandbox();
     const dashboard = await startDashboard(sandbox, ["--allow-worker-control"]);
     const sql = postgres(TEST_POSTGRES_URL, { max: 2, onnotice: () => {} });
-    let release = () => {};
-    const released = new Promise<void>((resolve) => release = resolve);
+    let lock: HeldLock | undefined;
     let exited: { code: number } | undefined;
     try {
       await dashboard.csrf();
-      let locked = () => {};
-      const isLocked = new Promise<void>((resolve) => locked = resolve);
-      const holder = sql.begin(async (tx) => {
-        await tx.unsafe(`LOCK TABLE "${sandbox.schema}".workers IN ACCESS EXCLUSIVE MODE`);
-        locked();
-        await released;
-      });
-      await isLocked;
+      lock = await holdTableLock(sql, sandbox.schema!, "workers");
       const started = dashboard.post("/api/workers/start", { count: 2 });
       started.catch(() => {}); // Awaited below; a failure before then must not go unhandled.
       await waitFor(
         "the worker process to wait on the locked table",
-        async () =>
-          (await sql`SELECT 1 FROM pg_stat_activity
-          WHERE wait_event_type = 'Lock' AND query ILIKE '%workers%'
-            AND application_name = ${`queuectl:${sandbox.schema}`}`).length > 0,
+        async () => await lockWaits(sql, sandbox.schema!) > 0,
       );
       // The signal comes before the worker process listens for signals (it does once registered).
       dashboard.process.kill("SIGTERM");
@@ -839,8 +828,7 @@ Deno.test({
         "the dashboard to stop taking connections",
         () => dashboard.fetch("/api/session").then(() => false, () => true),
       );
-      release();
-      await holder;
+      await lock.release();
       dashboard.process.status.then((status) => exited = { code: status.code });
       const { code } = await waitFor(
         "the dashboard to exit after its worker registered",
@@ -850,7 +838,7 @@ Deno.test({
       assert.equal((await started).status, 201, "the start in progress was answered");
       assert.deepEqual((await sandbox.status()).workers, [], "its worker process deregistered");
     } finally {
-      release();
+      await lock?.release();
       if (exited === undefined) {
         try {
           dashboard.process.kill("SIGKILL");

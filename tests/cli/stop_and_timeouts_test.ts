@@ -17,7 +17,7 @@ import {
   TEST_STORE,
   waitFor,
 } from "../helpers/cli.ts";
-import { TEST_POSTGRES_URL } from "../helpers/postgres.ts";
+import { type HeldLock, holdTableLock, lockWaits, TEST_POSTGRES_URL } from "../helpers/postgres.ts";
 import { configure, enqueue, q, runsOf } from "../helpers/jobs.ts";
 import {
   exitOf,
@@ -204,10 +204,7 @@ onEveryStore.test("a second SIGTERM to a draining worker stops it at once and pu
     await waitFor("the worker to start draining", () => worker.log().includes("Stopping:"));
     worker.handle.kill("SIGTERM");
     // Its job would run 300 s: exiting within 30 s means the worker did not wait for it.
-    let code: number | undefined;
-    exitOf(worker).then((exit) => code = exit);
-    await waitFor("the worker to exit", () => code !== undefined, 30_000);
-    assert.equal(code, 0, worker.log());
+    assert.equal(await exitWithin(worker, 30_000), 0, worker.log());
     await assertReleased(sandbox, id, pgid);
   } finally {
     await leftovers.cleanUp(sandbox);
@@ -224,27 +221,15 @@ Deno.test({
     const sandbox = await makeSandbox();
     const leftovers = new Leftovers();
     const sql = postgres(TEST_POSTGRES_URL, { max: 2, onnotice: () => {} });
-    let release = () => {};
-    const released = new Promise<void>((resolve) => release = resolve);
+    let lock: HeldLock | undefined;
     try {
       const { worker, id, pgid } = await workerWithLongJob(sandbox, leftovers);
-      let locked = () => {};
-      const isLocked = new Promise<void>((resolve) => locked = resolve);
-      const holder = sql.begin(async (tx) => {
-        await tx.unsafe(`LOCK TABLE "${sandbox.schema}".workers IN ACCESS EXCLUSIVE MODE`);
-        locked();
-        await released;
-      });
-      await isLocked;
-      const waiting = async () =>
-        (await sql`SELECT count(*)::int AS n FROM pg_stat_activity
-          WHERE wait_event_type = 'Lock' AND application_name = ${`queuectl:${sandbox.schema}`}`)[0]
-          .n as number;
-      const before = await waiting();
+      lock = await holdTableLock(sql, sandbox.schema!, "workers");
+      const before = await lockWaits(sql, sandbox.schema!);
       worker.handle.kill("SIGTERM");
       await waitFor(
         "the first signal's look at the store to wait",
-        async () => await waiting() > before,
+        async () => await lockWaits(sql, sandbox.schema!) > before,
       );
       worker.handle.kill("SIGTERM");
       // Before the fix the second signal also waited for the store, and then only drained.
@@ -252,19 +237,23 @@ Deno.test({
         "the second signal to stop at once",
         () => worker.log().includes("Stopping now"),
       );
-      release();
-      await holder;
-      let code: number | undefined;
-      exitOf(worker).then((exit) => code = exit);
-      await waitFor("the worker to exit", () => code !== undefined, 30_000);
-      assert.equal(code, 0, worker.log());
+      await lock.release();
+      assert.equal(await exitWithin(worker, 30_000), 0, worker.log());
       await assertReleased(sandbox, id, pgid);
     } finally {
-      release();
+      await lock?.release();
       await sql.end();
       await leftovers.cleanUp(sandbox);
     }
   },
 });
+
+/** The worker's exit code, failing unless it exits within `timeoutMs`. */
+async function exitWithin(worker: LoggedWorker, timeoutMs: number): Promise<number> {
+  let code: number | undefined;
+  exitOf(worker).then((exit) => code = exit);
+  await waitFor("the worker to exit", () => code !== undefined, timeoutMs);
+  return code!;
+}
 
 /** 4 concurrent enqueuers × `perEnqueuer` jobs while 2 worker processes × 4 run them. */

@@ -69,3 +69,44 @@ async function connect(): Promise<TestPostgres | undefined> {
     },
   };
 }
+
+/** A table lock held by a test until it lets go. */
+export interface HeldLock {
+  /** Ends the transaction that holds the lock, and waits for it. */
+  release(): Promise<void>;
+}
+
+/**
+ * Takes `LOCK TABLE "schema".table IN ACCESS EXCLUSIVE MODE` in a transaction on one of `sql`'s
+ * connections and holds it until `release()`: every queuectl statement on that table waits
+ * meanwhile (a worker's registration, its heartbeat), for as long as the test likes.
+ */
+export async function holdTableLock(
+  sql: postgres.Sql,
+  schema: string,
+  table: string,
+): Promise<HeldLock> {
+  let letGo = () => {};
+  const released = new Promise<void>((resolve) => letGo = resolve);
+  let locked = () => {};
+  const isLocked = new Promise<void>((resolve) => locked = resolve);
+  const holder = sql.begin(async (tx) => {
+    await tx.unsafe(`LOCK TABLE "${schema}".${table} IN ACCESS EXCLUSIVE MODE`);
+    locked();
+    await released;
+  });
+  await Promise.race([isLocked, holder]);
+  return {
+    release: async () => {
+      letGo();
+      await holder;
+    },
+  };
+}
+
+/** How many of the sessions queuectl opened on `schema` wait for a lock now. */
+export async function lockWaits(sql: postgres.Sql, schema: string): Promise<number> {
+  const [row] = await sql`SELECT count(*)::int AS waits FROM pg_stat_activity
+    WHERE wait_event_type = 'Lock' AND application_name = ${`queuectl:${schema}`}`;
+  return row.waits as number;
+}
