@@ -76,6 +76,9 @@ const SIGPIPE = 13;
 const WNOHANG = 1;
 const POLLIN = 0x1;
 const EINTR = 4;
+const ENOENT = 2;
+const EACCES = 13;
+const ENOTDIR = 20;
 const SYS_PIDFD_OPEN = 434n; // The same number on every Linux architecture.
 /** Bytes reserved for glibc's opaque structs (posix_spawnattr_t is 336, sigset_t 128). */
 const OPAQUE_BYTES = 1024;
@@ -129,7 +132,7 @@ export function spawnInSession(
 const lookups = new ExecutableLookups();
 
 /** Errors of a `posix_spawn` of a file that is not (or no longer) where it was found. */
-const GONE = new Set([2, /* ENOENT */ 13, /* EACCES */ 20 /* ENOTDIR */]);
+const GONE = new Set([ENOENT, EACCES, ENOTDIR]);
 
 function spawn(
   program: string,
@@ -199,7 +202,7 @@ function spawn(
     c.close(err.read);
     // Found on PATH earlier, and gone (or changed) since: look for it again, once.
     if (searched && !fresh && GONE.has(failed)) return spawn(program, args, options, true);
-    const reason = failed === 2 && options.cwd !== undefined && isMissingDirectory(options.cwd)
+    const reason = failed === ENOENT && options.cwd !== undefined && isMissingDirectory(options.cwd)
       ? `No such cwd '${options.cwd}'`
       : `${errorText(c, failed)} (os error ${failed})`;
     throw new Error(`Failed to spawn '${path}': ${reason}`);
