@@ -109,6 +109,7 @@ Deno.test("superviseThread() starts no spare once the process is stopping, howev
       return { worker: {} as Worker, slots: [2], running: new Map(), exited };
     }, {
       isStopping: () => stopping,
+      stopping: new Promise(() => {}),
       log,
       outage: new StoreOutage(log),
       idle: new IdleThreadWakes(threads, counts),
@@ -131,4 +132,38 @@ Deno.test("superviseThread() starts no spare once the process is stopping, howev
     // And a stop that comes late enough finds the spare started (the guard stops no more).
     if (ticks === 12) assert.deepEqual(startedWhileStopping, [false], "the spare started");
   }
+});
+
+Deno.test("superviseThread(): a stop ends the pause before a failed thread starts again", async () => {
+  let paused = () => {};
+  const isPaused = new Promise<void>((resolve) => paused = resolve);
+  // "… starts again in 1 s": the pause has begun.
+  const log = { debug() {}, info() {}, warn: () => paused(), error() {} } as unknown as Logger;
+  const counts = new Int32Array(new SharedArrayBuffer(4));
+  const threads: Parameters<typeof superviseThread>[1] = [];
+  let stopping = false;
+  let stop = () => {};
+  const stopped = new Promise<void>((resolve) => stop = resolve);
+  let starts = 0;
+  const ended = superviseThread(0, threads, () => {
+    starts++;
+    // A thread that fails at once (its store unreachable, say): paused 1 s before the next.
+    return { worker: {} as Worker, slots: [1], running: new Map(), exited: Promise.resolve(true) };
+  }, {
+    isStopping: () => stopping,
+    stopping: stopped,
+    log,
+    outage: new StoreOutage(log),
+    idle: new IdleThreadWakes(threads, counts),
+    claimCounts: new Int32Array(new SharedArrayBuffer(4)),
+    spares: new SpareThreads(counts),
+  });
+  await isPaused;
+  const stoppedAt = performance.now();
+  stopping = true;
+  stop();
+  assert.equal(await ended, false);
+  const tookMs = performance.now() - stoppedAt;
+  assert.ok(tookMs < 500, `ended ${tookMs.toFixed(0)} ms after the stop, not at once`);
+  assert.equal(starts, 1, "not started again once stopping");
 });
