@@ -396,18 +396,21 @@ function cString(text: string): Uint8Array<ArrayBuffer> {
 
 /** A NULL-terminated `char *[]` of `texts`, and the bytes it points into. */
 function cStringArray(texts: string[]): { pointers: BigUint64Array; bytes: Uint8Array } {
-  const encoder = new TextEncoder();
-  const encoded = texts.map((text) => encoder.encode(text));
+  // One encode for all of them (each call goes into Deno's Rust; a job's environment is dozens
+  // of strings): they hold no NUL (refused before), so joined by NULs they are the C strings end
+  // to end, and each one starts after a NUL.
+  const joined = new TextEncoder().encode(texts.length > 0 ? `${texts.join("\0")}\0` : "");
   // At least 128 bytes, so that V8 keeps them outside its heap, where they do not move.
-  const length = encoded.reduce((sum, part) => sum + part.length + 1, 0);
-  const bytes = new Uint8Array(Math.max(length, 128));
-  const base = Deno.UnsafePointer.value(Deno.UnsafePointer.of(bytes));
+  const bytes = new Uint8Array(Math.max(joined.length, 128));
+  bytes.set(joined);
+  const base = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(bytes)));
   const pointers = new BigUint64Array(texts.length + 1);
-  let offset = 0;
-  encoded.forEach((part, index) => {
-    bytes.set(part, offset);
-    pointers[index] = BigInt(base) + BigInt(offset);
-    offset += part.length + 1;
-  });
+  let index = 0;
+  let start = 0;
+  for (let offset = 0; offset < joined.length; offset++) {
+    if (joined[offset] !== 0) continue;
+    pointers[index++] = base + BigInt(start);
+    start = offset + 1;
+  }
   return { pointers, bytes };
 }

@@ -99,6 +99,31 @@ Deno.test(
   },
 );
 
+Deno.test(
+  "spawnInSession() passes arguments and environment byte for byte: empty, non-ASCII, many",
+  { ignore },
+  async () => {
+    const env: Record<string, string> = { PATH: ENV.PATH, EMPTY: "", ACCENT: "é😀 ü", EQ: "a=b" };
+    for (let i = 0; i < 50; i++) env[`MANY_${i}`] = `value ${i}`;
+    const child = spawnInSession(
+      "sh",
+      [
+        "-c",
+        'printf "%s|" "$@" "$EMPTY" "$ACCENT" "$EQ" "$MANY_0" "$MANY_49"',
+        "sh",
+        "",
+        "ünï",
+        " ",
+      ],
+      { env },
+    );
+    const [status, stdout] = await Promise.all([child.status, text(child.stdout)]);
+    await child.stderr.cancel();
+    assert.equal(status.code, 0);
+    assert.equal(stdout, "|ünï| ||é😀 ü|a=b|value 0|value 49|");
+  },
+);
+
 Deno.test("spawnInSession() runs in the working directory given, and says when it is missing", {
   ignore,
 }, async () => {
