@@ -88,6 +88,13 @@ const SET_ON_EXEC_CHEAP_SPAWN = "2026-12-05: 5 × `deno task bench --quick --onl
 const SET_ON_DEAR = "2026-12-05: 6 × `deno task bench --quick` on an exec-dear machine, quiet " +
   "(xargs -P4 265–358 jobs/s, 4.9–6.3 ms of CPU per job)";
 
+/**
+ * The start-up gate's runs where processes start fast (an empty `deno run` 17-21 ms): two CI runs
+ * there read 2.42x and 2.86x against the one limit there was (3.5x), one quick run 3.19x.
+ */
+const SET_ON_EXEC_CHEAP_START = "2026-12-05: 5 × `deno task bench --quick --only=single_enqueue` " +
+  "on an exec-cheap machine (an empty deno run 16.5–20.6 ms), quiet";
+
 /** The start-up gate's sitting since a CLI call stopped loading Deno's Node layer. */
 const SET_ON_NO_NODE_LAYER = "2026-12-05, later: 3 × `deno task bench --quick` and 2 × " +
   "`--only=single_enqueue` (30 rounds) on an exec-dear machine, quiet, once no command loaded " +
@@ -150,13 +157,20 @@ export const GATES: readonly Gate[] = [
   },
   {
     // A CLI call's start-up: an empty `deno run` is the same run's baseline, so a module graph
-    // that grows (a command loading what it does not use) or a slower open shows here.
+    // that grows (a command loading what it does not use) or a slower open shows here. Where
+    // processes start fast the empty run is short (17-21 ms against 54-74) and the call's fixed
+    // work (opening the store, three fsyncs) weighs more: 2.3-3.2x there, against the tight
+    // limit's 3.5.
     bench: "single_enqueue",
     metric: "single_enqueue",
     what: "single enqueue ÷ an empty deno run (wall time, same run)",
     kind: "max",
-    limit: 3.5,
-    setFrom: { runs: [1.7, 1.66, 1.72, 1.74, 1.71], on: SET_ON_NO_NODE_LAYER },
+    limit: 6.4,
+    setFrom: { runs: [2.43, 2.27, 2.66, 2.63, 3.19], on: SET_ON_EXEC_CHEAP_START },
+    execDear: {
+      limit: 3.5,
+      setFrom: { runs: [1.7, 1.66, 1.72, 1.74, 1.71], on: SET_ON_NO_NODE_LAYER },
+    },
   },
   {
     // Memory varies far less than time (these runs within 6%), so the limit sits ~17% above
