@@ -78,11 +78,13 @@ export class IdleSlots {
   }
 
   /**
-   * Ends every wait, and every later one at once (drain, stop: the slots are ending). Not only the
-   * next: several slots may be on their way to a wait (looking up when the next job is due), and
-   * each would otherwise wait out a poll interval, one after the other.
+   * Ends every wait, and every later one at once (drain, stop: the slots are ending), the thread
+   * retired first (`retire`). Not only the next: several slots may be on their way to a wait
+   * (looking up when the next job is due), and each would otherwise wait out a poll interval, one
+   * after the other.
    */
   wakeAll(): void {
+    this.retire();
     this.#ending = true;
     for (const waiter of [...this.#waiting]) waiter.finish("woken");
   }

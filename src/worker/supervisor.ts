@@ -101,12 +101,12 @@ export async function runSupervisor(options: SupervisorOptions): Promise<void> {
   const broadcast = (message: ToSlot) =>
     threads.forEach((thread) => thread.worker.postMessage(message));
   // Resolved at the stop: a thread's pause before it starts again (after failing) ends with it.
-  let stopped = () => {};
-  const processStopping = new Promise<void>((resolve) => stopped = resolve);
+  let resolveStopping = () => {};
+  const processStopping = new Promise<void>((resolve) => resolveStopping = resolve);
   const stop = (mode: StopMode) => {
     if (stopping === "now" || stopping === mode) return;
     stopping = mode;
-    stopped();
+    resolveStopping();
     spares.stop();
     log.info(
       mode === "drain"

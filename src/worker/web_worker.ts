@@ -55,12 +55,10 @@ self.onmessage = (event: MessageEvent<ToSlot>) => {
       return;
     case "drain":
       if (mode === "running") mode = "drain";
-      idle.retire();
       idle.wakeAll();
       return;
     case "stop-now":
       mode = "stop-now";
-      idle.retire();
       for (const runner of runners) runner.stop("shutdown");
       idle.wakeAll();
       return;
